@@ -1,0 +1,177 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * One source of truth for the configuration: validation, defaults, the AVImark profile
+ * (the defaults below) and the editor JSON Schema (`schema/config.schema.json`, generated).
+ * Each section is owned by the part of the code that reads it.
+ */
+
+const absolutePath = z
+  .string()
+  .min(1, 'must not be empty')
+  .refine((p) => path.isAbsolute(p), { message: 'must be an absolute path (for example C:\\AVImark)' });
+
+const nameEntry = z
+  .object({
+    name: z.string().min(1, 'must not be empty'),
+    /** A name that is not found on the server is an error unless optional. */
+    optional: z.boolean().default(false),
+  })
+  .strict();
+
+const executableEntry = z
+  .object({
+    path: absolutePath,
+    optional: z.boolean().default(false),
+  })
+  .strict();
+
+export const lockoutSchema = z
+  .object({
+    share: z
+      .object({
+        name: z.string().min(1, 'must not be empty'),
+        optional: z.boolean().default(false),
+        /** sddl: swap the share ACL for a deny-all one (keeps every other setting); remove: remove and re-create. */
+        method: z.enum(['sddl', 'remove']).default('sddl'),
+      })
+      .strict()
+      .nullable()
+      .default({ name: 'AVImark', optional: false, method: 'sddl' }),
+    services: z.array(nameEntry).default([{ name: 'AVImarkServer', optional: false }]),
+    processes: z.array(nameEntry).default([
+      { name: 'avimark', optional: false },
+      { name: 'AVImarkGuardian', optional: true },
+    ]),
+    /** Renamed to block relaunch during the window. Default: avimark.exe in the source folder. */
+    executables: z.array(executableEntry).optional(),
+    warnMinutes: z.array(z.number().nonnegative('must be zero or more')).default([10, 5, 1]),
+    warnMessage: z
+      .string()
+      .default(
+        'AVImark will close in {minutes} minute(s) for the nightly backup. Please save your work. It will be back by {backBy}.',
+      ),
+    backMessage: z.string().default('The nightly backup is done: AVImark is available again.'),
+    gracePeriodSeconds: z.number().int().nonnegative('must be zero or more').default(60),
+    serviceTimeoutSeconds: z.number().int().positive('must be more than zero').default(120),
+    /** Watchdog: the longest AVImark may stay locked out. */
+    maxLockoutMinutes: z.number().positive('must be more than zero').default(30),
+  })
+  .strict();
+
+export const engineSchema = z
+  .object({
+    checksum: z.boolean().default(false),
+    /** Files at least this big resume mid-file after an interruption. */
+    largeFileBytes: z.number().int().positive().default(64 * 1024 * 1024),
+    concurrency: z.number().int().min(1).max(64).default(4),
+    retries: z.number().int().min(0).max(20).default(5),
+    retryMinTimeoutMs: z.number().int().nonnegative().default(200),
+    retryMaxTimeMs: z.number().int().positive().default(60_000),
+    /** How many times a file that changes while being read is re-read before the run fails. */
+    unstableRetries: z.number().int().min(0).max(20).default(3),
+    /** Glob-free relative paths (or folder prefixes) to leave out, e.g. "Backup". */
+    exclude: z.array(z.string().min(1)).default([]),
+  })
+  .strict();
+
+export const retentionSchema = z
+  .object({
+    keepLast: z.number().int().nonnegative().default(7),
+    keepDaily: z.number().int().nonnegative().default(14),
+    keepWeekly: z.number().int().nonnegative().default(8),
+    keepMonthly: z.number().int().nonnegative().default(12),
+    /** Prune automatically after each successful backup. */
+    auto: z.boolean().default(true),
+  })
+  .strict();
+
+export const verifySchema = z
+  .object({
+    /** After each backup: none, the files copied this run, a random sample, or everything. */
+    after: z.enum(['none', 'copied', 'sample', 'all']).default('copied'),
+    samplePercent: z.number().gt(0).max(100).default(5),
+  })
+  .strict();
+
+export const loggingSchema = z
+  .object({
+    /** Default: <stateDir>/logs. */
+    dir: absolutePath.optional(),
+    keepDays: z.number().int().positive().default(60),
+    level: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  })
+  .strict();
+
+export const powershellSchema = z
+  .object({
+    /** powershell = Windows PowerShell 5.1 (always present on Windows); pwsh = PowerShell 7; or a full path. */
+    executable: z.string().min(1).default(process.platform === 'win32' ? 'powershell' : 'pwsh'),
+    callTimeoutSeconds: z.number().int().positive().default(120),
+  })
+  .strict();
+
+export const emailSchema = z
+  .object({
+    host: z.string().min(1),
+    port: z.number().int().min(1).max(65535).default(587),
+    /** tls = implicit TLS (465); starttls = upgrade (587); none = plain (loopback only). */
+    security: z.enum(['starttls', 'tls', 'none']).default('starttls'),
+    user: z.string().optional(),
+    /** Name of the environment variable that holds the password. */
+    passwordEnv: z.string().optional(),
+    /** Path of a file (ACL-protected) whose first line is the password. */
+    passwordFile: absolutePath.optional(),
+    from: z.string().min(3),
+    to: z.array(z.string().min(3)).min(1, 'needs at least one recipient'),
+    onSuccess: z.boolean().default(false),
+  })
+  .strict();
+
+export const alertsSchema = z
+  .object({
+    eventLog: z
+      .object({ enabled: z.boolean().default(true), source: z.string().min(1).default('avimark-backup') })
+      .strict()
+      .default({ enabled: true, source: 'avimark-backup' }),
+    email: emailSchema.nullable().default(null),
+  })
+  .strict();
+
+export const drillSchema = z
+  .object({
+    /** Relative paths that must exist in a restored snapshot for AVImark to start. */
+    requiredFiles: z.array(z.string().min(1)).default(['CLIENT.V2$', 'ANIMAL.V2$', 'TREAT.V2$', 'AVImark.db$']),
+    /** Run against the restored folder; its exit code is the verdict. {dir} is replaced by the folder. */
+    command: z.array(z.string().min(1)).nullable().default(null),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    $schema: z.string().optional(),
+    /** The live AVImark folder. */
+    source: absolutePath,
+    /** Where snapshots go. Must not be inside the source, nor contain it. */
+    destination: absolutePath,
+    /** Journal, run lock and logs. Default: %ProgramData%\avimark-backup on Windows. */
+    stateDir: absolutePath.optional(),
+    /** auto = vss where shadow copies work on the source volume, else presync. */
+    mode: z.enum(['auto', 'vss', 'presync', 'offline']).default('auto'),
+    lockout: lockoutSchema.default(() => lockoutSchema.parse({})),
+    engine: engineSchema.default(() => engineSchema.parse({})),
+    retention: retentionSchema.default(() => retentionSchema.parse({})),
+    verify: verifySchema.default(() => verifySchema.parse({})),
+    logging: loggingSchema.default(() => loggingSchema.parse({})),
+    powershell: powershellSchema.default(() => powershellSchema.parse({})),
+    alerts: alertsSchema.default(() => alertsSchema.parse({})),
+    drill: drillSchema.default(() => drillSchema.parse({})),
+  })
+  .strict();
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type Config = z.output<typeof configSchema>;
+export type LockoutConfig = Config['lockout'];
+export type EngineConfig = Config['engine'];
+export type RetentionConfig = Config['retention'];

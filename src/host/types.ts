@@ -1,0 +1,172 @@
+/**
+ * Everything avimark-backup does to Windows goes through this interface. Implementations:
+ * `powershell/` (the real thing, one long-lived PowerShell process, values as base64 JSON data)
+ * and `memory/` (unit tests and the demo). One contract suite runs against both.
+ *
+ * Methods throw `HostError` (see below) with a sentence an administrator can act on.
+ * "Not found" is never silent: getters return null, mutators throw.
+ */
+
+/** Full definition of an SMB share: enough to re-create it exactly with New-SmbShare + Set-SmbShare. */
+export interface ShareDefinition {
+  name: string;
+  scopeName: string;
+  path: string;
+  description: string;
+  concurrentUserLimit: number;
+  /** Enum names as strings, e.g. "Manual", "Documents", "None", "Programs", "BranchCache". */
+  cachingMode: string;
+  /** "Unrestricted" | "AccessBased". */
+  folderEnumerationMode: string;
+  encryptData: boolean;
+  continuouslyAvailable: boolean;
+  caTimeout: number;
+  temporary: boolean;
+  special: boolean;
+  /** The complete share ACL as SDDL, including deny ACEs and custom rights. Restored byte-identical. */
+  securityDescriptor: string;
+}
+
+export interface SmbSessionInfo {
+  sessionId: string;
+  clientComputerName: string;
+  clientUserName: string;
+  numOpens: number;
+}
+
+export interface SmbOpenFileInfo {
+  fileId: string;
+  sessionId: string;
+  path: string;
+  shareRelativePath: string;
+  clientComputerName: string;
+  clientUserName: string;
+}
+
+export type ServiceStartType = 'Boot' | 'System' | 'Automatic' | 'AutomaticDelayedStart' | 'Manual' | 'Disabled';
+export type ServiceStatus =
+  | 'Stopped'
+  | 'StartPending'
+  | 'StopPending'
+  | 'Running'
+  | 'ContinuePending'
+  | 'PausePending'
+  | 'Paused';
+
+export interface ServiceInfo {
+  name: string;
+  displayName: string;
+  status: ServiceStatus;
+  startType: ServiceStartType;
+}
+
+export interface ProcessInfo {
+  id: number;
+  name: string;
+  /** Terminal Services session id; 0 for services. */
+  sessionId: number;
+  userName: string | null;
+  path: string | null;
+}
+
+export interface MessageResult {
+  /** True when msg.exe reported success for every session, or the only failures were the documented harmless ones. */
+  delivered: boolean;
+  exitCode: number;
+  warnings: string[];
+}
+
+export interface ShadowCopyInfo {
+  /** '{GUID}' as returned by Win32_ShadowCopy.Create. */
+  id: string;
+  /** Volume the shadow was taken of, e.g. 'C:\\'. */
+  volume: string;
+  /** '\\\\?\\GLOBALROOT\\Device\\HarddiskVolumeShadowCopyN' — no trailing backslash. */
+  deviceObject: string;
+}
+
+export type EventLevel = 'Information' | 'Warning' | 'Error';
+
+export interface EventEntry {
+  source: string;
+  eventId: number;
+  level: EventLevel;
+  message: string;
+}
+
+export interface HostInfo {
+  /** e.g. '7.6.9' or '5.1.20348.2400'. */
+  psVersion: string;
+  /** 'Core' | 'Desktop'. */
+  psEdition: string;
+  computerName: string;
+  /** True when running against the simulated Windows server (tests, demo). */
+  simulated: boolean;
+}
+
+export interface WindowsHost {
+  info(): Promise<HostInfo>;
+
+  // Shares
+  getShare(name: string): Promise<ShareDefinition | null>;
+  /** Set-SmbShare -SecurityDescriptor … -Force: replaces only the ACL. */
+  setShareSecurityDescriptor(name: string, sddl: string): Promise<void>;
+  /** Remove-SmbShare -Force. Caller must have persisted the full definition first. */
+  removeShare(name: string): Promise<void>;
+  /** New-SmbShare with every settable field, including -SecurityDescriptor. */
+  createShare(definition: ShareDefinition): Promise<void>;
+  listSessions(): Promise<SmbSessionInfo[]>;
+  /** Open files whose Path is under `pathPrefix` (case-insensitive, Windows semantics). */
+  listOpenFiles(pathPrefix: string): Promise<SmbOpenFileInfo[]>;
+  closeOpenFiles(fileIds: string[]): Promise<void>;
+  /** Closes exactly these sessions; never calls Close-SmbSession without a filter. */
+  closeSessions(sessionIds: string[]): Promise<void>;
+
+  // Services
+  getService(name: string): Promise<ServiceInfo | null>;
+  stopService(name: string, timeoutSeconds: number): Promise<void>;
+  startService(name: string, timeoutSeconds: number): Promise<void>;
+  setServiceStartType(name: string, startType: ServiceStartType): Promise<void>;
+
+  // Processes
+  listProcesses(names: string[]): Promise<ProcessInfo[]>;
+  /** Polite close (CloseMainWindow / taskkill without /F); returns without waiting. */
+  requestProcessClose(ids: number[]): Promise<void>;
+  /** Stop-Process -Force. */
+  forceStopProcesses(ids: number[]): Promise<void>;
+  /** Waits until the given processes are gone; returns the ids still alive when the timeout ran out. */
+  waitForProcessExit(ids: number[], timeoutSeconds: number): Promise<number[]>;
+
+  // Users
+  /** msg.exe * /TIME:<seconds> — to every session. */
+  sendMessage(text: string, displaySeconds: number): Promise<MessageResult>;
+
+  // Files
+  pathExists(path: string): Promise<boolean>;
+  renameFile(from: string, to: string): Promise<void>;
+
+  // Shadow copies
+  /** Whether Win32_ShadowCopy can be used for this volume (service present, NTFS/ReFS, elevated). */
+  shadowCopySupported(volume: string): Promise<boolean>;
+  createShadowCopy(volume: string): Promise<ShadowCopyInfo>;
+  getShadowCopy(id: string): Promise<ShadowCopyInfo | null>;
+  deleteShadowCopy(id: string): Promise<void>;
+
+  // Event Log
+  writeEvent(entry: EventEntry): Promise<void>;
+
+  /** Releases the PowerShell process (no-op for in-memory). Safe to call twice. */
+  dispose(): Promise<void>;
+}
+
+/** A Windows operation failed. `operation` is the method name, `detail` the underlying message. */
+export class HostError extends Error {
+  constructor(
+    readonly operation: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'HostError';
+  }
+}

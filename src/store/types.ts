@@ -1,0 +1,102 @@
+/**
+ * The destination's layout is part of the user interface (people browse it):
+ *
+ *   DEST/snapshots/<ID>/          exactly the source tree, read-only files, nothing else
+ *   DEST/latest                   link (junction on Windows) to the newest complete snapshot
+ *   DEST/meta/<ID>/manifest.jsonl the manifest (header line + one entry per path)
+ *   DEST/meta/<ID>/run.json       the run record
+ *   DEST/meta/<ID>/verify.json    the last verification result (written by verify)
+ *   DEST/meta/<ID>/drill.json     the last restore-drill result (written by drill)
+ *   DEST/in-progress/<ID>/        the partial snapshot of an unfinished run (never listed)
+ *   DEST/in-progress/<ID>.state/  its checkpoint and partial manifest
+ *   DEST/store.json               marks a folder as an avimark-backup store (format version)
+ *
+ * A snapshot exists iff DEST/snapshots/<ID> exists AND DEST/meta/<ID>/manifest.jsonl is complete;
+ * commit order: manifest + run record fsynced into meta/<ID>, then rename in-progress/<ID> → snapshots/<ID>.
+ */
+
+/** Sortable local timestamp that is a valid Windows folder name, e.g. 2026-11-26_020000 (optionally _2, _3 on collision). */
+export type SnapshotId = string;
+
+export type EntryType = 'file' | 'dir' | 'symlink';
+
+export interface FileAttributes {
+  /** POSIX mode bits as seen on the source (on Windows, Node maps read-only to the write bits). */
+  mode: number;
+  readonly: boolean;
+}
+
+export interface ManifestEntry {
+  /** Relative path with '/' separators, no leading './'. The root is not listed. */
+  path: string;
+  type: EntryType;
+  /** Bytes; 0 for dirs and symlinks. */
+  size: number;
+  /** Modification time in nanoseconds since the epoch, as a decimal string (full precision). */
+  mtimeNs: string;
+  /** Lower-case hex SHA-256 of the content; null for dirs and symlinks. */
+  sha256: string | null;
+  attributes: FileAttributes;
+  /** For symlinks/junctions: the target as read, never followed. */
+  linkTarget?: string;
+}
+
+export interface ManifestHeader {
+  format: 'avimark-backup-manifest';
+  version: 1;
+  snapshotId: SnapshotId;
+  source: string;
+  createdAt: string;
+  entries: number;
+}
+
+export type RunResult = 'success' | 'failed' | 'interrupted';
+
+export interface LockoutStepTiming {
+  step: string;
+  seconds: number;
+}
+
+export interface RunRecord {
+  snapshotId: SnapshotId;
+  result: RunResult;
+  startedAt: string;
+  endedAt: string;
+  durationSeconds: number;
+  mode: 'no-lockout' | 'offline' | 'presync' | 'vss';
+  source: string;
+  filesTotal: number;
+  filesCopied: number;
+  filesLinked: number;
+  bytesTotal: number;
+  bytesCopied: number;
+  /** Null when no lockout ran. */
+  offlineSeconds: number | null;
+  lockoutSteps: LockoutStepTiming[];
+  resumed: boolean;
+  warnings: string[];
+  errors: string[];
+}
+
+export interface VerifyRecord {
+  snapshotId: SnapshotId;
+  verifiedAt: string;
+  /** Percentage of files checked (100 for a full verify). */
+  samplePercent: number;
+  filesChecked: number;
+  ok: boolean;
+  missing: string[];
+  extra: string[];
+  damaged: string[];
+}
+
+export interface DrillRecord {
+  snapshotId: SnapshotId;
+  drilledAt: string;
+  ok: boolean;
+  durationSeconds: number;
+  filesChecked: number;
+  problems: string[];
+  command: string | null;
+  commandExitCode: number | null;
+}
