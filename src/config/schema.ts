@@ -123,6 +123,8 @@ export const emailSchema = z
     passwordEnv: z.string().optional(),
     /** Path of a file (ACL-protected) whose first line is the password. */
     passwordFile: absolutePath.optional(),
+    /** PEM file of a certificate authority to trust for the SMTP server (a private CA or self-signed server). */
+    caFile: absolutePath.optional(),
     from: z.string().min(3),
     to: z.array(z.string().min(3)).min(1, 'needs at least one recipient'),
     onSuccess: z.boolean().default(false),
@@ -145,6 +147,8 @@ export const drillSchema = z
     requiredFiles: z.array(z.string().min(1)).default(['CLIENT.V2$', 'ANIMAL.V2$', 'TREAT.V2$', 'AVImark.db$']),
     /** Run against the restored folder; its exit code is the verdict. {dir} is replaced by the folder. */
     command: z.array(z.string().min(1)).nullable().default(null),
+    /** The command is stopped (and the drill fails) when it runs longer than this. */
+    commandTimeoutMinutes: z.number().positive('must be more than zero').default(60),
   })
   .strict();
 

@@ -146,6 +146,12 @@ export interface WindowsHost {
   renameFile(from: string, to: string): Promise<void>;
 
   // Shadow copies
+  /**
+   * The root of the volume that holds `path` (the longest mounted volume name that is a prefix of it,
+   * case-insensitive on Windows), e.g. 'C:\\' or 'D:\\Mounts\\Data\\'; what createShadowCopy expects.
+   * Throws HostError when no volume holds the path.
+   */
+  getVolumeRoot(path: string): Promise<string>;
   /** Whether Win32_ShadowCopy can be used for this volume (service present, NTFS/ReFS, elevated). */
   shadowCopySupported(volume: string): Promise<boolean>;
   createShadowCopy(volume: string): Promise<ShadowCopyInfo>;

@@ -13,6 +13,13 @@
  *
  * A snapshot exists iff DEST/snapshots/<ID> exists AND DEST/meta/<ID>/manifest.jsonl is complete;
  * commit order: manifest + run record fsynced into meta/<ID>, then rename in-progress/<ID> → snapshots/<ID>.
+ *
+ * Permissions (engine): snapshot FILES are read-only (write bits cleared; on Windows the read-only
+ * attribute, shared by all hard links of a file). Snapshot FOLDERS keep their normal (owner-writable)
+ * permissions, so prune can delete a snapshot with a plain recursive remove on POSIX — deleting a name
+ * needs write access to the folder, not to the file. On Windows, Node's unlink deletes read-only files
+ * (libuv ≥ 1.49 ignores the attribute); never chmod a linked file, since that would change the other
+ * snapshots' copies too. DEST/lock holds the store lock (pid, host, start) while a backup runs.
  */
 
 /** Sortable local timestamp that is a valid Windows folder name, e.g. 2026-11-26_020000 (optionally _2, _3 on collision). */

@@ -1,6 +1,23 @@
 import type { Command } from 'commander';
+import { registerBackup } from './backup';
+import { registerDrill } from './drill';
+import { registerReport } from './report';
+import { registerInit } from './init';
+import { registerList } from './list';
+import { registerPrune } from './prune';
+import { registerRestore } from './restore';
+import { registerVerify } from './verify';
 
 /** Each command lives in its own file and registers itself here. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [];
+export const commands: RegisterCommand[] = [
+  registerBackup,
+  registerDrill,
+  registerReport,
+  registerInit,
+  registerList,
+  registerVerify,
+  registerRestore,
+  registerPrune,
+];

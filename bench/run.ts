@@ -1,0 +1,173 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { DEFAULT_SEED, DEFAULT_TOTAL_BYTES, churn, generateAvimarkTree } from './generate';
+import { describeMachine, ensureRsync } from './machine';
+import { haveGnuTime, removeTree } from './measure';
+import { bundledCli, help } from './ours';
+import { type ReportContext, judge, renderMarkdown } from './report';
+import { GROUPS, type GroupName, runBench } from './scenarios';
+import { formatBytes, parseBytes } from './units';
+
+/**
+ * `npm run bench` (bundled to dist/bench.cjs): compares avimark-backup with cp, rsync and sha256sum
+ * on an AVImark-shaped data set, and writes bench/results/latest.{md,json}.
+ * Also `generate DIR` and `churn DIR` to make or age a data set by hand (the demo uses the library).
+ */
+
+function repoRoot(): string {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    const pkg = path.join(dir, 'package.json');
+    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'avimark-backup') return dir;
+    if (path.dirname(dir) === dir) return process.cwd();
+  }
+}
+
+const bytesArg = (value: string): number => {
+  try {
+    return parseBytes(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+};
+const intArg = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number, 1 or more');
+  return n;
+};
+const seedArg = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number, 0 or more');
+  return n;
+};
+const groupArg = (value: string, previous: GroupName[] = []): GroupName[] => {
+  const names = value.split(',').map((v) => v.trim());
+  for (const name of names) {
+    if (!(GROUPS as readonly string[]).includes(name)) throw new InvalidArgumentError(`unknown figure group "${name}" (one of: ${GROUPS.join(', ')})`);
+  }
+  return [...previous, ...(names as GroupName[])];
+};
+
+interface BenchFlags {
+  scale: number;
+  runs: number;
+  quick?: boolean;
+  only?: GroupName[];
+  manyFiles: number;
+  seed: number;
+  workDir?: string;
+  keep?: boolean;
+  out: string;
+  cli: string;
+}
+
+async function bench(flags: BenchFlags): Promise<void> {
+  const log = (line: string): void => void process.stdout.write(`${line}\n`);
+  const scaleBytes = flags.quick ? 64 * 1024 ** 2 : flags.scale;
+  const runs = flags.quick ? 1 : flags.runs;
+  const manyFiles = flags.quick ? 10_000 : flags.manyFiles;
+  if (!existsSync(flags.cli)) throw new Error(`avimark-backup bundle not found at ${flags.cli} (run node build.mjs --bundle-only)`);
+  const cli = bundledCli(flags.cli);
+  const helpText = (await help(cli)).stdout;
+  if (!/^\s+backup\b/m.test(helpText)) throw new Error('this avimark-backup has no `backup` command yet: nothing to benchmark');
+  const offlineUnavailable = /^\s+run\b/m.test(helpText)
+    ? 'the bench does not yet drive the nightly cycle against the simulated Windows server (test/sim)'
+    : 'the nightly cycle is not in the CLI yet';
+
+  const haveRsync = ensureRsync(log) !== null;
+  if (!haveGnuTime) log('GNU time (/usr/bin/time) is missing: peak memory is not measured (apt-get install -y time).');
+  const workDir = flags.workDir ?? mkdtempSync(path.join(os.tmpdir(), 'avb-bench-'));
+  const machine = describeMachine(workDir);
+  log(`avimark-backup bench: ${formatBytes(scaleBytes)}, ${manyFiles.toLocaleString('en-US')}-file sweep, ${runs} run(s), work dir ${workDir}`);
+
+  const started = Date.now();
+  try {
+    const outcome = await runBench({
+      workDir,
+      cli,
+      runs,
+      scaleBytes,
+      manyFiles,
+      seed: flags.seed,
+      haveRsync,
+      only: flags.only ? new Set(flags.only) : null,
+      offlineUnavailable,
+      log,
+    });
+    const context: ReportContext = {
+      when: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+      machine,
+      scaleBytes,
+      manyFiles,
+      runs,
+      seed: flags.seed,
+      notes: [
+        ...outcome.notes,
+        'Warm page cache: the source is read once before measuring (dropping caches needs root and is not reliable on shared machines); every contender that writes is timed until `sync -f` of its destination returns.',
+        `Wall time of the whole bench: ${Math.round((Date.now() - started) / 1000)} s.`,
+      ],
+    };
+    const markdown = renderMarkdown(outcome.figures, context);
+    process.stdout.write(`\n${markdown}`);
+    mkdirSync(flags.out, { recursive: true });
+    writeFileSync(path.join(flags.out, 'latest.md'), markdown);
+    writeFileSync(
+      path.join(flags.out, 'latest.json'),
+      `${JSON.stringify({ context, rows: outcome.figures.map(judge), figures: outcome.figures, raw: outcome.raw }, null, 2)}\n`,
+    );
+    log(`\nwritten: ${path.join(flags.out, 'latest.md')} and latest.json`);
+  } finally {
+    if (flags.keep) log(`work dir kept: ${workDir}`);
+    else removeTree(workDir);
+  }
+}
+
+function main(): void {
+  const root = repoRoot();
+  const program = new Command()
+    .name('bench')
+    .enablePositionalOptions()
+    .description('Benchmarks avimark-backup against cp -a, rsync and sha256sum on an AVImark-shaped data set.')
+    .option('--scale <bytes>', 'size of the data set (e.g. 512MiB, 2GiB)', bytesArg, DEFAULT_TOTAL_BYTES)
+    .option('--runs <n>', 'runs per figure (the median is reported)', intArg, 3)
+    .option('--quick', 'tiny smoke run: 64 MiB, 10,000-file sweep, 1 run')
+    .option('--only <groups>', `only these figure groups, comma-separated (${GROUPS.join(', ')})`, groupArg)
+    .option('--many-files <n>', 'documents in the sweep variant', intArg, 100_000)
+    .option('--seed <n>', 'data-set seed', seedArg, DEFAULT_SEED)
+    .option('--work-dir <dir>', 'where the data sets and backups go (default: a new folder under the temp dir)')
+    .option('--keep', 'keep the work dir afterwards')
+    .option('--out <dir>', 'where latest.md and latest.json go', path.join(root, 'bench', 'results'))
+    .option('--cli <bundle>', 'the avimark-backup bundle to measure', path.join(root, 'dist', 'avimark-backup.cjs'))
+    .action((flags: BenchFlags) => bench(flags));
+
+  program
+    .command('generate')
+    .description('write an AVImark-shaped data set into DIR (must be empty or missing)')
+    .argument('<dir>')
+    .option('--scale <bytes>', 'total size', bytesArg, DEFAULT_TOTAL_BYTES)
+    .option('--seed <n>', 'seed', seedArg, DEFAULT_SEED)
+    .option('--files <n>', 'number of documents (default: about 4,000 per 2 GiB)', intArg)
+    .action((dir: string, o: { scale: number; seed: number; files?: number }) => {
+      const stats = generateAvimarkTree({ dir: path.resolve(dir), totalBytes: o.scale, seed: o.seed, ...(o.files ? { files: o.files } : {}) });
+      process.stdout.write(`${JSON.stringify(stats, null, 2)}\n`);
+    });
+
+  program
+    .command('churn')
+    .description('apply one simulated night of AVImark work to the data set in DIR')
+    .argument('<dir>')
+    .option('--seed <n>', 'seed', seedArg, DEFAULT_SEED)
+    .option('--night <n>', 'which night (each changes different records)', intArg, 1)
+    .action((dir: string, o: { seed: number; night: number }) => {
+      const { plan: _plan, ...result } = churn({ dir: path.resolve(dir), seed: o.seed, night: o.night });
+      process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    });
+
+  program.parseAsync(process.argv).catch((err: unknown) => {
+    process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  });
+}
+
+main();

@@ -1,0 +1,330 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { type GenerateStats, churn, generateAvimarkTree, manyFilesOptions } from './generate';
+import { type DurableTimed, removeTree, syncFs, warm } from './measure';
+import { type OurCli, backup, latestSnapshot, restore, snapshotPath, verify } from './ours';
+import { cpA, rsyncA, sha256sumTree } from './peers';
+import type { Figure } from './report';
+import { formatBytes, formatSeconds, median } from './units';
+
+/** The comparisons, each measured alternately with its peer on the same data in one process. */
+
+export const GROUPS = ['full', 'incremental', 'sweep', 'verify', 'restore', 'memory', 'offline'] as const;
+export type GroupName = (typeof GROUPS)[number];
+
+export interface BenchSettings {
+  workDir: string;
+  cli: OurCli;
+  runs: number;
+  scaleBytes: number;
+  manyFiles: number;
+  seed: number;
+  haveRsync: boolean;
+  /** null = every group. */
+  only: ReadonlySet<GroupName> | null;
+  /** Why the offline-window figures cannot be measured, or null when they can. */
+  offlineUnavailable: string;
+  log: (line: string) => void;
+}
+
+export interface BenchOutcome {
+  figures: Figure[];
+  notes: string[];
+  raw: Record<string, unknown>;
+}
+
+const MB200 = 200 * 1024 * 1024;
+
+type Contender = () => Promise<void>;
+
+/** Runs the contenders in a different order each run (run i starts with contender i mod n). */
+async function alternate(run: number, contenders: readonly Contender[]): Promise<void> {
+  for (let k = 0; k < contenders.length; k++) await contenders[(run + k) % contenders.length]();
+}
+
+export async function runBench(s: BenchSettings): Promise<BenchOutcome> {
+  const wants = (g: GroupName): boolean => s.only === null || s.only.has(g);
+  const figures: Figure[] = [];
+  const notes: string[] = [];
+  const raw: Record<string, unknown> = {};
+  const w = (...parts: string[]): string => path.join(s.workDir, ...parts);
+  mkdirSync(s.workDir, { recursive: true });
+  const syncNote = (label: string, timings: DurableTimed[]): void => {
+    if (timings.length === 0) return;
+    notes.push(
+      `${label}: tool ${formatSeconds(median(timings.map((t) => t.toolSeconds)))} + sync ${formatSeconds(median(timings.map((t) => t.syncSeconds)))} (median).`,
+    );
+  };
+
+  const needScaleData = ['full', 'incremental', 'verify', 'restore', 'memory'].some((g) => wants(g as GroupName));
+  if (needScaleData) {
+    const data = w('data');
+    const store = w('store');
+    const state = w('state');
+    s.log(`generating the AVImark-shaped tree (${formatBytes(s.scaleBytes)}) …`);
+    const gen = generateAvimarkTree({ dir: data, totalBytes: s.scaleBytes, seed: s.seed });
+    s.log(`  ${gen.files} files, ${formatBytes(gen.bytes)} in ${formatSeconds(gen.seconds)}`);
+    raw.dataset = gen;
+    await syncFs(s.workDir);
+    await warm(data);
+
+    // Full backup vs cp -a and rsync -a; the last of each is kept as the base for the incremental.
+    const rsyncDir = (n: number): string => w('rsync', String(n));
+    const full = { ours: [] as DurableTimed[], cp: [] as DurableTimed[], rsync: [] as DurableTimed[] };
+    const oursFull = async (): Promise<void> => {
+      removeTree(store);
+      removeTree(state);
+      await syncFs(s.workDir);
+      full.ours.push(await backup(s.cli, data, store, state));
+    };
+    const rsyncFull = async (): Promise<void> => {
+      removeTree(rsyncDir(0));
+      await syncFs(s.workDir);
+      full.rsync.push(await rsyncA(data, rsyncDir(0)));
+    };
+    if (wants('full') || wants('memory')) {
+      s.log('full backup: ours vs cp -a vs rsync -a …');
+      const cpDir = w('full-cp');
+      const cpFull = async (): Promise<void> => {
+        removeTree(cpDir);
+        await syncFs(s.workDir);
+        full.cp.push(await cpA(data, cpDir));
+        removeTree(cpDir);
+      };
+      for (let i = 0; i < s.runs; i++) await alternate(i, s.haveRsync ? [oursFull, cpFull, rsyncFull] : [oursFull, cpFull]);
+      s.log(`  ours ${formatSeconds(median(full.ours.map((t) => t.seconds)))}, cp -a ${formatSeconds(median(full.cp.map((t) => t.seconds)))}`);
+    } else {
+      await oursFull();
+      if (wants('incremental') && s.haveRsync) await rsyncFull();
+    }
+    raw.full = full;
+    if (wants('full')) {
+      figures.push({
+        id: 'full-vs-cp',
+        title: `Full backup, ${formatBytes(gen.bytes)}`,
+        unit: 'seconds',
+        ours: full.ours.map((t) => t.seconds),
+        peer: full.cp.map((t) => t.seconds),
+        peerLabel: 'cp -a',
+        target: { kind: 'ratioAtMost', value: 2 },
+      });
+      figures.push(
+        s.haveRsync
+          ? {
+              id: 'full-vs-rsync',
+              title: `Full backup, ${formatBytes(gen.bytes)}`,
+              unit: 'seconds',
+              ours: full.ours.map((t) => t.seconds),
+              peer: full.rsync.map((t) => t.seconds),
+              peerLabel: 'rsync -a',
+              target: { kind: 'ratioAtMost', value: 1 },
+            }
+          : notMeasured('full-vs-rsync', 'Full backup vs rsync -a', 'rsync is not installed'),
+      );
+      syncNote('Full backup, ours', full.ours);
+      syncNote('Full backup, cp -a', full.cp);
+      syncNote('Full backup, rsync -a', full.rsync);
+    }
+    if (wants('memory')) {
+      const rss = full.ours.map((t) => t.peakRssBytes).filter((v): v is number => v !== null);
+      const peerRss = full.rsync.map((t) => t.peakRssBytes).filter((v): v is number => v !== null);
+      figures.push(
+        rss.length > 0
+          ? {
+              id: 'memory-scale',
+              title: `Peak RSS, full backup of ${formatBytes(gen.bytes)}`,
+              unit: 'bytes',
+              ours: [Math.max(...rss)],
+              peer: null,
+              peerLabel: peerRss.length > 0 ? `rsync -a: ${formatBytes(Math.max(...peerRss))}` : '—',
+              target: { kind: 'none' },
+            }
+          : notMeasured('memory-scale', `Peak RSS, full backup of ${formatBytes(gen.bytes)}`, '/usr/bin/time (GNU time) is not installed'),
+      );
+    }
+
+    const snapshot = latestSnapshot(store);
+    const snapDir = snapshotPath(store, snapshot);
+
+    if (wants('verify')) {
+      s.log('verify: ours vs sha256sum …');
+      const ours: number[] = [];
+      const peer: number[] = [];
+      for (let i = 0; i < s.runs; i++) {
+        await alternate(i, [
+          async () => {
+            ours.push(gen.bytes / (await verify(s.cli, store, snapshot)).seconds);
+          },
+          async () => {
+            peer.push(gen.bytes / (await sha256sumTree(snapDir)).seconds);
+          },
+        ]);
+      }
+      figures.push({
+        id: 'verify-vs-sha256sum',
+        title: `Verify throughput, ${formatBytes(gen.bytes)}`,
+        unit: 'bytesPerSecond',
+        ours,
+        peer,
+        peerLabel: 'sha256sum',
+        target: { kind: 'ratioAtLeast', value: 0.9 },
+      });
+    }
+
+    if (wants('restore')) {
+      s.log('restore: ours vs cp -a …');
+      const ours: DurableTimed[] = [];
+      const peer: DurableTimed[] = [];
+      const oursTarget = w('restore-ours');
+      const cpTarget = w('restore-cp');
+      for (let i = 0; i < s.runs; i++) {
+        await alternate(i, [
+          async () => {
+            removeTree(oursTarget);
+            await syncFs(s.workDir);
+            ours.push(await restore(s.cli, store, snapshot, oursTarget));
+            removeTree(oursTarget);
+          },
+          async () => {
+            removeTree(cpTarget);
+            await syncFs(s.workDir);
+            peer.push(await cpA(snapDir, cpTarget));
+            removeTree(cpTarget);
+          },
+        ]);
+      }
+      raw.restore = { ours, peer };
+      figures.push({
+        id: 'restore-vs-cp',
+        title: `Restore, ${formatBytes(gen.bytes)}`,
+        unit: 'seconds',
+        ours: ours.map((t) => t.seconds),
+        peer: peer.map((t) => t.seconds),
+        peerLabel: 'cp -a',
+        target: { kind: 'ratioAtMost', value: 1.2 },
+      });
+      syncNote('Restore, ours', ours);
+      syncNote('Restore, cp -a', peer);
+    }
+
+    if (wants('incremental')) {
+      if (!s.haveRsync) {
+        figures.push(notMeasured('incremental', 'Nightly incremental vs rsync --link-dest', 'rsync is not installed'));
+      } else {
+        s.log('nightly incremental after churn: ours vs rsync -a --link-dest …');
+        const ours: DurableTimed[] = [];
+        const peer: DurableTimed[] = [];
+        const churned: number[] = [];
+        for (let i = 1; i <= s.runs; i++) {
+          const night = churn({ dir: data, seed: s.seed, night: i });
+          churned.push(night.bytesWritten);
+          await syncFs(s.workDir);
+          await alternate(i, [
+            async () => {
+              ours.push(await backup(s.cli, data, store, state));
+            },
+            async () => {
+              peer.push(await rsyncA(data, rsyncDir(i), rsyncDir(i - 1)));
+            },
+          ]);
+          await syncFs(s.workDir);
+        }
+        raw.incremental = { ours, peer, churnedBytes: churned };
+        figures.push({
+          id: 'incremental-vs-rsync-link-dest',
+          title: `Nightly incremental (${formatBytes(median(churned))} churn)`,
+          unit: 'seconds',
+          ours: ours.map((t) => t.seconds),
+          peer: peer.map((t) => t.seconds),
+          peerLabel: 'rsync --link-dest',
+          target: { kind: 'ratioAtMost', value: 1, strict: true },
+        });
+        syncNote('Incremental, ours', ours);
+        syncNote('Incremental, rsync --link-dest', peer);
+      }
+    }
+    removeTree(w('rsync'));
+    removeTree(store);
+    removeTree(data);
+  }
+
+  if (wants('sweep') || wants('memory')) {
+    const many = w('many');
+    const store = w('many-store');
+    const state = w('many-state');
+    const rsyncDir = (n: number): string => w('many-rsync', String(n));
+    s.log(`generating the many-files variant (${s.manyFiles.toLocaleString('en-US')} documents) …`);
+    const gen: GenerateStats = generateAvimarkTree({ ...manyFilesOptions(many, s.seed), files: s.manyFiles });
+    s.log(`  ${gen.files} files, ${formatBytes(gen.bytes)} in ${formatSeconds(gen.seconds)}`);
+    raw.manyDataset = gen;
+    await syncFs(s.workDir);
+    await warm(many);
+    s.log('  first (full) backups …');
+    const oursFull = await backup(s.cli, many, store, state);
+    const rsyncFull = s.haveRsync ? await rsyncA(many, rsyncDir(0)) : null;
+    const ours: DurableTimed[] = [];
+    const peer: DurableTimed[] = [];
+    if (wants('sweep') && s.haveRsync) {
+      s.log('sweep with nothing changed: ours vs rsync -a --link-dest …');
+      for (let i = 1; i <= s.runs; i++) {
+        await alternate(i, [
+          async () => {
+            ours.push(await backup(s.cli, many, store, state));
+          },
+          async () => {
+            peer.push(await rsyncA(many, rsyncDir(i), rsyncDir(i - 1)));
+          },
+        ]);
+      }
+      figures.push({
+        id: 'sweep-vs-rsync-link-dest',
+        title: `Sweep, ${gen.files.toLocaleString('en-US')} files, nothing changed`,
+        unit: 'seconds',
+        ours: ours.map((t) => t.seconds),
+        peer: peer.map((t) => t.seconds),
+        peerLabel: 'rsync --link-dest',
+        target: { kind: 'ratioAtMost', value: 1, strict: true },
+      });
+      syncNote('Sweep, ours', ours);
+      syncNote('Sweep, rsync --link-dest', peer);
+    } else if (wants('sweep')) {
+      figures.push(notMeasured('sweep', 'Sweep vs rsync --link-dest', 'rsync is not installed'));
+    }
+    raw.sweep = { oursFull, rsyncFull, ours, peer };
+    if (wants('memory')) {
+      const rss = [oursFull, ...ours].map((t) => t.peakRssBytes).filter((v): v is number => v !== null);
+      figures.push(
+        rss.length > 0
+          ? {
+              id: 'memory-many-files',
+              title: `Peak RSS, backup of ${gen.files.toLocaleString('en-US')} files (full and sweeps)`,
+              unit: 'bytes',
+              ours: [Math.max(...rss)],
+              peer: null,
+              peerLabel: rsyncFull?.peakRssBytes ? `rsync -a: ${formatBytes(rsyncFull.peakRssBytes)}` : '—',
+              target: { kind: 'absoluteMax', value: MB200 },
+            }
+          : notMeasured('memory-many-files', 'Peak RSS at 100,000 files', '/usr/bin/time (GNU time) is not installed'),
+      );
+    }
+    removeTree(w('many-rsync'));
+    removeTree(store);
+    removeTree(many);
+  }
+
+  if (wants('offline')) {
+    for (const [id, title, target] of [
+      ['offline-offline', 'Offline window, offline mode', { kind: 'none' }],
+      ['offline-presync', 'Offline window, presync vs offline mode', { kind: 'ratioAtMost', value: 0.1, strict: true }],
+      ['offline-vss', 'Offline window, vss at full vs quarter size', { kind: 'ratioAtMost', value: 1.5 }],
+    ] as const) {
+      figures.push({ ...notMeasured(id, title, s.offlineUnavailable), target });
+    }
+  }
+
+  return { figures, notes, raw };
+}
+
+function notMeasured(id: string, title: string, reason: string): Figure {
+  return { id, title, unit: 'seconds', ours: [], peer: null, peerLabel: '', target: { kind: 'none' }, notMeasured: reason };
+}

@@ -1,0 +1,25 @@
+import type { StoreSettings } from '../config/load';
+import { errorMessage } from '../errors';
+import { type Logger, type LogLevel, openRunLog } from '../log/logger';
+
+/**
+ * The logger of one command run: the JSON-lines file in logging.dir at the configured level, and on
+ * stderr only what needs attention (`consoleLevel`, warn by default) since the command prints its own
+ * summary. A log folder that cannot be created must not stop a restore: the run then logs to the
+ * console only and says so.
+ */
+export function commandLogger(settings: StoreSettings, runName: string, consoleLevel: LogLevel = 'warn'): Logger {
+  const options = {
+    level: settings.logging.level,
+    consoleLevel,
+    console: 'pretty' as const,
+    runName,
+  };
+  try {
+    return openRunLog({ ...options, logDir: settings.logging.dir, keepDays: settings.logging.keepDays }).logger;
+  } catch (err) {
+    const logger = openRunLog(options).logger;
+    logger.warn({ logDir: settings.logging.dir }, `cannot write the log file, logging to the console only: ${errorMessage(err)}`);
+    return logger;
+  }
+}

@@ -1,0 +1,108 @@
+import type { Command } from 'commander';
+import type { Settings } from '../../config/load';
+import { dryRunBackup, runBackup } from '../../engine/backup';
+import { renderDryRun } from '../../engine/dry-run';
+import { renderSummary } from '../../engine/summary';
+import { UsageError } from '../../errors';
+import { type Logger, openRunLog } from '../../log/logger';
+import { type CommandOutcome, action, ok } from '../outcome';
+import { createProgressReporter } from '../progress';
+import { type SettingsOptionValues, addSettingsOptions, resolveSettings } from '../settings';
+
+export interface BackupFlags extends SettingsOptionValues {
+  /** commander's `--no-lockout` → lockout: false. */
+  lockout: boolean;
+  dryRun?: boolean;
+  checksum?: boolean;
+  json?: boolean;
+}
+
+export function registerBackup(program: Command): void {
+  const command = program
+    .command('backup')
+    .description('make a snapshot of the source folder (incremental: unchanged files are hard-linked)')
+    .option('--no-lockout', 'back up while AVImark keeps running (no lockout; only safe when nobody uses it)')
+    .option('--dry-run', 'print what would be copied, linked and skipped; change nothing')
+    .option('--checksum', 'detect changes by content hash instead of size and modification time')
+    .option('--json', 'print one JSON summary object on stdout')
+    .addHelpText(
+      'after',
+      `
+Without a config file: avimark-backup backup --source DIR --dest DIR --no-lockout
+With one:              avimark-backup backup --config FILE [--no-lockout]
+An interrupted backup (power cut, kill, network drop) is resumed by the next run.
+Exit codes: 0 success, 1 the run failed (earlier snapshots untouched), 2 usage or configuration error.`,
+    );
+  addSettingsOptions(command, { source: true, stateDir: true });
+  command.action(action(async (flags: BackupFlags) => backupCommand(flags)));
+}
+
+function logFor(settings: Settings, flags: BackupFlags): Logger {
+  // Flag-only runs (no config, no --state-dir) log to the console only, so a quick manual backup
+  // does not need write access to the default state folder.
+  const fileLogging = settings.configFile !== null || flags.stateDir !== undefined;
+  return openRunLog({
+    logDir: fileLogging ? settings.logging.dir : undefined,
+    keepDays: settings.logging.keepDays,
+    level: settings.logging.level,
+    console: 'pretty',
+    consoleLevel: 'warn',
+    runName: 'backup',
+  }).logger;
+}
+
+/**
+ * The seam for the nightly cycle (lockout issue): with a config and without --no-lockout, the command
+ * runs the full cycle (warn, lock out, copy, give back). Until that exists it refuses clearly.
+ */
+async function backupWithLockout(_settings: Settings, _flags: BackupFlags): Promise<CommandOutcome> {
+  throw new UsageError(
+    'the backup with lockout (the nightly cycle) is not available in this build',
+    'add --no-lockout to back up without taking AVImark offline',
+  );
+}
+
+export async function backupCommand(flags: BackupFlags): Promise<CommandOutcome> {
+  const settings = await resolveSettings(flags);
+  if (flags.lockout !== false) {
+    if (settings.configFile === null) {
+      throw new UsageError(
+        'taking AVImark offline (the lockout) needs a configuration file: give --config FILE',
+        'or add --no-lockout to back up without a lockout (only safe when nobody is using AVImark)',
+      );
+    }
+    return backupWithLockout(settings, flags);
+  }
+  const json = Boolean(flags.json);
+  if (flags.dryRun) {
+    const report = await dryRunBackup({
+      source: settings.source,
+      dest: settings.destination,
+      engine: settings.engine,
+      checksum: flags.checksum,
+    });
+    return ok(renderDryRun(report), report);
+  }
+  const log = logFor(settings, flags);
+  const progress = createProgressReporter({ json });
+  const controller = new AbortController();
+  const onSignal = () => controller.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const { summary } = await runBackup({
+      source: settings.source,
+      dest: settings.destination,
+      engine: settings.engine,
+      checksum: flags.checksum ?? settings.engine.checksum,
+      log,
+      signal: controller.signal,
+      onProgress: progress.onProgress,
+    });
+    return ok(renderSummary(summary), summary);
+  } finally {
+    progress.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

@@ -1,0 +1,58 @@
+import type { Command } from 'commander';
+import { copyTreeInto } from '../../drill/copy';
+import { runDrill } from '../../drill/drill';
+import { ExitCode } from '../../errors';
+import { localFs } from '../../fs/local';
+import { resolveSnapshotId } from '../../store/snapshots';
+import { type CommandOutcome, action } from '../outcome';
+import { type SettingsOptionValues, addSettingsOptions, resolveStoreSettings } from '../settings';
+
+interface DrillFlags extends SettingsOptionValues {
+  json?: boolean;
+}
+
+export function registerDrill(program: Command): void {
+  const command = program
+    .command('drill')
+    .argument('[id]', 'the snapshot to drill (default: the latest)', 'latest')
+    .description('restore a snapshot into a scratch folder and prove it is usable (restore drill)')
+    .addHelpText(
+      'after',
+      `
+Restores the snapshot into DEST/drill-scratch/, checks every file against the manifest, checks the files
+AVImark cannot start without (drill.requiredFiles), runs drill.command if configured ({dir} = the restored
+folder; its exit code is the verdict), records the result in DEST/meta/<ID>/drill.json and removes the
+scratch folder. Never touches the live AVImark folder, never modifies the snapshot.
+Exit codes: 0 passed, 3 the backup is not usable as it stands, 1 the drill could not be carried out.`,
+    )
+    .option('--json', 'print the drill record as JSON');
+  addSettingsOptions(command);
+  command.action(action(async (id: string, flags: DrillFlags) => drillCommand(id, flags)));
+}
+
+export async function drillCommand(id: string, flags: DrillFlags): Promise<CommandOutcome> {
+  const settings = await resolveStoreSettings(flags);
+  const dest = settings.destination;
+  const snapshot = await resolveSnapshotId(dest, id);
+  const { record, command } = await runDrill({
+    dest,
+    snapshot,
+    source: settings.source,
+    requiredFiles: settings.drill.requiredFiles,
+    command: settings.drill.command,
+    commandTimeoutMs: settings.drill.commandTimeoutMinutes * 60_000,
+    restore: (from, to) => copyTreeInto(localFs, from, to),
+  });
+  const lines = [
+    record.ok
+      ? `Restore drill of ${record.snapshotId} PASSED: ${record.filesChecked} files restored and checked against the manifest${record.command ? `, drill command exited 0` : ''} (${record.durationSeconds} s).`
+      : `Restore drill of ${record.snapshotId} FAILED (${record.problems.length} ${record.problems.length === 1 ? 'problem' : 'problems'}):`,
+    ...record.problems.slice(0, 50).map((p) => `  - ${p}`),
+    ...(record.problems.length > 50 ? [`  … and ${record.problems.length - 50} more (see meta/${record.snapshotId}/drill.json)`] : []),
+  ];
+  return {
+    exitCode: record.ok ? ExitCode.Success : ExitCode.Damage,
+    text: lines.join('\n'),
+    json: { ...record, commandOutputTail: command?.outputTail ?? null },
+  };
+}

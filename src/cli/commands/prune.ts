@@ -1,0 +1,58 @@
+import type { Command } from 'commander';
+import { acquireStoreLock } from '../../store/lock';
+import { pruneSnapshots } from '../../store/prune';
+import { describeReasons } from '../../store/retention';
+import { commandLogger } from '../command-log';
+import { type CommandOutcome, action, ok } from '../outcome';
+import { type SettingsOptionValues, addSettingsOptions, resolveStoreSettings } from '../settings';
+
+interface PruneFlags extends SettingsOptionValues {
+  dryRun?: boolean;
+  json?: boolean;
+}
+
+export function registerPrune(program: Command): void {
+  const command = program
+    .command('prune')
+    .description('delete the snapshots the retention policy no longer keeps (keep-last/daily/weekly/monthly)')
+    .option('--dry-run', 'show what would be kept and removed; change nothing')
+    .option('--json', 'print the decision as JSON')
+    .addHelpText(
+      'after',
+      `
+The policy is the "retention" section of the config (with --dest only: the defaults, keepLast 7,
+keepDaily 14, keepWeekly 8, keepMonthly 12). Days, weeks (ISO, Monday first) and months are those of
+the snapshot ids (server local time). The newest snapshot is never removed; a policy of all zeros
+removes nothing. Files shared with kept snapshots (hard links) stay intact and read-only.`,
+    );
+  addSettingsOptions(command);
+  command.action(action(async (flags: PruneFlags) => pruneCommand(flags)));
+}
+
+export async function pruneCommand(flags: PruneFlags): Promise<CommandOutcome> {
+  const settings = await resolveStoreSettings(flags);
+  const dest = settings.destination;
+  const dryRun = flags.dryRun ?? false;
+  const logger = dryRun ? undefined : commandLogger(settings, 'prune');
+  const lock = dryRun ? null : await acquireStoreLock(dest, { purpose: 'prune' });
+  try {
+    const result = await pruneSnapshots(dest, settings.retention, { dryRun, logger });
+    const verb = dryRun ? 'would remove' : 'removed';
+    const lines = [
+      ...result.keep.map((d) => `keep    ${d.id}  (${describeReasons(d.reasons)})`),
+      ...result.remove.map((d) => `${dryRun ? 'remove' : 'removed'} ${d.id}`),
+      ...(result.leftovers.length
+        ? [`${dryRun ? 'would finish' : 'finished'} removing ${result.leftovers.length} snapshot(s) an interrupted prune left: ${result.leftovers.join(', ')}`]
+        : []),
+      `${result.keep.length} kept, ${result.remove.length} ${verb}${dryRun ? ' (dry run: nothing changed)' : ''}.`,
+    ];
+    return ok(lines.join('\n'), {
+      dryRun,
+      keep: result.keep.map(({ id, reasons }) => ({ id, reasons })),
+      remove: result.remove.map(({ id }) => id),
+      leftovers: result.leftovers,
+    });
+  } finally {
+    await lock?.release();
+  }
+}

@@ -1,0 +1,91 @@
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import type { FileSystem } from '../fs/types';
+import type { ManifestEntry } from '../store/types';
+
+export interface TreeCheck {
+  filesChecked: number;
+  bytesChecked: number;
+  /** In the manifest, absent from the folder. */
+  missing: string[];
+  /** Present but with other content, size or type than the manifest says. */
+  damaged: string[];
+  /** In the folder, not in the manifest. */
+  extra: string[];
+  /** Regular files the manifest lists (for the required-files check). */
+  files: Set<string>;
+}
+
+/**
+ * Checks a restored folder against a snapshot's manifest: every file's size and SHA-256, every
+ * folder and link present, nothing extra. Reads only; the folder is independent of the snapshot.
+ */
+export async function checkTree(fs: FileSystem, root: string, entries: AsyncIterable<ManifestEntry>): Promise<TreeCheck> {
+  const result: TreeCheck = { filesChecked: 0, bytesChecked: 0, missing: [], damaged: [], extra: [], files: new Set() };
+  const expected = new Set<string>();
+  for await (const entry of entries) {
+    expected.add(entry.path);
+    const full = path.join(root, ...entry.path.split('/'));
+    let st;
+    try {
+      st = await fs.lstat(full);
+    } catch {
+      result.missing.push(entry.path);
+      continue;
+    }
+    if (entry.type === 'dir') {
+      if (!st.isDirectory()) result.damaged.push(`${entry.path} (expected a folder)`);
+      continue;
+    }
+    if (entry.type === 'symlink') {
+      if (!st.isSymbolicLink()) result.damaged.push(`${entry.path} (expected a link)`);
+      else if (entry.linkTarget !== undefined && (await fs.readlink(full)) !== entry.linkTarget) {
+        result.damaged.push(`${entry.path} (link points elsewhere)`);
+      }
+      continue;
+    }
+    result.files.add(entry.path);
+    result.filesChecked += 1;
+    if (!st.isFile()) {
+      result.damaged.push(`${entry.path} (expected a file)`);
+      continue;
+    }
+    if (st.size !== entry.size) {
+      result.damaged.push(`${entry.path} (size ${st.size} bytes, the manifest says ${entry.size})`);
+      continue;
+    }
+    const digest = await sha256(fs, full);
+    result.bytesChecked += st.size;
+    if (digest !== entry.sha256) result.damaged.push(`${entry.path} (content differs from the manifest)`);
+  }
+  await findExtra(fs, root, '', expected, result.extra);
+  return result;
+}
+
+async function findExtra(fs: FileSystem, root: string, rel: string, expected: Set<string>, out: string[]): Promise<void> {
+  const entries = await fs.readdir(path.join(root, ...(rel ? rel.split('/') : [])), { withFileTypes: true });
+  for (const entry of entries) {
+    const p = rel ? `${rel}/${entry.name}` : entry.name;
+    if (!expected.has(p)) {
+      out.push(p);
+      continue;
+    }
+    if (entry.isDirectory()) await findExtra(fs, root, p, expected, out);
+  }
+}
+
+export async function sha256(fs: FileSystem, file: string): Promise<string> {
+  const hash = createHash('sha256');
+  const handle = await fs.open(file, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(1 << 20);
+    for (;;) {
+      const { bytesRead } = await handle.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      hash.update(buf.subarray(0, bytesRead));
+    }
+  } finally {
+    await handle.close();
+  }
+  return hash.digest('hex');
+}

@@ -1,0 +1,98 @@
+/**
+ * The snapshot engine's public API.
+ *
+ * ## Plain backup (`backup --no-lockout`)
+ *   const summary = await runBackup({ source, dest, engine, log, checksum?, signal?, onProgress? });
+ * checks the paths (UsageError, exit 2, before anything is created), opens the snapshot, syncs once,
+ * commits and releases. On failure the partial is left for the next run to resume; earlier snapshots are
+ * never touched.
+ *
+ * ## Building block for the nightly cycle (lockout modes)
+ *   await checkSourceAndDest(source, dest);                  // refusals first
+ *   const snap = await openSnapshot({ dest, log, now? });   // takes DEST/lock; new or resumed partial
+ *   try {
+ *     await snap.sync({ sourceRoot, sourceFs?, engine, checksum?, signal?, onProgress? }); // online pass
+ *     ...lock AVImark out...
+ *     await snap.sync({ ... });                             // catch-up: only what changed since the last sync
+ *     const record = await snap.commit({ mode, offlineSeconds, lockoutSteps, warnings, startedAt });
+ *   } finally {
+ *     await snap.release();                                 // idempotent; leaves an uncommitted partial for resume
+ *   }
+ * - sync() may be called any number of times; each call makes the partial equal to the source (new and
+ *   changed files copied, unchanged ones kept or hard-linked to the previous snapshot, deleted ones
+ *   removed). For VSS pass `sourceFs = createShadowFs(localFs, liveRoot, shadowRoot)` and the LIVE root as
+ *   `sourceRoot`, so the manifest names the live folder.
+ * - An AbortSignal stops sync() promptly with BackupInterruptedError (a RunFailedError); a permanent file
+ *   error throws a RunFailedError naming the file. Either way the partial stays resumable, and commit()
+ *   refuses until a later sync() succeeds.
+ * - commit() writes the manifest and run record (meta/<id>/), renames the partial into snapshots/<id>,
+ *   updates `latest` and returns the RunRecord. Call release() before anything that takes the store lock
+ *   itself (prune).
+ */
+import type { EngineConfig } from '../config/schema';
+import type { FileSystem } from '../fs/types';
+import { localFs } from '../fs/local';
+import type { Logger } from '../log/logger';
+import type { RunRecord } from '../store/types';
+import { checkSourceAndDest } from './paths';
+import { type BackupProgress, type OpenSnapshotOptions, SnapshotInProgress } from './snapshot';
+import { type BackupSummary, summaryFromRecord } from './summary';
+
+export { checkSourceAndDest } from './paths';
+export { dryRunBackup, type DryRunReport } from './dry-run';
+export {
+  BackupInterruptedError,
+  SnapshotInProgress,
+  type BackupProgress,
+  type CommitExtras,
+  type OpenSnapshotOptions,
+  type SyncOptions,
+  type SyncResult,
+} from './snapshot';
+export type { BackupSummary } from './summary';
+
+export function openSnapshot(options: OpenSnapshotOptions): Promise<SnapshotInProgress> {
+  return SnapshotInProgress.open(options);
+}
+
+export interface RunBackupOptions {
+  source: string;
+  dest: string;
+  engine: EngineConfig;
+  log: Logger;
+  checksum?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (progress: BackupProgress) => void;
+  now?: () => Date;
+  /** Read the source through this (faulty in tests). */
+  sourceFs?: FileSystem;
+  /** Write the store through this (faulty in tests). */
+  destFs?: FileSystem;
+}
+
+export interface BackupOutcome {
+  record: RunRecord;
+  summary: BackupSummary;
+}
+
+/** One complete backup without a lockout. */
+export async function runBackup(options: RunBackupOptions): Promise<BackupOutcome> {
+  const now = options.now ?? (() => new Date());
+  const startedAt = now();
+  const { source, dest } = await checkSourceAndDest(options.source, options.dest, { fs: options.sourceFs ?? localFs });
+  const snap = await openSnapshot({ dest, log: options.log, now, fs: options.destFs });
+  try {
+    await snap.sync({
+      sourceRoot: source,
+      sourceFs: options.sourceFs,
+      engine: options.engine,
+      checksum: options.checksum,
+      signal: options.signal,
+      onProgress: options.onProgress,
+    });
+    const record = await snap.commit({ mode: 'no-lockout', offlineSeconds: null, lockoutSteps: [], warnings: [], startedAt });
+    return { record, summary: summaryFromRecord(record, dest, snap.thisRun) };
+  } finally {
+    await snap.release();
+  }
+}

@@ -1,0 +1,159 @@
+import path from 'node:path';
+import type { FileHandle } from 'node:fs/promises';
+import type { FileSystem } from '../fs/types';
+import { errnoCode } from '../errors';
+import { fsyncDir, writeFileAtomic } from '../store/durable';
+import type { ManifestEntry, SnapshotId } from '../store/types';
+import type { DoneRecord, PartialProgress } from './plan';
+
+/**
+ * The checkpoint of a snapshot in progress lives in DEST/in-progress/<ID>.state/:
+ *   state.json     written once when the partial is created (id, source, previous snapshot)
+ *   journal.jsonl  append-only, one JSON record a line:
+ *                    {"t":"done","how":"copy"|"link"|"dir"|"symlink","e":<ManifestEntry>}  path finished
+ *                    {"t":"del","p":<path>}                                              path removed again
+ *                    {"t":"part","p":<path>,"off":N,"size":S,"mtimeNs":"…"}             large file fsynced up to N
+ * Later records supersede earlier ones for the same path. A record is appended only after the data it
+ * describes is on disk (copies are fsynced first), so replaying the journal never claims more than
+ * exists. A kill -9 can tear the last line: it is ignored and cut off before appending again.
+ */
+
+export interface PartialState {
+  format: 'avimark-backup-partial';
+  version: 1;
+  snapshotId: SnapshotId;
+  source: string;
+  startedAt: string;
+  previousSnapshotId: SnapshotId | null;
+}
+
+export type JournalRecord =
+  | { t: 'done'; how: DoneRecord['how']; e: ManifestEntry }
+  | { t: 'del'; p: string }
+  | { t: 'part'; p: string; off: number; size: number; mtimeNs: string };
+
+export interface ReplayedJournal {
+  done: Map<string, DoneRecord>;
+  partials: Map<string, PartialProgress>;
+  /** Byte length of the intact prefix (everything up to the last complete line). */
+  validBytes: number;
+  tornTail: boolean;
+}
+
+/** Pure replay of journal lines (used by Checkpoint.open and by tests). */
+export function replayJournal(lines: Iterable<string>): ReplayedJournal {
+  const done = new Map<string, DoneRecord>();
+  const partials = new Map<string, PartialProgress>();
+  let validBytes = 0;
+  let tornTail = false;
+  for (const line of lines) {
+    let record: JournalRecord;
+    try {
+      record = JSON.parse(line) as JournalRecord;
+    } catch {
+      tornTail = true;
+      break;
+    }
+    validBytes += Buffer.byteLength(line) + 1;
+    if (record.t === 'done') {
+      done.set(record.e.path, { how: record.how, entry: record.e });
+      partials.delete(record.e.path);
+    } else if (record.t === 'del') {
+      done.delete(record.p);
+      partials.delete(record.p);
+    } else if (record.t === 'part') {
+      partials.set(record.p, { offset: record.off, size: record.size, mtimeNs: record.mtimeNs });
+    }
+  }
+  return { done, partials, validBytes, tornTail };
+}
+
+/** How often appended records are fsynced (a power cut loses at most this much progress; kill -9 loses none). */
+const JOURNAL_SYNC_INTERVAL_MS = 1000;
+
+export class Checkpoint {
+  private pendingSync = false;
+  private lastSync = Date.now();
+  private writing: Promise<void> = Promise.resolve();
+
+  private constructor(
+    private readonly fs: FileSystem,
+    private readonly handle: FileHandle,
+    readonly state: PartialState,
+    readonly done: Map<string, DoneRecord>,
+    readonly partials: Map<string, PartialProgress>,
+  ) {}
+
+  static journalPath(stateDir: string): string {
+    return path.join(stateDir, 'journal.jsonl');
+  }
+
+  static statePath(stateDir: string): string {
+    return path.join(stateDir, 'state.json');
+  }
+
+  /** Creates the state folder of a brand-new partial. */
+  static async create(fs: FileSystem, stateDir: string, state: PartialState): Promise<Checkpoint> {
+    await fs.mkdir(stateDir, { recursive: true });
+    await writeFileAtomic(fs, Checkpoint.statePath(stateDir), `${JSON.stringify(state, null, 2)}\n`);
+    const handle = await fs.open(Checkpoint.journalPath(stateDir), 'a');
+    await handle.sync();
+    await fsyncDir(fs, stateDir);
+    return new Checkpoint(fs, handle, state, new Map(), new Map());
+  }
+
+  /** Reopens the checkpoint of an interrupted run. */
+  static async open(fs: FileSystem, stateDir: string): Promise<Checkpoint> {
+    const state = JSON.parse(await fs.readFile(Checkpoint.statePath(stateDir), 'utf8')) as PartialState;
+    const file = Checkpoint.journalPath(stateDir);
+    let text = '';
+    try {
+      text = await fs.readFile(file, 'utf8');
+    } catch (err) {
+      if (errnoCode(err) !== 'ENOENT') throw err;
+    }
+    const lines = text.split('\n');
+    const complete = lines.slice(0, -1); // the piece after the last '\n' is either '' or a torn line
+    const replay = replayJournal(complete);
+    const handle = await fs.open(file, 'a');
+    if (replay.validBytes !== Buffer.byteLength(text)) await handle.truncate(replay.validBytes);
+    return new Checkpoint(fs, handle, state, replay.done, replay.partials);
+  }
+
+  /** Appends a record (serialised: callers may run concurrently) and applies it to the in-memory view. */
+  record(record: JournalRecord): Promise<void> {
+    if (record.t === 'done') {
+      this.done.set(record.e.path, { how: record.how, entry: record.e });
+      this.partials.delete(record.e.path);
+    } else if (record.t === 'del') {
+      this.done.delete(record.p);
+      this.partials.delete(record.p);
+    } else {
+      this.partials.set(record.p, { offset: record.off, size: record.size, mtimeNs: record.mtimeNs });
+    }
+    const line = `${JSON.stringify(record)}\n`;
+    const next = this.writing.then(async () => {
+      await this.handle.write(line);
+      this.pendingSync = true;
+      if (Date.now() - this.lastSync >= JOURNAL_SYNC_INTERVAL_MS) await this.flush();
+    });
+    this.writing = next.catch(() => undefined);
+    return next;
+  }
+
+  async flush(): Promise<void> {
+    if (!this.pendingSync) return;
+    this.pendingSync = false;
+    this.lastSync = Date.now();
+    await this.handle.sync();
+  }
+
+  async close(): Promise<void> {
+    await this.writing;
+    try {
+      await this.flush();
+    } finally {
+      await this.handle.close();
+    }
+  }
+}

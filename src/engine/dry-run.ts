@@ -1,0 +1,122 @@
+import type { EngineConfig } from '../config/schema';
+import { errnoCode } from '../errors';
+import type { FileSystem } from '../fs/types';
+import { localFs } from '../fs/local';
+import { Checkpoint, replayJournal } from './checkpoint';
+import { hashHandle } from './file-saver';
+import { partialStateDir, storeLayout, isSnapshotId, compareSnapshotIds } from '../store/layout';
+import { loadManifestIndex } from '../store/manifest';
+import { listSnapshots } from '../store/snapshots';
+import type { ManifestEntry } from '../store/types';
+import { checkSourceAndDest } from './paths';
+import { decideAfterHash, planFile, type DoneRecord, type FileDecision } from './plan';
+import { scanTree } from './scan';
+
+export interface DryRunReport {
+  dryRun: true;
+  source: string;
+  dest: string;
+  previousSnapshotId: string | null;
+  /** The partial snapshot a real run would continue, if any. */
+  resumeSnapshotId: string | null;
+  copy: { path: string; reason: string; size: number }[];
+  link: string[];
+  /** Already in the partial snapshot and unchanged. */
+  keep: string[];
+  skip: { path: string; reason: string }[];
+  filesTotal: number;
+  bytesToCopy: number;
+}
+
+async function readDir(fs: FileSystem, dir: string): Promise<string[]> {
+  try {
+    return await fs.readdir(dir);
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return [];
+    throw err;
+  }
+}
+
+/** What a backup would do, reading only: nothing is created or changed, not even DEST. */
+export async function dryRunBackup(options: {
+  source: string;
+  dest: string;
+  engine: EngineConfig;
+  checksum?: boolean;
+  fs?: FileSystem;
+}): Promise<DryRunReport> {
+  const fs = options.fs ?? localFs;
+  const { source, dest } = await checkSourceAndDest(options.source, options.dest, { fs });
+  const checksum = options.checksum ?? options.engine.checksum;
+  const snapshots = await listSnapshots(dest, fs);
+  const previousRef = snapshots.at(-1) ?? null;
+  const previous: Map<string, ManifestEntry> | null = previousRef ? await loadManifestIndex(fs, previousRef.manifestPath) : null;
+  const partials = (await readDir(fs, storeLayout(dest).inProgressDir)).filter(isSnapshotId).sort(compareSnapshotIds);
+  const resumeId = partials.at(-1) ?? null;
+  let done = new Map<string, DoneRecord>();
+  if (resumeId) {
+    try {
+      const text = await fs.readFile(Checkpoint.journalPath(partialStateDir(dest, resumeId)), 'utf8');
+      done = replayJournal(text.split('\n').slice(0, -1)).done;
+    } catch (err) {
+      if (errnoCode(err) !== 'ENOENT') throw err;
+    }
+  }
+  const report: DryRunReport = {
+    dryRun: true,
+    source,
+    dest,
+    previousSnapshotId: previousRef?.id ?? null,
+    resumeSnapshotId: resumeId,
+    copy: [],
+    link: [],
+    keep: [],
+    skip: [],
+    filesTotal: 0,
+    bytesToCopy: 0,
+  };
+  for await (const entry of scanTree(fs, source, { exclude: options.engine.exclude })) {
+    if (entry.type === 'special') {
+      report.skip.push({ path: entry.rel, reason: 'not a regular file, folder or link' });
+      continue;
+    }
+    if (entry.type !== 'file') continue;
+    report.filesTotal += 1;
+    const handle = await fs.open(entry.abs, 'r');
+    try {
+      const st = await handle.stat({ bigint: true });
+      const current = { size: Number(st.size), mtimeNs: st.mtimeNs.toString() };
+      const doneRecord = done.get(entry.rel);
+      let decision: FileDecision = planFile({
+        current,
+        done: doneRecord?.how === 'copy' || doneRecord?.how === 'link' ? doneRecord : undefined,
+        previous: previous?.get(entry.rel),
+        checksum,
+        largeFileBytes: options.engine.largeFileBytes,
+      });
+      if (decision.action === 'hash-then-decide') decision = decideAfterHash(decision.candidate, (await hashHandle(handle)).sha256);
+      if (decision.action === 'keep') report.keep.push(entry.rel);
+      else if (decision.action === 'link') report.link.push(entry.rel);
+      else {
+        report.copy.push({ path: entry.rel, reason: decision.action === 'copy' ? decision.reason : 'resume', size: current.size });
+        report.bytesToCopy += current.size;
+      }
+    } finally {
+      await handle.close();
+    }
+  }
+  return report;
+}
+
+export function renderDryRun(r: DryRunReport): string {
+  const lines: string[] = [];
+  for (const c of r.copy) lines.push(`copy  ${c.path}  (${c.reason}, ${c.size} bytes)`);
+  for (const l of r.link) lines.push(`link  ${l}`);
+  for (const k of r.keep) lines.push(`keep  ${k}  (already in the partial snapshot)`);
+  for (const s of r.skip) lines.push(`skip  ${s.path}  (${s.reason})`);
+  lines.push(
+    `Dry run: ${r.copy.length} file(s) would be copied (${r.bytesToCopy} bytes), ${r.link.length} hard-linked to ${r.previousSnapshotId ?? '(no previous snapshot)'}` +
+      `${r.keep.length ? `, ${r.keep.length} kept from partial ${r.resumeSnapshotId}` : ''}, ${r.skip.length} skipped. Nothing was changed.`,
+  );
+  return lines.join('\n');
+}

@@ -1,0 +1,220 @@
+import { createHash, type Hash } from 'node:crypto';
+import type { BigIntStats } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import type { FileSystem } from '../fs/types';
+import { RunFailedError, errnoCode } from '../errors';
+
+export const COPY_BUFFER_BYTES = 1 << 20;
+/** A large file's copy is fsynced and checkpointed every this many bytes. */
+export const CHECKPOINT_EVERY_BYTES = 32 * (1 << 20);
+
+/** A file that kept changing while it was read: storing it would store a torn copy. */
+export class UnstableFileError extends RunFailedError {
+  constructor(readonly file: string, attempts: number) {
+    super(
+      `"${file}" kept changing while it was being copied (${attempts} attempts); no torn copy was stored`,
+      'make sure nothing writes to the source during the backup (is AVImark still running?)',
+    );
+  }
+}
+
+export interface SavedFile {
+  sha256: string;
+  size: number;
+  mtimeNs: string;
+  mode: number;
+  /** Bytes this call actually wrote (less than size when resumed or when zero runs were skipped as holes). */
+  bytesCopied: number;
+  /** Bytes read from the source (includes re-reads of unstable attempts). */
+  bytesRead: number;
+}
+
+export interface SaveFileOptions {
+  /** Open handle on the source: its fstat is the truth for size and time. */
+  source: FileHandle;
+  sourceLabel: string;
+  dstFs: FileSystem;
+  dstPath: string;
+  /** Continue a previous copy: dst already holds this many fsynced bytes of the same source version. */
+  resumeFrom?: number;
+  unstableRetries: number;
+  /** Only files at least this big report checkpoints. */
+  largeFileBytes: number;
+  checkpointEveryBytes?: number;
+  onCheckpoint?: (offset: number, stat: BigIntStats) => Promise<void>;
+  onBytes?: (n: number) => void;
+  signal?: AbortSignal;
+}
+
+function isZero(buf: Buffer, zero: Buffer): boolean {
+  return buf.equals(zero.subarray(0, buf.length));
+}
+
+async function removeIfExists(fs: FileSystem, p: string): Promise<void> {
+  try {
+    await fs.unlink(p);
+  } catch (err) {
+    if (errnoCode(err) !== 'ENOENT') throw err;
+  }
+}
+
+/** Re-hashes the already written prefix of a resumed copy (cheaper than reading it again over the network). */
+async function hashPrefix(dst: FileHandle, length: number, hash: Hash, buf: Buffer, signal?: AbortSignal): Promise<void> {
+  let pos = 0;
+  while (pos < length) {
+    signal?.throwIfAborted();
+    const want = Math.min(buf.length, length - pos);
+    const { bytesRead } = await dst.read(buf, 0, want, pos);
+    if (bytesRead === 0) {
+      // Past the end (a hole we never extended): the rest of the prefix is zeros.
+      hash.update(Buffer.alloc(length - pos));
+      return;
+    }
+    hash.update(buf.subarray(0, bytesRead));
+    pos += bytesRead;
+  }
+}
+
+interface AttemptResult {
+  sha256: string;
+  size: number;
+  bytesCopied: number;
+  bytesRead: number;
+  before: BigIntStats;
+  after: BigIntStats;
+}
+
+async function copyOnce(opts: SaveFileOptions, resumeFrom: number, bufs: [Buffer, Buffer], zero: Buffer): Promise<AttemptResult> {
+  const { source, dstFs, dstPath, signal } = opts;
+  const before = await source.stat({ bigint: true });
+  const size = Number(before.size);
+  const hash = createHash('sha256');
+  let dst: FileHandle;
+  let pos = 0;
+  if (resumeFrom > 0) {
+    dst = await dstFs.open(dstPath, 'r+');
+    const dstStat = await dst.stat({ bigint: true });
+    if (dstStat.nlink !== 1n) {
+      await dst.close();
+      throw new Error(`refusing to resume ${dstPath}: it has ${dstStat.nlink} links`);
+    }
+    await dst.truncate(resumeFrom);
+    await hashPrefix(dst, resumeFrom, hash, bufs[0], signal);
+    pos = resumeFrom;
+  } else {
+    // Never write through an existing name: it may be a hard link into an older snapshot.
+    await removeIfExists(dstFs, dstPath);
+    dst = await dstFs.open(dstPath, 'wx');
+  }
+  let bytesCopied = 0;
+  let bytesRead = 0;
+  const large = size >= opts.largeFileBytes && opts.onCheckpoint !== undefined;
+  const every = opts.checkpointEveryBytes ?? CHECKPOINT_EVERY_BYTES;
+  let nextCheckpoint = pos + every;
+  // Read exactly the size fstat gave at the start: a file that keeps growing must not make the copy
+  // endless. A size change is caught by the stat afterwards and the copy is redone.
+  const readAt = (b: Buffer, at: number) =>
+    at >= size ? Promise.resolve({ bytesRead: 0, buffer: b }) : source.read(b, 0, Math.min(b.length, size - at), at);
+  let which = 0;
+  let pending: ReturnType<typeof readAt> | undefined;
+  try {
+    pending = readAt(bufs[which], pos);
+    for (;;) {
+      signal?.throwIfAborted();
+      const { bytesRead: n } = await pending;
+      if (n === 0) break;
+      const buf = bufs[which];
+      const chunk = buf.subarray(0, n);
+      hash.update(chunk);
+      bytesRead += n;
+      const at = pos;
+      pos += n;
+      which = 1 - which;
+      pending = readAt(bufs[which], pos); // overlap the next read with this write
+      if (!isZero(chunk, zero)) {
+        await dst.write(chunk, 0, n, at);
+        bytesCopied += n;
+      }
+      opts.onBytes?.(n);
+      if (large && pos >= nextCheckpoint) {
+        nextCheckpoint = pos + every;
+        await dst.truncate(pos); // materialise a trailing hole so the prefix length is on disk
+        await dst.sync();
+        await opts.onCheckpoint?.(pos, before);
+      }
+    }
+    await dst.truncate(pos); // extends the file over skipped zero runs at the end
+    const after = await source.stat({ bigint: true });
+    await dst.utimes(Number(after.atimeNs) / 1e9, Number(after.mtimeNs) / 1e9);
+    await dst.sync();
+    return { sha256: hash.digest('hex'), size: pos, bytesCopied, bytesRead, before, after };
+  } finally {
+    // Let an overlapped read settle before anyone closes the source handle (and never leave it unhandled).
+    await pending?.then(
+      () => undefined,
+      () => undefined,
+    );
+    await dst.close();
+  }
+}
+
+function stable(a: AttemptResult): boolean {
+  return a.before.size === a.after.size && a.before.mtimeNs === a.after.mtimeNs && BigInt(a.size) === a.after.size;
+}
+
+/**
+ * Copies an open source file to `dstPath`, hashing (SHA-256) in the same pass with two 1 MiB buffers
+ * (the next read overlaps the current write). Runs of zeros are left as holes, so sparse sources stay
+ * sparse. The source's size and modification time are read from the open handle before and after; if
+ * they moved, the copy is redone (up to `unstableRetries` more times) and then fails as unstable. On
+ * success the copy is fsynced, carries the source's modification time and is made read-only.
+ */
+export async function saveFile(opts: SaveFileOptions): Promise<SavedFile> {
+  const bufs: [Buffer, Buffer] = [Buffer.allocUnsafe(COPY_BUFFER_BYTES), Buffer.allocUnsafe(COPY_BUFFER_BYTES)];
+  const zero = Buffer.alloc(COPY_BUFFER_BYTES);
+  let resumeFrom = opts.resumeFrom ?? 0;
+  let totalCopied = 0;
+  let totalRead = 0;
+  for (let attempt = 1; ; attempt += 1) {
+    const result = await copyOnce(opts, resumeFrom, bufs, zero);
+    totalCopied += result.bytesCopied;
+    totalRead += result.bytesRead;
+    if (stable(result)) {
+      const mode = Number(result.after.mode) & 0o7777;
+      await opts.dstFs.chmod(opts.dstPath, mode & ~0o222);
+      return {
+        sha256: result.sha256,
+        size: result.size,
+        mtimeNs: result.after.mtimeNs.toString(),
+        mode,
+        bytesCopied: totalCopied,
+        bytesRead: totalRead,
+      };
+    }
+    if (attempt > opts.unstableRetries) {
+      await removeIfExists(opts.dstFs, opts.dstPath);
+      throw new UnstableFileError(opts.sourceLabel, attempt);
+    }
+    resumeFrom = 0; // the source moved under us: start over from a clean copy
+  }
+}
+
+/** SHA-256 of an open file (for --checksum decisions), with its stat before and after. */
+export async function hashHandle(
+  handle: FileHandle,
+  signal?: AbortSignal,
+): Promise<{ sha256: string; size: number; before: BigIntStats; after: BigIntStats }> {
+  const before = await handle.stat({ bigint: true });
+  const hash = createHash('sha256');
+  const buf = Buffer.allocUnsafe(COPY_BUFFER_BYTES);
+  let pos = 0;
+  for (;;) {
+    signal?.throwIfAborted();
+    const { bytesRead } = await handle.read(buf, 0, buf.length, pos);
+    if (bytesRead === 0) break;
+    hash.update(buf.subarray(0, bytesRead));
+    pos += bytesRead;
+  }
+  const after = await handle.stat({ bigint: true });
+  return { sha256: hash.digest('hex'), size: pos, before, after };
+}

@@ -1,0 +1,79 @@
+import path from 'node:path';
+import type { FileSystem } from '../fs/types';
+import { localFs } from '../fs/local';
+import { UsageError, errnoCode } from '../errors';
+
+export interface CheckedPaths {
+  /** Absolute source folder (as given, resolved). */
+  source: string;
+  /** Absolute destination folder (as given, resolved; may not exist yet). */
+  dest: string;
+}
+
+/** realpath of `p`, or of its nearest existing ancestor with the missing rest appended. */
+async function realpathOfMaybeMissing(fs: FileSystem, p: string, realpath: (p: string) => Promise<string>): Promise<string> {
+  const missing: string[] = [];
+  let current = p;
+  for (;;) {
+    try {
+      await fs.lstat(current);
+      return path.join(await realpath(current), ...missing.reverse());
+    } catch (err) {
+      if (errnoCode(err) !== 'ENOENT') throw err;
+      const parent = path.dirname(current);
+      if (parent === current) return p;
+      missing.push(path.basename(current));
+      current = parent;
+    }
+  }
+}
+
+function inside(inner: string, outer: string, caseInsensitive: boolean): boolean {
+  const fold = (s: string) => (caseInsensitive ? s.toLowerCase() : s);
+  const rel = path.relative(fold(outer), fold(inner));
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+}
+
+/**
+ * Refuses — before anything is created — a source that is missing or not a folder, a destination that is
+ * not a folder, and any overlap of the two (same folder, one inside the other), comparing real paths so
+ * symlinks and junctions cannot hide an overlap.
+ */
+export async function checkSourceAndDest(
+  sourceIn: string,
+  destIn: string,
+  options: { fs?: FileSystem; realpath?: (p: string) => Promise<string>; caseInsensitive?: boolean } = {},
+): Promise<CheckedPaths> {
+  const fs = options.fs ?? localFs;
+  const realpath = options.realpath ?? (async (p: string) => (await import('node:fs/promises')).realpath(p));
+  const caseInsensitive = options.caseInsensitive ?? (process.platform === 'win32' || process.platform === 'darwin');
+  const source = path.resolve(sourceIn);
+  const dest = path.resolve(destIn);
+  let st;
+  try {
+    st = await fs.stat(source);
+  } catch (err) {
+    const code = errnoCode(err);
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new UsageError(`the source folder ${source} does not exist`, 'check --source (or "source" in the config)');
+    throw new UsageError(`cannot read the source folder ${source}: ${errnoCode(err) ?? String(err)}`);
+  }
+  if (!st.isDirectory()) throw new UsageError(`the source ${source} is not a folder`, 'give the AVImark data folder');
+  try {
+    const d = await fs.stat(dest);
+    if (!d.isDirectory()) throw new UsageError(`the destination ${dest} exists and is not a folder`);
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    if (errnoCode(err) !== 'ENOENT') throw new UsageError(`cannot use the destination ${dest}: ${errnoCode(err) ?? String(err)}`);
+  }
+  const realSource = await realpath(source);
+  const realDest = await realpathOfMaybeMissing(fs, dest, realpath);
+  const same = (caseInsensitive ? realSource.toLowerCase() : realSource) === (caseInsensitive ? realDest.toLowerCase() : realDest);
+  if (same) throw new UsageError(`the source and the destination are the same folder (${realSource})`, 'snapshots must go to another folder, ideally another disk');
+  if (inside(realDest, realSource, caseInsensitive)) {
+    throw new UsageError(`the destination ${dest} is inside the source ${source}`, 'snapshots would be backed up into themselves; choose a folder outside the source');
+  }
+  if (inside(realSource, realDest, caseInsensitive)) {
+    throw new UsageError(`the source ${source} is inside the destination ${dest}`, 'choose a destination outside the AVImark folder');
+  }
+  return { source, dest };
+}

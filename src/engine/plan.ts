@@ -1,0 +1,110 @@
+import type { ManifestEntry } from '../store/types';
+
+/**
+ * Pure decisions of the engine: what to do with one source file, given what the previous snapshot
+ * recorded, what this (possibly resumed) snapshot already holds, and the file's current size and
+ * modification time (read from the open handle).
+ */
+
+export interface SourceStat {
+  size: number;
+  /** Nanoseconds since the epoch, decimal string (full precision). */
+  mtimeNs: string;
+}
+
+/** A path this snapshot already holds, as recorded in its checkpoint. */
+export interface DoneRecord {
+  how: 'copy' | 'link' | 'dir' | 'symlink';
+  entry: ManifestEntry;
+}
+
+/** How far a large file's copy got before an interruption, with the source's stat at that time. */
+export interface PartialProgress {
+  offset: number;
+  size: number;
+  mtimeNs: string;
+}
+
+export type FileDecision =
+  /** Already in this snapshot and the source has not changed since. */
+  | { action: 'keep' }
+  /** Unchanged since the previous snapshot: hard-link its file. */
+  | { action: 'link'; from: ManifestEntry }
+  /** --checksum: hash the source; same content as `candidate` → link, else copy. */
+  | { action: 'hash-then-decide'; candidate: ManifestEntry }
+  /** A large file whose interrupted copy can continue at `offset`. */
+  | { action: 'resume'; offset: number }
+  | { action: 'copy'; reason: 'new' | 'changed' };
+
+export interface PlanFileInput {
+  current: SourceStat;
+  done?: DoneRecord;
+  previous?: ManifestEntry;
+  partial?: PartialProgress;
+  checksum: boolean;
+  largeFileBytes: number;
+}
+
+export function sameStat(a: SourceStat, b: SourceStat): boolean {
+  return a.size === b.size && a.mtimeNs === b.mtimeNs;
+}
+
+export function planFile(input: PlanFileInput): FileDecision {
+  const { current, done, previous, partial, checksum, largeFileBytes } = input;
+  if (done && done.entry.type === 'file' && sameStat(done.entry, current)) return { action: 'keep' };
+  const previousFile = previous && previous.type === 'file' && previous.sha256 ? previous : undefined;
+  if (previousFile) {
+    if (checksum) {
+      if (previousFile.size === current.size) return { action: 'hash-then-decide', candidate: previousFile };
+    } else if (sameStat(previousFile, current)) {
+      return { action: 'link', from: previousFile };
+    }
+  }
+  if (
+    partial &&
+    current.size >= largeFileBytes &&
+    partial.offset > 0 &&
+    partial.offset <= current.size &&
+    sameStat(partial, current)
+  ) {
+    return { action: 'resume', offset: partial.offset };
+  }
+  return { action: 'copy', reason: previousFile ? 'changed' : 'new' };
+}
+
+/** After hashing for --checksum. */
+export function decideAfterHash(candidate: ManifestEntry, sha256: string): FileDecision {
+  return sha256 === candidate.sha256 ? { action: 'link', from: candidate } : { action: 'copy', reason: 'changed' };
+}
+
+/** Paths this snapshot holds that the source no longer has, deepest first (children before folders). */
+export function planRemovals(held: Iterable<string>, seen: ReadonlySet<string>): string[] {
+  const gone: string[] = [];
+  for (const p of held) if (!seen.has(p)) gone.push(p);
+  return gone.sort((a, b) => b.split('/').length - a.split('/').length || (a < b ? 1 : a > b ? -1 : 0));
+}
+
+/** True when `rel` (a '/'-separated relative path) is excluded by one of `excludes` (a path or a folder prefix). */
+export function isExcluded(rel: string, excludes: readonly string[], caseInsensitive: boolean): boolean {
+  const norm = (s: string) => {
+    const t = s.replace(/\\/g, '/').replace(/^\.?\/+/, '').replace(/\/+$/, '');
+    return caseInsensitive ? t.toLowerCase() : t;
+  };
+  const p = norm(rel);
+  return excludes.some((ex) => {
+    const e = norm(ex);
+    return e !== '' && (p === e || p.startsWith(`${e}/`));
+  });
+}
+
+/** Windows file systems treat names differing only in case as one file: find such collisions. */
+export function caseCollision(names: readonly string[]): [string, string] | null {
+  const seen = new Map<string, string>();
+  for (const n of names) {
+    const key = n.toLowerCase();
+    const other = seen.get(key);
+    if (other !== undefined) return [other, n];
+    seen.set(key, n);
+  }
+  return null;
+}

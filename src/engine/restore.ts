@@ -1,0 +1,258 @@
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import type { FileSystem } from '../fs/types';
+import { localFs } from '../fs/local';
+import { isSameOrInside } from '../config/load';
+import { UsageError, errnoCode, errorMessage } from '../errors';
+import type { Logger } from '../log/logger';
+import { silentLogger } from '../log/logger';
+import { openManifest } from '../store/manifest';
+import type { SnapshotRef } from '../store/snapshots';
+import type { ManifestEntry } from '../store/types';
+
+/**
+ * Restores a snapshot into a folder as an independent, writable copy: every file is written anew
+ * (never a hard link into the store, so editing the restored data cannot change a backup), hashed as
+ * it is written and compared with the manifest, flushed to disk, and given the source's modification
+ * time and attributes as recorded in the manifest (the store's own read-only protection is not carried
+ * over). Folder times are set last, once their contents are in place.
+ */
+
+export interface RestoreOptions {
+  /** Write into a folder that already has content (files of the same name are replaced). */
+  force?: boolean;
+  /**
+   * Live AVImark folders (the configured source, the source recorded in the manifest): the target may
+   * not be one, be inside one or contain one. Only `restore --to-live` (after the lockout, see
+   * src/lockout) passes [] here on purpose.
+   */
+  liveSources: string[];
+  /** The store: restoring into it (or around it) is refused. */
+  dest: string;
+  fs?: FileSystem;
+  logger?: Logger;
+  platform?: NodeJS.Platform;
+  onProgress?: (progress: RestoreProgress) => void;
+}
+
+export interface RestoreProgress {
+  filesWritten: number;
+  bytesWritten: number;
+}
+
+export interface RestoreProblem {
+  path: string;
+  detail: string;
+}
+
+export interface RestoreResult {
+  snapshotId: string;
+  target: string;
+  files: number;
+  dirs: number;
+  symlinks: number;
+  bytes: number;
+  durationSeconds: number;
+  /** Files missing from the snapshot or whose content did not match the manifest. */
+  problems: RestoreProblem[];
+  warnings: string[];
+}
+
+const COPY_BUFFER_BYTES = 1 << 20;
+const TEMP_SUFFIX = '.avb-restoring';
+
+/** Refusals that need no disk access beyond the target's listing: nothing is written when one applies. */
+export async function checkRestoreTarget(target: string, options: RestoreOptions): Promise<void> {
+  const fs = options.fs ?? localFs;
+  const platform = options.platform ?? process.platform;
+  for (const live of options.liveSources) {
+    if (isSameOrInside(target, live, platform) || isSameOrInside(live, target, platform)) {
+      throw new UsageError(
+        `refusing to restore into ${target}: it is (or overlaps) the live AVImark folder ${live}`,
+        'restore into an empty folder elsewhere and compare, or use "restore --to-live", which takes AVImark offline first',
+      );
+    }
+  }
+  if (isSameOrInside(target, options.dest, platform) || isSameOrInside(options.dest, target, platform)) {
+    throw new UsageError(`refusing to restore into ${target}: it overlaps the backup store ${options.dest}`, 'choose a folder outside the store');
+  }
+  let names: string[];
+  try {
+    const info = await fs.stat(target);
+    if (!info.isDirectory()) throw new UsageError(`refusing to restore into ${target}: it is a file, not a folder`);
+    names = await fs.readdir(target);
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return;
+    throw err;
+  }
+  if (names.length > 0 && !options.force) {
+    throw new UsageError(
+      `refusing to restore into ${target}: the folder is not empty (${names.length} entries)`,
+      'choose an empty or new folder, or add --force to write into it (files of the same name are replaced)',
+    );
+  }
+}
+
+export async function restoreSnapshot(snapshot: SnapshotRef, target: string, options: RestoreOptions): Promise<RestoreResult> {
+  const fs = options.fs ?? localFs;
+  const platform = options.platform ?? process.platform;
+  const logger = (options.logger ?? silentLogger()).child({ component: 'restore', snapshotId: snapshot.id });
+  const started = Date.now();
+  await checkRestoreTarget(target, options);
+  await fs.mkdir(target, { recursive: true });
+
+  const result: RestoreResult = {
+    snapshotId: snapshot.id,
+    target,
+    files: 0,
+    dirs: 0,
+    symlinks: 0,
+    bytes: 0,
+    durationSeconds: 0,
+    problems: [],
+    warnings: [],
+  };
+  const dirs: ManifestEntry[] = [];
+  const buffer = Buffer.allocUnsafe(COPY_BUFFER_BYTES);
+  logger.info({ target }, 'restore started');
+
+  const { entries } = await openManifest(fs, snapshot.manifestPath);
+  for await (const entry of entries) {
+    const from = path.join(snapshot.dir, ...entry.path.split('/'));
+    const to = path.join(target, ...entry.path.split('/'));
+    if (entry.type === 'dir') {
+      await ensureDir(fs, to);
+      dirs.push(entry);
+      result.dirs += 1;
+      continue;
+    }
+    await fs.mkdir(path.dirname(to), { recursive: true });
+    if (entry.type === 'symlink') {
+      try {
+        const linkTarget = entry.linkTarget ?? (await fs.readlink(from));
+        await replaceWith(fs, to, () => fs.symlink(linkTarget, to));
+        await fs.lutimes(to, ...times(entry)).catch(() => undefined);
+        result.symlinks += 1;
+      } catch (err) {
+        result.warnings.push(`${entry.path}: the link could not be re-created (${errorMessage(err)})`);
+      }
+      continue;
+    }
+    try {
+      const digest = await copyAndHash(fs, from, to, buffer);
+      if (digest.bytes !== entry.size || digest.sha256 !== entry.sha256) {
+        result.problems.push({
+          path: entry.path,
+          detail: `restored content does not match the manifest (${digest.bytes} bytes, SHA-256 ${digest.sha256}; expected ${entry.size} bytes, ${entry.sha256})`,
+        });
+      }
+      await fs.utimes(to, ...times(entry));
+      await fs.chmod(to, restoredMode(entry, platform));
+      result.files += 1;
+      result.bytes += digest.bytes;
+      options.onProgress?.({ filesWritten: result.files, bytesWritten: result.bytes });
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT' && !(await exists(fs, from))) {
+        result.problems.push({ path: entry.path, detail: 'is missing from the snapshot' });
+        continue;
+      }
+      throw err;
+    }
+  }
+
+  // Deepest first, so setting a folder's time is not undone by writing into it.
+  for (const entry of dirs.reverse()) {
+    const to = path.join(target, ...entry.path.split('/'));
+    await fs.utimes(to, ...times(entry)).catch((err: unknown) => {
+      result.warnings.push(`${entry.path}: folder time not restored (${errorMessage(err)})`);
+    });
+  }
+  result.durationSeconds = (Date.now() - started) / 1000;
+  for (const p of result.problems) logger.error({ path: p.path }, p.detail);
+  for (const w of result.warnings) logger.warn(w);
+  logger.info({ files: result.files, bytes: result.bytes, problems: result.problems.length }, 'restore finished');
+  return result;
+}
+
+/** Copies `from` to a temporary name beside `to`, hashing the bytes as they are written; fsyncs; renames. */
+async function copyAndHash(fs: FileSystem, from: string, to: string, buffer: Buffer): Promise<{ sha256: string; bytes: number }> {
+  const hash = createHash('sha256');
+  const temp = `${to}${TEMP_SUFFIX}`;
+  const input = await fs.open(from, 'r');
+  let bytes = 0;
+  try {
+    const output = await fs.open(temp, 'w');
+    try {
+      for (;;) {
+        const { bytesRead } = await input.read(buffer, 0, buffer.length, null);
+        if (bytesRead === 0) break;
+        const chunk = buffer.subarray(0, bytesRead);
+        let offset = 0;
+        while (offset < chunk.length) {
+          const { bytesWritten } = await output.write(chunk, offset, chunk.length - offset);
+          offset += bytesWritten;
+        }
+        hash.update(chunk);
+        bytes += bytesRead;
+      }
+      await output.sync();
+    } finally {
+      await output.close();
+    }
+  } catch (err) {
+    await fs.rm(temp, { force: true }).catch(() => undefined);
+    throw err;
+  } finally {
+    await input.close();
+  }
+  await replaceWith(fs, to, () => fs.rename(temp, to));
+  return { sha256: hash.digest('hex'), bytes };
+}
+
+/** Runs `create` (which makes `to`); when something is already there (--force), it is cleared first. */
+async function replaceWith(fs: FileSystem, to: string, create: () => Promise<void>): Promise<void> {
+  try {
+    const existing = await fs.lstat(to);
+    if (existing.isDirectory()) throw new UsageError(`cannot restore ${to}: a folder of that name is in the way`);
+    // A read-only file cannot be replaced on Windows; it is ours to replace (--force).
+    if ((existing.mode & 0o200) === 0 && !existing.isSymbolicLink()) await fs.chmod(to, 0o666);
+    if (existing.isSymbolicLink()) await fs.unlink(to);
+  } catch (err) {
+    if (errnoCode(err) !== 'ENOENT') throw err;
+  }
+  await create();
+}
+
+async function ensureDir(fs: FileSystem, dir: string): Promise<void> {
+  try {
+    await fs.mkdir(dir, { recursive: true });
+  } catch (err) {
+    if (errnoCode(err) === 'EEXIST') throw new UsageError(`cannot restore ${dir}: a file of that name is in the way`);
+    throw err;
+  }
+  const info = await fs.lstat(dir);
+  if (!info.isDirectory()) throw new UsageError(`cannot restore ${dir}: a file of that name is in the way`);
+}
+
+/** The source's own attributes (read-only only if the live file was); always writable by the owner on POSIX. */
+function restoredMode(entry: ManifestEntry, platform: NodeJS.Platform): number {
+  if (platform === 'win32') return entry.attributes.readonly ? 0o444 : 0o666;
+  const mode = entry.attributes.mode & 0o7777;
+  return entry.attributes.readonly ? mode & ~0o222 : mode | 0o200;
+}
+
+function times(entry: ManifestEntry): [number, number] {
+  // utimes takes seconds as a double: microsecond precision for present-day times.
+  const ns = BigInt(entry.mtimeNs);
+  const seconds = Number(ns / 1_000_000_000n) + Number(ns % 1_000_000_000n) / 1e9;
+  return [seconds, seconds];
+}
+
+async function exists(fs: FileSystem, p: string): Promise<boolean> {
+  try {
+    await fs.lstat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,72 @@
+import pRetry from 'p-retry';
+import { errnoCode } from '../errors';
+
+/**
+ * Errors worth another try: a file held open without sharing (EBUSY = ERROR_SHARING_VIOLATION or
+ * ERROR_LOCK_VIOLATION on Windows), a flaky network path (ETIMEDOUT, ECONNRESET, EIO …). On Windows,
+ * antivirus and indexers briefly deny access too (EPERM/EACCES), so those are retried there as well.
+ */
+const TRANSIENT = new Set(['EBUSY', 'EAGAIN', 'ETIMEDOUT', 'ECONNRESET', 'ECONNABORTED', 'EIO', 'EPIPE', 'ENETRESET', 'ENETUNREACH', 'EHOSTUNREACH']);
+const TRANSIENT_ON_WINDOWS = new Set(['EPERM', 'EACCES']);
+
+export function isTransient(err: unknown, platform: NodeJS.Platform = process.platform): boolean {
+  const code = errnoCode(err);
+  if (!code) return false;
+  return TRANSIENT.has(code) || (platform === 'win32' && TRANSIENT_ON_WINDOWS.has(code));
+}
+
+/** What an errno means, in words an administrator can act on. */
+export function describeFsError(err: unknown): string {
+  const code = errnoCode(err);
+  const base = err instanceof Error ? err.message : String(err);
+  switch (code) {
+    case 'EBUSY':
+      return `the file is in use by another program (${code}) — was AVImark still running?`;
+    case 'ENOSPC':
+      return `the destination is full (${code})`;
+    case 'EACCES':
+    case 'EPERM':
+      return `access denied (${code})`;
+    case 'ENOENT':
+      return `it disappeared while being backed up (${code})`;
+    case 'EIO':
+      return `input/output error (${code}) — check the disk or network`;
+    case 'ETIMEDOUT':
+    case 'ECONNRESET':
+      return `the network connection failed (${code})`;
+    default:
+      return base;
+  }
+}
+
+export interface RetryPolicy {
+  retries: number;
+  retryMinTimeoutMs: number;
+  retryMaxTimeMs: number;
+}
+
+export interface RetryHooks {
+  signal?: AbortSignal;
+  /** Called before each retry (for logging). */
+  onRetry?: (err: unknown, attempt: number, retriesLeft: number) => void;
+  /** Defaults to isTransient. */
+  shouldRetry?: (err: unknown) => boolean;
+}
+
+/** Runs `fn`, retrying transient file-system errors with exponential backoff, bounded by count and total time. */
+export function withRetry<T>(fn: (attempt: number) => Promise<T>, policy: RetryPolicy, hooks: RetryHooks = {}): Promise<T> {
+  const shouldRetry = hooks.shouldRetry ?? ((e: unknown) => isTransient(e));
+  return pRetry(fn, {
+    retries: policy.retries,
+    minTimeout: policy.retryMinTimeoutMs,
+    maxTimeout: Math.max(policy.retryMinTimeoutMs, Math.min(10_000, policy.retryMaxTimeMs)),
+    factor: 2,
+    maxRetryTime: policy.retryMaxTimeMs,
+    randomize: true,
+    signal: hooks.signal,
+    shouldRetry: ({ error }) => shouldRetry(error),
+    onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
+      if (retriesLeft > 0 && shouldRetry(error)) hooks.onRetry?.(error, attemptNumber, retriesLeft);
+    },
+  });
+}

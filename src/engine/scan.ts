@@ -1,0 +1,51 @@
+import path from 'node:path';
+import type { BigIntStats } from 'node:fs';
+import type { FileSystem } from '../fs/types';
+import { isExcluded } from './plan';
+
+export type ScanEntry =
+  | { type: 'dir' | 'file' | 'symlink'; rel: string; abs: string; stat: BigIntStats }
+  | { type: 'special'; rel: string; abs: string; stat: BigIntStats };
+
+export interface ScanOptions {
+  exclude?: readonly string[];
+  caseInsensitive?: boolean;
+  signal?: AbortSignal;
+}
+
+function kind(st: BigIntStats): ScanEntry['type'] {
+  if (st.isSymbolicLink()) return 'symlink';
+  if (st.isDirectory()) return 'dir';
+  if (st.isFile()) return 'file';
+  return 'special';
+}
+
+const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Walks `root` depth-first in sorted order and yields every entry below it (not the root itself):
+ * a folder before its contents. Uses lstat, so symlinks and junctions are reported, never followed;
+ * `special` entries (FIFOs, sockets, devices) are reported for the caller to skip with a warning.
+ * Only one folder's names are held at a time per level, so memory follows the depth, not the size.
+ */
+export async function* scanTree(fs: FileSystem, root: string, options: ScanOptions = {}): AsyncGenerator<ScanEntry> {
+  const exclude = options.exclude ?? [];
+  const caseInsensitive = options.caseInsensitive ?? process.platform === 'win32';
+  async function* walk(absDir: string, relDir: string): AsyncGenerator<ScanEntry> {
+    const names: string[] = [];
+    const dir = await fs.opendir(absDir, { bufferSize: 256 });
+    for await (const dirent of dir) names.push(dirent.name);
+    names.sort(byName);
+    for (const name of names) {
+      options.signal?.throwIfAborted();
+      const rel = relDir === '' ? name : `${relDir}/${name}`;
+      if (exclude.length > 0 && isExcluded(rel, exclude, caseInsensitive)) continue;
+      const abs = path.join(absDir, name);
+      const stat = await fs.lstat(abs, { bigint: true });
+      const type = kind(stat);
+      yield { type, rel, abs, stat } as ScanEntry;
+      if (type === 'dir') yield* walk(abs, rel);
+    }
+  }
+  yield* walk(root, '');
+}

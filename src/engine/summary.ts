@@ -1,0 +1,84 @@
+import type { RunRecord } from '../store/types';
+
+/** What `backup --json` prints (and what the text summary is rendered from). */
+export interface BackupSummary {
+  snapshotId: string;
+  result: RunRecord['result'];
+  mode: RunRecord['mode'];
+  source: string;
+  dest: string;
+  /** Files in the snapshot. */
+  filesTotal: number;
+  /** Files in the snapshot whose content was copied (by this run or, when resumed, by the interrupted one). */
+  filesCopied: number;
+  /** Files hard-linked to the previous snapshot. */
+  filesLinked: number;
+  bytesTotal: number;
+  /** Bytes this run read and copied (a resumed run does not count what was already copied). */
+  bytesCopied: number;
+  /** Files this process copied (less than filesCopied when resumed). */
+  filesCopiedThisRun: number;
+  durationSeconds: number;
+  /** Null when no lockout ran. */
+  offlineSeconds: number | null;
+  resumed: boolean;
+  warnings: string[];
+}
+
+export function summaryFromRecord(
+  record: RunRecord,
+  dest: string,
+  thisRun: { filesCopied: number; bytesCopied: number },
+): BackupSummary {
+  return {
+    snapshotId: record.snapshotId,
+    result: record.result,
+    mode: record.mode,
+    source: record.source,
+    dest,
+    filesTotal: record.filesTotal,
+    filesCopied: record.filesCopied,
+    filesLinked: record.filesLinked,
+    bytesTotal: record.bytesTotal,
+    bytesCopied: record.bytesCopied,
+    filesCopiedThisRun: thisRun.filesCopied,
+    durationSeconds: Math.round(record.durationSeconds * 1000) / 1000,
+    offlineSeconds: record.offlineSeconds,
+    resumed: record.resumed,
+    warnings: record.warnings,
+  };
+}
+
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i += 1;
+  }
+  return i === 0 ? `${n} B` : `${v.toFixed(1)} ${units[i]}`;
+}
+
+export function formatDuration(seconds: number): string {
+  if (seconds < 60) return `${seconds.toFixed(1)} s`;
+  const m = Math.floor(seconds / 60);
+  const s = Math.round(seconds % 60);
+  if (m < 60) return `${m} min ${s} s`;
+  return `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
+export function renderSummary(s: BackupSummary): string {
+  const lines = [
+    `Snapshot ${s.snapshotId} is complete${s.resumed ? ' (resumed after an interruption)' : ''}.`,
+    `  files:    ${s.filesTotal} (${s.filesCopied} copied, ${s.filesLinked} unchanged and hard-linked)`,
+    `  size:     ${formatBytes(s.bytesTotal)}, ${formatBytes(s.bytesCopied)} copied by this run`,
+    `  duration: ${formatDuration(s.durationSeconds)}${s.offlineSeconds === null ? '' : `, AVImark offline ${formatDuration(s.offlineSeconds)}`}`,
+    `  location: ${s.dest}`,
+  ];
+  if (s.warnings.length > 0) {
+    lines.push(`  warnings (${s.warnings.length}):`);
+    for (const w of s.warnings) lines.push(`    - ${w}`);
+  }
+  return lines.join('\n');
+}

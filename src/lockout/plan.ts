@@ -1,0 +1,163 @@
+import type { LockoutConfig } from '../config/schema';
+import type { ProcessInfo, ServiceInfo, ShareDefinition, SmbOpenFileInfo, SmbSessionInfo } from '../host/types';
+import { joinPath } from './paths';
+import { DENY_ALL_SHARE_SDDL, LOCKED_EXECUTABLE_SUFFIX, type LockoutStep } from './steps';
+
+/** What the server looked like just before the lockout (read by observe.ts, changes nothing). */
+export interface HostObservations {
+  /** Null when no share is configured or it was not found. */
+  share: ShareDefinition | null;
+  services: Array<{ name: string; info: ServiceInfo | null }>;
+  /** Running processes with one of the configured names. */
+  processes: ProcessInfo[];
+  executables: Array<{ path: string; exists: boolean; lockedExists: boolean }>;
+  openFiles: SmbOpenFileInfo[];
+  sessions: SmbSessionInfo[];
+}
+
+/** A reason the lockout cannot start. `field` is set when the config names something that is not there. */
+export interface PlanProblem {
+  field?: string;
+  message: string;
+}
+
+export interface LockoutPlan {
+  steps: LockoutStep[];
+  problems: PlanProblem[];
+  /** Things worth saying in the dry run and summary that do not stop the run. */
+  notes: string[];
+}
+
+export interface PlanInput {
+  lockout: LockoutConfig;
+  /** The live AVImark folder. */
+  source: string;
+}
+
+/** The executables to rename: configured ones, or avimark.exe in the source folder. */
+export function executablesToRename(input: PlanInput): Array<{ path: string; optional: boolean }> {
+  return input.lockout.executables ?? [{ path: joinPath(input.source, 'avimark.exe'), optional: false }];
+}
+
+export function lockedPathFor(executable: string): string {
+  return `${executable}${LOCKED_EXECUTABLE_SUFFIX}`;
+}
+
+/**
+ * The lockout as an ordered list of steps: rename executables, lock the share, close open files
+ * and their sessions, stop + disable services, ask processes to close (grace period), force-stop
+ * the rest. Pure: the same config and observations always give the same plan.
+ */
+export function lockoutPlan(input: PlanInput, observed: HostObservations): LockoutPlan {
+  const { lockout } = input;
+  const steps: LockoutStep[] = [];
+  const problems: PlanProblem[] = [];
+  const notes: string[] = [];
+
+  const executables = executablesToRename(input);
+  executables.forEach((exe, i) => {
+    const seen = observed.executables.find((e) => e.path === exe.path);
+    const field = input.lockout.executables ? `lockout.executables[${i}].path` : 'lockout.executables';
+    if (seen?.lockedExists) {
+      problems.push({
+        message: `${lockedPathFor(exe.path)} exists: an earlier lockout was not undone. Run "avimark-backup recover", or rename it back to ${exe.path} by hand.`,
+      });
+      return;
+    }
+    if (!seen?.exists) {
+      if (exe.optional) notes.push(`executable ${exe.path} not found (optional): not renamed`);
+      else problems.push({ field, message: `executable ${exe.path} not found` });
+      return;
+    }
+    steps.push({ kind: 'renameExecutable', path: exe.path, lockedPath: lockedPathFor(exe.path) });
+  });
+
+  if (lockout.share) {
+    const share = observed.share;
+    if (!share) {
+      if (lockout.share.optional) notes.push(`share ${lockout.share.name} not found (optional): not locked`);
+      else problems.push({ field: 'lockout.share.name', message: `SMB share "${lockout.share.name}" not found on this server` });
+    } else if (share.special) {
+      problems.push({ field: 'lockout.share.name', message: `share "${share.name}" is an administrative share; it cannot be locked` });
+    } else if (share.securityDescriptor.trim() === '') {
+      problems.push({ message: `share "${share.name}" reported an empty security descriptor; refusing to lock what could not be restored exactly` });
+    } else if (share.securityDescriptor === DENY_ALL_SHARE_SDDL) {
+      problems.push({
+        message: `share "${share.name}" already has the lockout ACL: an earlier lockout was not undone. Run "avimark-backup recover".`,
+      });
+    } else if (lockout.share.method === 'sddl') {
+      steps.push({ kind: 'lockShareSddl', share: share.name, original: share, lockedSddl: DENY_ALL_SHARE_SDDL });
+    } else {
+      steps.push({ kind: 'removeShare', share: share.name, original: share });
+    }
+  }
+
+  steps.push({
+    kind: 'closeOpenFiles',
+    pathPrefix: input.source,
+    observedFiles: observed.openFiles,
+    observedSessions: observed.sessions.filter((s) => observed.openFiles.some((f) => f.sessionId === s.sessionId)),
+  });
+
+  lockout.services.forEach((svc, i) => {
+    const seen = observed.services.find((s) => s.name === svc.name)?.info ?? null;
+    if (!seen) {
+      if (svc.optional) notes.push(`service ${svc.name} not found (optional): not stopped`);
+      else problems.push({ field: `lockout.services[${i}].name`, message: `service "${svc.name}" not found on this server` });
+      return;
+    }
+    steps.push({
+      kind: 'stopService',
+      service: seen.name,
+      originalStartType: seen.startType,
+      originalStatus: seen.status,
+      timeoutSeconds: lockout.serviceTimeoutSeconds,
+    });
+  });
+
+  const names = lockout.processes.map((p) => p.name);
+  if (names.length > 0) {
+    steps.push({ kind: 'closeProcesses', names, observed: observed.processes, graceSeconds: lockout.gracePeriodSeconds });
+    steps.push({ kind: 'forceStopProcesses', names, waitSeconds: 30 });
+  }
+  return { steps, problems, notes };
+}
+
+/** Human-readable plan for --dry-run: who is affected and what each step does. */
+export function describePlan(plan: LockoutPlan, observed: HostObservations): string[] {
+  const lines: string[] = [];
+  const users = new Set<string>();
+  for (const s of observed.sessions) users.add(`${s.clientUserName} on ${s.clientComputerName} (SMB)`);
+  for (const p of observed.processes) users.add(`${p.userName ?? 'unknown user'} (session ${p.sessionId}, ${p.name} pid ${p.id})`);
+  lines.push(`Users affected: ${users.size === 0 ? 'none connected right now' : ''}`);
+  for (const u of users) lines.push(`  - ${u}`);
+  lines.push('Lockout steps, in order:');
+  plan.steps.forEach((step, i) => {
+    lines.push(`  ${i + 1}. ${describeStep(step)}`);
+  });
+  for (const note of plan.notes) lines.push(`Note: ${note}`);
+  return lines;
+}
+
+function describeStep(step: LockoutStep): string {
+  switch (step.kind) {
+    case 'renameExecutable':
+      return `rename ${step.path} to ${step.lockedPath} (blocks relaunch; renamed back afterwards)`;
+    case 'lockShareSddl':
+      return `share ${step.share} (${step.original.path}): replace ACL ${step.original.securityDescriptor} with ${step.lockedSddl}; restored afterwards`;
+    case 'removeShare':
+      return `share ${step.share} (${step.original.path}): remove it after saving its full definition; re-created afterwards`;
+    case 'closeOpenFiles': {
+      const files = step.observedFiles.map((f) => `${f.path} (${f.clientUserName})`);
+      return `close SMB open files under ${step.pathPrefix} and the sessions holding them: ${files.length === 0 ? 'none open now' : files.join(', ')}`;
+    }
+    case 'stopService':
+      return `service ${step.service}: set Disabled, stop (now ${step.originalStatus}, ${step.originalStartType}; restored afterwards)`;
+    case 'closeProcesses': {
+      const procs = step.observed.map((p) => `${p.name} pid ${p.id}`);
+      return `ask ${step.names.join(', ')} to close, wait up to ${step.graceSeconds}s: ${procs.length === 0 ? 'none running now' : procs.join(', ')}`;
+    }
+    case 'forceStopProcesses':
+      return `force-stop any ${step.names.join(', ')} still running`;
+  }
+}

@@ -1,0 +1,28 @@
+import type { DrillRecord, VerifyRecord } from '../store/types';
+
+/** Short words for a table column (list, status, the report): "verified 2026-11-26 02:30", "DAMAGED (2 files) …", "never". */
+export function verifyText(verify: VerifyRecord | null): string {
+  if (!verify) return 'never';
+  const when = shortStamp(verify.verifiedAt);
+  if (verify.ok) return `${verify.samplePercent >= 100 ? 'verified' : `spot-checked ${formatPercent(verify.samplePercent)}`} ${when}`;
+  const bad = verify.missing.length + verify.damaged.length + verify.extra.length;
+  return `DAMAGED (${bad} ${bad === 1 ? 'file' : 'files'}) ${when}`;
+}
+
+/** "passed 2026-11-22 03:05", "FAILED 2026-11-22 03:05", "never". */
+export function drillText(drill: DrillRecord | null): string {
+  if (!drill) return 'never';
+  return `${drill.ok ? 'passed' : 'FAILED'} ${shortStamp(drill.drilledAt)}`;
+}
+
+function formatPercent(p: number): string {
+  return `${Number.isInteger(p) ? p : p.toFixed(1)}%`;
+}
+
+/** "2026-11-26 02:14" in local time. */
+function shortStamp(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}

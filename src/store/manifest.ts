@@ -1,0 +1,210 @@
+import path from 'node:path';
+import type { FileHandle } from 'node:fs/promises';
+import type { FileSystem } from '../fs/types';
+import { fsyncDir } from './durable';
+import type { ManifestEntry, ManifestHeader } from './types';
+
+/**
+ * Manifest file format (DEST/meta/<ID>/manifest.jsonl): one JSON object per line; the first line is the
+ * ManifestHeader (its `entries` is the number of entry lines that follow), then one ManifestEntry per
+ * path in ascending path order. Written under a temporary name and renamed, so a manifest present
+ * under its final name is complete; readers still check the count.
+ */
+
+const WRITE_BUFFER_BYTES = 1 << 20;
+
+/** Streams entries to disk with bounded memory; `finish()` fsyncs and renames into place. */
+export class ManifestWriter {
+  private buffer: string[] = [];
+  private bufferedBytes = 0;
+  private count = 0;
+
+  private constructor(
+    private readonly fs: FileSystem,
+    private readonly file: string,
+    private readonly tmp: string,
+    private readonly handle: FileHandle,
+    private readonly expected: number,
+  ) {}
+
+  static async create(fs: FileSystem, file: string, header: ManifestHeader): Promise<ManifestWriter> {
+    const tmp = `${file}.tmp-${process.pid}`;
+    const handle = await fs.open(tmp, 'w');
+    const writer = new ManifestWriter(fs, file, tmp, handle, header.entries);
+    writer.push(JSON.stringify(header));
+    return writer;
+  }
+
+  private push(line: string): void {
+    this.buffer.push(line, '\n');
+    this.bufferedBytes += line.length + 1;
+  }
+
+  async write(entry: ManifestEntry): Promise<void> {
+    this.push(JSON.stringify(entry));
+    this.count += 1;
+    if (this.bufferedBytes >= WRITE_BUFFER_BYTES) await this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    if (this.buffer.length === 0) return;
+    const chunk = this.buffer.join('');
+    this.buffer = [];
+    this.bufferedBytes = 0;
+    await this.handle.write(chunk);
+  }
+
+  async finish(): Promise<void> {
+    if (this.count !== this.expected) {
+      await this.abort();
+      throw new Error(`manifest ${this.file}: header announces ${this.expected} entries but ${this.count} were written`);
+    }
+    await this.flush();
+    await this.handle.sync();
+    await this.handle.close();
+    await this.fs.rename(this.tmp, this.file);
+    await fsyncDir(this.fs, path.dirname(this.file));
+  }
+
+  async abort(): Promise<void> {
+    await this.handle.close().catch(() => undefined);
+    await this.fs.rm(this.tmp, { force: true });
+  }
+}
+
+/** Writes a complete manifest in one go (entries must already be in path order). */
+export async function writeManifest(
+  fs: FileSystem,
+  file: string,
+  header: Omit<ManifestHeader, 'entries'>,
+  entries: Iterable<ManifestEntry>,
+  count: number,
+): Promise<void> {
+  const writer = await ManifestWriter.create(fs, file, { ...header, entries: count });
+  try {
+    for (const entry of entries) await writer.write(entry);
+  } catch (err) {
+    await writer.abort();
+    throw err;
+  }
+  await writer.finish();
+}
+
+/** Lines of a text file, streamed with a 1 MiB buffer; a last line without '\n' is yielded too. */
+export async function* readLines(fs: FileSystem, file: string): AsyncGenerator<string> {
+  const handle = await fs.open(file, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(1 << 20);
+    let carry: Buffer = Buffer.alloc(0);
+    for (;;) {
+      const { bytesRead } = await handle.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      let chunk = Buffer.concat([carry, buf.subarray(0, bytesRead)]);
+      let nl = chunk.indexOf(10);
+      while (nl !== -1) {
+        yield chunk.subarray(0, nl).toString('utf8');
+        chunk = chunk.subarray(nl + 1);
+        nl = chunk.indexOf(10);
+      }
+      carry = Buffer.from(chunk);
+    }
+    if (carry.length > 0) yield carry.toString('utf8');
+  } finally {
+    await handle.close();
+  }
+}
+
+export class ManifestFormatError extends Error {}
+
+function parseHeader(line: string | undefined, file: string): ManifestHeader {
+  let header: unknown;
+  try {
+    header = line === undefined ? undefined : JSON.parse(line);
+  } catch {
+    header = undefined;
+  }
+  const h = header as Partial<ManifestHeader> | undefined;
+  if (!h || h.format !== 'avimark-backup-manifest' || h.version !== 1 || typeof h.entries !== 'number') {
+    throw new ManifestFormatError(`${file} is not an avimark-backup manifest (bad header line)`);
+  }
+  return h as ManifestHeader;
+}
+
+export async function readManifestHeader(fs: FileSystem, file: string): Promise<ManifestHeader> {
+  const lines = readLines(fs, file);
+  try {
+    const first = await lines.next();
+    return parseHeader(first.done ? undefined : first.value, file);
+  } finally {
+    await lines.return(undefined);
+  }
+}
+
+/**
+ * Streams a manifest: `header` first, then `entries`. The entry iterator throws ManifestFormatError when
+ * a line does not parse or the count disagrees with the header, so a torn manifest never passes silently.
+ */
+export async function openManifest(
+  fs: FileSystem,
+  file: string,
+): Promise<{ header: ManifestHeader; entries: AsyncIterable<ManifestEntry> }> {
+  const header = await readManifestHeader(fs, file);
+  async function* entries(): AsyncGenerator<ManifestEntry> {
+    let n = -1;
+    for await (const line of readLines(fs, file)) {
+      n += 1;
+      if (n === 0) continue;
+      if (line === '') throw new ManifestFormatError(`${file}: empty line ${n + 1}`);
+      let entry: ManifestEntry;
+      try {
+        entry = JSON.parse(line) as ManifestEntry;
+      } catch {
+        throw new ManifestFormatError(`${file}: line ${n + 1} is not valid JSON (torn manifest?)`);
+      }
+      yield entry;
+    }
+    if (n !== header.entries) {
+      throw new ManifestFormatError(`${file}: header announces ${header.entries} entries but the file has ${Math.max(n, 0)}`);
+    }
+  }
+  return { header, entries: entries() };
+}
+
+export async function readManifestEntries(fs: FileSystem, file: string): Promise<AsyncIterable<ManifestEntry>> {
+  return (await openManifest(fs, file)).entries;
+}
+
+/**
+ * True when the manifest parses as a header and has exactly the announced number of entry lines. Counts
+ * newlines without parsing entries, so listing many snapshots stays fast.
+ */
+export async function isManifestComplete(fs: FileSystem, file: string): Promise<boolean> {
+  let header: ManifestHeader;
+  try {
+    header = await readManifestHeader(fs, file);
+  } catch {
+    return false;
+  }
+  const handle = await fs.open(file, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(1 << 20);
+    let newlines = 0;
+    let last = 10;
+    for (;;) {
+      const { bytesRead } = await handle.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      for (let i = buf.indexOf(10, 0); i !== -1 && i < bytesRead; i = buf.indexOf(10, i + 1)) newlines += 1;
+      last = buf[bytesRead - 1];
+    }
+    return last === 10 && newlines === header.entries + 1;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The previous snapshot's entries by path, for change detection. */
+export async function loadManifestIndex(fs: FileSystem, file: string): Promise<Map<string, ManifestEntry>> {
+  const index = new Map<string, ManifestEntry>();
+  for await (const entry of (await openManifest(fs, file)).entries) index.set(entry.path, entry);
+  return index;
+}

@@ -1,0 +1,382 @@
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BackupInterruptedError, openSnapshot, runBackup } from '../../../src/engine/backup';
+import { UnstableFileError } from '../../../src/engine/file-saver';
+import { RunFailedError, UsageError } from '../../../src/errors';
+import { createFaultyFs } from '../../../src/fs/faulty';
+import { localFs } from '../../../src/fs/local';
+import { silentLogger } from '../../../src/log/logger';
+import { listSnapshots } from '../../../src/store/snapshots';
+import { readManifestEntries } from '../../../src/store/manifest';
+import { tempDir } from '../../helpers/cli';
+import { engineConfig, hashWalk, inodeOf, pseudoRandom, writeTree } from './tree';
+
+const log = silentLogger();
+let dir: string;
+let cleanup: () => Promise<void>;
+let src: string;
+let dest: string;
+
+beforeEach(async () => {
+  ({ dir, cleanup } = await tempDir('avb-engine-'));
+  src = path.join(dir, 'AVImark');
+  dest = path.join(dir, 'backups');
+});
+afterEach(async () => cleanup());
+
+/** Distinct ids even when two runs start in the same second. */
+function clock(start = new Date(2026, 10, 26, 2, 0, 0)): () => Date {
+  let t = start.getTime();
+  return () => new Date((t += 1000));
+}
+
+const snapDir = (id: string) => path.join(dest, 'snapshots', id);
+
+describe('backup engine', () => {
+  it('first run copies everything; second run hard-links unchanged files and copies changed ones', async () => {
+    writeTree(src, {
+      'CLIENT.V2$': 'clients v1',
+      'ANIMAL.V2$': 'animals',
+      'sub/TREAT.V2$': 'treatments',
+      'empty/': '',
+      'zero.dat': '',
+    });
+    const now = clock();
+    const first = await runBackup({ source: src, dest, engine: engineConfig(), log, now });
+    expect(first.record).toMatchObject({ filesTotal: 4, filesCopied: 4, filesLinked: 0, resumed: false, offlineSeconds: null });
+    expect(hashWalk(snapDir(first.record.snapshotId))).toEqual(hashWalk(src));
+
+    writeFileSync(path.join(src, 'CLIENT.V2$'), 'clients v2, longer');
+    writeFileSync(path.join(src, 'new.txt'), 'new');
+    const second = await runBackup({ source: src, dest, engine: engineConfig(), log, now });
+    expect(second.record).toMatchObject({ filesTotal: 5, filesCopied: 2, filesLinked: 3 });
+    const a = snapDir(first.record.snapshotId);
+    const b = snapDir(second.record.snapshotId);
+    expect(hashWalk(b)).toEqual(hashWalk(src));
+    expect(inodeOf(path.join(b, 'ANIMAL.V2$'))).toBe(inodeOf(path.join(a, 'ANIMAL.V2$')));
+    expect(inodeOf(path.join(b, 'sub/TREAT.V2$'))).toBe(inodeOf(path.join(a, 'sub/TREAT.V2$')));
+    expect(inodeOf(path.join(b, 'CLIENT.V2$'))).not.toBe(inodeOf(path.join(a, 'CLIENT.V2$')));
+    // Files are read-only; the store lists both, and latest points at the second.
+    expect(statSync(path.join(b, 'CLIENT.V2$')).mode & 0o222).toBe(0);
+    expect((await listSnapshots(dest)).map((s) => s.id)).toEqual([first.record.snapshotId, second.record.snapshotId]);
+    expect(readFileSync(path.join(dest, 'latest', 'CLIENT.V2$'), 'utf8')).toBe('clients v2, longer');
+    expect(readdirSync(path.join(dest, 'in-progress'))).toEqual([]);
+    expect(existsSync(path.join(dest, 'lock'))).toBe(false);
+    // The manifest has a SHA-256 per file and the modification time at full precision.
+    const entries = [];
+    for await (const e of await readManifestEntries(localFs, path.join(dest, 'meta', second.record.snapshotId, 'manifest.jsonl'))) entries.push(e);
+    const client = entries.find((e) => e.path === 'CLIENT.V2$');
+    expect(client?.mtimeNs).toBe(statSync(path.join(src, 'CLIENT.V2$'), { bigint: true }).mtimeNs.toString());
+    expect(entries.map((e) => e.path)).toContain('empty');
+  });
+
+  it('never changes earlier snapshots, even when the source changes and files are deleted', async () => {
+    writeTree(src, { 'a.dat': 'aaa', 'b.dat': 'bbb', 'd/c.dat': 'ccc' });
+    const now = clock();
+    const first = await runBackup({ source: src, dest, engine: engineConfig(), log, now });
+    const before = hashWalk(snapDir(first.record.snapshotId));
+    const manifestBefore = readFileSync(path.join(dest, 'meta', first.record.snapshotId, 'manifest.jsonl'), 'utf8');
+    writeFileSync(path.join(src, 'a.dat'), 'AAAA');
+    unlinkSync(path.join(src, 'b.dat'));
+    rmSync(path.join(src, 'd'), { recursive: true });
+    writeFileSync(path.join(src, 'd'), 'now a file');
+    const second = await runBackup({ source: src, dest, engine: engineConfig(), log, now });
+    expect(hashWalk(snapDir(second.record.snapshotId))).toEqual(hashWalk(src));
+    expect(hashWalk(snapDir(first.record.snapshotId))).toEqual(before);
+    expect(readFileSync(path.join(dest, 'meta', first.record.snapshotId, 'manifest.jsonl'), 'utf8')).toBe(manifestBefore);
+  });
+
+  it('keeps odd names, deep trees, paths over 260 characters, empty folders, zero-byte files and symlinks', async () => {
+    const deep = Array.from({ length: 12 }, (_, i) => `folder-number-${i}-with-a-long-name`).join('/');
+    expect(deep.length).toBeGreaterThan(260);
+    writeTree(src, {
+      'name with spaces.txt': 'spaces',
+      'dollar$and$more$.V2$': 'dollars',
+      "quote's \"double\" `back`.txt": 'quotes',
+      'ÄÖÜ ñ 日本語 😀.txt': 'unicode',
+      [`${deep}/leaf.txt`]: 'deep',
+      'empty/nested/': '',
+      'zero': '',
+    });
+    const { symlinkSync } = await import('node:fs');
+    symlinkSync('name with spaces.txt', path.join(src, 'a link'));
+    symlinkSync('/nonexistent/target', path.join(src, 'dangling'));
+    const { record } = await runBackup({ source: src, dest, engine: engineConfig(), log, now: clock() });
+    expect(hashWalk(snapDir(record.snapshotId))).toEqual(hashWalk(src));
+    expect(record.warnings).toEqual([]);
+  });
+
+  it('hashes by content with checksum: same size and time but new content is copied', async () => {
+    writeTree(src, { 'f.dat': 'aaaa', 'g.dat': 'same' });
+    const now = clock();
+    const first = await runBackup({ source: src, dest, engine: engineConfig(), log, now });
+    const mtime = statSync(path.join(src, 'f.dat')).mtime;
+    writeFileSync(path.join(src, 'f.dat'), 'bbbb');
+    utimesSync(path.join(src, 'f.dat'), mtime, mtime); // a change size+mtime cannot see (and ns precision lost)
+    const second = await runBackup({ source: src, dest, engine: engineConfig(), log, now, checksum: true });
+    expect(readFileSync(path.join(snapDir(second.record.snapshotId), 'f.dat'), 'utf8')).toBe('bbbb');
+    expect(inodeOf(path.join(snapDir(second.record.snapshotId), 'g.dat'))).toBe(inodeOf(path.join(snapDir(first.record.snapshotId), 'g.dat')));
+  });
+
+  it('refuses overlapping or missing folders before creating anything', async () => {
+    writeTree(src, { 'a.txt': 'a' });
+    const cases: [string, string][] = [
+      [path.join(dir, 'missing'), dest],
+      [path.join(src, 'a.txt'), dest],
+      [src, path.join(src, 'backups')],
+      [src, src],
+      [path.join(dir, 'outer', 'AVImark'), path.join(dir, 'outer')],
+    ];
+    writeTree(path.join(dir, 'outer', 'AVImark'), { 'x.txt': 'x' });
+    for (const [s, d] of cases) {
+      await expect(runBackup({ source: s, dest: d, engine: engineConfig(), log })).rejects.toBeInstanceOf(UsageError);
+    }
+    expect(existsSync(dest)).toBe(false);
+    expect(existsSync(path.join(src, 'backups'))).toBe(false);
+    expect(readdirSync(path.join(dir, 'outer'))).toEqual(['AVImark']);
+  });
+
+  it('refuses a destination that is a non-empty folder of something else', async () => {
+    writeTree(src, { 'a.txt': 'a' });
+    writeTree(dest, { 'my documents.docx': 'precious' });
+    await expect(runBackup({ source: src, dest, engine: engineConfig(), log })).rejects.toBeInstanceOf(UsageError);
+    expect(readdirSync(dest)).toEqual(['my documents.docx']);
+  });
+
+  it('retries through transient faults and produces an exact snapshot', async () => {
+    const files: Record<string, Buffer> = {};
+    for (let i = 0; i < 40; i += 1) files[`d${i % 4}/f${i}.dat`] = pseudoRandom(10_000 + i * 997, i + 1);
+    writeTree(src, files);
+    const faulty = createFaultyFs(localFs, {
+      seed: 42,
+      // Faults on source files and on the snapshot's own files (not on the store's bookkeeping).
+      rules: [
+        { code: 'EBUSY', ops: ['open'], rate: 0.2, path: src },
+        { code: 'EIO', ops: ['handle.read'], rate: 0.05, path: src },
+        { code: 'ETIMEDOUT', ops: ['handle.stat'], rate: 0.05, path: src },
+        { code: 'EAGAIN', ops: ['handle.write', 'link', 'chmod'], rate: 0.05, path: /in-progress\/[0-9_-]+\// },
+      ],
+    });
+    const { record } = await runBackup({
+      source: src,
+      dest,
+      engine: engineConfig({ retries: 10 }),
+      log,
+      sourceFs: faulty.fs,
+      destFs: faulty.fs,
+      now: clock(),
+    });
+    expect(faulty.injected.length).toBeGreaterThan(5);
+    expect(hashWalk(snapDir(record.snapshotId))).toEqual(hashWalk(src));
+    // The manifest hashes are those of the source (no torn copy passed).
+    for await (const e of await readManifestEntries(localFs, path.join(dest, 'meta', record.snapshotId, 'manifest.jsonl'))) {
+      if (e.type === 'file') expect(`${e.sha256}:${e.size}`).toBe(hashWalk(src).get(e.path));
+    }
+  });
+
+  it('fails naming the file on a persistent fault and commits nothing; the next run completes', async () => {
+    writeTree(src, { 'ok1.dat': 'one', 'bad/PATIENT.V2$': 'two', 'ok2.dat': 'three' });
+    const faulty = createFaultyFs(localFs, { rules: [{ code: 'EIO', ops: ['handle.read'], path: 'PATIENT.V2$' }] });
+    const attempt = runBackup({ source: src, dest, engine: engineConfig({ retries: 2 }), log, sourceFs: faulty.fs, now: clock() });
+    await expect(attempt).rejects.toBeInstanceOf(RunFailedError);
+    await expect(attempt).rejects.toThrow(/bad\/PATIENT\.V2\$.*input\/output error/);
+    expect(await listSnapshots(dest)).toEqual([]);
+    expect(existsSync(path.join(dest, 'latest'))).toBe(false);
+    expect(existsSync(path.join(dest, 'lock'))).toBe(false);
+    const { record } = await runBackup({ source: src, dest, engine: engineConfig(), log, now: clock(new Date(2026, 10, 27)) });
+    expect(record.resumed).toBe(true);
+    expect(hashWalk(snapDir(record.snapshotId))).toEqual(hashWalk(src));
+  });
+
+  it('falls back to copying when hard links fail, and says so once', async () => {
+    writeTree(src, { 'a.dat': 'a', 'b.dat': 'b', 'c.dat': 'c' });
+    const now = clock();
+    const first = await runBackup({ source: src, dest, engine: engineConfig(), log, now });
+    const noLinks = createFaultyFs(localFs, { rules: [{ code: 'EXDEV', ops: ['link'] }] });
+    const second = await runBackup({ source: src, dest, engine: engineConfig(), log, now, destFs: noLinks.fs });
+    expect(second.record.filesLinked).toBe(0);
+    expect(second.record.filesCopied).toBe(3);
+    expect(second.record.warnings.filter((w) => w.includes('hard links failed'))).toHaveLength(1);
+    expect(hashWalk(snapDir(second.record.snapshotId))).toEqual(hashWalk(src));
+    expect(inodeOf(path.join(snapDir(second.record.snapshotId), 'a.dat'))).not.toBe(inodeOf(path.join(snapDir(first.record.snapshotId), 'a.dat')));
+  });
+
+  it('fails a file that keeps changing while it is read, naming it, and stores no torn copy', async () => {
+    writeTree(src, { 'stable.dat': 'fine', 'busy.dat': pseudoRandom(3 << 20, 7) });
+    // A source FileSystem whose reads of busy.dat append to it: its size moves during every copy.
+    const { appendFileSync } = await import('node:fs');
+    const changing = createChangingFs(path.join(src, 'busy.dat'), () => appendFileSync(path.join(src, 'busy.dat'), 'x'));
+    const attempt = runBackup({ source: src, dest, engine: engineConfig({ unstableRetries: 2 }), log, sourceFs: changing, now: clock() });
+    await expect(attempt).rejects.toBeInstanceOf(UnstableFileError);
+    await expect(attempt).rejects.toThrow(/"busy\.dat" kept changing/);
+    expect(await listSnapshots(dest)).toEqual([]);
+    const partials = readdirSync(path.join(dest, 'in-progress')).filter((n) => !n.endsWith('.state'));
+    expect(existsSync(path.join(dest, 'in-progress', partials[0], 'busy.dat'))).toBe(false);
+  });
+
+  it('sync() twice (presync): the second pass copies only what changed and removes what was deleted', async () => {
+    writeTree(src, { 'a.dat': 'a', 'b.dat': 'b', 'gone/x.dat': 'x' });
+    const snap = await openSnapshot({ dest, log, now: clock() });
+    try {
+      const one = await snap.sync({ sourceRoot: src, engine: engineConfig() });
+      expect(one.filesCopied).toBe(3);
+      writeFileSync(path.join(src, 'b.dat'), 'bb');
+      rmSync(path.join(src, 'gone'), { recursive: true });
+      const two = await snap.sync({ sourceRoot: src, engine: engineConfig() });
+      expect(two).toMatchObject({ filesCopied: 1, filesKept: 1, removed: 2, filesTotal: 2 });
+      const record = await snap.commit({ mode: 'presync', offlineSeconds: 1.5, lockoutSteps: [{ step: 'stop service', seconds: 0.5 }], warnings: ['w'] });
+      expect(record).toMatchObject({ mode: 'presync', offlineSeconds: 1.5, filesTotal: 2, warnings: ['w'] });
+      expect(hashWalk(snapDir(record.snapshotId))).toEqual(hashWalk(src));
+    } finally {
+      await snap.release();
+    }
+  });
+
+  it('an abort leaves a resumable partial; the next run resumes it without copying finished files again', async () => {
+    const files: Record<string, Buffer> = {};
+    for (let i = 0; i < 60; i += 1) files[`f${String(i).padStart(3, '0')}.dat`] = pseudoRandom(50_000, i + 1);
+    writeTree(src, files);
+    const controller = new AbortController();
+    const snap = await openSnapshot({ dest, log, now: clock() });
+    await expect(
+      snap.sync({
+        sourceRoot: src,
+        engine: engineConfig({ concurrency: 1 }),
+        signal: controller.signal,
+        onProgress: (p) => {
+          if (p.filesDone >= 20) controller.abort();
+        },
+      }),
+    ).rejects.toBeInstanceOf(BackupInterruptedError);
+    await expect(snap.commit({ mode: 'no-lockout', offlineSeconds: null, lockoutSteps: [], warnings: [] })).rejects.toThrow(/not in sync/);
+    await snap.release();
+    const partial = path.join(dest, 'in-progress', snap.id);
+    const finishedInode = inodeOf(path.join(partial, 'f000.dat'));
+    const { record, summary } = await runBackup({ source: src, dest, engine: engineConfig(), log, now: clock(new Date(2027, 0, 1)) });
+    expect(record.snapshotId).toBe(snap.id);
+    expect(record.resumed).toBe(true);
+    expect(summary.filesCopiedThisRun).toBeLessThanOrEqual(60 - 20);
+    expect(record.filesCopied).toBe(60);
+    expect(inodeOf(path.join(snapDir(record.snapshotId), 'f000.dat'))).toBe(finishedInode);
+    expect(hashWalk(snapDir(record.snapshotId))).toEqual(hashWalk(src));
+  });
+
+  it('continues a large file mid-file after an interruption', async () => {
+    const big = pseudoRandom(80 << 20, 99);
+    writeTree(src, { 'big.dat': big, 'small.dat': 'small' });
+    const controller = new AbortController();
+    const engine = engineConfig({ largeFileBytes: 1 << 20, concurrency: 1 });
+    const snap = await openSnapshot({ dest, log, now: clock() });
+    await expect(
+      snap.sync({
+        sourceRoot: src,
+        engine,
+        signal: controller.signal,
+        onProgress: (p) => {
+          if (p.bytesCopied >= 40 << 20) controller.abort();
+        },
+      }),
+    ).rejects.toBeInstanceOf(BackupInterruptedError);
+    await snap.release();
+    const journal = await readFile(path.join(dest, 'in-progress', `${snap.id}.state`, 'journal.jsonl'), 'utf8');
+    expect(journal).toMatch(/"t":"part","p":"big.dat","off":33554432/);
+    const { record } = await runBackup({ source: src, dest, engine, log, now: clock(new Date(2027, 0, 1)) });
+    expect(record.resumed).toBe(true);
+    expect(record.bytesCopied).toBeLessThan(big.length); // continued from the 32 MiB checkpoint, not from zero
+    expect(hashWalk(snapDir(record.snapshotId))).toEqual(hashWalk(src));
+  });
+
+  it('a resumed partial whose source changed meanwhile ends up equal to the new source', async () => {
+    writeTree(src, { 'a.dat': 'a1', 'b.dat': 'b1', 'c.dat': 'c1' });
+    const snap = await openSnapshot({ dest, log, now: clock() });
+    await snap.sync({ sourceRoot: src, engine: engineConfig() });
+    await snap.release(); // "killed" after a full pass but before commit
+    writeFileSync(path.join(src, 'a.dat'), 'a2 changed');
+    unlinkSync(path.join(src, 'b.dat'));
+    // A stray the checkpoint does not know (a copy torn by the kill) must not survive into the snapshot.
+    writeFileSync(path.join(dest, 'in-progress', snap.id, 'torn.tmp'), 'half');
+    const { record } = await runBackup({ source: src, dest, engine: engineConfig(), log, now: clock(new Date(2027, 0, 1)) });
+    expect(record.snapshotId).toBe(snap.id);
+    expect(hashWalk(snapDir(record.snapshotId))).toEqual(hashWalk(src));
+  });
+
+  it('a second backup while one holds the store lock fails naming the holder', async () => {
+    writeTree(src, { 'a.dat': 'a' });
+    const snap = await openSnapshot({ dest, log, now: clock() });
+    try {
+      await expect(runBackup({ source: src, dest, engine: engineConfig(), log })).rejects.toThrow(
+        new RegExp(`another backup \\(pid ${process.pid}, started`),
+      );
+    } finally {
+      await snap.release();
+    }
+  });
+
+  it('skips special files with a warning', async () => {
+    writeTree(src, { 'a.dat': 'a' });
+    const { execFileSync } = await import('node:child_process');
+    execFileSync('mkfifo', [path.join(src, 'pipe')]);
+    const { record } = await runBackup({ source: src, dest, engine: engineConfig(), log, now: clock() });
+    expect(record.warnings.some((w) => w.includes('"pipe"'))).toBe(true);
+    expect(readdirSync(snapDir(record.snapshotId))).toEqual(['a.dat']);
+  });
+
+  it('honours engine.exclude', async () => {
+    writeTree(src, { 'a.dat': 'a', 'Backup/old.zip': 'zip', 'Backupnot.dat': 'kept' });
+    const { record } = await runBackup({ source: src, dest, engine: engineConfig({ exclude: ['Backup'] }), log, now: clock() });
+    expect(readdirSync(snapDir(record.snapshotId)).sort()).toEqual(['Backupnot.dat', 'a.dat']);
+  });
+
+  it('reads a read-only source file and keeps its attributes in the manifest', async () => {
+    writeTree(src, { 'ro.dat': 'r' });
+    chmodSync(path.join(src, 'ro.dat'), 0o444);
+    const { record } = await runBackup({ source: src, dest, engine: engineConfig(), log, now: clock() });
+    for await (const e of await readManifestEntries(localFs, path.join(dest, 'meta', record.snapshotId, 'manifest.jsonl'))) {
+      if (e.path === 'ro.dat') expect(e.attributes).toEqual({ mode: 0o444, readonly: true });
+    }
+  });
+
+  // SLOW (~10–30 s): reads a 4.1 GiB sparse file end to end. The only such test; the copy stays sparse.
+  it('backs up a sparse file over 4 GiB (slow)', { timeout: 180_000 }, async () => {
+    await mkdir(src, { recursive: true });
+    const big = path.join(src, 'huge.dat');
+    writeFileSync(big, 'head');
+    truncateSync(big, Math.floor(4.1 * 1024 ** 3));
+    const { record } = await runBackup({ source: src, dest, engine: engineConfig(), log, now: clock() });
+    const copy = path.join(snapDir(record.snapshotId), 'huge.dat');
+    const st = statSync(copy);
+    expect(st.size).toBe(statSync(big).size);
+    expect(st.blocks * 512).toBeLessThan(64 << 20); // holes kept as holes
+    for await (const e of await readManifestEntries(localFs, path.join(dest, 'meta', record.snapshotId, 'manifest.jsonl'))) {
+      if (e.path === 'huge.dat') expect(e.size).toBe(st.size);
+    }
+  });
+});
+
+import type { FileSystem } from '../../../src/fs/types';
+
+/** A local FileSystem whose handle reads of `target` run `mutate` first: the file changes while being read. */
+function createChangingFs(target: string, mutate: () => void): FileSystem {
+  return {
+    ...localFs,
+    open: (async (p: string, flags?: string) => {
+      const handle = await localFs.open(p, flags);
+      if (p !== target) return handle;
+      return new Proxy(handle, {
+        get(t, prop, r) {
+          const v: unknown = Reflect.get(t, prop, r);
+          if (typeof v !== 'function') return v;
+          if (prop === 'read') {
+            return (...args: unknown[]) => {
+              mutate();
+              return (v as (...a: unknown[]) => unknown).apply(t, args);
+            };
+          }
+          return (v as (...a: unknown[]) => unknown).bind(t);
+        },
+      });
+    }) as FileSystem['open'],
+  };
+}

@@ -1,0 +1,136 @@
+# The simulated Windows server keeps ALL its state in one JSON file named by $env:AVIMARK_SIM_STATE.
+# Several processes use it at once (the PowerShell bridge, msg.exe/taskkill.exe/sc.exe stand-ins, the
+# test itself), so every change takes <state>.lock (created exclusively; stale after 10 s) and
+# replaces the file atomically (write <state>.tmp.<pid>, then rename over). test/sim/state.mjs
+# implements the same protocol for Node.
+Set-StrictMode -Version 3.0
+
+function Get-AvbSimStatePath {
+    $path = $env:AVIMARK_SIM_STATE
+    if ([string]::IsNullOrEmpty($path)) { throw 'AVIMARK_SIM_STATE is not set: the simulated Windows server has no state file.' }
+    return $path
+}
+
+function Read-AvbSimState {
+    $raw = [System.IO.File]::ReadAllText((Get-AvbSimStatePath), [System.Text.UTF8Encoding]::new($false))
+    return ($raw | ConvertFrom-Json -AsHashtable -Depth 64)
+}
+
+function Lock-AvbSimState {
+    $lock = (Get-AvbSimStatePath) + '.lock'
+    $deadline = [DateTime]::UtcNow.AddSeconds(30)
+    while ($true) {
+        try {
+            $stream = [System.IO.File]::Open($lock, [System.IO.FileMode]::CreateNew, [System.IO.FileAccess]::Write, [System.IO.FileShare]::None)
+            $bytes = [System.Text.Encoding]::ASCII.GetBytes("$PID")
+            $stream.Write($bytes, 0, $bytes.Length)
+            $stream.Dispose()
+            return $lock
+        } catch [System.IO.IOException] {
+            try {
+                $age = [DateTime]::UtcNow - [System.IO.File]::GetLastWriteTimeUtc($lock)
+                if ($age.TotalSeconds -gt 10) { [System.IO.File]::Delete($lock) }
+            } catch { }
+            if ([DateTime]::UtcNow -gt $deadline) { throw "Simulated server state is locked ($lock)." }
+            Start-Sleep -Milliseconds 5
+        }
+    }
+}
+
+# Time-driven service behaviour, evaluated at every state update (deterministic given the clock):
+# a StopPending service becomes Stopped StopDelayMs after the stop request (never when RefusesStop);
+# a watchdog restarts a Stopped service WatchdogDelayMs (default 1000) after it stopped, unless Disabled.
+function Step-AvbSimWatchdog([hashtable]$State) {
+    $now = [DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds()
+    foreach ($svc in @($State.services)) {
+        if ($svc.Status -eq 'StopPending' -and -not $svc.RefusesStop) {
+            $delay = 0
+            if ($svc.ContainsKey('StopDelayMs') -and $null -ne $svc.StopDelayMs) { $delay = [long]$svc.StopDelayMs }
+            if ($now -ge [long]$svc.StopRequestedAt + $delay) { $svc.Status = 'Stopped'; $svc.StoppedAt = $now }
+        }
+    }
+    foreach ($svc in @($State.services)) {
+        if ($svc.Watchdog -and $svc.Status -eq 'Stopped' -and $svc.StartType -ne 'Disabled') {
+            $stoppedAt = 0
+            if ($svc.ContainsKey('StoppedAt') -and $null -ne $svc.StoppedAt) { $stoppedAt = [long]$svc.StoppedAt }
+            $delay = 1000
+            if ($svc.ContainsKey('WatchdogDelayMs') -and $null -ne $svc.WatchdogDelayMs) { $delay = [long]$svc.WatchdogDelayMs }
+            if ($now -ge $stoppedAt + $delay) {
+                $svc.Status = 'Running'
+                $restarts = 0
+                if ($svc.ContainsKey('WatchdogRestarts') -and $null -ne $svc.WatchdogRestarts) { $restarts = [int]$svc.WatchdogRestarts }
+                $svc.WatchdogRestarts = $restarts + 1
+            }
+        }
+    }
+}
+
+# Runs $Update with the state hashtable under the lock and writes the result back atomically.
+# Whatever $Update outputs is returned.
+function Update-AvbSimState([scriptblock]$Update) {
+    $path = Get-AvbSimStatePath
+    $lock = Lock-AvbSimState
+    try {
+        $state = Read-AvbSimState
+        Step-AvbSimWatchdog $state
+        $result = & $Update $state
+        $json = ConvertTo-Json -InputObject $state -Depth 64
+        $tmp = "$path.tmp.$PID"
+        [System.IO.File]::WriteAllText($tmp, $json, [System.Text.UTF8Encoding]::new($false))
+        [System.IO.File]::Move($tmp, $path, $true)
+        return $result
+    } finally {
+        [System.IO.File]::Delete($lock)
+    }
+}
+
+# Records a simulated cmdlet call with its exact bound parameters (tests assert -Force, filters...).
+function Add-AvbSimCall([string]$Command, [System.Collections.IDictionary]$Bound) {
+    $params = [ordered]@{}
+    foreach ($key in $Bound.Keys) {
+        $value = $Bound[$key]
+        if ($value -is [System.Management.Automation.SwitchParameter]) { $value = $value.IsPresent }
+        $params[$key] = $value
+    }
+    Update-AvbSimState {
+        param($s)
+        $s.calls = @($s.calls) + @([ordered]@{ Command = $Command; Parameters = $params })
+    } | Out-Null
+}
+
+# Knob: $state.knobs.hang.<Command> = seconds makes that command hang (to test the bridge's timeout).
+function Invoke-AvbSimHang([string]$Command) {
+    $state = Read-AvbSimState
+    if ($state.ContainsKey('knobs') -and $state.knobs -and $state.knobs.ContainsKey('hang') -and $state.knobs.hang -and $state.knobs.hang.ContainsKey($Command)) {
+        Start-Sleep -Seconds ([double]$state.knobs.hang[$Command])
+    }
+}
+
+# A non-terminating "not found" error shaped like the CDXML cmdlets' (reference §0.2).
+function Write-AvbSimNotFound {
+    param(
+        [System.Management.Automation.PSCmdlet]$Cmdlet,
+        [string]$Message,
+        [string]$ErrorId,
+        [string]$TargetName,
+        [string]$ExceptionType = 'Microsoft.PowerShell.Cmdletization.Cim.CimJobException'
+    )
+    $exception = [System.Management.Automation.ItemNotFoundException]::new($Message)
+    $record = [System.Management.Automation.ErrorRecord]::new(
+        $exception, $ErrorId, [System.Management.Automation.ErrorCategory]::ObjectNotFound, $TargetName)
+    $Cmdlet.WriteError($record)
+}
+
+# A confirming cmdlet called without -Force/-Confirm:$false would prompt; in a non-interactive host
+# the prompt is an error. Fail loudly so a missing -Force is caught by the tests.
+function Assert-AvbSimConfirmed {
+    param([System.Management.Automation.PSCmdlet]$Cmdlet, [System.Collections.IDictionary]$Bound, [string]$Operation, [string]$Target, [switch]$NoForceParameter)
+    $forced = (-not $NoForceParameter) -and $Bound.ContainsKey('Force') -and [bool]$Bound['Force']
+    $unconfirmed = $Bound.ContainsKey('Confirm') -and -not [bool]$Bound['Confirm']
+    if (-not ($forced -or $unconfirmed)) {
+        $exception = [System.Management.Automation.Host.HostException]::new(
+            "PowerShell is in NonInteractive mode. Read and Prompt functionality is not available. (Prompt: Performing operation '$Operation' on Target '$Target'.)")
+        $record = [System.Management.Automation.ErrorRecord]::new($exception, 'SimulatedPromptWithoutForce', [System.Management.Automation.ErrorCategory]::InvalidOperation, $Target)
+        $Cmdlet.ThrowTerminatingError($record)
+    }
+}

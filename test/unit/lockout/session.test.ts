@@ -1,0 +1,196 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { LockoutNotUndoneError } from '../../../src/errors';
+import type { WindowsHost } from '../../../src/host/types';
+import { silentLogger } from '../../../src/log/logger';
+import { StepFailedError } from '../../../src/lockout/apply';
+import { JOURNAL_FILE, LAST_JOURNAL_FILE, newJournal, readJournal } from '../../../src/lockout/journal';
+import { observeHost } from '../../../src/lockout/observe';
+import { lockoutPlan } from '../../../src/lockout/plan';
+import { LockoutSession, notUndoneError } from '../../../src/lockout/session';
+import { DENY_ALL_SHARE_SDDL } from '../../../src/lockout/steps';
+import { hospital, serverSnapshot } from './fixture';
+
+type Hospital = Awaited<ReturnType<typeof hospital>>;
+let h: Hospital;
+afterEach(async () => h?.cleanup());
+
+async function planFor(hh: Hospital) {
+  const input = { lockout: hh.lockout, source: hh.source };
+  const plan = lockoutPlan(input, await observeHost(hh.host, input));
+  expect(plan.problems).toEqual([]);
+  return plan;
+}
+
+function session(hh: Hospital, host: WindowsHost = hh.host) {
+  return new LockoutSession({ host, stateDir: hh.stateDir, journal: newJournal('backup', hh.source), log: silentLogger() });
+}
+
+describe('LockoutSession', () => {
+  it('locks everything out, then gives back exactly what it changed', async () => {
+    h = await hospital();
+    const before = await serverSnapshot(h.state, h.source);
+    const plan = await planFor(h);
+    const s = session(h);
+    await s.begin();
+    await s.lockOut(plan.steps);
+
+    expect(h.state.shares[0].securityDescriptor).toBe(DENY_ALL_SHARE_SDDL);
+    expect(h.state.services.map((x) => [x.status, x.startType])).toEqual([['Stopped', 'Disabled'], ['Stopped', 'Disabled']]);
+    expect(h.state.processes.every((p) => !p.alive)).toBe(true);
+    expect(h.state.openFiles).toEqual([]);
+    expect(h.state.sessions).toEqual([]);
+    const files = (await serverSnapshot(h.state, h.source)).files;
+    expect(files).toContain('avimark.exe.avimark-backup-locked');
+    expect(files).not.toContain('avimark.exe');
+
+    const result = await s.giveBack();
+    expect(result.failures).toEqual([]);
+    const after = await serverSnapshot(h.state, h.source);
+    expect(after).toEqual(before);
+    // The journal is retired once everything is back.
+    expect(await readJournal(h.stateDir)).toBeNull();
+    const last = JSON.parse(readFileSync(path.join(h.stateDir, LAST_JOURNAL_FILE), 'utf8'));
+    expect(last.entries.every((e: { state: string }) => e.state === 'undone')).toBe(true);
+    expect(s.timings().map((t) => t.step)).toHaveLength(plan.steps.length);
+    expect(s.offlineSeconds()).toBeGreaterThanOrEqual(0);
+  });
+
+  it('undoes in reverse order: services, then share, then executable', async () => {
+    h = await hospital();
+    const plan = await planFor(h);
+    const s = session(h);
+    await s.lockOut(plan.steps);
+    const from = h.state.calls.length;
+    await s.giveBack();
+    const mutations = h.state.calls
+      .slice(from)
+      .map((c) => c.operation)
+      .filter((op) => ['setServiceStartType', 'startService', 'setShareSecurityDescriptor', 'renameFile'].includes(op));
+    expect(mutations).toEqual(['setServiceStartType', 'setServiceStartType', 'startService', 'setShareSecurityDescriptor', 'renameFile']);
+    const svcArgs = h.state.calls.slice(from).filter((c) => c.operation === 'setServiceStartType').map((c) => c.args);
+    expect(svcArgs).toEqual([['VetLogicSync', 'Manual'], ['AVImarkServer', 'Automatic']]);
+  });
+
+  it('journals each step as pending BEFORE taking it, then done', async () => {
+    h = await hospital();
+    const plan = await planFor(h);
+    const seen: string[] = [];
+    const journalFile = path.join(h.stateDir, JOURNAL_FILE);
+    const spy = new Proxy(h.host, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver);
+        if (prop === 'setShareSecurityDescriptor' || prop === 'renameFile' || prop === 'setServiceStartType') {
+          return (...args: unknown[]) => {
+            const j = JSON.parse(readFileSync(journalFile, 'utf8'));
+            const last = j.entries[j.entries.length - 1];
+            seen.push(`${String(prop)}:${last.step.kind}:${last.state}`);
+            return (value as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        }
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const s = session(h, spy);
+    await s.lockOut(plan.steps);
+    expect(seen).toEqual([
+      'renameFile:renameExecutable:pending',
+      'setShareSecurityDescriptor:lockShareSddl:pending',
+      'setServiceStartType:stopService:pending',
+      'setServiceStartType:stopService:pending',
+    ]);
+    const j = await readJournal(h.stateDir);
+    expect(j?.entries.map((e) => e.state)).toEqual(plan.steps.map(() => 'done'));
+    await s.giveBack();
+  });
+
+  it('a process that will not die fails the lockout; everything is given back', async () => {
+    h = await hospital();
+    h.state.processes[1].accessDenied = true;
+    const before = await serverSnapshot(h.state, h.source);
+    const plan = await planFor(h);
+    const s = session(h);
+    const err = await s.lockOut(plan.steps).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StepFailedError);
+    expect((err as Error).message).toMatch(/would not stop even when forced: avimark pid 4200 \(HOSP\\carl\).*Access is denied/);
+    expect((await s.giveBack()).failures).toEqual([]);
+    expect(await serverSnapshot(h.state, h.source)).toEqual(before);
+  });
+
+  it('a service that will not stop fails the lockout; its start type and the rest are restored', async () => {
+    h = await hospital();
+    h.state.services[0].refusesStop = true;
+    const before = await serverSnapshot(h.state, h.source);
+    const plan = await planFor(h);
+    const s = session(h);
+    const err = await s.lockOut(plan.steps).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/AVImarkServer" did not stop/);
+    const j = await readJournal(h.stateDir);
+    expect(j?.entries.map((e) => e.state)).toEqual(['done', 'done', 'done', 'failed']);
+    expect((await s.giveBack()).failures).toEqual([]);
+    expect(await serverSnapshot(h.state, h.source)).toEqual(before);
+  });
+
+  it('a share that vanished during the lockout is re-created from the saved definition, with a warning', async () => {
+    h = await hospital();
+    const before = await serverSnapshot(h.state, h.source);
+    const plan = await planFor(h);
+    const s = session(h);
+    await s.lockOut(plan.steps);
+    h.state.shares = [];
+    const result = await s.giveBack();
+    expect(result.failures).toEqual([]);
+    expect(result.warnings.join('\n')).toMatch(/share AVImark had vanished during the lockout; it was re-created/);
+    expect(await serverSnapshot(h.state, h.source)).toEqual(before);
+  });
+
+  it('remove method: the share is removed and re-created with every setting', async () => {
+    h = await hospital({ share: { name: 'AVImark', optional: false, method: 'remove' } });
+    const before = await serverSnapshot(h.state, h.source);
+    const plan = await planFor(h);
+    const s = session(h);
+    await s.lockOut(plan.steps);
+    expect(h.state.shares).toEqual([]);
+    expect((await s.giveBack()).failures).toEqual([]);
+    expect(await serverSnapshot(h.state, h.source)).toEqual(before);
+  });
+
+  it('when one step cannot be undone, the others still are, and the error says what and how (exit 4)', async () => {
+    h = await hospital();
+    h.state.services[0].refusesStart = true;
+    h.state.services[0].watchdog = false;
+    const plan = await planFor(h);
+    const s = session(h);
+    await s.lockOut(plan.steps);
+    const result = await s.giveBack();
+    expect(result.failures.map((f) => f.entry.step.kind)).toEqual(['stopService']);
+    // The share and the executable were still given back.
+    expect(h.state.shares[0].securityDescriptor).not.toBe(DENY_ALL_SHARE_SDDL);
+    expect((await serverSnapshot(h.state, h.source)).files).toContain('avimark.exe');
+    const err = notUndoneError(result.failures);
+    expect(err).toBeInstanceOf(LockoutNotUndoneError);
+    expect(err.exitCode).toBe(4);
+    expect(err.stillLocked).toEqual([expect.stringMatching(/service AVImarkServer should be Automatic and Running/)]);
+    expect(err.hint).toContain("Start-Service -Name 'AVImarkServer'");
+    // The journal stays, so recover can retry.
+    const j = await readJournal(h.stateDir);
+    expect(j?.entries.find((e) => e.step.kind === 'stopService' && e.step.service === 'AVImarkServer')?.state).toBe('done');
+  });
+
+  it('giveBack runs once however many callers ask, after the step in flight', async () => {
+    h = await hospital();
+    const plan = await planFor(h);
+    const s = session(h);
+    const locking = s.lockOut(plan.steps).catch((e: unknown) => e);
+    const [a, b] = [s.giveBack('SIGINT'), s.giveBack('SIGTERM')];
+    expect(a).toBe(b);
+    await a;
+    const err = await locking;
+    expect((err as Error).name).toBe('LockoutInterruptedError');
+    expect((err as Error).message).toBe('SIGINT');
+    const before = h.state.shares[0].securityDescriptor;
+    expect(before).not.toBe(DENY_ALL_SHARE_SDDL);
+    expect((await serverSnapshot(h.state, h.source)).files).toContain('avimark.exe');
+  });
+});
