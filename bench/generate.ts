@@ -92,9 +92,12 @@ export function generateAvimarkTree(options: GenerateOptions): GenerateStats {
   };
 }
 
-/** The "many files" variant for the sweep benchmark: 100,000 small documents around the usual tables. */
-export function manyFilesOptions(dir: string, seed = DEFAULT_SEED): GenerateOptions {
-  return { dir, seed, totalBytes: 384 * MIB, files: 100_000, documentsShare: 0.5 };
+/**
+ * The "many files" variant for the sweep benchmark: `files` small documents (about 2 KiB each; 100,000 by
+ * default) around the usual tables, half the bytes in documents (~390 MiB at 100,000).
+ */
+export function manyFilesOptions(dir: string, seed = DEFAULT_SEED, files = 100_000): GenerateOptions {
+  return { dir, seed, totalBytes: Math.max(4 * MIB, files * 4096), files, documentsShare: 0.5 };
 }
 
 export interface ChurnRunOptions extends ChurnOptions {

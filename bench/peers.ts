@@ -1,3 +1,5 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { type DurableTimed, type Timed, durable, timed } from './measure';
 
 /** What a user would otherwise run; each is timed until its copy is durable (see `durable`). */
@@ -8,6 +10,7 @@ export function cpA(from: string, to: string): Promise<DurableTimed> {
 
 /** `rsync -a from/ to/`, optionally hard-linking unchanged files to `linkDest` (rsnapshot style). */
 export function rsyncA(from: string, to: string, linkDest?: string): Promise<DurableTimed> {
+  mkdirSync(path.dirname(to), { recursive: true });
   const args = ['-a', ...(linkDest ? [`--link-dest=${linkDest}`] : []), '--', `${from}/`, `${to}/`];
   return durable(timed('rsync', args), to);
 }

@@ -5,13 +5,14 @@ import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_SEED, DEFAULT_TOTAL_BYTES, churn, generateAvimarkTree } from './generate';
 import { describeMachine, ensureRsync } from './machine';
 import { haveGnuTime, removeTree } from './measure';
+import { measureOfflineWindow, offlineUnavailable } from './offline';
 import { bundledCli, help } from './ours';
 import { type ReportContext, judge, renderMarkdown } from './report';
 import { GROUPS, type GroupName, runBench } from './scenarios';
 import { formatBytes, parseBytes } from './units';
 
 /**
- * `npm run bench` (bundled to dist/bench.cjs): compares avimark-backup with cp, rsync and sha256sum
+ * `npm run bench` (bundled to dist/bench/run.cjs): compares avimark-backup with cp, rsync and sha256sum
  * on an AVImark-shaped data set, and writes bench/results/latest.{md,json}.
  * Also `generate DIR` and `churn DIR` to make or age a data set by hand (the demo uses the library).
  */
@@ -55,6 +56,7 @@ interface BenchFlags {
   quick?: boolean;
   only?: GroupName[];
   manyFiles: number;
+  offlineScale?: number;
   seed: number;
   workDir?: string;
   keep?: boolean;
@@ -67,13 +69,12 @@ async function bench(flags: BenchFlags): Promise<void> {
   const scaleBytes = flags.quick ? 64 * 1024 ** 2 : flags.scale;
   const runs = flags.quick ? 1 : flags.runs;
   const manyFiles = flags.quick ? 10_000 : flags.manyFiles;
+  const offlineBytes = flags.quick ? 16 * 1024 ** 2 : (flags.offlineScale ?? Math.min(scaleBytes, 256 * 1024 ** 2));
   if (!existsSync(flags.cli)) throw new Error(`avimark-backup bundle not found at ${flags.cli} (run node build.mjs --bundle-only)`);
   const cli = bundledCli(flags.cli);
   const helpText = (await help(cli)).stdout;
   if (!/^\s+backup\b/m.test(helpText)) throw new Error('this avimark-backup has no `backup` command yet: nothing to benchmark');
-  const offlineUnavailable = /^\s+run\b/m.test(helpText)
-    ? 'the bench does not yet drive the nightly cycle against the simulated Windows server (test/sim)'
-    : 'the nightly cycle is not in the CLI yet';
+  const offlineProblem = offlineUnavailable();
 
   const haveRsync = ensureRsync(log) !== null;
   if (!haveGnuTime) log('GNU time (/usr/bin/time) is missing: peak memory is not measured (apt-get install -y time).');
@@ -92,7 +93,7 @@ async function bench(flags: BenchFlags): Promise<void> {
       seed: flags.seed,
       haveRsync,
       only: flags.only ? new Set(flags.only) : null,
-      offlineUnavailable,
+      offline: offlineProblem === null ? { measure: measureOfflineWindow, dataBytes: offlineBytes } : { unavailable: offlineProblem },
       log,
     });
     const context: ReportContext = {
@@ -131,9 +132,10 @@ function main(): void {
     .description('Benchmarks avimark-backup against cp -a, rsync and sha256sum on an AVImark-shaped data set.')
     .option('--scale <bytes>', 'size of the data set (e.g. 512MiB, 2GiB)', bytesArg, DEFAULT_TOTAL_BYTES)
     .option('--runs <n>', 'runs per figure (the median is reported)', intArg, 3)
-    .option('--quick', 'tiny smoke run: 64 MiB, 10,000-file sweep, 1 run')
+    .option('--quick', 'tiny smoke run: 64 MiB, 10,000-file sweep, 16 MiB offline windows, 1 run')
     .option('--only <groups>', `only these figure groups, comma-separated (${GROUPS.join(', ')})`, groupArg)
     .option('--many-files <n>', 'documents in the sweep variant', intArg, 100_000)
+    .option('--offline-scale <bytes>', 'data size for the offline-window runs (default: the scale, at most 256 MiB)', bytesArg)
     .option('--seed <n>', 'data-set seed', seedArg, DEFAULT_SEED)
     .option('--work-dir <dir>', 'where the data sets and backups go (default: a new folder under the temp dir)')
     .option('--keep', 'keep the work dir afterwards')

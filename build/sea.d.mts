@@ -1,5 +1,6 @@
 // Types for build/sea.mjs (imported by the tests).
 export declare const SEA_NODE_VERSION: string;
+export declare const SEA_NODE_SHA256: Record<'linux-x64' | 'win-x64', string>;
 export declare const SEA_SENTINEL_FUSE: string;
 export declare const SEA_RESOURCE: string;
 export declare const SEA_TARGETS: ReadonlyArray<{ platform: 'linux-x64' | 'win-x64'; binary: string; output: string }>;
@@ -31,7 +32,6 @@ export declare function nodeBinary(options: {
   root: string;
   platform: 'linux-x64' | 'win-x64';
   binary: string;
-  version?: string;
   log?: (message: string) => void;
 }): Promise<string>;
 

@@ -6,10 +6,10 @@
 // that same Linux binary (a blob from another version segfaults). The Windows binary's OpenJS
 // signature is removed before injection, so the result carries no broken signature; it is signed
 // again only when a certificate is configured (AVIMARK_SIGN_CERT + AVIMARK_SIGN_KEY).
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { builtinModules, createRequire } from 'node:module';
-import { chmod, copyFile, mkdir, mkdtemp, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, readFile, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +20,14 @@ import { fileURLToPath } from 'node:url';
  * so the Wine round trip that CI relies on could not prove the Windows executable.
  */
 export const SEA_NODE_VERSION = '22.23.3';
+/**
+ * SHA-256 of the binaries inside node-<platform>@SEA_NODE_VERSION, recorded when the pin was set (node.exe's
+ * OpenJS Authenticode digest matched). A different download stops the build. Update both with the version.
+ */
+export const SEA_NODE_SHA256 = {
+  'linux-x64': 'fde6a4bf8d0562f7751d1a2d6cb9b417c4cfe107bbcb0aa3e9a24e125e348f48',
+  'win-x64': '9c9245166b4a8e182e0b797da9c20136117ff24368eaff1fec8343a123c8db0e',
+};
 export const SEA_SENTINEL_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 export const SEA_RESOURCE = 'NODE_SEA_BLOB';
 
@@ -137,6 +145,23 @@ function run(file, args, what) {
   return result.stdout + result.stderr;
 }
 
+function runAsync(file, args, what) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (d) => (output += d));
+    child.stderr.setEncoding('utf8').on('data', (d) => (output += d));
+    child.on('error', (err) => {
+      const hint = err.code === 'ENOENT' ? ` (is ${file} installed and on PATH?)` : '';
+      reject(new Error(`${what}: could not run ${file}${hint}: ${err.message}`));
+    });
+    child.on('close', (code, signal) => {
+      if (code === 0) resolve(output);
+      else reject(new Error(`${what} failed (${file} exit ${code ?? signal}):\n${output}`));
+    });
+  });
+}
+
 /** Signs a Windows executable in place with osslsigncode. */
 export async function signWindowsExecutable(file, signing) {
   const signed = `${file}.signed`;
@@ -146,7 +171,8 @@ export async function signWindowsExecutable(file, signing) {
 }
 
 /** The official Node binary for `platform`, downloaded once with `npm pack` into .tools/node-bin/<version>/. */
-export async function nodeBinary({ root, platform, binary, version = SEA_NODE_VERSION, log = () => {} }) {
+export async function nodeBinary({ root, platform, binary, log = () => {} }) {
+  const version = SEA_NODE_VERSION;
   const dir = path.join(root, '.tools', 'node-bin', version, platform);
   const file = path.join(dir, binary);
   if (existsSync(file)) return file;
@@ -155,16 +181,22 @@ export async function nodeBinary({ root, platform, binary, version = SEA_NODE_VE
   await mkdir(path.dirname(dir), { recursive: true });
   const work = await mkdtemp(path.join(path.dirname(dir), `.${platform}-`));
   try {
-    const packed = run('npm', ['pack', pkgName, '--pack-destination', work, '--silent'], `npm pack ${pkgName}`)
-      .trim()
-      .split('\n')
-      .pop();
-    const tarball = path.join(work, packed);
-    execFileSync('tar', ['-xzf', tarball, '-C', work, 'package/package.json', `package/bin/${binary}`]);
+    run('npm', ['pack', pkgName, '--pack-destination', work, '--silent'], `npm pack ${pkgName}`);
+    const tarball = (await readdir(work)).find((name) => name.endsWith('.tgz'));
+    if (!tarball) throw new Error(`npm pack ${pkgName} left no tarball in ${work}`);
+    execFileSync('tar', ['-xzf', path.join(work, tarball), '-C', work, 'package/package.json', `package/bin/${binary}`]);
     const manifest = JSON.parse(await readFile(path.join(work, 'package', 'package.json'), 'utf8'));
     if (manifest.version !== version) throw new Error(`${pkgName} unpacked as version ${manifest.version}`);
+    const extracted = path.join(work, 'package', 'bin', binary);
+    const digest = await sha256(extracted);
+    if (digest !== SEA_NODE_SHA256[platform]) {
+      throw new Error(
+        `${pkgName}: bin/${binary} has SHA-256 ${digest}, but build/sea.mjs pins ${SEA_NODE_SHA256[platform]} ` +
+          '(a changed download, or SEA_NODE_VERSION was changed without SEA_NODE_SHA256)',
+      );
+    }
     await mkdir(dir, { recursive: true });
-    await rename(path.join(work, 'package', 'bin', binary), file);
+    await rename(extracted, file);
   } finally {
     await rm(work, { recursive: true, force: true });
   }
@@ -220,32 +252,8 @@ export async function buildExecutables({ root, bundle, env = process.env, log = 
     }
     await rm(stampFile, { force: true });
 
-    for (const target of SEA_TARGETS) {
-      const started = Date.now();
-      const base = await nodeBinary({ root, platform: target.platform, binary: target.binary, log });
-      const out = path.join(dist, target.output);
-      const partial = path.join(work, target.output);
-      if (target.platform === 'win-x64') {
-        run('osslsigncode', ['remove-signature', '-in', base, '-out', partial], 'removing the signature of node.exe');
-      } else {
-        await copyFile(base, partial);
-      }
-      await chmod(partial, 0o755);
-      inject(root, partial, blob);
-      let note = '';
-      if (target.platform === 'win-x64') {
-        await fixPeChecksum(partial);
-        if (signing) {
-          await signWindowsExecutable(partial, signing);
-          note = ', signed';
-        } else {
-          note = ', unsigned: set AVIMARK_SIGN_CERT and AVIMARK_SIGN_KEY to sign';
-        }
-      }
-      await rename(partial, out);
-      const size = (await stat(out)).size / 1024 / 1024;
-      log(`${path.relative(root, out)} (${size.toFixed(1)} MB, Node ${SEA_NODE_VERSION}${note}) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    }
+    // The two injections are independent and each mostly one busy core: run them side by side.
+    await Promise.all(SEA_TARGETS.map((target) => buildTarget({ root, dist, work, blob, target, signing, log })));
 
     const linuxExe = path.join(dist, 'avimark-backup');
     const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8'));
@@ -258,14 +266,41 @@ export async function buildExecutables({ root, bundle, env = process.env, log = 
   }
 }
 
+async function buildTarget({ root, dist, work, blob, target, signing, log }) {
+  const started = Date.now();
+  const base = await nodeBinary({ root, platform: target.platform, binary: target.binary, log });
+  const out = path.join(dist, target.output);
+  const partial = path.join(work, target.output);
+  if (target.platform === 'win-x64') {
+    await runAsync('osslsigncode', ['remove-signature', '-in', base, '-out', partial], 'removing the signature of node.exe');
+  } else {
+    await copyFile(base, partial);
+  }
+  await chmod(partial, 0o755);
+  await inject(root, partial, blob);
+  let note = '';
+  if (target.platform === 'win-x64') {
+    await fixPeChecksum(partial);
+    if (signing) {
+      await signWindowsExecutable(partial, signing);
+      note = ', signed';
+    } else {
+      note = ', unsigned: set AVIMARK_SIGN_CERT and AVIMARK_SIGN_KEY to sign';
+    }
+  }
+  await rename(partial, out);
+  const size = (await stat(out)).size / 1024 / 1024;
+  log(`${path.relative(root, out)} (${size.toFixed(1)} MB, Node ${SEA_NODE_VERSION}${note}) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
 function postjectVersion(root) {
   const require = createRequire(path.join(root, 'package.json'));
   return require('postject/package.json').version;
 }
 
-function inject(root, file, blob) {
+async function inject(root, file, blob) {
   const require = createRequire(path.join(root, 'package.json'));
   const cli = path.join(path.dirname(require.resolve('postject')), 'cli.js');
-  const output = run(process.execPath, [cli, file, SEA_RESOURCE, blob, '--sentinel-fuse', SEA_SENTINEL_FUSE], `injecting the blob into ${path.basename(file)}`);
+  const output = await runAsync(process.execPath, [cli, file, SEA_RESOURCE, blob, '--sentinel-fuse', SEA_SENTINEL_FUSE], `injecting the blob into ${path.basename(file)}`);
   if (!output.includes('Injection done')) throw new Error(`postject did not report success:\n${output}`);
 }

@@ -52,7 +52,18 @@ function Invoke-AvbNative([string]$Program, [string[]]$Arguments) {
     $command = Get-Command -Name $Program -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
     if ($null -eq $command) { return @{ found = $false; exitCode = -1; output = @() } }
     $ErrorActionPreference = 'Continue'
-    $lines = @(& $command.Source @Arguments 2>&1 | ForEach-Object { "$_" })
+    $exe = $command.Source
+    $a = $Arguments
+    # Each argument is a quoted expandable string: pwsh on Unix globs bare and splatted native arguments
+    # (a message '*' would become file names); quoting changes nothing on Windows, which never globs.
+    switch ($a.Count) {
+        0 { $lines = @(& $exe 2>&1 | ForEach-Object { "$_" }) }
+        1 { $lines = @(& $exe "$($a[0])" 2>&1 | ForEach-Object { "$_" }) }
+        2 { $lines = @(& $exe "$($a[0])" "$($a[1])" 2>&1 | ForEach-Object { "$_" }) }
+        3 { $lines = @(& $exe "$($a[0])" "$($a[1])" "$($a[2])" 2>&1 | ForEach-Object { "$_" }) }
+        4 { $lines = @(& $exe "$($a[0])" "$($a[1])" "$($a[2])" "$($a[3])" 2>&1 | ForEach-Object { "$_" }) }
+        default { throw 'Invoke-AvbNative supports at most 4 arguments.' }
+    }
     return @{ found = $true; exitCode = $LASTEXITCODE; output = $lines }
 }
 

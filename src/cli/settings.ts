@@ -47,10 +47,14 @@ export async function resolveSettings(values: SettingsOptionValues, cwd = proces
   return settingsFromInput(raw, configFile);
 }
 
-/** Settings for a command that only works on the store (list, verify, restore, prune, init checks). */
+/**
+ * Settings for a command that only works on the store (list, verify, restore, prune, drill). A config
+ * file is checked in full whatever the command (a file that cannot run tonight's backup is wrong
+ * now); from flags alone, `--dest DIR` is enough.
+ */
 export async function resolveStoreSettings(values: SettingsOptionValues, cwd = process.cwd()): Promise<StoreSettings> {
   const { raw, configFile } = await rawInput(values, cwd);
-  return storeSettingsFromInput(raw, configFile);
+  return configFile === null ? storeSettingsFromInput(raw, null) : settingsFromInput(raw, configFile);
 }
 
 async function rawInput(

@@ -54,12 +54,6 @@ export async function loadConfig(file: string, context: SettingsContext = defaul
   return settingsFromInput(raw, path.resolve(file), context);
 }
 
-/** `loadConfig` for commands that do not need the source (list, verify, restore, prune). */
-export async function loadStoreConfig(file: string, context: SettingsContext = defaultContext): Promise<StoreSettings> {
-  const raw = await readConfigFile(file);
-  return storeSettingsFromInput(raw, path.resolve(file), context);
-}
-
 /** The parsed (not yet validated) content of a config file; errors name the file, line and column. */
 export async function readConfigFile(file: string): Promise<unknown> {
   let text: string;

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import path from 'node:path';
+import { hashFile } from '../engine/verify';
 import type { FileSystem } from '../fs/types';
 import type { ManifestEntry } from '../store/types';
 
@@ -9,7 +9,7 @@ export interface TreeCheck {
   /** In the manifest, absent from the folder. */
   missing: string[];
   /** Present but with other content, size or type than the manifest says. */
-  damaged: string[];
+  damaged: Array<{ path: string; detail: string }>;
   /** In the folder, not in the manifest. */
   extra: string[];
   /** Regular files the manifest lists (for the required-files check). */
@@ -23,6 +23,7 @@ export interface TreeCheck {
 export async function checkTree(fs: FileSystem, root: string, entries: AsyncIterable<ManifestEntry>): Promise<TreeCheck> {
   const result: TreeCheck = { filesChecked: 0, bytesChecked: 0, missing: [], damaged: [], extra: [], files: new Set() };
   const expected = new Set<string>();
+  const buffer = Buffer.allocUnsafe(1 << 20);
   for await (const entry of entries) {
     expected.add(entry.path);
     const full = path.join(root, ...entry.path.split('/'));
@@ -34,29 +35,29 @@ export async function checkTree(fs: FileSystem, root: string, entries: AsyncIter
       continue;
     }
     if (entry.type === 'dir') {
-      if (!st.isDirectory()) result.damaged.push(`${entry.path} (expected a folder)`);
+      if (!st.isDirectory()) result.damaged.push({ path: entry.path, detail: 'expected a folder' });
       continue;
     }
     if (entry.type === 'symlink') {
-      if (!st.isSymbolicLink()) result.damaged.push(`${entry.path} (expected a link)`);
+      if (!st.isSymbolicLink()) result.damaged.push({ path: entry.path, detail: 'expected a link' });
       else if (entry.linkTarget !== undefined && (await fs.readlink(full)) !== entry.linkTarget) {
-        result.damaged.push(`${entry.path} (link points elsewhere)`);
+        result.damaged.push({ path: entry.path, detail: 'link points elsewhere' });
       }
       continue;
     }
     result.files.add(entry.path);
     result.filesChecked += 1;
     if (!st.isFile()) {
-      result.damaged.push(`${entry.path} (expected a file)`);
+      result.damaged.push({ path: entry.path, detail: 'expected a file' });
       continue;
     }
     if (st.size !== entry.size) {
-      result.damaged.push(`${entry.path} (size ${st.size} bytes, the manifest says ${entry.size})`);
+      result.damaged.push({ path: entry.path, detail: `size ${st.size} bytes, the manifest says ${entry.size}` });
       continue;
     }
-    const digest = await sha256(fs, full);
+    const digest = await hashFile(fs, full, buffer);
     result.bytesChecked += st.size;
-    if (digest !== entry.sha256) result.damaged.push(`${entry.path} (content differs from the manifest)`);
+    if (digest !== entry.sha256) result.damaged.push({ path: entry.path, detail: 'content differs from the manifest' });
   }
   await findExtra(fs, root, '', expected, result.extra);
   return result;
@@ -72,20 +73,4 @@ async function findExtra(fs: FileSystem, root: string, rel: string, expected: Se
     }
     if (entry.isDirectory()) await findExtra(fs, root, p, expected, out);
   }
-}
-
-export async function sha256(fs: FileSystem, file: string): Promise<string> {
-  const hash = createHash('sha256');
-  const handle = await fs.open(file, 'r');
-  try {
-    const buf = Buffer.allocUnsafe(1 << 20);
-    for (;;) {
-      const { bytesRead } = await handle.read(buf, 0, buf.length, null);
-      if (bytesRead === 0) break;
-      hash.update(buf.subarray(0, bytesRead));
-    }
-  } finally {
-    await handle.close();
-  }
-  return hash.digest('hex');
 }

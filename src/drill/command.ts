@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { errorMessage } from '../errors';
 import { appendTail } from './plan';
 
 export interface CommandResult {
@@ -30,24 +31,39 @@ export function runDrillCommand(
       clearTimeout(timer);
       resolve({ ...result, timedOut, outputTail });
     };
-    const child = spawn(argv[0], argv.slice(1), {
-      cwd: options.cwd,
-      env: { ...process.env, ...options.env },
-      shell: false,
-      windowsHide: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    let child: ChildProcess;
+    try {
+      child = spawn(argv[0], argv.slice(1), {
+        cwd: options.cwd,
+        env: { ...process.env, ...options.env },
+        shell: false,
+        windowsHide: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+    } catch (err) {
+      // Windows refuses .bat/.cmd without a shell (spawn EINVAL): say how to run one.
+      resolve({ exitCode: null, signal: null, timedOut: false, outputTail: '', startError: `${errorMessage(err)}${scriptHint(argv[0])}` });
+      return;
+    }
     const timer = setTimeout(() => {
       timedOut = true;
       child.kill('SIGKILL');
     }, options.timeoutMs);
     for (const stream of [child.stdout, child.stderr]) {
+      if (!stream) continue;
       stream.setEncoding('utf8');
       stream.on('data', (chunk: string) => {
         outputTail = appendTail(outputTail, chunk);
       });
     }
-    child.on('error', (err) => finish({ exitCode: null, signal: null, startError: err.message }));
+    child.on('error', (err) => finish({ exitCode: null, signal: null, startError: `${err.message}${scriptHint(argv[0])}` }));
     child.on('close', (code, signal) => finish({ exitCode: timedOut ? null : code, signal, startError: null }));
   });
+}
+
+/** Scripts are not programs: they need their interpreter as argv[0]. */
+export function scriptHint(program: string): string {
+  if (/\.(bat|cmd)$/i.test(program)) return ` (a batch file needs "cmd.exe", "/d", "/c" before it in drill.command)`;
+  if (/\.ps1$/i.test(program)) return ` (a PowerShell script needs "powershell.exe", "-NoProfile", "-File" before it in drill.command)`;
+  return '';
 }

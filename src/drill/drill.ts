@@ -3,8 +3,10 @@ import { isSameOrInside } from '../config/load';
 import { AppError, DamageError, RunFailedError, UsageError, errnoCode, errorMessage } from '../errors';
 import { localFs } from '../fs/local';
 import type { FileSystem } from '../fs/types';
+import { type Logger, silentLogger } from '../log/logger';
 import { writeFileAtomic } from '../store/durable';
-import { metaDir } from '../store/layout';
+import { restoreSnapshot } from '../engine/restore';
+import { metaDir, storeLayout } from '../store/layout';
 import { openManifest } from '../store/manifest';
 import type { SnapshotRef } from '../store/snapshots';
 import type { DrillRecord } from '../store/types';
@@ -12,19 +14,32 @@ import { checkTree } from './check';
 import { type CommandResult, runDrillCommand } from './command';
 import { SCRATCH_FOLDER, expandCommand, formatCommand, lastLines, missingRequiredFiles, scratchFolder } from './plan';
 
-/** Restores `from` (a snapshot folder) into the empty folder `to` as an independent, writable copy. */
-export type RestoreInto = (from: string, to: string) => Promise<void>;
+/**
+ * Restores a snapshot into the empty folder `target` as an independent, writable copy (engine/restore's
+ * restoreSnapshot in production) and lists the files whose content did not match the manifest.
+ */
+export type RestoreInto = (snapshot: SnapshotRef, target: string) => Promise<{ problems: Array<{ path: string; detail: string }> }>;
+
+/**
+ * The production restore: engine/restore into the scratch folder. The scratch folder lies inside the
+ * store on purpose (same volume, no space needed elsewhere), so only the snapshots folder itself is
+ * declared off-limits to it; the live folders stay refused.
+ */
+export function drillRestore(dest: string, liveSources: string[], logger?: Logger): RestoreInto {
+  return (snapshot, target) => restoreSnapshot(snapshot, target, { liveSources, dest: storeLayout(dest).snapshotsDir, logger });
+}
 
 export interface DrillOptions {
   dest: string;
   snapshot: SnapshotRef;
-  /** The live AVImark folder when known: the scratch folder must never be inside it. */
-  source: string | null;
+  /** The live AVImark folders (configured source, source recorded in the manifest): the scratch folder must never be inside one. */
+  liveSources: readonly string[];
   requiredFiles: readonly string[];
   command: readonly string[] | null;
   commandTimeoutMs: number;
   restore: RestoreInto;
   fs?: FileSystem;
+  logger?: Logger;
   now?: () => Date;
 }
 
@@ -52,11 +67,13 @@ export async function runDrill(options: DrillOptions): Promise<DrillOutcome> {
   const { dest, snapshot } = options;
   const started = now();
   const scratch = scratchFolder(dest, snapshot.id, started);
-  if (options.source !== null && isSameOrInside(scratch, options.source)) {
-    throw new UsageError(
-      `refusing to drill: the scratch folder ${scratch} would be inside the live AVImark folder ${options.source}`,
-      'put the destination outside the AVImark folder',
-    );
+  for (const live of options.liveSources) {
+    if (isSameOrInside(scratch, live) || isSameOrInside(live, scratch)) {
+      throw new UsageError(
+        `refusing to drill: the scratch folder ${scratch} would be inside the live AVImark folder ${live}`,
+        'put the destination outside the AVImark folder',
+      );
+    }
   }
   const commandTemplate = options.command && options.command.length > 0 ? options.command : null;
   const record = (ok: boolean, problems: string[], filesChecked: number, commandExitCode: number | null): DrillRecord => ({
@@ -105,18 +122,27 @@ async function restoreAndCheck(
   commandTemplate: readonly string[] | null,
   record: (ok: boolean, problems: string[], filesChecked: number, commandExitCode: number | null) => DrillRecord,
 ): Promise<DrillOutcome> {
-  const problems: string[] = [];
+  const logger = options.logger ?? silentLogger();
+  // One problem per path: what the restore saw while copying comes first, the read-back check adds the rest.
+  const byPath = new Map<string, string>();
+  const other: string[] = [];
   try {
-    await options.restore(options.snapshot.dir, scratch);
+    const restored = await options.restore(options.snapshot, scratch);
+    // The full detail (sizes, hashes) is in the log; the record keeps words a person reads.
+    for (const p of restored.problems) {
+      byPath.set(p.path, /missing/i.test(p.detail) ? `missing from the snapshot: ${p.path}` : `damaged: ${p.path} (${p.detail.replace(/\s*\(.*\)\s*$/s, '')})`);
+    }
   } catch (err) {
     // A restore that refuses because content does not match the manifest is a finding, not an accident.
     if (!(err instanceof DamageError)) throw err;
-    problems.push(`restore reported damage: ${err.message}`);
+    other.push(`restore reported damage: ${err.message}`);
   }
+  logger.info({ scratch }, 'restored; reading the copy back against the manifest');
   const { entries } = await openManifest(fs, options.snapshot.manifestPath);
   const check = await checkTree(fs, scratch, entries);
-  problems.push(...check.damaged.map((p) => `damaged: ${p}`));
-  problems.push(...check.missing.map((p) => `missing after restore: ${p}`));
+  for (const d of check.damaged) if (!byPath.has(d.path)) byPath.set(d.path, `damaged: ${d.path} (${d.detail})`);
+  for (const m of check.missing) if (!byPath.has(m)) byPath.set(m, `missing after restore: ${m}`);
+  const problems = [...byPath.values(), ...other];
   problems.push(...check.extra.map((p) => `not in the manifest: ${p}`));
   problems.push(...missingRequiredFiles(options.requiredFiles, check.files).map((p) => `required file missing: ${p} (AVImark cannot start without it)`));
 
@@ -129,6 +155,7 @@ async function restoreAndCheck(
       env: { AVIMARK_DRILL_DIR: scratch, AVIMARK_DRILL_SNAPSHOT: options.snapshot.id },
     });
     const problem = commandProblem(formatCommand(commandTemplate), command, options.commandTimeoutMs);
+    logger.info({ argv, exitCode: command.exitCode, timedOut: command.timedOut, outputTail: command.outputTail }, 'drill command finished');
     if (problem) problems.push(problem);
   }
   return {
@@ -142,7 +169,7 @@ export function commandProblem(shown: string, result: CommandResult, timeoutMs: 
   const tail = lastLines(result.outputTail);
   const said = tail ? `; it said: ${tail}` : '';
   if (result.startError) return `drill command ${shown} could not start: ${result.startError}`;
-  if (result.timedOut) return `drill command ${shown} did not finish within ${Math.round(timeoutMs / 60_000 * 10) / 10} minutes and was stopped${said}`;
+  if (result.timedOut) return `drill command ${shown} did not finish within ${timeoutMs < 60_000 ? `${Math.round(timeoutMs / 100) / 10} seconds` : `${Math.round(timeoutMs / 6_000) / 10} minutes`} and was stopped${said}`;
   if (result.exitCode === null) return `drill command ${shown} was killed (${result.signal ?? 'unknown signal'})${said}`;
   if (result.exitCode !== 0) return `drill command ${shown} exited with code ${result.exitCode}${said}`;
   return null;

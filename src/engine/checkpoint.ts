@@ -115,8 +115,17 @@ export class Checkpoint {
     const lines = text.split('\n');
     const complete = lines.slice(0, -1); // the piece after the last '\n' is either '' or a torn line
     const replay = replayJournal(complete);
+    if (replay.validBytes !== Buffer.byteLength(text)) {
+      // Cut the torn tail through a separate handle: on Windows an append-only handle may not truncate.
+      const cutter = await fs.open(file, 'r+');
+      try {
+        await cutter.truncate(replay.validBytes);
+        await cutter.sync();
+      } finally {
+        await cutter.close();
+      }
+    }
     const handle = await fs.open(file, 'a');
-    if (replay.validBytes !== Buffer.byteLength(text)) await handle.truncate(replay.validBytes);
     return new Checkpoint(fs, handle, state, replay.done, replay.partials);
   }
 

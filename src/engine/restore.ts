@@ -6,6 +6,7 @@ import { isSameOrInside } from '../config/load';
 import { UsageError, errnoCode, errorMessage } from '../errors';
 import type { Logger } from '../log/logger';
 import { silentLogger } from '../log/logger';
+import { fsyncDir } from '../store/durable';
 import { openManifest } from '../store/manifest';
 import type { SnapshotRef } from '../store/snapshots';
 import type { ManifestEntry } from '../store/types';
@@ -130,7 +131,7 @@ export async function restoreSnapshot(snapshot: SnapshotRef, target: string, opt
     if (entry.type === 'symlink') {
       try {
         const linkTarget = entry.linkTarget ?? (await fs.readlink(from));
-        await replaceWith(fs, to, () => fs.symlink(linkTarget, to));
+        await replaceWith(fs, to, () => fs.symlink(linkTarget, to), 'create');
         await fs.lutimes(to, ...times(entry)).catch(() => undefined);
         result.symlinks += 1;
       } catch (err) {
@@ -160,13 +161,16 @@ export async function restoreSnapshot(snapshot: SnapshotRef, target: string, opt
     }
   }
 
-  // Deepest first, so setting a folder's time is not undone by writing into it.
+  // Deepest first, so setting a folder's time is not undone by writing into it; each folder's entries
+  // are flushed too (the files themselves were fsynced as they were written).
   for (const entry of dirs.reverse()) {
     const to = path.join(target, ...entry.path.split('/'));
+    await fsyncDir(fs, to);
     await fs.utimes(to, ...times(entry)).catch((err: unknown) => {
       result.warnings.push(`${entry.path}: folder time not restored (${errorMessage(err)})`);
     });
   }
+  await fsyncDir(fs, target);
   result.durationSeconds = (Date.now() - started) / 1000;
   for (const p of result.problems) logger.error({ path: p.path }, p.detail);
   for (const w of result.warnings) logger.warn(w);
@@ -209,14 +213,17 @@ async function copyAndHash(fs: FileSystem, from: string, to: string, buffer: Buf
   return { sha256: hash.digest('hex'), bytes };
 }
 
-/** Runs `create` (which makes `to`); when something is already there (--force), it is cleared first. */
-async function replaceWith(fs: FileSystem, to: string, create: () => Promise<void>): Promise<void> {
+/**
+ * Runs `create` (which makes `to`). Whatever is already there (only with --force) is replaced: a file
+ * by the rename itself (after clearing read-only, which Windows would refuse), a link by removing it
+ * first. A folder in the way is an error.
+ */
+async function replaceWith(fs: FileSystem, to: string, create: () => Promise<void>, how: 'rename' | 'create' = 'rename'): Promise<void> {
   try {
     const existing = await fs.lstat(to);
     if (existing.isDirectory()) throw new UsageError(`cannot restore ${to}: a folder of that name is in the way`);
-    // A read-only file cannot be replaced on Windows; it is ours to replace (--force).
-    if ((existing.mode & 0o200) === 0 && !existing.isSymbolicLink()) await fs.chmod(to, 0o666);
-    if (existing.isSymbolicLink()) await fs.unlink(to);
+    if (existing.isSymbolicLink() || how === 'create') await fs.unlink(to);
+    else if ((existing.mode & 0o200) === 0) await fs.chmod(to, 0o666);
   } catch (err) {
     if (errnoCode(err) !== 'ENOENT') throw err;
   }

@@ -70,3 +70,16 @@ export function withRetry<T>(fn: (attempt: number) => Promise<T>, policy: RetryP
     },
   });
 }
+
+/** `fs` with the metadata calls the scan makes (opendir, lstat, stat, readlink, readdir) retried like file copies. */
+export function retryingFs<T extends Pick<import('../fs/types').FileSystem, 'opendir' | 'lstat' | 'stat' | 'readlink' | 'readdir'>>(
+  fs: T,
+  policy: RetryPolicy,
+  hooks: RetryHooks = {},
+): T {
+  const wrap = <K extends 'opendir' | 'lstat' | 'stat' | 'readlink' | 'readdir'>(name: K): T[K] => {
+    const fn = fs[name] as unknown as (...args: unknown[]) => Promise<unknown>;
+    return ((...args: unknown[]) => withRetry(() => fn(...args), policy, hooks)) as unknown as T[K];
+  };
+  return { ...fs, opendir: wrap('opendir'), lstat: wrap('lstat'), stat: wrap('stat'), readlink: wrap('readlink'), readdir: wrap('readdir') };
+}

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { BigIntStats } from 'node:fs';
 import type { FileSystem } from '../fs/types';
+import { errnoCode } from '../errors';
 import { isExcluded } from './plan';
 
 export type ScanEntry =
@@ -33,15 +34,26 @@ export async function* scanTree(fs: FileSystem, root: string, options: ScanOptio
   const caseInsensitive = options.caseInsensitive ?? process.platform === 'win32';
   async function* walk(absDir: string, relDir: string): AsyncGenerator<ScanEntry> {
     const names: string[] = [];
-    const dir = await fs.opendir(absDir, { bufferSize: 256 });
-    for await (const dirent of dir) names.push(dirent.name);
+    try {
+      const dir = await fs.opendir(absDir, { bufferSize: 256 });
+      for await (const dirent of dir) names.push(dirent.name);
+    } catch (err) {
+      if (relDir !== '' && errnoCode(err) === 'ENOENT') return; // removed while we walked
+      throw err;
+    }
     names.sort(byName);
     for (const name of names) {
       options.signal?.throwIfAborted();
       const rel = relDir === '' ? name : `${relDir}/${name}`;
       if (exclude.length > 0 && isExcluded(rel, exclude, caseInsensitive)) continue;
       const abs = path.join(absDir, name);
-      const stat = await fs.lstat(abs, { bigint: true });
+      let stat: BigIntStats;
+      try {
+        stat = await fs.lstat(abs, { bigint: true });
+      } catch (err) {
+        if (errnoCode(err) === 'ENOENT') continue; // deleted between the listing and now
+        throw err;
+      }
       const type = kind(stat);
       yield { type, rel, abs, stat } as ScanEntry;
       if (type === 'dir') yield* walk(abs, rel);

@@ -27,9 +27,9 @@ import { writeRunRecord } from '../store/run-record';
 import { listSnapshots } from '../store/snapshots';
 import type { LockoutStepTiming, ManifestEntry, RunRecord, SnapshotId } from '../store/types';
 import { Checkpoint, type PartialState } from './checkpoint';
-import { UnstableFileError, hashHandle, saveFile } from './file-saver';
+import { hashHandle, saveFile } from './file-saver';
 import { type DoneRecord, type FileDecision, decideAfterHash, planFile, planRemovals } from './plan';
-import { describeFsError, isTransient, withRetry } from './retry';
+import { describeFsError, isTransient, retryingFs, withRetry } from './retry';
 import { type ScanEntry, scanTree } from './scan';
 
 /** Link errors that mean "this destination cannot hard-link here": fall back to copying. */
@@ -98,6 +98,8 @@ export interface OpenSnapshotOptions {
 }
 
 const posixRel = (rel: string) => rel.split('/');
+
+const COMMIT_RENAME_RETRY = { retries: 10, retryMinTimeoutMs: 200, retryMaxTimeMs: 60_000 };
 
 function attributesOf(mode: number): ManifestEntry['attributes'] {
   const m = mode & 0o7777;
@@ -305,9 +307,13 @@ export class SnapshotInProgress {
       internal.abort();
     };
     const ctx: FileContext = { sourceFs, engine, checksum, signal, previous, progress, result, report };
+    const scanFs = retryingFs(sourceFs, engine, {
+      signal,
+      onRetry: (err) => this.log.warn({ code: errnoCode(err) }, `retrying a folder read: ${describeFsError(err)}`),
+    });
     try {
       try {
-        for await (const entry of scanTree(sourceFs, sourceRoot, { exclude: engine.exclude, signal })) {
+        for await (const entry of scanTree(scanFs, sourceRoot, { exclude: engine.exclude, signal })) {
           if (firstError !== null) break;
           if (entry.type === 'special') {
             this.warnOnce(`special:${entry.rel}`, `skipped "${entry.rel}": not a regular file, folder or link`);
@@ -315,7 +321,7 @@ export class SnapshotInProgress {
           }
           seen.add(entry.rel);
           if (entry.type === 'dir') await this.syncDir(entry);
-          else if (entry.type === 'symlink') await this.syncSymlink(entry, sourceFs);
+          else if (entry.type === 'symlink') await this.syncSymlink(entry, scanFs);
           else {
             progress.filesSeen += 1;
             progress.bytesSeen += Number(entry.stat.size);
@@ -653,6 +659,34 @@ export class SnapshotInProgress {
     if (this.closed || this.committed) throw new Error('commit() after commit() or release()');
     if (this.lastSource === null) throw new Error('commit() before any sync()');
     if (this.dirty) throw new RunFailedError(`snapshot ${this.id} is not in sync with the source (the last sync failed)`);
+    let record: RunRecord;
+    try {
+      record = await this.writeAndRename(extras, this.lastSource);
+    } catch (err) {
+      if (err instanceof AppError) throw err;
+      throw new RunFailedError(
+        `could not commit snapshot ${this.id}: ${describeFsError(err)}`,
+        'the partial snapshot is kept and the next run finishes it; earlier snapshots are untouched',
+        { cause: err },
+      );
+    }
+    this.committed = true;
+    await this.checkpoint.close().catch(() => undefined);
+    this.closed = true;
+    try {
+      await finishCommit(this.fs, this.dest, this.id);
+    } catch (err) {
+      // The snapshot is complete and listed; `latest` and the checkpoint cleanup are redone by the next run.
+      this.log.warn({ snapshot: this.id, err: describeFsError(err) }, `snapshot ${this.id} is complete, but updating "latest" failed`);
+    }
+    this.log.info(
+      { snapshot: this.id, filesTotal: record.filesTotal, filesCopied: record.filesCopied, filesLinked: record.filesLinked },
+      `snapshot ${this.id} committed`,
+    );
+    return record;
+  }
+
+  private async writeAndRename(extras: CommitExtras, source: string): Promise<RunRecord> {
     await this.checkpoint.flush();
     const entries = [...this.checkpoint.done.values()].map((d) => d.entry).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     // Deepest folders first, so setting a parent's time is not undone by touching a child.
@@ -665,11 +699,13 @@ export class SnapshotInProgress {
     }
     await fsyncDir(this.fs, this.partialDir);
     const meta = metaDir(this.dest, this.id);
+    // Whatever an earlier, interrupted commit of this id left there (the id is not a snapshot yet).
+    await this.fs.rm(meta, { recursive: true, force: true });
     await this.fs.mkdir(meta, { recursive: true });
     await writeManifest(
       this.fs,
       manifestPath(this.dest, this.id),
-      { format: 'avimark-backup-manifest', version: 1, snapshotId: this.id, source: this.lastSource, createdAt: this.now().toISOString() },
+      { format: 'avimark-backup-manifest', version: 1, snapshotId: this.id, source, createdAt: this.now().toISOString() },
       entries,
       entries.length,
     );
@@ -683,7 +719,7 @@ export class SnapshotInProgress {
       endedAt: endedAt.toISOString(),
       durationSeconds: Math.max(0, (endedAt.getTime() - startedAt.getTime()) / 1000),
       mode: extras.mode,
-      source: this.lastSource,
+      source,
       filesTotal: tally.filesTotal,
       filesCopied: tally.filesCopied,
       filesLinked: tally.filesLinked,
@@ -698,14 +734,12 @@ export class SnapshotInProgress {
     await writeRunRecord(this.dest, record, this.fs);
     await fsyncDir(this.fs, storeLayout(this.dest).metaRoot);
     const layout = storeLayout(this.dest);
-    await this.fs.rename(this.partialDir, snapshotDir(this.dest, this.id));
+    // Antivirus or Explorer holding a handle inside the folder briefly blocks the rename on Windows.
+    await withRetry(() => this.fs.rename(this.partialDir, snapshotDir(this.dest, this.id)), COMMIT_RENAME_RETRY, {
+      onRetry: (err) => this.log.warn({ code: errnoCode(err) }, `retrying the final rename of snapshot ${this.id}`),
+    });
     await fsyncDir(this.fs, layout.snapshotsDir);
     await fsyncDir(this.fs, layout.inProgressDir);
-    this.committed = true;
-    await this.checkpoint.close();
-    this.closed = true;
-    await finishCommit(this.fs, this.dest, this.id);
-    this.log.info({ snapshot: this.id, filesTotal: record.filesTotal, filesCopied: record.filesCopied, filesLinked: record.filesLinked }, `snapshot ${this.id} committed`);
     return record;
   }
 
@@ -737,8 +771,8 @@ interface FileContext {
 
 function toRunError(err: unknown): AppError {
   if (err instanceof AppError) return err;
-  if (err instanceof UnstableFileError) return err;
-  return new RunFailedError(`the backup failed: ${describeFsError(err)}`, undefined, { cause: err });
+  const where = (err as NodeJS.ErrnoException | null)?.path;
+  return new RunFailedError(`the backup failed${where ? ` at "${where}"` : ''}: ${describeFsError(err)}`, undefined, { cause: err });
 }
 
 async function listPartials(fs: FileSystem, dest: string): Promise<SnapshotId[]> {

@@ -2,7 +2,7 @@ import { createHash, randomInt } from 'node:crypto';
 import path from 'node:path';
 import type { FileSystem } from '../fs/types';
 import { localFs } from '../fs/local';
-import { errnoCode, errorMessage } from '../errors';
+import { RunFailedError, errnoCode, errorMessage } from '../errors';
 import type { Logger } from '../log/logger';
 import { silentLogger } from '../log/logger';
 import { writeFileAtomic } from '../store/durable';
@@ -45,6 +45,8 @@ export interface VerifyResult {
   record: VerifyRecord;
   problems: VerifyProblem[];
   bytesChecked: number;
+  /** Not damage, but worth fixing: e.g. snapshot files that lost their read-only protection. */
+  warnings: string[];
 }
 
 const HASH_BUFFER_BYTES = 1 << 20;
@@ -55,6 +57,7 @@ export async function verifySnapshot(snapshot: SnapshotRef, options: VerifyOptio
   const samplePercent = options.samplePercent ?? 100;
   const random = options.random ?? (() => randomInt(0, 1_000_000) / 1_000_000);
   const problems: VerifyProblem[] = [];
+  let writable = 0;
   const listed = new Set<string>();
   let filesChecked = 0;
   let bytesChecked = 0;
@@ -87,6 +90,7 @@ export async function verifySnapshot(snapshot: SnapshotRef, options: VerifyOptio
       continue;
     }
     if (entry.type !== 'file') continue;
+    if ((info.mode & 0o222) !== 0) writable += 1;
     if (info.size !== entry.size) {
       problems.push({ kind: 'damaged', path: entry.path, detail: `size ${info.size} bytes, expected ${entry.size}` });
       continue;
@@ -108,9 +112,20 @@ export async function verifySnapshot(snapshot: SnapshotRef, options: VerifyOptio
     }
   }
 
-  for await (const rel of walkRelative(fs, snapshot.dir)) {
-    if (!listed.has(rel)) problems.push({ kind: 'extra', path: rel, detail: 'is not in the manifest' });
+  try {
+    for await (const rel of walkRelative(fs, snapshot.dir)) {
+      if (!listed.has(rel)) problems.push({ kind: 'extra', path: rel, detail: 'is not in the manifest' });
+    }
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') await assertStillThere(fs, snapshot);
+    throw err;
   }
+
+  if (problems.length > 0) await assertStillThere(fs, snapshot);
+  const warnings =
+    writable > 0
+      ? [`${writable} file(s) in the snapshot are writable: a write through one would change every snapshot sharing it`]
+      : [];
 
   const record: VerifyRecord = {
     snapshotId: snapshot.id,
@@ -126,8 +141,20 @@ export async function verifySnapshot(snapshot: SnapshotRef, options: VerifyOptio
     await writeFileAtomic(fs, path.join(snapshot.metaDir, 'verify.json'), `${JSON.stringify(record, null, 2)}\n`);
   }
   for (const p of problems) logger.warn({ path: p.path, kind: p.kind }, p.detail);
+  for (const w of warnings) logger.warn(w);
   logger.info({ ok: record.ok, filesChecked, bytesChecked, problems: problems.length }, 'verified');
-  return { record, problems, bytesChecked };
+  return { record, problems, bytesChecked, warnings };
+}
+
+/**
+ * A snapshot deleted by a prune running at the same time would look like "everything missing":
+ * that is not damage, so it is reported as a failed run instead.
+ */
+async function assertStillThere(fs: FileSystem, snapshot: SnapshotRef): Promise<void> {
+  const present = async (p: string) => fs.lstat(p).then(() => true, () => false);
+  if (!(await present(snapshot.dir)) || !(await present(snapshot.manifestPath))) {
+    throw new RunFailedError(`snapshot ${snapshot.id} was removed while it was being verified (by a prune?)`, 'run "avimark-backup list" and verify one that exists');
+  }
 }
 
 /** Lower-case hex SHA-256 of a file, read in chunks into `buffer`. */

@@ -117,7 +117,7 @@ export function createFaultyFs(inner: FileSystem, options: FaultyFsOptions): Fau
   for (const name of Object.keys(inner) as (keyof FileSystem)[]) {
     const fn = inner[name] as (...args: unknown[]) => Promise<unknown>;
     wrapped[name] = async (...args: unknown[]) => {
-      const p = String(args[0]);
+      const p = String(name === 'symlink' ? args[1] : args[0]); // symlink(target, path)
       maybeFail(name, p);
       if (name === 'link' || name === 'rename' || name === 'copyFile') maybeFail(name, String(args[1]));
       const result = await fn(...args);

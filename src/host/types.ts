@@ -94,6 +94,28 @@ export interface EventEntry {
   message: string;
 }
 
+/** A throwaway scheduled task (`selftest`): runs `execute argument` as SYSTEM with RunLevel Highest, no trigger. */
+export interface ScheduledTaskDefinition {
+  /** Task folder with leading and trailing backslash, e.g. '\\avimark-backup-selftest\\'. */
+  taskPath: string;
+  taskName: string;
+  execute: string;
+  /** One string, as Task Scheduler stores it. */
+  argument: string;
+  description: string;
+}
+
+export interface ScheduledTaskInfo {
+  taskPath: string;
+  taskName: string;
+  /** 'Ready', 'Disabled', 'Running', … */
+  state: string;
+  execute: string;
+  argument: string;
+  userId: string;
+  runLevel: string;
+}
+
 export interface HostInfo {
   /** e.g. '7.6.9' or '5.1.20348.2400'. */
   psVersion: string;
@@ -160,6 +182,16 @@ export interface WindowsHost {
 
   // Event Log
   writeEvent(entry: EventEntry): Promise<void>;
+
+  // Optional, used only by `selftest` (ps/host/ScheduledTasks.ps1; see src/host/powershell/task-extras.ts).
+  // A host without them makes selftest report the capability as "not checked".
+  /** Register-ScheduledTask (no trigger, SYSTEM, Highest). Fails if the task exists. */
+  registerScheduledTask?(task: ScheduledTaskDefinition): Promise<void>;
+  getScheduledTask?(taskPath: string, taskName: string): Promise<ScheduledTaskInfo | null>;
+  /** Unregister-ScheduledTask -Confirm:$false; also removes the folder when it is left empty. */
+  unregisterScheduledTask?(taskPath: string, taskName: string): Promise<void>;
+  /** msg.exe to the calling process's own session only (never `*`): proves msg.exe works without disturbing users. */
+  sendMessageToOwnSession?(text: string, displaySeconds: number): Promise<MessageResult>;
 
   /** Releases the PowerShell process (no-op for in-memory). Safe to call twice. */
   dispose(): Promise<void>;

@@ -114,11 +114,6 @@ export class LockoutSession {
     if (Number.isInteger(n) && n > 0 && this.journal.entries.length === n) process.kill(process.pid, 'SIGKILL');
   }
 
-  /** Whether any step was taken (or attempted) that may need giving back. */
-  get lockedOut(): boolean {
-    return this.journal.entries.some((e) => e.state !== 'undone' && isReversible(e.step)) || (this.firstStepAt !== null && this.givenBackAt === null);
-  }
-
   timings(): LockoutStepTiming[] {
     return this.journal.entries.map((e) => ({ step: stepLabel(e.step), seconds: e.seconds ?? 0 }));
   }

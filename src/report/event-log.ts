@@ -24,6 +24,12 @@ export const EventId = {
   EmailFailed: 1007,
   /** Information: written by `avimark-backup selftest` to prove the Event Log works. */
   SelftestProbe: 1010,
+  /** Information: the Group Policy startup script's recover finished (ps/gpo/Avimark-Startup-Recover.ps1). */
+  StartupRecoverSucceeded: 1020,
+  /** Error: the startup script's recover failed or could not give AVImark back. */
+  StartupRecoverFailed: 1021,
+  /** Error: the startup script's recover timed out and was stopped, or could not be started. */
+  StartupRecoverTimedOut: 1022,
 } as const;
 
 /** Windows truncates event messages at 31,839 characters; stay well under. */

@@ -4,7 +4,8 @@ import { errnoCode } from '../errors';
 import { compareSnapshotIds } from '../store/layout';
 import { listSnapshots } from '../store/snapshots';
 import type { DrillRecord, RunRecord, SnapshotId, VerifyRecord } from '../store/types';
-import type { SnapshotHistory, StoreHistory } from './model';
+import { type LastRun, readLastRun } from '../cycle/last-run';
+import type { HistoryRun, SnapshotHistory, StoreHistory } from './model';
 import { drillText, verifyText } from './history-text';
 import { statusSentence } from './status-sentence';
 
@@ -16,11 +17,16 @@ export { drillText, verifyText };
  * a report must still render when one record file was damaged.
  */
 
-export async function loadHistory(dest: string): Promise<StoreHistory> {
+export interface HistoryOptions {
+  /** The state folder: its last-run.json tells about a last run that failed (and so left no run record). */
+  stateDir?: string | null;
+}
+
+export async function loadHistory(dest: string, options: HistoryOptions = {}): Promise<StoreHistory> {
   const snapshotIds = (await listSnapshots(dest)).map((s) => s.id);
   const metaIds = await readDirNames(path.join(dest, 'meta'));
   const snapshots: SnapshotHistory[] = [];
-  const runs: RunRecord[] = [];
+  const runs: HistoryRun[] = [];
   const complete = new Set(snapshotIds);
   for (const id of metaIds.sort(compareSnapshotIds)) {
     const run = await readRecord<RunRecord>(path.join(dest, 'meta', id, 'run.json'), isRunRecord);
@@ -34,8 +40,40 @@ export async function loadHistory(dest: string): Promise<StoreHistory> {
       });
     }
   }
+  if (options.stateDir) {
+    const failed = failedRunFromLastRun(await readLastRun(options.stateDir).catch(() => null));
+    if (failed && !runs.some((r) => r.startedAt === failed.startedAt)) runs.push(failed);
+  }
   runs.sort((a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt));
   return { snapshots, runs };
+}
+
+/** A failed or interrupted backup recorded only in last-run.json, as a history run (null otherwise). */
+export function failedRunFromLastRun(last: LastRun | null): HistoryRun | null {
+  if (!last || last.command !== 'backup' || last.result === 'success') return null;
+  if (Number.isNaN(Date.parse(last.startedAt))) return null;
+  const modes: ReadonlyArray<RunRecord['mode']> = ['no-lockout', 'offline', 'presync', 'vss'];
+  const mode = modes.find((m) => m === last.mode) ?? null;
+  const ended = Date.parse(last.endedAt);
+  return {
+    snapshotId: last.snapshotId ?? '',
+    result: last.result,
+    startedAt: last.startedAt,
+    endedAt: last.endedAt,
+    durationSeconds: Number.isNaN(ended) ? 0 : Math.max(0, (ended - Date.parse(last.startedAt)) / 1000),
+    mode,
+    source: '',
+    filesTotal: 0,
+    filesCopied: 0,
+    filesLinked: 0,
+    bytesTotal: 0,
+    bytesCopied: 0,
+    offlineSeconds: last.offlineSeconds,
+    lockoutSteps: [],
+    resumed: false,
+    warnings: last.warnings ?? [],
+    errors: last.message ? [last.message] : [],
+  };
 }
 
 export interface SnapshotHealth {
@@ -55,8 +93,8 @@ export async function snapshotHealth(dest: string, id: SnapshotId): Promise<Snap
 }
 
 /** The status sentence for the store at `dest` (for e-mail alerts and `status`). */
-export async function loadStatusSentence(dest: string, now: Date = new Date()): Promise<string> {
-  return statusSentence(await loadHistory(dest), { now });
+export async function loadStatusSentence(dest: string, stateDir: string | null, now: Date = new Date()): Promise<string> {
+  return statusSentence(await loadHistory(dest, { stateDir }), { now });
 }
 
 async function readDirNames(dir: string): Promise<string[]> {

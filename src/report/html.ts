@@ -1,5 +1,5 @@
 import type { RunRecord } from '../store/types';
-import type { SnapshotHistory, SpaceUsage } from './model';
+import type { HistoryRun, SnapshotHistory, SpaceUsage } from './model';
 import type { Status } from './status-sentence';
 import { drillText, verifyText } from './history-text';
 
@@ -14,7 +14,7 @@ export interface ReportInput {
   destination: string;
   version: string;
   /** The runs to show, oldest first. */
-  runs: RunRecord[];
+  runs: HistoryRun[];
   /** Every complete snapshot, oldest first. */
   snapshots: SnapshotHistory[];
   space: SpaceUsage | null;
@@ -82,13 +82,13 @@ ${spaceBlock(input.space)}
 `;
 }
 
-function runsTable(runs: RunRecord[]): string {
+function runsTable(runs: HistoryRun[]): string {
   if (runs.length === 0) return '<p class="empty">No backup has run yet.</p>';
   const rows = [...runs]
     .reverse()
     .map((r) => {
       const problem = r.errors[0] ?? r.warnings[0] ?? '';
-      return `<tr class="run ${esc(r.result)}"><td>${esc(stamp(new Date(r.startedAt)))}</td><td><span class="badge ${esc(r.result)}">${esc(resultWord(r.result))}</span></td><td class="num">${esc(duration(r.durationSeconds))}</td><td class="num">${r.offlineSeconds === null ? '—' : esc(duration(r.offlineSeconds))}</td><td class="num">${esc(bytes(r.bytesCopied))}</td><td class="num">${esc(bytes(r.bytesTotal))}</td><td>${esc(r.mode)}</td><td class="note">${esc(problem)}</td></tr>`;
+      return `<tr class="run ${esc(r.result)}"><td>${esc(stamp(new Date(r.startedAt)))}</td><td><span class="badge ${esc(r.result)}">${esc(resultWord(r.result))}</span></td><td class="num">${esc(duration(r.durationSeconds))}</td><td class="num">${r.offlineSeconds === null ? '—' : esc(duration(r.offlineSeconds))}</td><td class="num">${esc(bytes(r.bytesCopied))}</td><td class="num">${esc(bytes(r.bytesTotal))}</td><td>${esc(r.mode ?? '—')}</td><td class="note">${esc(problem)}</td></tr>`;
     })
     .join('\n');
   return `<table id="runs">

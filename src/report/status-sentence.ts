@@ -1,5 +1,5 @@
-import type { DrillRecord, RunRecord, VerifyRecord } from '../store/types';
-import type { SnapshotHistory, StoreHistory } from './model';
+import type { DrillRecord, VerifyRecord } from '../store/types';
+import type { HistoryRun, SnapshotHistory, StoreHistory } from './model';
 import { dayOnlyWords, whenWords } from './when';
 
 /**
@@ -72,8 +72,8 @@ export function snapshotIdTime(id: string): Date | null {
   return new Date(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
 }
 
-function latestRun(runs: RunRecord[]): RunRecord | null {
-  let best: RunRecord | null = null;
+function latestRun(runs: HistoryRun[]): HistoryRun | null {
+  let best: HistoryRun | null = null;
   for (const run of runs) if (!best || Date.parse(run.startedAt) >= Date.parse(best.startedAt)) best = run;
   return best;
 }
@@ -84,13 +84,13 @@ function latestDrill(snapshots: SnapshotHistory[]): DrillRecord | null {
   return best;
 }
 
-function isAfterGood(run: RunRecord, good: SnapshotHistory | null): boolean {
+function isAfterGood(run: HistoryRun, good: SnapshotHistory | null): boolean {
   if (!good) return true;
   if (run.snapshotId === good.id) return false;
   return Date.parse(run.startedAt) > snapshotTime(good).getTime();
 }
 
-function shortReason(run: RunRecord): string {
+function shortReason(run: HistoryRun): string {
   const first = run.errors.find((e) => e.trim().length > 0);
   if (!first) return 'no reason was recorded (see the log)';
   const oneLine = first.replace(/\s+/g, ' ').trim().replace(/[.\s]+$/, '');

@@ -76,7 +76,8 @@ export function dayWords(date: Date, now: Date, timeZone?: string): string {
   const ref = wallClock(now, timeZone);
   const days = dayNumber(ref) - dayNumber(at);
   if (days === 0) {
-    if (at.hour < 6) return ref.hour < 12 ? 'last night' : 'early this morning';
+    // Read during the same night, "last night" would point at the night before.
+    if (at.hour < 6 && ref.hour >= 6) return ref.hour < 12 ? 'last night' : 'early this morning';
     return 'today';
   }
   if (days === 1) return at.hour >= 18 && ref.hour < 12 ? 'last night' : 'yesterday';

@@ -179,6 +179,26 @@ export async function readManifestEntries(fs: FileSystem, file: string): Promise
  * newlines without parsing entries, so listing many snapshots stays fast.
  */
 export async function isManifestComplete(fs: FileSystem, file: string): Promise<boolean> {
+  // Manifests never change once written, so a result is reused while the file's identity is unchanged
+  // (one backup lists the store several times; each full count would re-read every manifest).
+  let key: string;
+  try {
+    const st = await fs.stat(file, { bigint: true });
+    key = `${file}\0${st.ino}\0${st.size}\0${st.mtimeNs}`;
+  } catch {
+    return false;
+  }
+  const cached = completeCache.get(key);
+  if (cached !== undefined) return cached;
+  const result = await countManifest(fs, file);
+  if (completeCache.size > 10_000) completeCache.clear();
+  completeCache.set(key, result);
+  return result;
+}
+
+const completeCache = new Map<string, boolean>();
+
+async function countManifest(fs: FileSystem, file: string): Promise<boolean> {
   let header: ManifestHeader;
   try {
     header = await readManifestHeader(fs, file);

@@ -70,13 +70,31 @@ export async function deleteSnapshot(dest: string, id: SnapshotId, fs: FileSyste
   await fs.mkdir(layout.inProgressDir, { recursive: true });
   const deleting = deletingDir(dest, id);
   try {
-    await fs.rename(snapshotDir(dest, id), deleting);
+    await renameWithPatience(fs, snapshotDir(dest, id), deleting);
   } catch (err) {
     if (errnoCode(err) !== 'ENOENT') throw err;
   }
   await fsyncDir(fs, layout.snapshotsDir);
   await fsyncDir(fs, layout.inProgressDir);
   await finishDeletion(dest, id, fs);
+}
+
+/**
+ * On Windows an antivirus scanner or the indexer briefly holding a file makes renaming its folder fail
+ * with EPERM/EACCES/EBUSY; graceful-fs retries such renames for up to a minute. We retry for ~15 s.
+ */
+async function renameWithPatience(fs: FileSystem, from: string, to: string): Promise<void> {
+  for (let delay = 100; ; delay *= 2) {
+    try {
+      await fs.rename(from, to);
+      return;
+    } catch (err) {
+      const code = errnoCode(err);
+      const transient = process.platform === 'win32' && (code === 'EPERM' || code === 'EACCES' || code === 'EBUSY');
+      if (!transient || delay > 8000) throw err;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
 }
 
 export const deletingDir = (dest: string, id: SnapshotId) => path.join(storeLayout(dest).inProgressDir, `${id}${DELETING_SUFFIX}`);

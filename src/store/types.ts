@@ -7,6 +7,7 @@
  *   DEST/meta/<ID>/run.json       the run record
  *   DEST/meta/<ID>/verify.json    the last verification result (written by verify)
  *   DEST/meta/<ID>/drill.json     the last restore-drill result (written by drill)
+ *   DEST/drill-scratch/<ID>-<t>/  a restore drill's temporary copy (removed when the drill ends)
  *   DEST/in-progress/<ID>/        the partial snapshot of an unfinished run (never listed)
  *   DEST/in-progress/<ID>.state/  its checkpoint and partial manifest
  *   DEST/store.json               marks a folder as an avimark-backup store (format version)

@@ -100,7 +100,7 @@ describe('the Linux single executable (dist/avimark-backup)', () => {
 
       const backup = runExe(['backup', '--source', source, '--dest', dest, '--state-dir', state, '--no-lockout', '--json']);
       expect(backup.status, backup.stderr).toBe(0);
-      const summary = JSON.parse(backup.stdout.trim().split('\n').pop() ?? '{}') as { snapshotId?: string; filesTotal?: number };
+      const summary = JSON.parse(backup.stdout) as { snapshotId?: string; filesTotal?: number };
       expect(summary.snapshotId).toEqual(expect.any(String));
       expect(summary.filesTotal).toBe(6);
 

@@ -6,7 +6,7 @@ import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempDir } from '../helpers/cli';
 import { repoRoot } from '../helpers/pwsh';
-import { AVIMARK_FILES, addFailedRun, makeStore, type FixtureSnapshot } from '../integration/drill/store-fixture';
+import { AVIMARK_FILES, idToDate, makeStore, type FixtureSnapshot } from '../integration/drill/store-fixture';
 
 const EVIL = '<script>alert(1)</script>';
 const chromiumPath = process.env.AVIMARK_TEST_CHROMIUM ?? '/usr/bin/chromium';
@@ -14,6 +14,7 @@ const haveChromium = existsSync(chromiumPath);
 const screenshot = path.join(repoRoot, 'test-results', 'report.png');
 
 let root = '';
+let stateDir = '';
 let cleanup: () => Promise<void> = async () => undefined;
 const ids: string[] = [];
 
@@ -33,20 +34,37 @@ beforeAll(async () => {
     });
   }
   await makeStore(dest, snapshots);
-  await addFailedRun(dest, { snapshotId: '2026-11-20_021000', errors: [`could not read ${EVIL}: EBUSY`] });
+  // The last night failed: the nightly cycle records that only in the state folder's last-run.json.
+  stateDir = path.join(root, 'state');
+  await mkdir(stateDir);
+  await writeFile(
+    path.join(stateDir, 'last-run.json'),
+    JSON.stringify({
+      command: 'backup',
+      result: 'failed',
+      exitCode: 1,
+      startedAt: idToDate('2026-11-20_021000').toISOString(),
+      endedAt: idToDate('2026-11-20_021030').toISOString(),
+      mode: 'offline',
+      snapshotId: null,
+      offlineSeconds: 12,
+      message: `could not read ${EVIL}: EBUSY`,
+      warnings: [],
+    }),
+  );
   await writeFile(
     path.join(dest, 'meta', ids[8], 'verify.json'),
     JSON.stringify({ snapshotId: ids[8], verifiedAt: new Date().toISOString(), samplePercent: 100, filesChecked: 8, ok: true, missing: [], extra: [], damaged: [] }),
   );
   // A passing drill of the latest snapshot and a failing one (damaged file with an HTML name) of an older one.
-  const good = await runCli(['drill', '--dest', dest]);
+  const good = await runCli(['drill', '--dest', dest], { env: { AVIMARK_BACKUP_STATE_DIR: stateDir } });
   expect(good.code, good.stderr).toBe(0);
   const victim = path.join(dest, 'snapshots', ids[3], '<script>alert(1)<', 'script>');
   await chmod(victim, 0o644);
   // Break the link to the other snapshots first, as bit rot in one copy would.
   await writeFile(`${victim}.new`, 'a file whose name is HTMX');
   await import('node:fs/promises').then((f) => f.rename(`${victim}.new`, victim));
-  const bad = await runCli(['drill', ids[3], '--dest', dest]);
+  const bad = await runCli(['drill', ids[3], '--dest', dest], { env: { AVIMARK_BACKUP_STATE_DIR: stateDir } });
   expect(bad.code).toBe(3);
   expect(bad.stdout).toContain(`damaged: ${EVIL}`);
 });
@@ -61,7 +79,7 @@ describe('avimark-backup report in a browser', () => {
     const dest = path.join(root, 'dest');
     const out = path.join(root, 'report', 'avimark-backup.html');
     await mkdir(path.dirname(out));
-    const res = await runCli(['report', '--out', out, '--dest', dest, '--runs', '20', '--json']);
+    const res = await runCli(['report', '--out', out, '--dest', dest, '--runs', '20', '--json'], { env: { AVIMARK_BACKUP_STATE_DIR: stateDir } });
     expect(res.code, res.stderr).toBe(0);
     const summary = JSON.parse(res.stdout) as { sentence: string; runs: number; snapshots: number };
     expect(summary.sentence).toMatch(/^The last backup FAILED .* could not read <script>alert\(1\)<\/script>: EBUSY\. The last good backup is from /);
@@ -77,6 +95,12 @@ describe('avimark-backup report in a browser', () => {
         if (route.request().url() === pageUrl) return route.continue();
         foreign.push(route.request().url());
         return route.abort();
+      });
+      // The page's Content-Security-Policy blocks a stray reference before it reaches the network, and
+      // Chromium reports that on the console: any console error fails the test too.
+      const consoleErrors: string[] = [];
+      page.on('console', (m) => {
+        if (m.type() === 'error' || m.type() === 'warning') consoleErrors.push(m.text());
       });
       page.on('dialog', (d) => {
         dialogs.push(d.message());
@@ -107,8 +131,10 @@ describe('avimark-backup report in a browser', () => {
 
       expect(await page.locator('#space-saved').innerText()).toMatch(/\(\d+%\)/);
       expect(await page.locator('script').count()).toBe(0);
+      expect(await page.locator('[src], [href], link, img, iframe, object, embed').count()).toBe(0);
       expect(dialogs).toEqual([]);
       expect(foreign).toEqual([]);
+      expect(consoleErrors).toEqual([]);
 
       await mkdir(path.dirname(screenshot), { recursive: true });
       await page.screenshot({ path: screenshot, fullPage: true });

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { appendFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exePath, tempDir } from '../helpers/cli';
@@ -9,7 +10,7 @@ import { treeHashes } from '../helpers/tree-hash';
 
 // Smoke test of the Windows executable under Wine. Wine breaks when a Windows program's stdout is a
 // pipe (EBADF in createWritableStdioStream), so every run writes stdout and stderr to files.
-const windowsExePath = path.join(repoRoot, 'dist', 'avimark-backup.exe');
+const windowsExePath = process.env.AVIMARK_TEST_WINDOWS_EXE ?? path.join(repoRoot, 'dist', 'avimark-backup.exe');
 const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string };
 const wineVersion = spawnSync('wine', ['--version'], { encoding: 'utf8' });
 const wineInstalled = !wineVersion.error && wineVersion.status === 0;
@@ -72,7 +73,7 @@ describe.skipIf(!wineInstalled && !process.env.CI)('the Windows executable under
       expect(statSync(windowsExePath).mtimeMs, 'the .exe is older than the bundle').toBeGreaterThanOrEqual(statSync(bundlePath).mtimeMs);
     }
     work = await tempDir('avb-wine-');
-    if (!existsSync(readyMarker)) {
+    if (!existsSync(readyMarker) || !existsSync(path.join(prefix, 'system.reg'))) {
       mkdirSync(prefix, { recursive: true });
       const boot = wine(['wineboot', '--init']);
       expect(boot.status, `wineboot failed:\n${boot.stderr}`).toBe(0);
@@ -109,26 +110,28 @@ describe.skipIf(!wineInstalled && !process.env.CI)('the Windows executable under
     const restored = path.join(work.dir, 'restored');
     await writeSampleFolder(source);
 
-    const backup = avimarkBackup([
-      'backup',
-      '--source',
-      windowsPath(source),
-      '--dest',
-      windowsPath(dest),
-      '--state-dir',
-      windowsPath(state),
-      '--no-lockout',
-      '--json',
-    ]);
+    const backupArgs = ['backup', '--source', windowsPath(source), '--dest', windowsPath(dest), '--state-dir', windowsPath(state), '--no-lockout', '--json'];
+    const backup = avimarkBackup(backupArgs);
     expect(backup.status, backup.stdout + backup.stderr).toBe(0);
-    const summary = JSON.parse(backup.stdout.trim().split('\n').pop() ?? '{}') as { snapshotId?: string; filesTotal?: number };
-    expect(summary.snapshotId).toEqual(expect.any(String));
-    expect(summary.filesTotal).toBe(6);
+    const first = JSON.parse(backup.stdout) as { snapshotId?: string; filesTotal?: number };
+    expect(first.snapshotId).toEqual(expect.any(String));
+    expect(first.filesTotal).toBe(6);
 
-    const verify = avimarkBackup(['verify', String(summary.snapshotId), '--dest', windowsPath(dest)]);
+    // A second, incremental run: the changed file is copied, the others are hard links (Wine maps CreateHardLink to link()).
+    await appendFile(path.join(source, 'CLIENT.V2$'), 'one more client');
+    const incremental = avimarkBackup(backupArgs);
+    expect(incremental.status, incremental.stdout + incremental.stderr).toBe(0);
+    const second = JSON.parse(incremental.stdout) as { snapshotId?: string; filesCopied?: number; filesLinked?: number };
+    expect(second.snapshotId).not.toBe(first.snapshotId);
+    expect(second.filesCopied).toBe(1);
+    expect(second.filesLinked).toBe(5);
+    const unchanged = (id: string) => statSync(path.join(dest, 'snapshots', id, 'ANIMAL.V2$')).ino;
+    expect(unchanged(String(second.snapshotId))).toBe(unchanged(String(first.snapshotId)));
+
+    const verify = avimarkBackup(['verify', '--all', '--dest', windowsPath(dest)]);
     expect(verify.status, verify.stdout + verify.stderr).toBe(0);
 
-    const restore = avimarkBackup(['restore', String(summary.snapshotId), '--to', windowsPath(restored), '--dest', windowsPath(dest)]);
+    const restore = avimarkBackup(['restore', String(second.snapshotId), '--to', windowsPath(restored), '--dest', windowsPath(dest)]);
     expect(restore.status, restore.stdout + restore.stderr).toBe(0);
     expect(await treeHashes(restored)).toEqual(await treeHashes(source));
   });

@@ -4,6 +4,7 @@ import { dryRunBackup, runBackup } from '../../engine/backup';
 import { renderDryRun } from '../../engine/dry-run';
 import { renderSummary } from '../../engine/summary';
 import { UsageError } from '../../errors';
+import { nightlyBackupCommand } from './nightly';
 import { type Logger, openRunLog } from '../../log/logger';
 import { type CommandOutcome, action, ok } from '../outcome';
 import { createProgressReporter } from '../progress';
@@ -53,13 +54,10 @@ function logFor(settings: Settings, flags: BackupFlags): Logger {
 
 /**
  * The seam for the nightly cycle (lockout issue): with a config and without --no-lockout, the command
- * runs the full cycle (warn, lock out, copy, give back). Until that exists it refuses clearly.
+ * runs the full cycle (warn, lock out, copy, give back): src/cycle/nightly.ts.
  */
-async function backupWithLockout(_settings: Settings, _flags: BackupFlags): Promise<CommandOutcome> {
-  throw new UsageError(
-    'the backup with lockout (the nightly cycle) is not available in this build',
-    'add --no-lockout to back up without taking AVImark offline',
-  );
+async function backupWithLockout(settings: Settings, flags: BackupFlags): Promise<CommandOutcome> {
+  return nightlyBackupCommand(settings, flags);
 }
 
 export async function backupCommand(flags: BackupFlags): Promise<CommandOutcome> {

@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
-import { copyTreeInto } from '../../drill/copy';
-import { runDrill } from '../../drill/drill';
+import { drillRestore, runDrill } from '../../drill/drill';
 import { ExitCode } from '../../errors';
-import { localFs } from '../../fs/local';
+import { readManifestHeader } from '../../store/manifest';
 import { resolveSnapshotId } from '../../store/snapshots';
+import { localFs } from '../../fs/local';
+import { commandLogger } from '../command-log';
 import { type CommandOutcome, action } from '../outcome';
 import { type SettingsOptionValues, addSettingsOptions, resolveStoreSettings } from '../settings';
 
@@ -34,14 +35,18 @@ export async function drillCommand(id: string, flags: DrillFlags): Promise<Comma
   const settings = await resolveStoreSettings(flags);
   const dest = settings.destination;
   const snapshot = await resolveSnapshotId(dest, id);
+  const logger = commandLogger(settings, 'drill', 'error');
+  const recordedSource = (await readManifestHeader(localFs, snapshot.manifestPath)).source;
+  const liveSources = [settings.source, recordedSource].filter((s): s is string => typeof s === 'string' && s.length > 0);
   const { record, command } = await runDrill({
     dest,
     snapshot,
-    source: settings.source,
+    liveSources,
     requiredFiles: settings.drill.requiredFiles,
     command: settings.drill.command,
     commandTimeoutMs: settings.drill.commandTimeoutMinutes * 60_000,
-    restore: (from, to) => copyTreeInto(localFs, from, to),
+    restore: drillRestore(dest, liveSources, logger),
+    logger,
   });
   const lines = [
     record.ok

@@ -7,6 +7,9 @@ import { registerList } from './list';
 import { registerPrune } from './prune';
 import { registerRestore } from './restore';
 import { registerVerify } from './verify';
+import { registerRecover } from './recover';
+import { registerStatus } from './status';
+import { registerSelftest } from './selftest';
 
 /** Each command lives in its own file and registers itself here. */
 export type RegisterCommand = (program: Command) => void;
@@ -20,4 +23,7 @@ export const commands: RegisterCommand[] = [
   registerVerify,
   registerRestore,
   registerPrune,
+  registerRecover,
+  registerStatus,
+  registerSelftest,
 ];

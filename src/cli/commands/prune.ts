@@ -25,7 +25,7 @@ keepDaily 14, keepWeekly 8, keepMonthly 12). Days, weeks (ISO, Monday first) and
 the snapshot ids (server local time). The newest snapshot is never removed; a policy of all zeros
 removes nothing. Files shared with kept snapshots (hard links) stay intact and read-only.`,
     );
-  addSettingsOptions(command);
+  addSettingsOptions(command, { stateDir: true });
   command.action(action(async (flags: PruneFlags) => pruneCommand(flags)));
 }
 
@@ -33,7 +33,7 @@ export async function pruneCommand(flags: PruneFlags): Promise<CommandOutcome> {
   const settings = await resolveStoreSettings(flags);
   const dest = settings.destination;
   const dryRun = flags.dryRun ?? false;
-  const logger = dryRun ? undefined : commandLogger(settings, 'prune');
+  const logger = dryRun ? undefined : commandLogger(settings, 'prune', 'warn', flags);
   const lock = dryRun ? null : await acquireStoreLock(dest, { purpose: 'prune' });
   try {
     const result = await pruneSnapshots(dest, settings.retention, { dryRun, logger });

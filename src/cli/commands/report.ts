@@ -53,7 +53,7 @@ export async function reportCommand(flags: ReportFlags, now: Date = new Date()):
     throw err;
   }
   const out = path.resolve(flags.out);
-  const history = await loadHistory(dest);
+  const history = await loadHistory(dest, { stateDir: settings.stateDir });
   const status = backupStatus(history, { now });
   const space = await measureSpace(dest);
   const runs = history.runs.slice(-flags.runs);

@@ -9,11 +9,13 @@ import { commandLogger } from '../command-log';
 import { type CommandOutcome, action } from '../outcome';
 import { type SettingsOptionValues, addSettingsOptions, resolveStoreSettings } from '../settings';
 import { formatBytes } from './verify';
+import { type RestoreToLiveFlags, addRestoreToLiveOptions, restoreToLiveCommand } from './restore-live';
 
 interface RestoreFlags extends SettingsOptionValues {
   to?: string;
   force?: boolean;
   json?: boolean;
+  dryRun?: boolean;
 }
 
 export function registerRestore(program: Command): void {
@@ -21,7 +23,7 @@ export function registerRestore(program: Command): void {
     .command('restore')
     .argument('<id>', 'the snapshot to restore (an id from "list", or "latest")')
     .description('copy a snapshot into a folder as an independent, writable copy, checked against the manifest')
-    .requiredOption('--to <dir>', 'the folder to restore into (created if needed; must be empty unless --force)')
+    .option('--to <dir>', 'the folder to restore into (created if needed; must be empty unless --force)')
     .option('--force', 'write into a folder that is not empty (files of the same name are replaced)')
     .option('--json', 'print the result as JSON')
     .addHelpText(
@@ -33,19 +35,26 @@ with the manifest, and gets back its original modification time. Refuses the liv
 and folders inside the store.
 Exit codes: 0 restored and matching, 3 some files did not match the manifest or were missing, 2 refused.`,
     );
-  addSettingsOptions(command);
-  command.action(action(async (id: string, flags: RestoreFlags) => restoreCommand(id, flags)));
+  addSettingsOptions(command, { stateDir: true });
+  addRestoreToLiveOptions(command);
+  command.action(
+    action(async (id: string, flags: RestoreFlags & RestoreToLiveFlags) =>
+      flags.toLive ? restoreToLiveCommand(id, flags) : restoreCommand(id, flags),
+    ),
+  );
 }
 
 export async function restoreCommand(id: string, flags: RestoreFlags): Promise<CommandOutcome> {
-  if (!flags.to) throw new UsageError('restore needs --to DIR');
+  if (!flags.to) throw new UsageError('restore needs --to DIR (or --to-live to restore over the live AVImark folder)');
+  // Someone who asked for a dry run must not get a real restore.
+  if (flags.dryRun) throw new UsageError('--dry-run applies to --to-live only; a restore with --to only writes into a new or empty folder');
   const settings = await resolveStoreSettings(flags);
   const target = path.resolve(flags.to);
   const snapshot = await resolveSnapshotId(settings.destination, id);
   // The source recorded in the snapshot counts as live too: `--dest` alone must not let a restore land in AVImark.
   const recordedSource = (await readManifestHeader(localFs, snapshot.manifestPath)).source;
   const liveSources = [settings.source, recordedSource].filter((s): s is string => typeof s === 'string' && path.isAbsolute(s));
-  const logger = commandLogger(settings, 'restore');
+  const logger = commandLogger(settings, 'restore', 'warn', flags);
   const result = await restoreSnapshot(snapshot, target, {
     force: flags.force ?? false,
     liveSources,

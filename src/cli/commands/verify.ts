@@ -29,7 +29,7 @@ that the manifest does not list is reported as extra. The result is saved in DES
 (shown by "list").
 Exit codes: 0 all good, 3 damage found, 2 bad arguments.`,
     );
-  addSettingsOptions(command);
+  addSettingsOptions(command, { stateDir: true });
   command.action(action(async (id: string | undefined, flags: VerifyFlags) => verifyCommand(id, flags)));
 }
 
@@ -50,16 +50,17 @@ export async function verifyCommand(id: string | undefined, flags: VerifyFlags):
   const snapshots: SnapshotRef[] = flags.all ? await listSnapshots(dest) : [await resolveSnapshotId(dest, id ?? 'latest')];
   if (snapshots.length === 0) throw new UsageError(`there are no complete snapshots in ${dest}`, 'run a backup first');
   // Problems are listed in the summary; the console shows only errors, the log file everything.
-  const logger = commandLogger(settings, 'verify', 'error');
+  const logger = commandLogger(settings, 'verify', 'error', flags);
   const results: VerifyResult[] = [];
   for (const snapshot of snapshots) results.push(await verifySnapshot(snapshot, { samplePercent, logger }));
 
   const damaged = results.filter((r) => !r.record.ok);
   const lines: string[] = [];
-  for (const { record, problems, bytesChecked } of results) {
+  for (const { record, problems, bytesChecked, warnings } of results) {
     const scope = record.samplePercent < 100 ? ` (sample of ${record.samplePercent}%)` : '';
     if (record.ok) {
       lines.push(`${record.snapshotId}: OK, ${record.filesChecked} files re-hashed (${formatBytes(bytesChecked)})${scope}`);
+      for (const w of warnings) lines.push(`  warning: ${w}`);
       continue;
     }
     lines.push(
@@ -67,6 +68,7 @@ export async function verifyCommand(id: string | undefined, flags: VerifyFlags):
     );
     for (const p of problems.slice(0, 50)) lines.push(`  ${p.kind.padEnd(7)} ${p.path}: ${p.detail}`);
     if (problems.length > 50) lines.push(`  … and ${problems.length - 50} more (see meta/${record.snapshotId}/verify.json)`);
+    for (const w of warnings) lines.push(`  warning: ${w}`);
   }
   if (damaged.length > 0) {
     lines.push('', 'Damage found. Older snapshots may still be intact ("avimark-backup verify --all"); run a new backup soon.');
@@ -76,7 +78,7 @@ export async function verifyCommand(id: string | undefined, flags: VerifyFlags):
     text: lines.join('\n'),
     json: {
       ok: damaged.length === 0,
-      snapshots: results.map((r) => ({ ...r.record, bytesChecked: r.bytesChecked, problems: r.problems })),
+      snapshots: results.map((r) => ({ ...r.record, bytesChecked: r.bytesChecked, problems: r.problems, warnings: r.warnings })),
     },
   };
 }

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
-import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempDir } from '../../helpers/cli';
 import type { DrillRecord } from '../../../src/store/types';
 import { AVIMARK_FILES, fingerprint, makeStore } from './store-fixture';
@@ -14,9 +14,19 @@ afterEach(async () => {
   while (cleanups.length) await (cleanups.pop() as () => Promise<void>)();
 });
 
-beforeAll(() => {
+let stateCleanup: () => Promise<void> = async () => undefined;
+
+beforeAll(async () => {
   // The drill tests run the bundle: the single executable may be older than the code under test.
   process.env.AVIMARK_TEST_CLI = 'bundle';
+  // Logs go to the default state folder's logs/: keep them in a temporary one.
+  const state = await tempDir('avb-drill-state-');
+  stateCleanup = state.cleanup;
+  process.env.AVIMARK_BACKUP_STATE_DIR = state.dir;
+});
+
+afterAll(async () => {
+  await stateCleanup();
 });
 
 async function store(files: Record<string, string> = AVIMARK_FILES): Promise<{ root: string; dest: string; source: string }> {
@@ -75,11 +85,22 @@ describe('avimark-backup drill', () => {
     const res = await runCli(['drill', '--dest', dest]);
     expect(res.code).toBe(3);
     expect(res.stdout).toContain('FAILED');
-    expect(res.stdout).toMatch(/damaged: CLIENT\.V2\$ \(content differs from the manifest\)/);
+    expect(res.stdout).toMatch(/damaged: CLIENT\.V2\$ \(restored content does not match the manifest/);
     const record = await readDrill(dest, ID2);
     expect(record.ok).toBe(false);
-    expect(record.problems.join('\n')).toContain('CLIENT.V2$');
+    // Found while restoring and again when reading the copy back: reported once.
+    expect(record.problems).toHaveLength(1);
+    expect(record.problems[0]).toContain('CLIENT.V2$');
     expect(existsSync(path.join(dest, 'drill-scratch'))).toBe(false);
+  });
+
+  it('fails with exit 3 naming a file that vanished from the snapshot folder', async () => {
+    const { dest } = await store();
+    await rm(path.join(dest, 'snapshots', ID2, 'My Documents', 'letter.doc'));
+    const res = await runCli(['drill', '--dest', dest]);
+    expect(res.code).toBe(3);
+    expect((await readDrill(dest, ID2)).problems).toEqual(['missing from the snapshot: My Documents/letter.doc']);
+    expect(res.stdout).toContain('missing from the snapshot: My Documents/letter.doc');
   });
 
   it('fails with exit 3 when a file AVImark needs is not in the snapshot', async () => {
@@ -154,6 +175,28 @@ describe('avimark-backup drill', () => {
     expect(res.code).toBe(3);
     expect(res.stdout).toContain('no-such-tool.exe');
     expect(res.stdout).toContain('could not start');
+  });
+
+  it('drills a store made by the backup command', async () => {
+    const { dir, cleanup } = await tempDir('avb-drill-real-');
+    cleanups.push(cleanup);
+    const source = path.join(dir, 'AVImark');
+    const dest = path.join(dir, 'dest');
+    for (const [rel, content] of Object.entries(AVIMARK_FILES)) {
+      await mkdir(path.dirname(path.join(source, rel)), { recursive: true });
+      await writeFile(path.join(source, rel), content);
+    }
+    const first = await runCli(['backup', '--source', source, '--dest', dest, '--no-lockout']);
+    expect(first.code, first.stderr).toBe(0);
+    await writeFile(path.join(source, 'CLIENT.V2$'), 'one more client');
+    const second = await runCli(['backup', '--source', source, '--dest', dest, '--no-lockout']);
+    expect(second.code, second.stderr).toBe(0);
+    const before = await fingerprint(path.join(dest, 'snapshots'));
+    const res = await runCli(['drill', '--dest', dest, '--json']);
+    expect(res.code, res.stderr).toBe(0);
+    expect(JSON.parse(res.stdout)).toMatchObject({ ok: true, filesChecked: Object.keys(AVIMARK_FILES).length });
+    expect(await fingerprint(path.join(dest, 'snapshots'))).toEqual(before);
+    expect(existsSync(path.join(dest, 'drill-scratch'))).toBe(false);
   });
 
   it('refuses an unknown snapshot id with exit 2 and touches nothing', async () => {

@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
-import { readFile, readdir, mkdir, utimes } from 'node:fs/promises';
+import { mkdir, readFile, readdir, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { copyTreeInto } from '../../../src/drill/copy';
-import { runDrill } from '../../../src/drill/drill';
+import { type RestoreInto, drillRestore, runDrill } from '../../../src/drill/drill';
 import { RunFailedError, UsageError } from '../../../src/errors';
 import { localFs } from '../../../src/fs/local';
 import { resolveSnapshotId } from '../../../src/store/snapshots';
@@ -17,6 +16,8 @@ afterEach(async () => {
   while (cleanups.length) await (cleanups.pop() as () => Promise<void>)();
 });
 
+const restoreInto = (dest: string) => drillRestore(dest, ['/live/AVImark']);
+
 async function setup(): Promise<{ dir: string; dest: string }> {
   const { dir, cleanup } = await tempDir('avb-drill-engine-');
   cleanups.push(cleanup);
@@ -26,19 +27,18 @@ async function setup(): Promise<{ dir: string; dest: string }> {
 }
 
 const base = {
-  source: null,
+  liveSources: ['/live/AVImark'],
   requiredFiles: ['CLIENT.V2$'],
   command: null,
   commandTimeoutMs: 60_000,
-  restore: (from: string, to: string) => copyTreeInto(localFs, from, to),
 };
 
 describe('runDrill', () => {
   it('refuses when the scratch folder would be inside the live AVImark folder, touching nothing', async () => {
     const { dest } = await setup();
     const snapshot = await resolveSnapshotId(dest, 'latest');
-    await expect(runDrill({ ...base, dest, snapshot, source: dest })).rejects.toThrow(UsageError);
-    await expect(runDrill({ ...base, dest, snapshot, source: dest })).rejects.toThrow(/inside the live AVImark folder/);
+    await expect(runDrill({ ...base, dest, snapshot, liveSources: [dest], restore: restoreInto(dest) })).rejects.toThrow(UsageError);
+    await expect(runDrill({ ...base, dest, snapshot, liveSources: [dest], restore: restoreInto(dest) })).rejects.toThrow(/inside the live AVImark folder/);
     expect(existsSync(path.join(dest, 'drill-scratch'))).toBe(false);
     expect(existsSync(path.join(dest, 'meta', ID, 'drill.json'))).toBe(false);
   });
@@ -46,8 +46,8 @@ describe('runDrill', () => {
   it('records an operational failure, removes the scratch folder and throws RunFailedError (exit 1)', async () => {
     const { dest } = await setup();
     const snapshot = await resolveSnapshotId(dest, 'latest');
-    const restore = async (from: string, to: string): Promise<void> => {
-      await copyTreeInto(localFs, from, to);
+    const restore: RestoreInto = async (snap, to) => {
+      await restoreInto(dest)(snap, to);
       throw Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' });
     };
     const err = await runDrill({ ...base, dest, snapshot, restore }).catch((e: unknown) => e);
@@ -66,29 +66,36 @@ describe('runDrill', () => {
     const before = await fingerprint(path.join(dest, 'snapshots'));
     const { record, command } = await runDrill({
       ...base,
+      restore: restoreInto(dest),
       dest,
       snapshot,
       command: [process.execPath, '-e', 'console.log("starting"); setTimeout(() => {}, 60000)'],
-      commandTimeoutMs: 400,
+      commandTimeoutMs: 2500,
     });
     expect(command?.timedOut).toBe(true);
     expect(record.ok).toBe(false);
-    expect(record.problems.join('\n')).toMatch(/did not finish within .* minutes and was stopped; it said: starting/);
+    expect(record.problems.join('\n')).toMatch(/did not finish within 2\.5 seconds and was stopped/);
     expect(existsSync(path.join(dest, 'drill-scratch'))).toBe(false);
     expect(await fingerprint(path.join(dest, 'snapshots'))).toEqual(before);
   });
 
-  it('reports files in the restored copy that the manifest does not list, and files that vanished', async () => {
+  it('reads the restored copy back: files damaged, vanished or added after the restore are reported', async () => {
     const { dest } = await setup();
     const snapshot = await resolveSnapshotId(dest, 'latest');
-    const restore = async (from: string, to: string): Promise<void> => {
-      await copyTreeInto(localFs, from, to);
+    const restore: RestoreInto = async (snap, to) => {
+      const result = await restoreInto(dest)(snap, to);
       await mkdir(path.join(to, 'Stray'));
       await localFs.rm(path.join(to, 'ANIMAL.V2$'));
+      await writeFile(path.join(to, 'TREAT.V2$'), 'written wrong');
+      return result;
     };
     const { record } = await runDrill({ ...base, dest, snapshot, restore });
     expect(record.ok).toBe(false);
-    expect(record.problems).toEqual(['missing after restore: ANIMAL.V2$', 'not in the manifest: Stray']);
+    expect(record.problems).toEqual([
+      `damaged: TREAT.V2$ (size 13 bytes, the manifest says ${AVIMARK_FILES['TREAT.V2$'].length})`,
+      'missing after restore: ANIMAL.V2$',
+      'not in the manifest: Stray',
+    ]);
   });
 
   it('removes scratch folders a killed drill left more than a day ago, and keeps fresh ones', async () => {
@@ -100,7 +107,7 @@ describe('runDrill', () => {
     await mkdir(fresh, { recursive: true });
     const twoDaysAgo = new Date(Date.now() - 48 * 3_600_000);
     await utimes(old, twoDaysAgo, twoDaysAgo);
-    const { record } = await runDrill({ ...base, dest, snapshot });
+    const { record } = await runDrill({ ...base, dest, snapshot, restore: restoreInto(dest) });
     expect(record.ok).toBe(true);
     expect(await readdir(path.join(dest, 'drill-scratch'))).toEqual(['running-elsewhere']);
   });

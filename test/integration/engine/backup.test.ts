@@ -156,6 +156,7 @@ describe('backup engine', () => {
         { code: 'EBUSY', ops: ['open'], rate: 0.2, path: src },
         { code: 'EIO', ops: ['handle.read'], rate: 0.05, path: src },
         { code: 'ETIMEDOUT', ops: ['handle.stat'], rate: 0.05, path: src },
+        { code: 'EBUSY', ops: ['opendir', 'lstat'], rate: 0.1, path: src },
         { code: 'EAGAIN', ops: ['handle.write', 'link', 'chmod'], rate: 0.05, path: /in-progress\/[0-9_-]+\// },
       ],
     });
@@ -188,6 +189,63 @@ describe('backup engine', () => {
     const { record } = await runBackup({ source: src, dest, engine: engineConfig(), log, now: clock(new Date(2026, 10, 27)) });
     expect(record.resumed).toBe(true);
     expect(hashWalk(snapDir(record.snapshotId))).toEqual(hashWalk(src));
+  });
+
+  it('a full destination fails the run at once (no retries), naming the file and the reason', async () => {
+    writeTree(src, { 'a.dat': 'a', 'b.dat': 'b' });
+    const full = createFaultyFs(localFs, { rules: [{ code: 'ENOSPC', ops: ['handle.write'], path: /in-progress\/[0-9_-]+\/b\.dat/ }] });
+    const attempt = runBackup({ source: src, dest, engine: engineConfig(), log, destFs: full.fs, now: clock() });
+    await expect(attempt).rejects.toThrow(/cannot back up "b\.dat": the destination is full \(ENOSPC\)/);
+    expect(full.injected).toHaveLength(1);
+    expect(await listSnapshots(dest)).toEqual([]);
+  });
+
+  it('a crash before the commit rename leaves a resumable partial that is never listed; the next run commits it', async () => {
+    writeTree(src, { 'a.dat': 'a', 'b/c.dat': 'c' });
+    // The rename in-progress/<id> → snapshots/<id> fails every time (as if the process died right there).
+    const noRename = createFaultyFs(localFs, { rules: [{ code: 'EROFS', ops: ['rename'], path: /in-progress\/[0-9_-]+$/ }] });
+    await expect(runBackup({ source: src, dest, engine: engineConfig(), log, destFs: noRename.fs, now: clock() })).rejects.toThrow(
+      /could not commit snapshot .*EROFS/,
+    );
+    const id = readdirSync(path.join(dest, 'in-progress')).find((n) => !n.endsWith('.state'))!;
+    expect(existsSync(path.join(dest, 'meta', id, 'manifest.jsonl'))).toBe(true); // written, but the folder is not there
+    expect(await listSnapshots(dest)).toEqual([]);
+    const { record } = await runBackup({ source: src, dest, engine: engineConfig(), log, now: clock(new Date(2027, 0, 1)) });
+    expect(record).toMatchObject({ snapshotId: id, resumed: true });
+    expect(hashWalk(snapDir(id))).toEqual(hashWalk(src));
+    expect(readdirSync(path.join(dest, 'meta', id)).sort()).toEqual(['manifest.jsonl', 'run.json']);
+  });
+
+  it('a crash after the rename leaves a complete snapshot; the next run finishes latest and the cleanup', async () => {
+    writeTree(src, { 'a.dat': 'a' });
+    const now = clock();
+    const first = await runBackup({ source: src, dest, engine: engineConfig(), log, now });
+    writeFileSync(path.join(src, 'a.dat'), 'a2');
+    const noCleanup = createFaultyFs(localFs, { rules: [{ code: 'EIO', ops: ['rm', 'symlink'], path: /\.state$|latest\.tmp/ }] });
+    const second = await runBackup({ source: src, dest, engine: engineConfig(), log, destFs: noCleanup.fs, now });
+    expect((await listSnapshots(dest)).map((s) => s.id)).toEqual([first.record.snapshotId, second.record.snapshotId]);
+    expect(readFileSync(path.join(dest, 'latest', 'a.dat'), 'utf8')).toBe('a'); // not yet updated
+    expect(existsSync(path.join(dest, 'in-progress', `${second.record.snapshotId}.state`))).toBe(true);
+    const third = await runBackup({ source: src, dest, engine: engineConfig(), log, now });
+    expect(existsSync(path.join(dest, 'in-progress', `${second.record.snapshotId}.state`))).toBe(false);
+    expect(third.record.filesLinked).toBe(1);
+    expect(readFileSync(path.join(dest, 'latest', 'a.dat'), 'utf8')).toBe('a2');
+  });
+
+  it('an unreadable folder fails the run naming it', async () => {
+    writeTree(src, { 'a.dat': 'a', 'locked/b.dat': 'b' });
+    const denied = createFaultyFs(localFs, { rules: [{ code: 'EACCES', ops: ['opendir'], path: /locked$/ }] });
+    await expect(runBackup({ source: src, dest, engine: engineConfig(), log, sourceFs: denied.fs, now: clock() })).rejects.toThrow(
+      /the backup failed at ".*locked": access denied \(EACCES\)/,
+    );
+  });
+
+  it('backs up an empty source folder', async () => {
+    await mkdir(src, { recursive: true });
+    const { record } = await runBackup({ source: src, dest, engine: engineConfig(), log, now: clock() });
+    expect(record.filesTotal).toBe(0);
+    expect(readdirSync(snapDir(record.snapshotId))).toEqual([]);
+    expect((await listSnapshots(dest)).map((s) => s.id)).toEqual([record.snapshotId]);
   });
 
   it('falls back to copying when hard links fail, and says so once', async () => {

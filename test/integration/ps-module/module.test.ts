@@ -37,7 +37,7 @@ function env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
     AVIMARK_BACKUP_EXE: fakeExe,
     AVIMARK_BACKUP_CONFIG: configPath,
     FAKE_AVB_LOG: argsLog,
-    AVIMARK_SIM_TASKS: tasksState,
+    AVIMARK_SIM_STATE: tasksState,
     ...extra,
   };
 }

@@ -46,7 +46,7 @@ function run<T>(script: string): Promise<T> {
     AVB_MANIFEST: manifest,
     AVIMARK_BACKUP_EXE: exe,
     AVIMARK_BACKUP_CONFIG: configPath,
-    AVIMARK_SIM_TASKS: tasksState,
+    AVIMARK_SIM_STATE: tasksState,
   });
 }
 
@@ -59,7 +59,13 @@ beforeAll(async () => {
   await mkdir(path.dirname(configPath), { recursive: true });
   await writeFile(configPath, '{}\n');
   tasksState = path.join(dir, 'sim-state.json');
+  await writeFile(tasksState, JSON.stringify({ calls: [], services: [], scheduledTasks: [] }));
 });
+
+async function storedTasks(): Promise<string> {
+  const state = JSON.parse(await readFile(tasksState, 'utf8')) as { scheduledTasks?: unknown };
+  return JSON.stringify(state.scheduledTasks);
+}
 afterAll(async () => cleanup());
 
 describe('Register-AvimarkBackupTask (simulated Task Scheduler)', () => {
@@ -115,27 +121,27 @@ describe('Register-AvimarkBackupTask (simulated Task Scheduler)', () => {
   });
 
   it('-WhatIf registers and removes nothing; Unregister removes only our tasks', async () => {
-    const before = await readFile(tasksState, 'utf8');
     const out = await run<{ removed: string[]; left: string[] }>(
       `Register-AvimarkBackupTask -At '04:00' -WeeklyDrill -WhatIf | Out-Null
        Unregister-AvimarkBackupTask -WhatIf | Out-Null
        $removed = @(Unregister-AvimarkBackupTask | ForEach-Object TaskName)
        [pscustomobject]@{ removed = $removed; left = @(Get-ScheduledTask -TaskPath '\\avimark-backup\\' | ForEach-Object TaskName) } | ConvertTo-Json`,
     );
-    expect(JSON.parse(before)).toBeTruthy();
     expect(out.removed.sort()).toEqual(['Give AVImark back at startup', 'Nightly backup']);
     expect(out.left).toEqual(['Someone else']);
   });
 
-  it('-WhatIf leaves the simulator state byte-identical', async () => {
-    const before = await readFile(tasksState, 'utf8');
-    await run<unknown>(`Register-AvimarkBackupTask -WeeklyDrill -WhatIf | Out-Null; Unregister-AvimarkBackupTask -WhatIf | Out-Null; '{}'`);
-    expect(await readFile(tasksState, 'utf8')).toBe(before);
+  it('-WhatIf leaves the simulated tasks identical', async () => {
+    await run<unknown>(`Register-AvimarkBackupTask -At '01:00' | Out-Null; '{}'`);
+    const before = await storedTasks();
+    expect(before).toContain('Nightly backup');
+    await run<unknown>(`Register-AvimarkBackupTask -At '05:00' -WeeklyDrill -WhatIf | Out-Null; Unregister-AvimarkBackupTask -WhatIf | Out-Null; '{}'`);
+    expect(await storedTasks()).toBe(before);
   });
 
   it('refuses without an existing configuration file, naming it', async () => {
     const out = await run<{ message: string }>(
-      `try { Register-AvimarkBackupTask -ConfigPath (Join-Path $env:AVIMARK_SIM_TASKS '..' 'nope.json') } catch { [pscustomobject]@{ message = $_.Exception.Message } | ConvertTo-Json }`,
+      `try { Register-AvimarkBackupTask -ConfigPath (Join-Path (Split-Path $env:AVIMARK_SIM_STATE) 'nope.json') } catch { [pscustomobject]@{ message = $_.Exception.Message } | ConvertTo-Json }`,
     );
     expect(out.message).toMatch(/Configuration file '.*nope\.json' does not exist/);
   });

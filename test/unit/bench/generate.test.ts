@@ -58,7 +58,8 @@ describe('planTree (pure)', () => {
     expect(small.length).toBe(63);
     const many = planTree({ totalBytes: 384 * MIB, seed: 1, files: 100_000, documentsShare: 0.5 });
     expect(many.files.filter((f) => f.kind === 'document')).toHaveLength(100_000);
-    expect(manyFilesOptions('/x').files).toBe(100_000);
+    expect(manyFilesOptions('/x')).toMatchObject({ files: 100_000, totalBytes: 100_000 * 4096 });
+    expect(manyFilesOptions('/x', 1, 10_000)).toMatchObject({ files: 10_000, totalBytes: 10_000 * 4096 });
   });
 
   it('rejects a total below 1 MiB', () => {

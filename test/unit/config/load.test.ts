@@ -6,9 +6,9 @@ import {
   InvalidConfigError,
   isSameOrInside,
   loadConfig,
-  loadStoreConfig,
   parseConfigText,
   settingsFromInput,
+  storeSettingsFromInput,
 } from '../../../src/config/load';
 import { ExitCode } from '../../../src/errors';
 
@@ -155,12 +155,10 @@ describe('loadConfig', () => {
     await expect(loadConfig(path.join(dir, 'nope.json'))).rejects.toThrow(/does not exist/);
   });
 
-  it('loadStoreConfig does not need a source', async () => {
-    const file = path.join(dir, 'store.json');
-    await writeFile(file, JSON.stringify({ destination: `${dir}/dest` }));
-    const s = await loadStoreConfig(file, linux);
+  it('storeSettingsFromInput (flags-only store commands) does not need a source', () => {
+    const s = storeSettingsFromInput({ destination: '/dest' }, null, linux);
     expect(s.source).toBeNull();
     expect(s.lockout.executables).toEqual([]);
-    await expect(loadConfig(file, linux)).rejects.toThrow(/source: is required/);
+    expect(s.logging.dir).toBe('/var/lib/avimark-backup/logs');
   });
 });

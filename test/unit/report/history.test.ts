@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadHistory, snapshotHealth } from '../../../src/report/history';
+import { loadHistory, loadStatusSentence, snapshotHealth } from '../../../src/report/history';
 import { measureSpace } from '../../../src/report/space';
 import { tempDir } from '../../helpers/cli';
 import { AVIMARK_FILES, addFailedRun, makeStore } from '../../integration/drill/store-fixture';
@@ -46,6 +46,35 @@ describe('loadHistory and snapshotHealth', () => {
     const health = await snapshotHealth(d, '2026-11-25_021000');
     expect(health.verifyText).toBe('never');
     expect(health.drillText).toMatch(/^FAILED \d{4}-\d{2}-\d{2} \d{2}:\d{2}$/);
+  });
+
+  it("adds a last run that failed, known only from the state folder's last-run.json", async () => {
+    const d = await dest();
+    await makeStore(d, [{ id: '2026-11-24_021000', files: AVIMARK_FILES }]);
+    const stateDir = path.join(path.dirname(d), 'state');
+    await mkdir(stateDir);
+    const last = {
+      command: 'backup',
+      result: 'failed',
+      exitCode: 1,
+      startedAt: '2026-11-25T02:10:00.000Z',
+      endedAt: '2026-11-25T02:11:30.000Z',
+      mode: null,
+      snapshotId: null,
+      offlineSeconds: null,
+      message: 'lockout step "stop service AVImarkServer" failed: timed out',
+      warnings: [],
+    };
+    await writeFile(path.join(stateDir, 'last-run.json'), JSON.stringify(last));
+    const history = await loadHistory(d, { stateDir });
+    expect(history.runs).toHaveLength(2);
+    expect(history.runs[1]).toMatchObject({ result: 'failed', mode: null, durationSeconds: 90, errors: [last.message] });
+    expect(await loadStatusSentence(d, stateDir, new Date('2026-11-25T09:00:00Z'))).toMatch(
+      /^The last backup FAILED .*: lockout step "stop service AVImarkServer" failed: timed out\. The last good backup is from /,
+    );
+    // A successful last run adds nothing: its run record is already in the store.
+    await writeFile(path.join(stateDir, 'last-run.json'), JSON.stringify({ ...last, result: 'success' }));
+    expect((await loadHistory(d, { stateDir })).runs).toHaveLength(1);
   });
 
   it('returns an empty history for an empty destination', async () => {

@@ -76,6 +76,10 @@ describe('day words', () => {
     expect(whenWords(new Date('2026-11-26T02:14:00Z'), new Date('2026-11-26T15:00:00Z'), tz)).toBe('early this morning 02:14');
   });
 
+  it('says "today" for a backup read during the same night', () => {
+    expect(whenWords(new Date('2026-11-26T02:14:00Z'), new Date('2026-11-26T05:20:00Z'), tz)).toBe('today 02:14');
+  });
+
   it('uses the given time zone for the day boundary', () => {
     // 23:30 UTC on the 25th is 00:30 on the 26th in Berlin: same night, after midnight.
     expect(whenWords(new Date('2026-11-25T23:30:00Z'), now, 'Europe/Berlin')).toBe('last night 00:30');

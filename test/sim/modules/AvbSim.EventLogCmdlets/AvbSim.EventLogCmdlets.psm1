@@ -18,6 +18,8 @@ function New-EventLog {
         [Alias('PRF')] [string]$ParameterResourceFile
     )
     Add-AvbSimCall 'New-EventLog' $PSBoundParameters
+    # Like a compiled cmdlet, honour the CALLER's $ErrorActionPreference (script-module functions do not by default).
+    if (-not $PSBoundParameters.ContainsKey('ErrorAction')) { $ErrorActionPreference = $PSCmdlet.SessionState.PSVariable.GetValue('ErrorActionPreference') }
     foreach ($src in $Source) {
         $added = Update-AvbSimState {
             param($s)
@@ -45,6 +47,8 @@ function Write-EventLog {
         [Alias('CN')] [string]$ComputerName
     )
     Add-AvbSimCall 'Write-EventLog' $PSBoundParameters
+    # Like a compiled cmdlet, honour the CALLER's $ErrorActionPreference (script-module functions do not by default).
+    if (-not $PSBoundParameters.ContainsKey('ErrorAction')) { $ErrorActionPreference = $PSCmdlet.SessionState.PSVariable.GetValue('ErrorActionPreference') }
     $written = Update-AvbSimState {
         param($s)
         $src = Find-SimSource $s $Source

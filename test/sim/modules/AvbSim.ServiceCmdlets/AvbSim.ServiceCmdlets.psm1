@@ -11,7 +11,7 @@ $script:StartModes = @{ Boot = 0; System = 1; Automatic = 2; Manual = 3; Disable
 
 function ConvertTo-SimService([hashtable]$s) {
     [pscustomobject]@{
-        PSTypeName  = 'System.ServiceProcess.ServiceController'
+        PSTypeName  = 'AvbSim.ServiceController'
         Name        = $s.Name
         ServiceName = $s.Name
         DisplayName = $s.DisplayName
@@ -28,8 +28,8 @@ function Find-SimService([hashtable]$State, [string]$Name) {
 }
 
 function Write-SimServiceNotFound([System.Management.Automation.PSCmdlet]$Cmdlet, [string]$Name, [string]$CommandType) {
-    Write-AvbSimNotFound -Cmdlet $Cmdlet -ErrorId "NoServiceFoundForGivenName" -TargetName $Name `
-        -Message "Cannot find any service with service name '$Name'."
+    $Cmdlet.WriteError((New-AvbSimNotFound -ErrorId "NoServiceFoundForGivenName" -TargetName $Name `
+        -Message "Cannot find any service with service name '$Name'."))
 }
 
 function Get-Service {
@@ -44,6 +44,8 @@ function Get-Service {
         [Parameter(ParameterSetName = 'InputObject', ValueFromPipeline)] [object[]]$InputObject
     )
     Add-AvbSimCall 'Get-Service' $PSBoundParameters
+    # Like a compiled cmdlet, honour the CALLER's $ErrorActionPreference (script-module functions do not by default).
+    if (-not $PSBoundParameters.ContainsKey('ErrorAction')) { $ErrorActionPreference = $PSCmdlet.SessionState.PSVariable.GetValue('ErrorActionPreference') }
     Invoke-AvbSimHang 'Get-Service'
     $state = Update-AvbSimState { param($s) $s }
     if ($Name) {
@@ -69,6 +71,8 @@ function Stop-Service {
         [string[]]$Exclude
     )
     Add-AvbSimCall 'Stop-Service' $PSBoundParameters
+    # Like a compiled cmdlet, honour the CALLER's $ErrorActionPreference (script-module functions do not by default).
+    if (-not $PSBoundParameters.ContainsKey('ErrorAction')) { $ErrorActionPreference = $PSCmdlet.SessionState.PSVariable.GetValue('ErrorActionPreference') }
     Invoke-AvbSimHang 'Stop-Service'
     $names = if ($PSCmdlet.ParameterSetName -eq 'InputObject') { @($InputObject | ForEach-Object { $_.Name }) } else { $Name }
     foreach ($n in $names) {
@@ -105,6 +109,8 @@ function Start-Service {
         [string[]]$Exclude
     )
     Add-AvbSimCall 'Start-Service' $PSBoundParameters
+    # Like a compiled cmdlet, honour the CALLER's $ErrorActionPreference (script-module functions do not by default).
+    if (-not $PSBoundParameters.ContainsKey('ErrorAction')) { $ErrorActionPreference = $PSCmdlet.SessionState.PSVariable.GetValue('ErrorActionPreference') }
     Invoke-AvbSimHang 'Start-Service'
     $names = if ($PSCmdlet.ParameterSetName -eq 'InputObject') { @($InputObject | ForEach-Object { $_.Name }) } else { $Name }
     foreach ($n in $names) {
@@ -144,6 +150,8 @@ function Set-Service {
         [switch]$PassThru
     )
     Add-AvbSimCall 'Set-Service' $PSBoundParameters
+    # Like a compiled cmdlet, honour the CALLER's $ErrorActionPreference (script-module functions do not by default).
+    if (-not $PSBoundParameters.ContainsKey('ErrorAction')) { $ErrorActionPreference = $PSCmdlet.SessionState.PSVariable.GetValue('ErrorActionPreference') }
     Invoke-AvbSimHang 'Set-Service'
     $n = if ($PSCmdlet.ParameterSetName -eq 'InputObject') { $InputObject.Name } else { $Name }
     $bound = $PSBoundParameters
@@ -159,7 +167,7 @@ function Set-Service {
         return $true
     }
     if (-not $found) {
-        Write-AvbSimNotFound -Cmdlet $PSCmdlet -ErrorId 'ServiceNotFound' -TargetName $n -Message "Service '$n' was not found on computer '.'."
+        $PSCmdlet.WriteError((New-AvbSimNotFound -ErrorId 'ServiceNotFound' -TargetName $n -Message "Service '$n' was not found on computer '.'."))
         return
     }
     if ($PassThru) { ConvertTo-SimService (Find-SimService (Read-AvbSimState) $n) }

@@ -98,27 +98,25 @@ function Add-AvbSimCall([string]$Command, [System.Collections.IDictionary]$Bound
     } | Out-Null
 }
 
-# Knob: $state.knobs.hang.<Command> = seconds makes that command hang (to test the bridge's timeout).
+# Knobs: $state.knobs.hang.<Command> = seconds makes that command hang (to test the bridge's timeout);
+# $state.knobs.exit.<Command> = code makes the whole PowerShell process exit in the middle of it.
 function Invoke-AvbSimHang([string]$Command) {
     $state = Read-AvbSimState
+    if ($state.ContainsKey('knobs') -and $state.knobs -and $state.knobs.ContainsKey('exit') -and $state.knobs.exit -and $state.knobs.exit.ContainsKey($Command)) {
+        [Environment]::Exit([int]$state.knobs.exit[$Command])
+    }
     if ($state.ContainsKey('knobs') -and $state.knobs -and $state.knobs.ContainsKey('hang') -and $state.knobs.hang -and $state.knobs.hang.ContainsKey($Command)) {
         Start-Sleep -Seconds ([double]$state.knobs.hang[$Command])
     }
 }
 
-# A non-terminating "not found" error shaped like the CDXML cmdlets' (reference §0.2).
-function Write-AvbSimNotFound {
-    param(
-        [System.Management.Automation.PSCmdlet]$Cmdlet,
-        [string]$Message,
-        [string]$ErrorId,
-        [string]$TargetName,
-        [string]$ExceptionType = 'Microsoft.PowerShell.Cmdletization.Cim.CimJobException'
-    )
+# A non-terminating "not found" error record shaped like the CDXML cmdlets' (reference §0.2). The
+# simulated cmdlet writes it itself ($PSCmdlet.WriteError) so the caller's -ErrorAction/preference applies.
+function New-AvbSimNotFound {
+    param([string]$Message, [string]$ErrorId, [string]$TargetName)
     $exception = [System.Management.Automation.ItemNotFoundException]::new($Message)
-    $record = [System.Management.Automation.ErrorRecord]::new(
+    return [System.Management.Automation.ErrorRecord]::new(
         $exception, $ErrorId, [System.Management.Automation.ErrorCategory]::ObjectNotFound, $TargetName)
-    $Cmdlet.WriteError($record)
 }
 
 # A confirming cmdlet called without -Force/-Confirm:$false would prompt; in a non-interactive host

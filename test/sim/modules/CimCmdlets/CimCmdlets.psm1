@@ -83,6 +83,8 @@ function Get-CimInstance {
         [Parameter(ParameterSetName = 'ClassNameSessionSet', Mandatory)] [Parameter(ParameterSetName = 'QuerySessionSet', Mandatory)] [object[]]$CimSession
     )
     Add-AvbSimCall 'Get-CimInstance' $PSBoundParameters
+    # Like a compiled cmdlet, honour the CALLER's $ErrorActionPreference (script-module functions do not by default).
+    if (-not $PSBoundParameters.ContainsKey('ErrorAction')) { $ErrorActionPreference = $PSCmdlet.SessionState.PSVariable.GetValue('ErrorActionPreference') }
     Invoke-AvbSimHang 'Get-CimInstance'
     if ($PSBoundParameters.ContainsKey('Filter') -or $PSBoundParameters.ContainsKey('Query')) {
         # WQL is not simulated: avimark-backup filters with Where-Object so no value is ever built into a query.
@@ -107,6 +109,8 @@ function Invoke-CimMethod {
         [Parameter(ParameterSetName = 'ClassNameSessionSet', Mandatory)] [Parameter(ParameterSetName = 'CimInstanceSessionSet', Mandatory)] [object[]]$CimSession
     )
     Add-AvbSimCall 'Invoke-CimMethod' $PSBoundParameters
+    # Like a compiled cmdlet, honour the CALLER's $ErrorActionPreference (script-module functions do not by default).
+    if (-not $PSBoundParameters.ContainsKey('ErrorAction')) { $ErrorActionPreference = $PSCmdlet.SessionState.PSVariable.GetValue('ErrorActionPreference') }
     Invoke-AvbSimHang 'Invoke-CimMethod'
     if ($ClassName -ne 'Win32_ShadowCopy' -or $MethodName -ne 'Create') {
         throw "The simulated Invoke-CimMethod only implements Win32_ShadowCopy.Create (got $ClassName.$MethodName)."
@@ -164,6 +168,8 @@ function Remove-CimInstance {
     )
     process {
         Add-AvbSimCall 'Remove-CimInstance' $PSBoundParameters
+        # Like a compiled cmdlet, honour the CALLER's $ErrorActionPreference (script-module functions do not by default).
+        if (-not $PSBoundParameters.ContainsKey('ErrorAction')) { $ErrorActionPreference = $PSCmdlet.SessionState.PSVariable.GetValue('ErrorActionPreference') }
         Invoke-AvbSimHang 'Remove-CimInstance'
         if ($PSCmdlet.ParameterSetName -like 'Query*') { throw 'The simulated Remove-CimInstance does not evaluate WQL.' }
         if ($InputObject.CimClassName -ne 'Win32_ShadowCopy') { throw "The simulated Remove-CimInstance only removes Win32_ShadowCopy instances." }
@@ -176,7 +182,7 @@ function Remove-CimInstance {
             return $victim
         }
         if ($null -eq $removed) {
-            Write-AvbSimNotFound -Cmdlet $PSCmdlet -ErrorId 'HRESULT 0x80041002' -TargetName $id -Message 'Not found '
+            $PSCmdlet.WriteError((New-AvbSimNotFound -ErrorId 'HRESULT 0x80041002' -TargetName $id -Message 'Not found '))
             return
         }
         Remove-Item -LiteralPath $removed.DeviceObject -Recurse -Force

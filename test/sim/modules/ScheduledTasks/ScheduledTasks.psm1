@@ -1,56 +1,28 @@
 # Simulated ScheduledTasks module (Windows Server 2025 docs, see shared/reference/windows-powershell.md §5).
-# Tasks live in the JSON state file named by $env:AVIMARK_SIM_TASKS (key "scheduledTasks"), read and
-# written under an exclusive lock file so concurrent PowerShell processes do not lose updates.
+# Tasks live under the key "scheduledTasks" of the simulated server's state file ($env:AVIMARK_SIM_STATE),
+# read and written through AvbSim.State (lock file + atomic replace), like the other simulated modules.
+# Every cmdlet call is recorded with its bound parameters (state "calls").
 Set-StrictMode -Version 2.0
 
 $script:CimPrefix = 'Microsoft.Management.Infrastructure.CimInstance#Root/Microsoft/Windows/TaskScheduler/'
 
-function Get-SimStatePath {
-    if (-not $env:AVIMARK_SIM_TASKS) { throw 'Simulator: $env:AVIMARK_SIM_TASKS (the state file) is not set.' }
-    return $env:AVIMARK_SIM_TASKS
+function Get-SimTasks {
+    $state = Read-AvbSimState
+    if (-not $state.ContainsKey('scheduledTasks') -or $null -eq $state['scheduledTasks']) { return , @() }
+    return , @($state['scheduledTasks'] | Where-Object { $null -ne $_ })
 }
 
-function ConvertFrom-SimJson {
-    <# Keeps ISO date strings as strings (StartBoundary is a string on the real CIM objects). #>
-    param([string]$Text)
-    if ((Get-Command ConvertFrom-Json).Parameters.ContainsKey('DateKind')) { return ConvertFrom-Json -InputObject $Text -DateKind String }
-    return ConvertFrom-Json -InputObject $Text
-}
-
-function Invoke-WithSimState {
-    <# Runs $Action with the state (a hashtable-like PSObject) under the lock; writes it back when $Write. #>
-    param([scriptblock]$Action, [switch]$Write)
-    $path = Get-SimStatePath
-    $lockPath = "$path.lock"
-    $lock = $null
-    $deadline = [DateTime]::UtcNow.AddSeconds(20)
-    while (-not $lock) {
-        try { $lock = [System.IO.File]::Open($lockPath, 'OpenOrCreate', 'ReadWrite', 'None') }
-        catch {
-            if ([DateTime]::UtcNow -gt $deadline) { throw "Simulator: could not lock $lockPath" }
-            Start-Sleep -Milliseconds 10
-        }
+function Update-SimTasks {
+    <# Runs $Action with the task list; it returns @{ Tasks = <new list>; Result = <value> }. #>
+    param([scriptblock]$Action)
+    Update-AvbSimState {
+        param($state)
+        $tasks = @()
+        if ($state.ContainsKey('scheduledTasks') -and $null -ne $state['scheduledTasks']) { $tasks = @($state['scheduledTasks'] | Where-Object { $null -ne $_ }) }
+        $outcome = & $Action $tasks
+        $state['scheduledTasks'] = @($outcome.Tasks)
+        $outcome.Result
     }
-    try {
-        $state = [ordered]@{}
-        if (Test-Path -LiteralPath $path) {
-            $text = [System.IO.File]::ReadAllText($path)
-            if ($text.Trim()) {
-                $parsed = ConvertFrom-SimJson $text
-                foreach ($p in $parsed.PSObject.Properties) { $state[$p.Name] = $p.Value }
-            }
-        }
-        if (-not $state.Contains('scheduledTasks') -or $null -eq $state['scheduledTasks']) { $state['scheduledTasks'] = @() }
-        $state['scheduledTasks'] = @($state['scheduledTasks'])
-        $result = & $Action $state
-        if ($Write) {
-            $tmp = "$path.$PID.tmp"
-            [System.IO.File]::WriteAllText($tmp, (ConvertTo-Json -InputObject $state -Depth 20))
-            [System.IO.File]::Move($tmp, $path, $true)
-        }
-        return $result
-    }
-    finally { $lock.Dispose() }
 }
 
 function New-SimCimObject {
@@ -192,24 +164,24 @@ function New-ScheduledTaskSettingsSet {
 }
 
 function ConvertTo-SimTask {
-    <# A stored task (plain JSON) -> the MSFT_ScheduledTask-shaped object Get-/Register-ScheduledTask return. #>
-    param($Stored)
+    <# A stored task (a hashtable from the state file) -> the MSFT_ScheduledTask-shaped object Get-/Register-ScheduledTask return. #>
+    param([System.Collections.IDictionary]$Stored)
     $restore = {
         param($Value, [string]$Class)
         if ($null -eq $Value) { return $null }
         $copy = [ordered]@{}
-        foreach ($p in $Value.PSObject.Properties) { if ($p.Name -ne 'CimClass' -and $p.Name -ne 'ClassName') { $copy[$p.Name] = $p.Value } }
-        New-SimCimObject $(if ($Value.PSObject.Properties['ClassName']) { $Value.ClassName } else { $Class }) $copy
+        foreach ($key in $Value.Keys) { if ($key -ne 'ClassName') { $copy[$key] = $Value[$key] } }
+        New-SimCimObject $(if ($Value.Contains('ClassName')) { $Value['ClassName'] } else { $Class }) $copy
     }
-    $actions = @(foreach ($a in @($Stored.Actions)) { & $restore $a 'MSFT_TaskExecAction' })
-    $triggers = @(foreach ($t in @($Stored.Triggers)) { if ($null -ne $t) { & $restore $t 'MSFT_TaskTrigger' } })
+    $actions = @(foreach ($a in @($Stored['Actions'])) { if ($null -ne $a) { & $restore $a 'MSFT_TaskExecAction' } })
+    $triggers = @(foreach ($t in @($Stored['Triggers'])) { if ($null -ne $t) { & $restore $t 'MSFT_TaskTrigger' } })
     New-SimCimObject 'MSFT_ScheduledTask' ([ordered]@{
-            TaskName = $Stored.TaskName; TaskPath = $Stored.TaskPath; URI = "$($Stored.TaskPath)$($Stored.TaskName)"
-            State = $(if ($Stored.Settings.Enabled) { 'Ready' } else { 'Disabled' })
-            Description = $Stored.Description; Author = $Stored.Author
+            TaskName = $Stored['TaskName']; TaskPath = $Stored['TaskPath']; URI = "$($Stored['TaskPath'])$($Stored['TaskName'])"
+            State = $(if ($Stored['Settings']['Enabled']) { 'Ready' } else { 'Disabled' })
+            Description = $Stored['Description']; Author = $Stored['Author']
             Actions = $actions; Triggers = $triggers
-            Principal = (& $restore $Stored.Principal 'MSFT_TaskPrincipal2')
-            Settings = (& $restore $Stored.Settings 'MSFT_TaskSettings3')
+            Principal = (& $restore $Stored['Principal'] 'MSFT_TaskPrincipal2')
+            Settings = (& $restore $Stored['Settings'] 'MSFT_TaskSettings3')
         })
 }
 
@@ -219,6 +191,11 @@ function ConvertTo-StoredCim {
     $copy = [ordered]@{ ClassName = $Value.CimClass.CimClassName }
     foreach ($p in $Value.PSObject.Properties) { if ($p.Name -ne 'CimClass') { $copy[$p.Name] = $p.Value } }
     return $copy
+}
+
+function ConvertFrom-SimJson {
+    param([string]$Text)
+    return ConvertFrom-Json -InputObject $Text -AsHashtable -Depth 64
 }
 
 function Register-ScheduledTask {
@@ -267,12 +244,13 @@ function Register-ScheduledTask {
         Triggers = @($triggers | ForEach-Object { ConvertTo-StoredCim $_ })
         Principal = (ConvertTo-StoredCim $Principal); Settings = (ConvertTo-StoredCim $Settings)
     }
-    $outcome = Invoke-WithSimState -Write {
-        param($state)
-        $existing = @($state['scheduledTasks'] | Where-Object { $_.TaskName -eq $TaskName -and $_.TaskPath -eq $TaskPath })
-        if ($existing.Count -and -not $Force) { return 'exists' }
-        $state['scheduledTasks'] = @(@($state['scheduledTasks'] | Where-Object { -not ($_.TaskName -eq $TaskName -and $_.TaskPath -eq $TaskPath) }) + [pscustomobject]$stored)
-        return 'ok'
+    Add-AvbSimCall 'Register-ScheduledTask' $PSBoundParameters
+    $outcome = Update-SimTasks {
+        param($tasks)
+        $existing = @($tasks | Where-Object { $_['TaskName'] -eq $TaskName -and $_['TaskPath'] -eq $TaskPath })
+        if ($existing.Count -and -not $Force) { return @{ Tasks = $tasks; Result = 'exists' } }
+        $kept = @($tasks | Where-Object { -not ($_['TaskName'] -eq $TaskName -and $_['TaskPath'] -eq $TaskPath) })
+        return @{ Tasks = @($kept + , $stored); Result = 'ok' }
     }
     if ($outcome -eq 'exists') {
         $exception = New-Object System.Exception 'Cannot create a file when that file already exists.'
@@ -280,15 +258,15 @@ function Register-ScheduledTask {
         $PSCmdlet.WriteError($record)
         return
     }
-    ConvertTo-SimTask (ConvertFrom-SimJson ([pscustomobject]$stored | ConvertTo-Json -Depth 20))
+    ConvertTo-SimTask (ConvertFrom-SimJson (ConvertTo-Json -InputObject $stored -Depth 20))
 }
 
 function Select-SimTask {
     param($Tasks, [string[]]$TaskName, [string[]]$TaskPath)
     foreach ($task in @($Tasks)) {
         if ($null -eq $task) { continue }
-        $nameOk = -not $TaskName -or ($TaskName | Where-Object { $task.TaskName -like $_ })
-        $pathOk = -not $TaskPath -or ($TaskPath | Where-Object { $task.TaskPath -like $_ })
+        $nameOk = -not $TaskName -or ($TaskName | Where-Object { $task['TaskName'] -like $_ })
+        $pathOk = -not $TaskPath -or ($TaskPath | Where-Object { $task['TaskPath'] -like $_ })
         if ($nameOk -and $pathOk) { $task }
     }
 }
@@ -307,7 +285,8 @@ function Get-ScheduledTask {
         [Parameter(Position = 1, ValueFromPipelineByPropertyName = $true)][string[]]$TaskPath,
         [object[]]$CimSession, [int]$ThrottleLimit, [switch]$AsJob
     )
-    $all = Invoke-WithSimState { param($state) , @($state['scheduledTasks']) }
+    Add-AvbSimCall 'Get-ScheduledTask' $PSBoundParameters
+    $all = Get-SimTasks
     $found = @(Select-SimTask $all $TaskName $TaskPath)
     if (-not $found.Count -and ($TaskName -or $TaskPath)) {
         if ($TaskName) { Write-SimNotFound $PSCmdlet 'TaskName' ($TaskName -join ',') 'Get-ScheduledTask' }
@@ -327,11 +306,12 @@ function Unregister-ScheduledTask {
         [object[]]$CimSession, [int]$ThrottleLimit, [switch]$AsJob
     )
     process {
+        Add-AvbSimCall 'Unregister-ScheduledTask' $PSBoundParameters
         if ($PSCmdlet.ParameterSetName -eq 'InputObject') {
-            $targets = @($InputObject | ForEach-Object { [pscustomobject]@{ TaskName = $_.TaskName; TaskPath = $_.TaskPath } })
+            $targets = @($InputObject | ForEach-Object { @{ TaskName = $_.TaskName; TaskPath = $_.TaskPath } })
         }
         else {
-            $all = Invoke-WithSimState { param($state) , @($state['scheduledTasks']) }
+            $all = Get-SimTasks
             $targets = @(Select-SimTask $all $TaskName $TaskPath)
             if (-not $targets.Count) {
                 Write-SimNotFound $PSCmdlet 'TaskName' ($TaskName -join ',') 'Unregister-ScheduledTask'
@@ -339,14 +319,15 @@ function Unregister-ScheduledTask {
             }
         }
         foreach ($target in $targets) {
-            if (-not $PSCmdlet.ShouldProcess("$($target.TaskPath)$($target.TaskName)", 'Unregister-ScheduledTask')) { continue }
-            $removed = Invoke-WithSimState -Write {
-                param($state)
-                $before = @($state['scheduledTasks'])
-                $state['scheduledTasks'] = @($before | Where-Object { $null -ne $_ -and -not ($_.TaskName -eq $target.TaskName -and $_.TaskPath -eq $target.TaskPath) })
-                return ($before.Count -ne @($state['scheduledTasks']).Count)
+            $uri = "$($target['TaskPath'])$($target['TaskName'])"
+            Assert-AvbSimConfirmed -Cmdlet $PSCmdlet -Bound $PSBoundParameters -Operation 'Unregister-ScheduledTask' -Target $uri -NoForceParameter
+            if (-not $PSCmdlet.ShouldProcess($uri, 'Unregister-ScheduledTask')) { continue }
+            $removed = Update-SimTasks {
+                param($tasks)
+                $kept = @($tasks | Where-Object { -not ($_['TaskName'] -eq $target['TaskName'] -and $_['TaskPath'] -eq $target['TaskPath']) })
+                return @{ Tasks = $kept; Result = ($kept.Count -ne $tasks.Count) }
             }
-            if (-not $removed) { Write-SimNotFound $PSCmdlet 'TaskName' $target.TaskName 'Unregister-ScheduledTask' }
+            if (-not $removed) { Write-SimNotFound $PSCmdlet 'TaskName' $target['TaskName'] 'Unregister-ScheduledTask' }
         }
     }
 }

@@ -113,14 +113,16 @@ function Get-SmbShare {
         [switch]$AsJob
     )
     Add-AvbSimCall 'Get-SmbShare' $PSBoundParameters
+    # Like a compiled cmdlet, honour the CALLER's $ErrorActionPreference (script-module functions do not by default).
+    if (-not $PSBoundParameters.ContainsKey('ErrorAction')) { $ErrorActionPreference = $PSCmdlet.SessionState.PSVariable.GetValue('ErrorActionPreference') }
     Invoke-AvbSimHang 'Get-SmbShare'
     $state = Update-AvbSimState { param($s) $s }
     if ($PSBoundParameters.ContainsKey('Name')) {
         foreach ($n in $Name) {
             $share = Find-SimShare $state $n
             if ($null -eq $share) {
-                Write-AvbSimNotFound -Cmdlet $PSCmdlet -ErrorId 'CmdletizationQuery_NotFound_Name' -TargetName $n `
-                    -Message "No MSFT_SMBShare objects found with property 'Name' equal to '$n'.  Verify the value of the property and retry."
+                $PSCmdlet.WriteError((New-AvbSimNotFound -ErrorId 'CmdletizationQuery_NotFound_Name' -TargetName $n `
+                    -Message "No MSFT_SMBShare objects found with property 'Name' equal to '$n'.  Verify the value of the property and retry."))
             } else {
                 ConvertTo-SimShare $share
             }
@@ -158,6 +160,8 @@ function New-SmbShare {
         [switch]$AsJob
     )
     Add-AvbSimCall 'New-SmbShare' $PSBoundParameters
+    # Like a compiled cmdlet, honour the CALLER's $ErrorActionPreference (script-module functions do not by default).
+    if (-not $PSBoundParameters.ContainsKey('ErrorAction')) { $ErrorActionPreference = $PSCmdlet.SessionState.PSVariable.GetValue('ErrorActionPreference') }
     Invoke-AvbSimHang 'New-SmbShare'
     # Documented quirk: -WhatIf does NOT stop New-SmbShare; it creates the share anyway.
     $bound = $PSBoundParameters
@@ -221,13 +225,15 @@ function Set-SmbShare {
         [switch]$PassThru
     )
     Add-AvbSimCall 'Set-SmbShare' $PSBoundParameters
+    # Like a compiled cmdlet, honour the CALLER's $ErrorActionPreference (script-module functions do not by default).
+    if (-not $PSBoundParameters.ContainsKey('ErrorAction')) { $ErrorActionPreference = $PSCmdlet.SessionState.PSVariable.GetValue('ErrorActionPreference') }
     Invoke-AvbSimHang 'Set-SmbShare'
     $names = if ($PSCmdlet.ParameterSetName -eq 'InputObject') { @($InputObject | ForEach-Object { $_.Name }) } else { $Name }
     foreach ($n in $names) {
         $exists = $null -ne (Find-SimShare (Read-AvbSimState) $n)
         if (-not $exists) {
-            Write-AvbSimNotFound -Cmdlet $PSCmdlet -ErrorId 'CmdletizationQuery_NotFound_Name' -TargetName $n `
-                -Message "No MSFT_SMBShare objects found with property 'Name' equal to '$n'.  Verify the value of the property and retry."
+            $PSCmdlet.WriteError((New-AvbSimNotFound -ErrorId 'CmdletizationQuery_NotFound_Name' -TargetName $n `
+                -Message "No MSFT_SMBShare objects found with property 'Name' equal to '$n'.  Verify the value of the property and retry."))
             continue
         }
         Assert-AvbSimConfirmed -Cmdlet $PSCmdlet -Bound $PSBoundParameters -Operation 'Modify' -Target "*,$n"
@@ -262,13 +268,15 @@ function Remove-SmbShare {
         [switch]$PassThru
     )
     Add-AvbSimCall 'Remove-SmbShare' $PSBoundParameters
+    # Like a compiled cmdlet, honour the CALLER's $ErrorActionPreference (script-module functions do not by default).
+    if (-not $PSBoundParameters.ContainsKey('ErrorAction')) { $ErrorActionPreference = $PSCmdlet.SessionState.PSVariable.GetValue('ErrorActionPreference') }
     Invoke-AvbSimHang 'Remove-SmbShare'
     $names = if ($PSCmdlet.ParameterSetName -eq 'InputObject') { @($InputObject | ForEach-Object { $_.Name }) } else { $Name }
     foreach ($n in $names) {
         $share = Find-SimShare (Read-AvbSimState) $n
         if ($null -eq $share) {
-            Write-AvbSimNotFound -Cmdlet $PSCmdlet -ErrorId 'CmdletizationQuery_NotFound_Name' -TargetName $n `
-                -Message "No MSFT_SMBShare objects found with property 'Name' equal to '$n'.  Verify the value of the property and retry."
+            $PSCmdlet.WriteError((New-AvbSimNotFound -ErrorId 'CmdletizationQuery_NotFound_Name' -TargetName $n `
+                -Message "No MSFT_SMBShare objects found with property 'Name' equal to '$n'.  Verify the value of the property and retry."))
             continue
         }
         Assert-AvbSimConfirmed -Cmdlet $PSCmdlet -Bound $PSBoundParameters -Operation 'Remove-Share' -Target "*,$n"
@@ -303,6 +311,8 @@ function Get-SmbSession {
         [switch]$AsJob
     )
     Add-AvbSimCall 'Get-SmbSession' $PSBoundParameters
+    # Like a compiled cmdlet, honour the CALLER's $ErrorActionPreference (script-module functions do not by default).
+    if (-not $PSBoundParameters.ContainsKey('ErrorAction')) { $ErrorActionPreference = $PSCmdlet.SessionState.PSVariable.GetValue('ErrorActionPreference') }
     Invoke-AvbSimHang 'Get-SmbSession'
     $state = Update-AvbSimState { param($s) $s }
     foreach ($session in @($state.sessions)) {
@@ -330,6 +340,8 @@ function Close-SmbSession {
         [switch]$PassThru
     )
     Add-AvbSimCall 'Close-SmbSession' $PSBoundParameters
+    # Like a compiled cmdlet, honour the CALLER's $ErrorActionPreference (script-module functions do not by default).
+    if (-not $PSBoundParameters.ContainsKey('ErrorAction')) { $ErrorActionPreference = $PSCmdlet.SessionState.PSVariable.GetValue('ErrorActionPreference') }
     Invoke-AvbSimHang 'Close-SmbSession'
     $ids = if ($PSCmdlet.ParameterSetName -eq 'InputObject') { @($InputObject | ForEach-Object { [uint64]$_.SessionId }) } else { $SessionId }
     $state = Read-AvbSimState
@@ -341,8 +353,8 @@ function Close-SmbSession {
     if ($ids) {
         foreach ($id in $ids) {
             if (-not (@($targets) | Where-Object { [uint64]$_.SessionId -eq $id })) {
-                Write-AvbSimNotFound -Cmdlet $PSCmdlet -ErrorId 'CmdletizationQuery_NotFound_SessionId' -TargetName "$id" `
-                    -Message "No MSFT_SmbSession objects found with property 'SessionId' equal to '$id'.  Verify the value of the property and retry."
+                $PSCmdlet.WriteError((New-AvbSimNotFound -ErrorId 'CmdletizationQuery_NotFound_SessionId' -TargetName "$id" `
+                    -Message "No MSFT_SmbSession objects found with property 'SessionId' equal to '$id'.  Verify the value of the property and retry."))
             }
         }
     }
@@ -373,6 +385,8 @@ function Get-SmbOpenFile {
         [switch]$AsJob
     )
     Add-AvbSimCall 'Get-SmbOpenFile' $PSBoundParameters
+    # Like a compiled cmdlet, honour the CALLER's $ErrorActionPreference (script-module functions do not by default).
+    if (-not $PSBoundParameters.ContainsKey('ErrorAction')) { $ErrorActionPreference = $PSCmdlet.SessionState.PSVariable.GetValue('ErrorActionPreference') }
     Invoke-AvbSimHang 'Get-SmbOpenFile'
     $state = Update-AvbSimState { param($s) $s }
     foreach ($f in @($state.openFiles)) {
@@ -400,6 +414,8 @@ function Close-SmbOpenFile {
         [switch]$PassThru
     )
     Add-AvbSimCall 'Close-SmbOpenFile' $PSBoundParameters
+    # Like a compiled cmdlet, honour the CALLER's $ErrorActionPreference (script-module functions do not by default).
+    if (-not $PSBoundParameters.ContainsKey('ErrorAction')) { $ErrorActionPreference = $PSCmdlet.SessionState.PSVariable.GetValue('ErrorActionPreference') }
     Invoke-AvbSimHang 'Close-SmbOpenFile'
     $ids = if ($PSCmdlet.ParameterSetName -eq 'InputObject') { @($InputObject | ForEach-Object { [uint64]$_.FileId }) } else { $FileId }
     $state = Read-AvbSimState
@@ -410,8 +426,8 @@ function Close-SmbOpenFile {
     if ($ids) {
         foreach ($id in $ids) {
             if (-not (@($targets) | Where-Object { [uint64]$_.FileId -eq $id })) {
-                Write-AvbSimNotFound -Cmdlet $PSCmdlet -ErrorId 'CmdletizationQuery_NotFound_FileId' -TargetName "$id" `
-                    -Message "No MSFT_SmbOpenFile objects found with property 'FileId' equal to '$id'.  Verify the value of the property and retry."
+                $PSCmdlet.WriteError((New-AvbSimNotFound -ErrorId 'CmdletizationQuery_NotFound_FileId' -TargetName "$id" `
+                    -Message "No MSFT_SmbOpenFile objects found with property 'FileId' equal to '$id'.  Verify the value of the property and retry."))
             }
         }
     }

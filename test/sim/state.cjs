@@ -1,14 +1,15 @@
 // Node side of the simulated server's state file protocol (see modules/AvbSim.State/AvbSim.State.psm1):
 // <state>.lock created exclusively (stale after 10 s), then an atomic replace through <state>.tmp.<pid>.
-import { closeSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+'use strict';
+const { closeSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } = require('node:fs');
 
-export function statePath() {
+function statePath() {
   const p = process.env.AVIMARK_SIM_STATE;
   if (!p) throw new Error('AVIMARK_SIM_STATE is not set: the simulated Windows server has no state file.');
   return p;
 }
 
-export function readState(path = statePath()) {
+function readState(path = statePath()) {
   return JSON.parse(readFileSync(path, 'utf8'));
 }
 
@@ -39,7 +40,7 @@ function lock(path) {
 }
 
 /** Runs update(state) under the lock, writes the state back atomically, returns update's result. */
-export function updateState(update, path = statePath()) {
+function updateState(update, path = statePath()) {
   const lockPath = lock(path);
   try {
     const state = readState(path);
@@ -53,8 +54,10 @@ export function updateState(update, path = statePath()) {
   }
 }
 
-export function recordCall(command, parameters) {
+function recordCall(command, parameters) {
   updateState((s) => {
     s.calls.push({ Command: command, Parameters: parameters });
   });
 }
+
+module.exports = { statePath, readState, updateState, recordCall };

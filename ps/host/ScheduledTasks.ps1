@@ -1,0 +1,80 @@
+# avimark-backup: scheduled-task and own-session message operations for `selftest`.
+# Loaded AFTER Host.ps1 in the same PowerShell process (it adds to $script:AvbOperations); same rules:
+# values arrive as decoded JSON data and are passed as parameter values, never made into code.
+# Runs on Windows PowerShell 5.1 and PowerShell 7.
+
+function ConvertTo-AvbTaskInfo($t) {
+    $action = @($t.Actions) | Select-Object -First 1
+    $execute = ''
+    $argument = ''
+    if ($null -ne $action) { $execute = [string]$action.Execute; $argument = [string]$action.Arguments }
+    return [ordered]@{
+        taskPath = [string]$t.TaskPath
+        taskName = [string]$t.TaskName
+        state    = [string]$t.State
+        execute  = $execute
+        argument = $argument
+        userId   = [string]$t.Principal.UserId
+        runLevel = [string]$t.Principal.RunLevel
+    }
+}
+
+function Get-AvbTaskObject([string]$TaskPath, [string]$TaskName) {
+    $found = @(Get-ScheduledTask -TaskPath $TaskPath -ErrorAction SilentlyContinue |
+            Where-Object { [string]::Equals([string]$_.TaskName, $TaskName, [StringComparison]::OrdinalIgnoreCase) })
+    if ($found.Count -eq 0) { return $null }
+    return $found[0]
+}
+
+function Invoke-AvbRegisterScheduledTask($a) {
+    $task = $a.task
+    $taskPath = [string]$task.taskPath
+    $taskName = [string]$task.taskName
+    if ($null -ne (Get-AvbTaskObject $taskPath $taskName)) { throw "Scheduled task $taskPath$taskName already exists." }
+    $action = New-ScheduledTaskAction -Execute ([string]$task.execute) -Argument ([string]$task.argument)
+    $principal = New-ScheduledTaskPrincipal -UserId 'NT AUTHORITY\SYSTEM' -LogonType ServiceAccount -RunLevel Highest
+    $settings = New-ScheduledTaskSettingsSet -ExecutionTimeLimit (New-TimeSpan -Minutes 5) -AllowStartIfOnBatteries -DontStopIfGoingOnBatteries -MultipleInstances IgnoreNew
+    Register-ScheduledTask -TaskName $taskName -TaskPath $taskPath -Action $action -Principal $principal -Settings $settings -Description ([string]$task.description) -ErrorAction Stop | Out-Null
+    return $null
+}
+
+function Invoke-AvbGetScheduledTask($a) {
+    $t = Get-AvbTaskObject ([string]$a.taskPath) ([string]$a.taskName)
+    if ($null -eq $t) { return $null }
+    return ConvertTo-AvbTaskInfo $t
+}
+
+function Invoke-AvbUnregisterScheduledTask($a) {
+    $taskPath = [string]$a.taskPath
+    $taskName = [string]$a.taskName
+    if ($null -eq (Get-AvbTaskObject $taskPath $taskName)) { throw "Scheduled task $taskPath$taskName does not exist." }
+    Unregister-ScheduledTask -TaskName $taskName -TaskPath $taskPath -Confirm:$false -ErrorAction Stop
+    # Remove the (now empty) task folder we created; the Schedule.Service COM API is Windows-only.
+    if ($taskPath -ne '\' -and ($PSVersionTable.PSEdition -ne 'Core' -or $IsWindows)) {
+        try {
+            $service = New-Object -ComObject 'Schedule.Service'
+            $service.Connect()
+            $folder = $service.GetFolder($taskPath.TrimEnd('\'))
+            if ($folder.GetTasks(1).Count -eq 0 -and $folder.GetFolders(0).Count -eq 0) {
+                $service.GetFolder('\').DeleteFolder($taskPath.Trim('\'), 0)
+            }
+        } catch { }
+    }
+    return $null
+}
+
+function Invoke-AvbSendMessageToOwnSession($a) {
+    $program = 'msg.exe'
+    if ($env:windir -and [Environment]::Is64BitOperatingSystem -and -not [Environment]::Is64BitProcess) {
+        $program = Join-Path $env:windir 'Sysnative\msg.exe'
+    }
+    $session = [System.Diagnostics.Process]::GetCurrentProcess().SessionId
+    $text = ConvertTo-AvbNativeArgument ([string]$a.text)
+    $r = Invoke-AvbNative $program @("$session", "/TIME:$([int]$a.displaySeconds)", $text)
+    return [ordered]@{ found = $r.found; exitCode = $r.exitCode; output = @($r.output); sessionId = $session }
+}
+
+$script:AvbOperations['registerScheduledTask'] = 'Invoke-AvbRegisterScheduledTask'
+$script:AvbOperations['getScheduledTask'] = 'Invoke-AvbGetScheduledTask'
+$script:AvbOperations['unregisterScheduledTask'] = 'Invoke-AvbUnregisterScheduledTask'
+$script:AvbOperations['sendMessageToOwnSession'] = 'Invoke-AvbSendMessageToOwnSession'

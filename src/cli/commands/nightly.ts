@@ -1,0 +1,79 @@
+import type { Settings, StoreSettings } from '../../config/load';
+import { runNightlyCycle, type NightlyCycleResult } from '../../cycle/nightly';
+import { formatDuration, renderSummary, summaryFromRecord } from '../../engine/summary';
+import { createPowerShellHost } from '../../host/powershell';
+import type { WindowsHost } from '../../host/types';
+import { type Logger, openRunLog } from '../../log/logger';
+import { errorMessage } from '../../errors';
+import { type CommandOutcome, ok } from '../outcome';
+import { createProgressReporter } from '../progress';
+
+/** The flags of `backup` that the nightly cycle reads. */
+export interface NightlyFlags {
+  dryRun?: boolean;
+  checksum?: boolean;
+  json?: boolean;
+}
+
+/** The Windows host the lockout works through (PowerShell; the simulator is chosen by environment in tests). */
+export function openHost(settings: StoreSettings): WindowsHost {
+  return createPowerShellHost({
+    executable: settings.powershell.executable,
+    callTimeoutSeconds: settings.powershell.callTimeoutSeconds,
+  });
+}
+
+/** The cycle's log: the per-run file, and on the console each lockout step as it happens (warnings only under --json). */
+export function cycleLogger(settings: StoreSettings, runName: string, json: boolean): Logger {
+  const options = { level: settings.logging.level, console: 'pretty' as const, consoleLevel: json ? ('warn' as const) : ('info' as const), runName };
+  try {
+    return openRunLog({ ...options, logDir: settings.logging.dir, keepDays: settings.logging.keepDays }).logger;
+  } catch (err) {
+    const logger = openRunLog(options).logger;
+    logger.warn(`cannot write the log file in ${settings.logging.dir}, logging to the console only: ${errorMessage(err)}`);
+    return logger;
+  }
+}
+
+/** `backup --config FILE` (lockout on): the nightly cycle. */
+export async function nightlyBackupCommand(settings: Settings, flags: NightlyFlags): Promise<CommandOutcome> {
+  const json = Boolean(flags.json);
+  const log = cycleLogger(settings, 'backup', json);
+  const host = openHost(settings);
+  const progress = flags.dryRun ? null : createProgressReporter({ json });
+  try {
+    const result = await runNightlyCycle({
+      settings,
+      host,
+      log,
+      dryRun: flags.dryRun,
+      checksum: flags.checksum ?? settings.engine.checksum,
+      onProgress: progress?.onProgress,
+    });
+    progress?.stop();
+    return renderCycle(result, settings);
+  } finally {
+    progress?.stop();
+    await host.dispose().catch(() => undefined);
+  }
+}
+
+export function renderCycle(result: NightlyCycleResult, settings: Settings): CommandOutcome {
+  if (result.dryRun || !result.record) {
+    const text = ['Dry run: nothing was changed and nobody was disturbed.', ...result.planText].join('\n');
+    return ok(text, { dryRun: true, mode: result.mode, plan: result.planText, expectedCopy: result.expectedCopy, notes: result.warnings });
+  }
+  const summary = summaryFromRecord(result.record, settings.destination, { filesCopied: result.record.filesCopied, bytesCopied: result.record.bytesCopied });
+  const lines = [renderSummary(summary), `  mode:     ${result.mode} (${result.modeReason})`];
+  if (result.offlineSeconds !== null) {
+    lines.push(`  AVImark offline: ${formatDuration(result.offlineSeconds)} (from the first lockout step to the end of give-back)`);
+    for (const step of result.lockoutSteps) lines.push(`    ${step.seconds.toFixed(2).padStart(7)} s  ${step.step}`);
+  }
+  return ok(lines.join('\n'), {
+    ...summary,
+    mode: result.mode,
+    modeReason: result.modeReason,
+    offlineSeconds: result.offlineSeconds,
+    lockoutSteps: result.lockoutSteps,
+  });
+}

@@ -1,0 +1,83 @@
+import path from 'node:path';
+import type { Command } from 'commander';
+import { writeLastRun } from '../../cycle/last-run';
+import { RUN_LOCK_FILE } from '../../cycle/nightly';
+import { AppError, errorMessage } from '../../errors';
+import { readJournal } from '../../lockout/journal';
+import { recoverLockout } from '../../lockout/recover';
+import { acquireLockFile, type HeldLock } from '../../store/lock';
+import { type CommandOutcome, action, ok } from '../outcome';
+import { type SettingsOptionValues, addSettingsOptions, resolveStoreSettings } from '../settings';
+import { cycleLogger, openHost } from './nightly';
+
+interface RecoverFlags extends SettingsOptionValues {
+  force?: boolean;
+  json?: boolean;
+}
+
+export function registerRecover(program: Command): void {
+  const command = program
+    .command('recover')
+    .description('give AVImark back after a run that was killed (undo every lockout step left in the journal)')
+    .option('--force', 'recover even though the process that owns the lockout still seems to be running')
+    .option('--json', 'print the result as JSON')
+    .addHelpText(
+      'after',
+      `
+Reads the lockout journal in the state folder and undoes, in reverse order, every step a killed run
+left in place: restores the services' start types and running state, the share's exact ACL (or
+re-creates it), and renames the executables back. Safe to run at any time: it does nothing when
+nothing is locked, and refuses while the backup that owns the lockout is still running (it gives
+AVImark back itself) unless --force. Run it from the startup task after a reboot.
+Exit codes: 0 nothing to do or everything given back, 1 refused or failed, 4 something could not be
+given back (the message says what, and the exact commands to fix it by hand).`,
+    );
+  addSettingsOptions(command, { stateDir: true });
+  command.action(action(async (flags: RecoverFlags) => recoverCommand(flags)));
+}
+
+export async function recoverCommand(flags: RecoverFlags): Promise<CommandOutcome> {
+  const settings = await resolveStoreSettings(flags);
+  const journal = await readJournal(settings.stateDir);
+  if (journal === null) {
+    const text = 'Nothing to recover: no lockout journal, AVImark is not locked out by avimark-backup.';
+    return ok(text, { action: 'nothing', undone: [], warnings: [] });
+  }
+  const json = Boolean(flags.json);
+  const log = cycleLogger(settings, 'recover', json);
+  // Hold the run lock so no backup starts while we give back; a live backup holding it is left alone unless forced.
+  let runLock: HeldLock | null = null;
+  try {
+    runLock = await acquireLockFile(path.join(settings.stateDir, RUN_LOCK_FILE), { purpose: 'recover' });
+  } catch (err) {
+    if (!flags.force) throw err;
+    log.warn(`--force: recovering although the run lock is held (${errorMessage(err)})`);
+  }
+  const host = openHost(settings);
+  const startedAt = new Date();
+  try {
+    const result = await recoverLockout({ host, stateDir: settings.stateDir, log, force: flags.force });
+    const text =
+      result.action === 'nothing'
+        ? 'Nothing to recover: every lockout step in the journal was already given back.'
+        : [
+            `AVImark was given back (lockout left by pid ${result.journalOwner?.pid}, started ${result.journalOwner?.startedAt}):`,
+            ...result.undone.map((s) => `  - undone: ${s}`),
+            ...result.warnings.map((w) => `  warning: ${w}`),
+          ].join('\n');
+    await writeLastRun(settings.stateDir, {
+      command: 'recover', result: 'success', exitCode: 0, startedAt: startedAt.toISOString(), endedAt: new Date().toISOString(),
+      mode: null, snapshotId: null, offlineSeconds: null, message: text, warnings: result.warnings,
+    }).catch(() => undefined);
+    return ok(text, result);
+  } catch (err) {
+    await writeLastRun(settings.stateDir, {
+      command: 'recover', result: 'failed', exitCode: err instanceof AppError ? err.exitCode : 1, startedAt: startedAt.toISOString(),
+      endedAt: new Date().toISOString(), mode: null, snapshotId: null, offlineSeconds: null, message: errorMessage(err), warnings: [],
+    }).catch(() => undefined);
+    throw err;
+  } finally {
+    await host.dispose().catch(() => undefined);
+    await runLock?.release();
+  }
+}

@@ -1,0 +1,228 @@
+import { z } from 'zod';
+import hostScript from '../../../ps/host/Host.ps1';
+import { interpretMsgResult, msgUnavailable } from '../msg-result';
+import {
+  HostError,
+  type EventEntry,
+  type HostInfo,
+  type MessageResult,
+  type ProcessInfo,
+  type ServiceInfo,
+  type ServiceStartType,
+  type ShadowCopyInfo,
+  type ShareDefinition,
+  type SmbOpenFileInfo,
+  type SmbSessionInfo,
+  type WindowsHost,
+} from '../types';
+import { PowerShellSession, type SessionEvent } from './session';
+
+export interface PowerShellHostOptions {
+  /** config powershell.executable: 'powershell' (5.1), 'pwsh' (7) or a full path. */
+  executable: string;
+  /** config powershell.callTimeoutSeconds. */
+  callTimeoutSeconds: number;
+  /** Environment of the PowerShell process; default this process's (the simulator is selected purely by environment). */
+  env?: NodeJS.ProcessEnv;
+  onEvent?: (event: SessionEvent) => void;
+}
+
+const serviceStatus = z.enum(['Stopped', 'StartPending', 'StopPending', 'Running', 'ContinuePending', 'PausePending', 'Paused']);
+const startType = z.enum(['Boot', 'System', 'Automatic', 'AutomaticDelayedStart', 'Manual', 'Disabled']);
+
+const shareSchema = z.object({
+  name: z.string(),
+  scopeName: z.string(),
+  path: z.string(),
+  description: z.string(),
+  concurrentUserLimit: z.number(),
+  cachingMode: z.string(),
+  folderEnumerationMode: z.string(),
+  encryptData: z.boolean(),
+  continuouslyAvailable: z.boolean(),
+  caTimeout: z.number(),
+  temporary: z.boolean(),
+  special: z.boolean(),
+  securityDescriptor: z.string(),
+});
+const sessionSchema = z.object({ sessionId: z.string(), clientComputerName: z.string(), clientUserName: z.string(), numOpens: z.number() });
+const openFileSchema = z.object({
+  fileId: z.string(),
+  sessionId: z.string(),
+  path: z.string(),
+  shareRelativePath: z.string(),
+  clientComputerName: z.string(),
+  clientUserName: z.string(),
+});
+const serviceSchema = z.object({ name: z.string(), displayName: z.string(), status: serviceStatus, startType });
+const processSchema = z.object({ id: z.number(), name: z.string(), sessionId: z.number(), userName: z.string().nullable(), path: z.string().nullable() });
+const shadowSchema = z.object({ id: z.string(), volume: z.string(), deviceObject: z.string() });
+const infoSchema = z.object({ psVersion: z.string(), psEdition: z.string(), computerName: z.string(), simulated: z.boolean() });
+const msgSchema = z.object({ found: z.boolean(), exitCode: z.number().nullable(), output: z.array(z.string()).nullable() });
+
+/** ConvertTo-Json writes a one-element array as the element and an empty one as null in some paths: normalise. */
+function list(value: unknown): unknown[] {
+  if (value === null || value === undefined) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+/**
+ * The real Windows host: every method is one request to ps/host/Host.ps1 in a long-lived PowerShell
+ * process (see session.ts and protocol.ts). Values cross only as base64 JSON data.
+ */
+export class PowerShellHost implements WindowsHost {
+  private readonly session: PowerShellSession;
+  private readonly callTimeoutMs: number;
+
+  constructor(options: PowerShellHostOptions) {
+    this.callTimeoutMs = options.callTimeoutSeconds * 1000;
+    this.session = new PowerShellSession({
+      executable: options.executable,
+      callTimeoutMs: this.callTimeoutMs,
+      script: hostScript,
+      env: options.env,
+      onEvent: options.onEvent,
+    });
+  }
+
+  /** Pid of the PowerShell process currently running, if any (diagnostics, crash tests). */
+  get powerShellPid(): number | undefined {
+    return this.session.pid;
+  }
+
+  private async call<T>(op: keyof WindowsHost, args: Record<string, unknown>, schema: z.ZodType<T>, timeoutMs?: number): Promise<T> {
+    const raw = await this.session.call(op, args, timeoutMs);
+    const parsed = schema.safeParse(raw);
+    if (!parsed.success) {
+      throw new HostError(op, `Unexpected answer from PowerShell for ${op}: ${JSON.stringify(raw)?.slice(0, 300)} (${parsed.error.issues[0]?.message ?? 'invalid'})`);
+    }
+    return parsed.data;
+  }
+
+  /** Calls with their own timeout get it plus a margin, never less than the configured call timeout. */
+  private withOwnTimeout(seconds: number): number {
+    return Math.max(this.callTimeoutMs, (seconds + 30) * 1000);
+  }
+
+  info(): Promise<HostInfo> {
+    return this.call('info', {}, infoSchema);
+  }
+
+  getShare(name: string): Promise<ShareDefinition | null> {
+    return this.call('getShare', { name }, shareSchema.nullable());
+  }
+
+  async setShareSecurityDescriptor(name: string, sddl: string): Promise<void> {
+    if (sddl.trim() === '') throw new HostError('setShareSecurityDescriptor', `Refusing to set an empty security descriptor on share "${name}".`);
+    await this.call('setShareSecurityDescriptor', { name, sddl }, z.null());
+  }
+
+  async removeShare(name: string): Promise<void> {
+    await this.call('removeShare', { name }, z.null());
+  }
+
+  async createShare(definition: ShareDefinition): Promise<void> {
+    await this.call('createShare', { definition }, z.null());
+  }
+
+  async listSessions(): Promise<SmbSessionInfo[]> {
+    return z.array(sessionSchema).parse(list(await this.call('listSessions', {}, z.unknown())));
+  }
+
+  async listOpenFiles(pathPrefix: string): Promise<SmbOpenFileInfo[]> {
+    return z.array(openFileSchema).parse(list(await this.call('listOpenFiles', { pathPrefix }, z.unknown())));
+  }
+
+  async closeOpenFiles(fileIds: string[]): Promise<void> {
+    if (fileIds.length === 0) return;
+    await this.call('closeOpenFiles', { fileIds }, z.null());
+  }
+
+  async closeSessions(sessionIds: string[]): Promise<void> {
+    if (sessionIds.length === 0) return;
+    await this.call('closeSessions', { sessionIds }, z.null());
+  }
+
+  getService(name: string): Promise<ServiceInfo | null> {
+    return this.call('getService', { name }, serviceSchema.nullable());
+  }
+
+  async stopService(name: string, timeoutSeconds: number): Promise<void> {
+    await this.call('stopService', { name, timeoutSeconds }, z.null(), this.withOwnTimeout(timeoutSeconds));
+  }
+
+  async startService(name: string, timeoutSeconds: number): Promise<void> {
+    await this.call('startService', { name, timeoutSeconds }, z.null(), this.withOwnTimeout(timeoutSeconds));
+  }
+
+  async setServiceStartType(name: string, type: ServiceStartType): Promise<void> {
+    await this.call('setServiceStartType', { name, startType: type }, z.null());
+  }
+
+  async listProcesses(names: string[]): Promise<ProcessInfo[]> {
+    if (names.length === 0) return [];
+    return z.array(processSchema).parse(list(await this.call('listProcesses', { names }, z.unknown())));
+  }
+
+  async requestProcessClose(ids: number[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.call('requestProcessClose', { ids }, z.unknown());
+  }
+
+  async forceStopProcesses(ids: number[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.call('forceStopProcesses', { ids }, z.null());
+  }
+
+  async waitForProcessExit(ids: number[], timeoutSeconds: number): Promise<number[]> {
+    if (ids.length === 0) return [];
+    const alive = await this.call('waitForProcessExit', { ids, timeoutSeconds }, z.unknown(), this.withOwnTimeout(timeoutSeconds));
+    return z.array(z.number()).parse(list(alive));
+  }
+
+  async sendMessage(text: string, displaySeconds: number): Promise<MessageResult> {
+    const r = await this.call('sendMessage', { text, displaySeconds }, msgSchema);
+    if (!r.found) return msgUnavailable('msg.exe was not found on this server');
+    return interpretMsgResult(r.exitCode ?? -1, r.output ?? []);
+  }
+
+  pathExists(path: string): Promise<boolean> {
+    return this.call('pathExists', { path }, z.boolean());
+  }
+
+  async renameFile(from: string, to: string): Promise<void> {
+    await this.call('renameFile', { from, to }, z.null());
+  }
+
+  getVolumeRoot(path: string): Promise<string> {
+    return this.call('getVolumeRoot', { path }, z.string());
+  }
+
+  shadowCopySupported(volume: string): Promise<boolean> {
+    return this.call('shadowCopySupported', { volume }, z.boolean());
+  }
+
+  createShadowCopy(volume: string): Promise<ShadowCopyInfo> {
+    return this.call('createShadowCopy', { volume }, shadowSchema);
+  }
+
+  getShadowCopy(id: string): Promise<ShadowCopyInfo | null> {
+    return this.call('getShadowCopy', { id }, shadowSchema.nullable());
+  }
+
+  async deleteShadowCopy(id: string): Promise<void> {
+    await this.call('deleteShadowCopy', { id }, z.null());
+  }
+
+  async writeEvent(entry: EventEntry): Promise<void> {
+    await this.call('writeEvent', { ...entry }, z.null());
+  }
+
+  dispose(): Promise<void> {
+    return this.session.dispose();
+  }
+}
+
+export function createPowerShellHost(options: PowerShellHostOptions): PowerShellHost {
+  return new PowerShellHost(options);
+}

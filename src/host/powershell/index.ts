@@ -1,0 +1,2 @@
+export { PowerShellHost, createPowerShellHost, type PowerShellHostOptions } from './host';
+export { PowerShellCallError, type SessionEvent } from './session';

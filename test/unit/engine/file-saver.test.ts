@@ -1,0 +1,109 @@
+import { createHash } from 'node:crypto';
+import { readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { UnstableFileError, saveFile } from '../../../src/engine/file-saver';
+import { localFs } from '../../../src/fs/local';
+import { tempDir } from '../../helpers/cli';
+import { pseudoRandom } from '../../integration/engine/tree';
+
+let dir: string;
+let cleanup: () => Promise<void>;
+beforeEach(async () => ({ dir, cleanup } = await tempDir('avb-saver-')));
+afterEach(async () => cleanup());
+
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+const common = { dstFs: localFs, unstableRetries: 2, largeFileBytes: 1 << 30, sourceLabel: 'x' };
+
+describe('saveFile', () => {
+  it('copies, hashes in the same pass, keeps the mtime, makes the copy read-only, keeps zero runs as holes', async () => {
+    const data = Buffer.concat([pseudoRandom(100_000, 3), Buffer.alloc(3 << 20), Buffer.from('tail')]);
+    const src = path.join(dir, 's');
+    writeFileSync(src, data);
+    utimesSync(src, new Date('2020-01-02T03:04:05.678Z'), new Date('2020-01-02T03:04:05.678Z'));
+    const handle = await localFs.open(src, 'r');
+    const dst = path.join(dir, 'd');
+    const saved = await saveFile({ ...common, source: handle, dstPath: dst });
+    await handle.close();
+    expect(saved.sha256).toBe(sha(data));
+    expect(saved.size).toBe(data.length);
+    expect(readFileSync(dst).equals(data)).toBe(true);
+    expect(statSync(dst).mtime.toISOString()).toBe('2020-01-02T03:04:05.678Z');
+    expect(statSync(dst).mode & 0o222).toBe(0);
+    expect(saved.bytesCopied).toBeLessThan(data.length); // the 3 MiB of zeros were not written
+  });
+
+  it('detects a file whose modification time changes while it is read, retries, then fails naming it', async () => {
+    const src = path.join(dir, 's');
+    writeFileSync(src, pseudoRandom(3 << 20, 5));
+    const handle = await localFs.open(src, 'r');
+    let reads = 0;
+    // A handle whose every read bumps the file's mtime (as a writer would): never stable.
+    const touching = new Proxy(handle, {
+      get(t, prop, r) {
+        const v: unknown = Reflect.get(t, prop, r);
+        if (typeof v !== 'function') return v;
+        if (prop === 'read') {
+          return (...args: unknown[]) => {
+            reads += 1;
+            const when = new Date(Date.now() + reads * 1000);
+            utimesSync(src, when, when);
+            return (v as (...a: unknown[]) => unknown).apply(t, args);
+          };
+        }
+        return (v as (...a: unknown[]) => unknown).bind(t);
+      },
+    });
+    const dst = path.join(dir, 'd');
+    const attempt = saveFile({ ...common, source: touching, dstPath: dst, sourceLabel: 'data/CLIENT.V2$' });
+    await expect(attempt).rejects.toBeInstanceOf(UnstableFileError);
+    await expect(attempt).rejects.toThrow(/"data\/CLIENT\.V2\$" kept changing while it was being copied \(3 attempts\)/);
+    await handle.close();
+    expect(() => statSync(dst)).toThrow(); // no torn copy left behind
+  });
+
+  it('a file that settles after one change is copied again and stored consistently', async () => {
+    const src = path.join(dir, 's');
+    const v1 = pseudoRandom(2 << 20, 1);
+    const v2 = pseudoRandom(2 << 20, 2);
+    writeFileSync(src, v1);
+    const handle = await localFs.open(src, 'r');
+    let changed = false;
+    const once = new Proxy(handle, {
+      get(t, prop, r) {
+        const v: unknown = Reflect.get(t, prop, r);
+        if (typeof v !== 'function') return v;
+        if (prop === 'read') {
+          return (...args: unknown[]) => {
+            if (!changed) {
+              changed = true;
+              writeFileSync(src, v2);
+              const later = new Date(Date.now() + 5000);
+              utimesSync(src, later, later);
+            }
+            return (v as (...a: unknown[]) => unknown).apply(t, args);
+          };
+        }
+        return (v as (...a: unknown[]) => unknown).bind(t);
+      },
+    });
+    const saved = await saveFile({ ...common, source: once, dstPath: path.join(dir, 'd') });
+    await handle.close();
+    expect(saved.sha256).toBe(sha(v2));
+    expect(readFileSync(path.join(dir, 'd')).equals(v2)).toBe(true);
+  });
+
+  it('resumes from an offset: re-hashes the written prefix and copies only the rest', async () => {
+    const data = pseudoRandom(5 << 20, 9);
+    const src = path.join(dir, 's');
+    writeFileSync(src, data);
+    const dst = path.join(dir, 'd');
+    writeFileSync(dst, Buffer.concat([data.subarray(0, 3 << 20), Buffer.from('garbage past the checkpoint')]));
+    const handle = await localFs.open(src, 'r');
+    const saved = await saveFile({ ...common, source: handle, dstPath: dst, resumeFrom: 3 << 20 });
+    await handle.close();
+    expect(saved.sha256).toBe(sha(data));
+    expect(saved.bytesRead).toBe(2 << 20);
+    expect(readFileSync(dst).equals(data)).toBe(true);
+  });
+});

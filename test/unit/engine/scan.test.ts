@@ -1,0 +1,51 @@
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { scanTree } from '../../../src/engine/scan';
+import { localFs } from '../../../src/fs/local';
+import type { FileSystem } from '../../../src/fs/types';
+import { errnoError } from '../../../src/fs/faulty';
+import { tempDir } from '../../helpers/cli';
+
+let dir: string;
+let cleanup: () => Promise<void>;
+beforeEach(async () => ({ dir, cleanup } = await tempDir('avb-scan-')));
+afterEach(async () => cleanup());
+
+async function collect(fs: FileSystem, root: string, exclude: string[] = []): Promise<string[]> {
+  const out: string[] = [];
+  for await (const e of scanTree(fs, root, { exclude })) out.push(`${e.type}:${e.rel}`);
+  return out;
+}
+
+describe('scanTree', () => {
+  it('walks depth-first in sorted order, folders before their contents, links not followed', async () => {
+    mkdirSync(path.join(dir, 'b/inner'), { recursive: true });
+    mkdirSync(path.join(dir, 'target'), { recursive: true });
+    writeFileSync(path.join(dir, 'b/inner/x'), 'x');
+    writeFileSync(path.join(dir, 'a'), 'a');
+    writeFileSync(path.join(dir, 'target/t'), 't');
+    symlinkSync(path.join(dir, 'target'), path.join(dir, 'c-link'));
+    expect(await collect(localFs, dir)).toEqual(['file:a', 'dir:b', 'dir:b/inner', 'file:b/inner/x', 'symlink:c-link', 'dir:target', 'file:target/t']);
+    expect(await collect(localFs, dir, ['b', 'target/t'])).toEqual(['file:a', 'symlink:c-link', 'dir:target']);
+  });
+
+  it('skips entries deleted while the walk runs', async () => {
+    mkdirSync(path.join(dir, 'gone-dir'));
+    writeFileSync(path.join(dir, 'gone-file'), 'x');
+    writeFileSync(path.join(dir, 'stays'), 'x');
+    const vanishing: FileSystem = {
+      ...localFs,
+      lstat: (async (p: string, o?: object) => {
+        if (p.endsWith('gone-file')) throw errnoError('ENOENT', 'lstat', p);
+        return localFs.lstat(p, o as { bigint: true });
+      }) as FileSystem['lstat'],
+      opendir: (async (p: string, o?: object) => {
+        if (p.endsWith('gone-dir')) throw errnoError('ENOENT', 'opendir', p);
+        return localFs.opendir(p, o);
+      }) as FileSystem['opendir'],
+    };
+    expect(await collect(vanishing, dir)).toEqual(['dir:gone-dir', 'file:stays']);
+    await expect(collect(vanishing, path.join(dir, 'gone-dir'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+});
