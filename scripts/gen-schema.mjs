@@ -1,7 +1,7 @@
 // Writes schema/config.schema.json and docs/configuration.md from src/config (zod schema + field
 // descriptions). `--check` only compares and exits 1 when a file is stale (for CI).
 import { build } from 'esbuild';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,6 +19,7 @@ await build({
   logLevel: 'warning',
 });
 const { generatedFiles } = createRequire(import.meta.url)(outfile);
+await rm(outfile, { force: true });
 let stale = 0;
 for (const [rel, content] of Object.entries(generatedFiles())) {
   const file = path.join(root, rel);

@@ -30,3 +30,30 @@ export function commandLogger(
     return logger;
   }
 }
+
+/**
+ * A plain progress line on stderr every few seconds for long verifies and restores (nothing under
+ * --json, whose stdout must stay one object, and nothing for runs that finish quickly).
+ */
+export function progressTicker(
+  label: string,
+  options: { json: boolean; totalBytes?: number | null; intervalMs?: number; stream?: NodeJS.WritableStream },
+): (p: { files: number; bytes: number }) => void {
+  if (options.json) return () => undefined;
+  const stream = options.stream ?? process.stderr;
+  const interval = options.intervalMs ?? 5000;
+  const started = Date.now();
+  let last = started;
+  return ({ files, bytes }) => {
+    const now = Date.now();
+    if (now - last < interval) return;
+    last = now;
+    const rate = bytes / Math.max(0.001, (now - started) / 1000);
+    const of = options.totalBytes ? ` of ${formatMiB(options.totalBytes)}` : '';
+    stream.write(`${label}: ${files} files, ${formatMiB(bytes)}${of} (${formatMiB(rate)}/s)\n`);
+  };
+}
+
+function formatMiB(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+}

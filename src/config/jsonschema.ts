@@ -42,7 +42,6 @@ export function configJsonSchema(): JsonSchema {
   stripMachineDependentDefaults(schema);
   return {
     $schema: schema.$schema,
-    $id: 'https://avimark-backup.invalid/config.schema.json',
     title: 'avimark-backup configuration',
     description: 'Configuration of avimark-backup (JSON with comments). Reference: docs/configuration.md.',
     ...schema,

@@ -58,13 +58,27 @@ export async function loadConfig(file: string, context: SettingsContext = defaul
 export async function readConfigFile(file: string): Promise<unknown> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = decodeText(await readFile(file));
   } catch (err) {
     const code = errnoCode(err);
     const why = code === 'ENOENT' ? 'does not exist' : `cannot be read (${errorMessage(err)})`;
     throw new InvalidConfigError(file, [{ field: '(file)', problem: why }]);
   }
   return parseConfigText(text, file);
+}
+
+/**
+ * UTF-8 (with or without BOM) or UTF-16 with BOM: Windows PowerShell 5.1 writes UTF-16LE when an
+ * admin redirects output (`avimark-backup init --out - > config.jsonc`).
+ */
+export function decodeText(bytes: Buffer): string {
+  if (bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xfe) return bytes.subarray(2).toString('utf16le');
+  if (bytes.length >= 2 && bytes[0] === 0xfe && bytes[1] === 0xff) {
+    const swapped = Buffer.from(bytes.subarray(2));
+    swapped.swap16();
+    return swapped.toString('utf16le');
+  }
+  return bytes.toString('utf8');
 }
 
 export function parseConfigText(text: string, origin: string): unknown {

@@ -227,7 +227,7 @@ async function cycle(
       log.info('AVImark is quiet: no process, no open file, services stopped');
       if (mode === 'vss') {
         shadow = await host.createShadowCopy(volume ?? '');
-        log.info({ shadow: shadow.id }, `shadow copy ${shadow.id} of ${volume} created`);
+        log.info(`shadow copy ${shadow.id} of ${volume} created`);
       } else {
         await snap.sync({
           sourceRoot: source,
@@ -254,7 +254,7 @@ async function cycle(
       if (failure) log.error({ err: errorMessage(failure) }, `the run had failed before giving back: ${errorMessage(failure)}`);
       throw err;
     }
-    log.info({ offlineSeconds }, `AVImark is available again (offline ${offlineSeconds?.toFixed(1)} s)`);
+    log.info(`AVImark is available again (offline ${offlineSeconds?.toFixed(1)} s)`);
     warnings.push(...(await sendToUsers(host, log, lockout.backMessage)));
     if (failure) {
       if (shadow) await deleteShadow(host, shadow, log, warnings);
@@ -264,7 +264,7 @@ async function cycle(
     if (mode === 'vss' && shadow && volume) {
       try {
         const shadowRoot = shadowPath(source, volume, shadow.deviceObject);
-        log.info({ shadowRoot }, 'copying from the shadow copy');
+        log.info(`copying from the shadow copy (${shadowRoot})`);
         await snap.sync({
           sourceRoot: source,
           sourceFs: createRenamedFilesFs(createShadowFs(sourceFs, source, shadowRoot), renamed),
@@ -314,7 +314,7 @@ async function onlinePass(snap: SnapshotInProgress, options: NightlyCycleOptions
   options.log.info('presync: copying while AVImark is still online (catch-up follows under lockout)');
   try {
     const r = await snap.sync({ sourceRoot: source, sourceFs, engine: options.settings.engine, checksum: options.checksum, signal, onProgress: options.onProgress });
-    options.log.info({ filesCopied: r.filesCopied, bytesCopied: r.bytesCopied }, `presync: online pass copied ${r.filesCopied} file(s)`);
+    options.log.info(`presync: online pass copied ${r.filesCopied} file(s), ${r.bytesCopied} bytes`);
     return [];
   } catch (err) {
     if (signal.aborted) throw err;
@@ -333,7 +333,7 @@ function renamedFiles(plan: LockoutPlan): RenamedFile[] {
 async function deleteShadow(host: WindowsHost, shadow: ShadowCopyInfo, log: Logger, warnings: string[]): Promise<void> {
   try {
     await host.deleteShadowCopy(shadow.id);
-    log.info({ shadow: shadow.id }, 'shadow copy deleted');
+    log.info(`shadow copy ${shadow.id} deleted`);
   } catch (err) {
     const w = `the shadow copy ${shadow.id} could not be deleted (${errorMessage(err)}); delete it with: vssadmin delete shadows /shadow=${shadow.id} /quiet`;
     log.warn(w);

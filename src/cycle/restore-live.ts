@@ -111,11 +111,11 @@ export async function restoreToLive(options: RestoreToLiveOptions): Promise<Rest
       guard = installExitGuards({
         onSignal: (sig) => {
           log.warn(`received ${sig}: stopping${session ? ' and giving AVImark back' : ''}`);
-          controller.abort(new Error(`interrupted by ${sig}`));
+          controller.abort(new RunFailedError(`interrupted by ${sig}; AVImark was given back and the live folder is unchanged unless the swap had completed (see the log)`));
           void session?.giveBack(sig);
         },
         onFatal: async () => {
-          controller.abort(new Error('crash'));
+          controller.abort(new RunFailedError('stopped by an unexpected error'));
           if (!session) return 1;
           return (await session.giveBack('crash')).failures.length > 0 ? 4 : 1;
         },

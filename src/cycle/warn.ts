@@ -74,7 +74,7 @@ export async function sendToUsers(host: WindowsHost, log: Logger, text: string):
     const result = await host.sendMessage(text, 60);
     for (const w of result.warnings) log.warn(w);
     if (result.delivered) {
-      log.info({ message: text }, 'users messaged');
+      log.info(`users messaged: ${text}`);
       return [];
     }
     return [`users could not be messaged ("${text}"): ${result.warnings.join('; ') || `msg.exe exit code ${result.exitCode}`}`];

@@ -84,10 +84,18 @@ interface AttemptResult {
   after: BigIntStats;
 }
 
-async function copyOnce(opts: SaveFileOptions, resumeFrom: number, bufs: [Buffer, Buffer], zero: Buffer): Promise<AttemptResult> {
+/** Shared, never written: compared against to find runs of zeros. */
+let zeroBlock: Buffer | null = null;
+
+async function copyOnce(opts: SaveFileOptions, resumeFrom: number): Promise<AttemptResult> {
   const { source, dstFs, dstPath, signal } = opts;
   const before = await source.stat({ bigint: true });
   const size = Number(before.size);
+  // Small files get small buffers: allocating 2 MiB per file would dominate a tree of small files.
+  const bufSize = Math.min(COPY_BUFFER_BYTES, Math.max(64 * 1024, size - resumeFrom + 1));
+  const bufs: [Buffer, Buffer] = [Buffer.allocUnsafe(bufSize), Buffer.allocUnsafe(bufSize)];
+  zeroBlock ??= Buffer.alloc(COPY_BUFFER_BYTES);
+  const zero = zeroBlock;
   const hash = createHash('sha256');
   let dst: FileHandle;
   let pos = 0;
@@ -170,13 +178,11 @@ function stable(a: AttemptResult): boolean {
  * success the copy is fsynced, carries the source's modification time and is made read-only.
  */
 export async function saveFile(opts: SaveFileOptions): Promise<SavedFile> {
-  const bufs: [Buffer, Buffer] = [Buffer.allocUnsafe(COPY_BUFFER_BYTES), Buffer.allocUnsafe(COPY_BUFFER_BYTES)];
-  const zero = Buffer.alloc(COPY_BUFFER_BYTES);
   let resumeFrom = opts.resumeFrom ?? 0;
   let totalCopied = 0;
   let totalRead = 0;
   for (let attempt = 1; ; attempt += 1) {
-    const result = await copyOnce(opts, resumeFrom, bufs, zero);
+    const result = await copyOnce(opts, resumeFrom);
     totalCopied += result.bytesCopied;
     totalRead += result.bytesRead;
     if (stable(result)) {

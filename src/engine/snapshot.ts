@@ -22,7 +22,7 @@ import {
   updateLatest,
 } from '../store/layout';
 import { type HeldLock, acquireStoreLock } from '../store/lock';
-import { loadManifestIndex, writeManifest } from '../store/manifest';
+import { ManifestFormatError, loadManifestIndex, writeManifest } from '../store/manifest';
 import { writeRunRecord } from '../store/run-record';
 import { listSnapshots } from '../store/snapshots';
 import type { LockoutStepTiming, ManifestEntry, RunRecord, SnapshotId } from '../store/types';
@@ -232,8 +232,14 @@ export class SnapshotInProgress {
       prevId = complete.filter((s) => compareSnapshotIds(s.id, this.id) < 0).at(-1)?.id ?? null;
     }
     if (prevId !== null) {
-      this.previousIndex = await loadManifestIndex(this.fs, manifestPath(this.dest, prevId));
-      this.previousId = prevId;
+      try {
+        this.previousIndex = await loadManifestIndex(this.fs, manifestPath(this.dest, prevId));
+        this.previousId = prevId;
+      } catch (err) {
+        if (!(err instanceof ManifestFormatError)) throw err;
+        // A damaged older manifest must not block every future backup: copy everything this time.
+        this.warnOnce('previous-manifest', `the manifest of snapshot ${prevId} is damaged (${err.message}); every file was copied instead of linked — run verify`);
+      }
     }
     return this.previousIndex;
   }
@@ -332,11 +338,12 @@ export class SnapshotInProgress {
             while (running.size >= engine.concurrency) await Promise.race(running);
           }
         }
+        progress.scanFinished = true;
+        report(true);
       } catch (err) {
         fail(err);
       }
       await Promise.all(running);
-      progress.scanFinished = true;
       if (firstError === null) {
         for (const gone of planRemovals(this.checkpoint.done.keys(), seen)) {
           signal.throwIfAborted();
@@ -448,7 +455,10 @@ export class SnapshotInProgress {
   private async partialHolds(dst: string, done: DoneRecord): Promise<boolean> {
     try {
       const st = await this.fs.lstat(dst);
-      return st.isFile() && st.size === done.entry.size;
+      if (!st.isFile() || st.size !== done.entry.size) return false;
+      // Our own copy whose chmod was lost (power cut right after the fsync): make it read-only now.
+      if (done.how === 'copy' && st.nlink === 1 && (st.mode & 0o222) !== 0) await this.fs.chmod(dst, st.mode & 0o7555);
+      return true;
     } catch {
       return false;
     }
@@ -495,7 +505,12 @@ export class SnapshotInProgress {
     const current = { size: Number(st.size), mtimeNs: st.mtimeNs.toString() };
     const dst = this.destPath(rel);
     let done = this.checkpoint.done.get(rel);
-    if (done && done.how !== 'copy' && done.how !== 'link') done = undefined;
+    if (done && done.how !== 'copy' && done.how !== 'link') {
+      // It was a folder or a link at the previous sync: clear the way for the file.
+      await this.fs.rm(dst, { recursive: true, force: true });
+      await this.checkpoint.record({ t: 'del', p: rel });
+      done = undefined;
+    }
     if (done && !(await this.partialHolds(dst, done))) done = undefined;
     let decision: FileDecision = planFile({
       current,
@@ -539,13 +554,14 @@ export class SnapshotInProgress {
         );
         if (ok) {
           offset = decision.offset;
+          ctx.progress.bytesDone += offset;
           this.log.info({ file: rel, offset }, `continuing "${rel}" at byte ${offset}`);
         }
       }
       await this.copy(rel, handle, dst, offset, ctx);
     }
     ctx.progress.filesDone += 1;
-    ctx.progress.bytesDone += current.size;
+    if (decision.action === 'keep' || decision.action === 'link') ctx.progress.bytesDone += current.size; // copies count as they go
     ctx.report();
   }
 
@@ -593,6 +609,7 @@ export class SnapshotInProgress {
       signal: ctx.signal,
       onBytes: (n) => {
         ctx.progress.bytesCopied += n;
+        ctx.progress.bytesDone += n;
         ctx.report();
       },
       onCheckpoint: async (offset: number, stat: BigIntStats) => {
@@ -674,10 +691,10 @@ export class SnapshotInProgress {
     await this.checkpoint.close().catch(() => undefined);
     this.closed = true;
     try {
-      await finishCommit(this.fs, this.dest, this.id);
+      await finishCommit(this.fs, this.dest, this.id, this.log);
     } catch (err) {
-      // The snapshot is complete and listed; `latest` and the checkpoint cleanup are redone by the next run.
-      this.log.warn({ snapshot: this.id, err: describeFsError(err) }, `snapshot ${this.id} is complete, but updating "latest" failed`);
+      // The snapshot is complete and listed; the checkpoint cleanup is redone by the next run.
+      this.log.warn({ snapshot: this.id, err: describeFsError(err) }, `snapshot ${this.id} is complete, but removing its checkpoint failed`);
     }
     this.log.info(
       { snapshot: this.id, filesTotal: record.filesTotal, filesCopied: record.filesCopied, filesLinked: record.filesLinked },
@@ -787,9 +804,17 @@ async function listPartials(fs: FileSystem, dest: string): Promise<SnapshotId[]>
 }
 
 /** Steps after the rename: point `latest` at the newest snapshot and drop the checkpoint. Idempotent. */
-async function finishCommit(fs: FileSystem, dest: string, id: SnapshotId): Promise<void> {
+async function finishCommit(fs: FileSystem, dest: string, id: SnapshotId, log: Logger): Promise<void> {
   const newest = (await listSnapshots(dest, fs)).at(-1)?.id;
-  if (newest === id) await updateLatest(fs, dest, id);
+  if (newest === id) {
+    try {
+      await updateLatest(fs, dest, id);
+    } catch (err) {
+      // `latest` is a convenience for people browsing the store (commands resolve "latest" from the
+      // listing): a destination that cannot hold links or junctions (some NAS shares) must not fail runs.
+      log.warn({ code: errnoCode(err) }, `could not point "latest" at snapshot ${id}: ${describeFsError(err)}`);
+    }
+  }
   await fs.rm(partialStateDir(dest, id), { recursive: true, force: true });
   await fsyncDir(fs, storeLayout(dest).inProgressDir);
 }
@@ -807,7 +832,7 @@ async function finishInterruptedCommits(fs: FileSystem, dest: string, log: Logge
     );
     if (partialExists) continue;
     log.info({ snapshot: id }, `finishing the commit of snapshot ${id}`);
-    await finishCommit(fs, dest, id);
+    await finishCommit(fs, dest, id, log);
   }
 }
 

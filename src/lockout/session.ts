@@ -93,7 +93,7 @@ export class LockoutSession {
     await this.save();
     const t0 = this.now();
     this.firstStepAt ??= t0;
-    this.log.info({ step: stepLabel(step) }, `lockout: ${stepLabel(step)}`);
+    this.log.info(`lockout: ${stepLabel(step)}`);
     try {
       entry.detail = await applyStep(this.host, step);
       entry.state = 'done';
@@ -105,7 +105,7 @@ export class LockoutSession {
       entry.seconds = (this.now() - t0) / 1000;
       await this.save();
     }
-    for (const line of entry.detail) this.log.info({ step: stepLabel(step) }, `  ${line}`);
+    for (const line of entry.detail) this.log.info(`  ${line}`);
     this.testKillHook();
   }
 
@@ -147,7 +147,7 @@ export class LockoutSession {
         entry.undoneAt = new Date(this.now()).toISOString();
         entry.detail.push(...outcome.detail.map((d) => `undo: ${d}`));
         warnings.push(...outcome.warnings);
-        for (const line of outcome.detail) this.log.info({ step: stepLabel(entry.step) }, `give back: ${line}`);
+        for (const line of outcome.detail) this.log.info(`give back: ${line}`);
         for (const w of outcome.warnings) this.log.warn(w);
       } catch (err) {
         const error = errorMessage(err);

@@ -65,7 +65,7 @@ beforeAll(async () => {
   await writeFile(`${victim}.new`, 'a file whose name is HTMX');
   await import('node:fs/promises').then((f) => f.rename(`${victim}.new`, victim));
   const bad = await runCli(['drill', ids[3], '--dest', dest], { env: { AVIMARK_BACKUP_STATE_DIR: stateDir } });
-  expect(bad.code).toBe(3);
+  expect(bad.code, bad.stderr + bad.stdout).toBe(3);
   expect(bad.stdout).toContain(`damaged: ${EVIL}`);
 });
 

@@ -15,7 +15,7 @@ export const simModulesDir = path.join(repoRoot, 'test', 'sim', 'modules');
  * Runs a PowerShell script text in a fresh `pwsh -NoProfile -NonInteractive` (the script is passed as
  * one argument, never through a shell). Test values go in through `env`, not into the script text.
  */
-export function runPwsh(script: string, env: NodeJS.ProcessEnv = {}, timeoutMs = 60_000): Promise<PwshResult> {
+export function runPwsh(script: string, env: NodeJS.ProcessEnv = {}, timeoutMs = 180_000): Promise<PwshResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(pwshPath(), ['-NoProfile', '-NonInteractive', '-Command', script], {
       cwd: repoRoot,

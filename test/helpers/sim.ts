@@ -175,6 +175,16 @@ function serviceToSim(s: SimServiceSpec): Record<string, unknown> {
   };
 }
 
+/**
+ * Stand-ins are real processes, visible machine-wide: two test files running in parallel that both
+ * start an `avimark` would see (and kill) each other's. Give each test its own names with this
+ * (at most 15 characters, the Linux process-name limit), and put the same name in the lockout config.
+ */
+export function uniqueProcessName(base: string): string {
+  const suffix = Math.random().toString(36).slice(2, 6);
+  return `${base.slice(0, 11)}${suffix}`;
+}
+
 /** The environment that makes pwsh (and anything it starts) talk to the simulator at `statePath`. */
 export function simEnv(statePath: string, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const pwsh = pwshPath();

@@ -201,15 +201,17 @@ export function hostContract(name: string, makeHarness: () => Promise<Harness>):
 
     describe('processes', () => {
       it('lists processes by name (with or without .exe); unknown names give nothing', async () => {
-        const pids = await h.seed({ processes: [{ name: 'avimark' }, { name: 'avimark' }, { name: 'AVImarkGuardian' }] });
-        expect((await h.host.listProcesses(['avimark.exe'])).map((p) => p.id).sort()).toEqual([pids[0], pids[1]].sort());
-        const guardian = await h.host.listProcesses(['AVImarkGuardian', 'nothing-like-this']);
-        expect(guardian.map((p) => [p.id, p.name])).toEqual([[pids[2], 'AVImarkGuardian']]);
+        const [avimark, guardianName] = [h.processName('avimark'), h.processName('AVImarkGuard')];
+        const pids = await h.seed({ processes: [{ name: avimark }, { name: avimark }, { name: guardianName }] });
+        expect((await h.host.listProcesses([`${avimark}.exe`])).map((p) => p.id).sort()).toEqual([pids[0], pids[1]].sort());
+        const guardian = await h.host.listProcesses([guardianName, 'nothing-like-this']);
+        expect(guardian.map((p) => [p.id, p.name])).toEqual([[pids[2], guardianName]]);
         expect(await h.host.listProcesses([])).toEqual([]);
       });
 
       it('a polite close ends a willing process; a stubborn one needs force', async () => {
-        const [polite, stubborn] = await h.seed({ processes: [{ name: 'avimark', exitsOnClose: true }, { name: 'avimark' }] });
+        const name = h.processName('avimark');
+        const [polite, stubborn] = await h.seed({ processes: [{ name, exitsOnClose: true }, { name }] });
         await h.host.requestProcessClose([polite, stubborn]);
         expect(await h.host.waitForProcessExit([polite, stubborn], 3)).toEqual([stubborn]);
         expect(h.isAlive(stubborn)).toBe(true);
@@ -221,7 +223,8 @@ export function hostContract(name: string, makeHarness: () => Promise<Harness>):
 
     describe('messages', () => {
       it('messages every session; a user who was messaged may quit', async () => {
-        const [leaves, stays] = await h.seed({ processes: [{ name: 'avimark', exitsOnMessage: true }, { name: 'avimark' }] });
+        const name = h.processName('avimark');
+        const [leaves, stays] = await h.seed({ processes: [{ name, exitsOnMessage: true }, { name }] });
         const r = await h.host.sendMessage('AVImark will close in 5 minute(s). Save your work.', 60);
         expect(r).toMatchObject({ delivered: true, exitCode: 0 });
         expect((await h.view()).messages).toEqual([{ text: 'AVImark will close in 5 minute(s). Save your work.', displaySeconds: 60 }]);

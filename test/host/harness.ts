@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { MemoryHost, createMemoryHostState, type MemoryHostState } from '../../src/host/memory';
 import type { EventEntry, ServiceStartType, ServiceStatus, ShareDefinition, SmbOpenFileInfo, SmbSessionInfo, WindowsHost } from '../../src/host/types';
-import { createSimulatedServer, serviceFromSim, shareFromSim, type SimPaths, type SimServerSpec, type SimulatedServer } from '../helpers/sim';
+import { createSimulatedServer, serviceFromSim, uniqueProcessName, shareFromSim, type SimPaths, type SimServerSpec, type SimulatedServer } from '../helpers/sim';
 
 export interface ServerView {
   shares: ShareDefinition[];
@@ -27,6 +27,8 @@ export interface Harness {
   seed(spec: SimServerSpec | ((paths: SimPaths) => SimServerSpec)): Promise<number[]>;
   view(): Promise<ServerView>;
   isAlive(pid: number): boolean;
+  /** A process name for stand-ins (unique per harness on the simulator: real processes are machine-wide). */
+  processName(base: string): string;
   /** Lets time-driven behaviour (the simulator's watchdog) act: waits `ms` on the simulator, nothing in memory. */
   settle(ms: number): Promise<void>;
   close(): Promise<void>;
@@ -89,6 +91,7 @@ export async function memoryHarness(): Promise<Harness> {
       shadowCopyIds: state.shadowCopies.map((s) => s.id),
     }),
     isAlive: (pid) => state.processes.some((p) => p.id === pid && p.alive),
+    processName: (base) => base,
     settle: async () => undefined,
     close: async () => {
       await host.dispose();
@@ -100,6 +103,7 @@ export async function memoryHarness(): Promise<Harness> {
 export async function simulatorHarness(): Promise<Harness & { server: SimulatedServer }> {
   const server = await createSimulatedServer({});
   const host = server.createHost({ callTimeoutSeconds: 60 });
+  const names = new Map<string, string>();
   return {
     kind: 'powershell',
     host,
@@ -134,6 +138,7 @@ export async function simulatorHarness(): Promise<Harness & { server: SimulatedS
       };
     },
     isAlive: (pid) => server.isAlive(pid),
+    processName: (base) => names.get(base) ?? names.set(base, uniqueProcessName(base)).get(base)!,
     settle: (ms) => new Promise((r) => setTimeout(r, ms)),
     close: () => server.cleanup(),
   };

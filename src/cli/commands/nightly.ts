@@ -4,7 +4,8 @@ import { formatDuration, renderSummary, summaryFromRecord } from '../../engine/s
 import { createPowerShellHost } from '../../host/powershell';
 import type { WindowsHost } from '../../host/types';
 import { type Logger, openRunLog } from '../../log/logger';
-import { errorMessage } from '../../errors';
+import { ExitCode, errorMessage } from '../../errors';
+import { afterBackup, type AfterBackupResult } from '../../cycle/after-backup';
 import { type CommandOutcome, ok } from '../outcome';
 import { createProgressReporter } from '../progress';
 
@@ -51,14 +52,15 @@ export async function nightlyBackupCommand(settings: Settings, flags: NightlyFla
       onProgress: progress?.onProgress,
     });
     progress?.stop();
-    return renderCycle(result, settings);
+    const after = result.snapshotId ? await afterBackup(settings, result.snapshotId, log) : null;
+    return renderCycle(result, settings, after);
   } finally {
     progress?.stop();
     await host.dispose().catch(() => undefined);
   }
 }
 
-export function renderCycle(result: NightlyCycleResult, settings: Settings): CommandOutcome {
+export function renderCycle(result: NightlyCycleResult, settings: Settings, after: AfterBackupResult | null = null): CommandOutcome {
   if (result.dryRun || !result.record) {
     const text = ['Dry run: nothing was changed and nobody was disturbed.', ...result.planText].join('\n');
     return ok(text, { dryRun: true, mode: result.mode, plan: result.planText, expectedCopy: result.expectedCopy, notes: result.warnings });
@@ -69,11 +71,24 @@ export function renderCycle(result: NightlyCycleResult, settings: Settings): Com
     lines.push(`  AVImark offline: ${formatDuration(result.offlineSeconds)} (from the first lockout step to the end of give-back)`);
     for (const step of result.lockoutSteps) lines.push(`    ${step.seconds.toFixed(2).padStart(7)} s  ${step.step}`);
   }
-  return ok(lines.join('\n'), {
+  const problems = after?.verify?.problems ?? [];
+  if (after?.verify) {
+    const v = after.verify.record;
+    lines.push(`  verified: ${v.filesChecked} file(s) re-hashed (verify.after = ${settings.verify.after}): ${problems.length === 0 ? 'OK' : `${problems.length} PROBLEM(S)`}`);
+    for (const p of problems.slice(0, 20)) lines.push(`    ${p.kind} ${p.path}: ${p.detail}`);
+  }
+  if (after?.prune) lines.push(`  pruned:   ${after.prune.remove.length} old snapshot(s) removed, ${after.prune.keep.length} kept`);
+  for (const w of after?.warnings ?? []) lines.push(`  warning: ${w}`);
+  const json = {
     ...summary,
     mode: result.mode,
     modeReason: result.modeReason,
     offlineSeconds: result.offlineSeconds,
     lockoutSteps: result.lockoutSteps,
-  });
+    verify: after?.verify ? { ok: problems.length === 0, filesChecked: after.verify.record.filesChecked, problems } : null,
+    pruned: after?.prune ? after.prune.remove.map((r) => r.id) : [],
+    warnings: [...summary.warnings, ...(after?.warnings ?? [])],
+  };
+  if (problems.length > 0) return { exitCode: ExitCode.Damage, text: lines.join('\n'), json };
+  return ok(lines.join('\n'), json);
 }

@@ -4,8 +4,9 @@ import { restoreSnapshot } from '../../engine/restore';
 import { ExitCode, UsageError } from '../../errors';
 import { localFs } from '../../fs/local';
 import { readManifestHeader } from '../../store/manifest';
+import { readRunRecord } from '../../store/run-record';
 import { resolveSnapshotId } from '../../store/snapshots';
-import { commandLogger } from '../command-log';
+import { commandLogger, progressTicker } from '../command-log';
 import { type CommandOutcome, action } from '../outcome';
 import { type SettingsOptionValues, addSettingsOptions, resolveStoreSettings } from '../settings';
 import { formatBytes } from './verify';
@@ -55,11 +56,17 @@ export async function restoreCommand(id: string, flags: RestoreFlags): Promise<C
   const recordedSource = (await readManifestHeader(localFs, snapshot.manifestPath)).source;
   const liveSources = [settings.source, recordedSource].filter((s): s is string => typeof s === 'string' && path.isAbsolute(s));
   const logger = commandLogger(settings, 'restore', 'warn', flags);
+  const totalBytes = await readRunRecord(settings.destination, snapshot.id).then(
+    (r) => r.bytesTotal,
+    () => null,
+  );
+  const tick = progressTicker(`restoring ${snapshot.id}`, { json: Boolean(flags.json), totalBytes });
   const result = await restoreSnapshot(snapshot, target, {
     force: flags.force ?? false,
     liveSources,
     dest: settings.destination,
     logger,
+    onProgress: (p) => tick({ files: p.filesWritten, bytes: p.bytesWritten }),
   });
   const ok = result.problems.length === 0;
   const lines = [

@@ -4,6 +4,8 @@ import { entriesStillLocked, readJournal, readLastJournal } from '../../lockout/
 import { journalOwnerAlive } from '../../lockout/recover';
 import { manualUndo, stillLockedSentence } from '../../lockout/manual';
 import { stepLabel } from '../../lockout/steps';
+import { readVerifyRecord } from '../../engine/verify';
+import { listSnapshots } from '../../store/snapshots';
 import { type CommandOutcome, action, ok } from '../outcome';
 import { type SettingsOptionValues, addSettingsOptions, resolveStoreSettings } from '../settings';
 
@@ -19,9 +21,9 @@ export function registerStatus(program: Command): void {
     .addHelpText(
       'after',
       `
-Reads only the state folder (the lockout journal and the last run's result); changes nothing.
-Exit code 0 when nothing is locked, 4 when a lockout is still in place and no run owns it
-(run "avimark-backup recover").`,
+Reads the state folder (the lockout journal, the last run's result) and the store's newest snapshot;
+changes nothing. "state" is free, locked-by-running-backup, or locked-left-behind (then run
+"avimark-backup recover"). Exit code 0 whenever the status could be read.`,
     );
   addSettingsOptions(command, { stateDir: true });
   command.action(action(async (flags: StatusFlags) => statusCommand(flags)));
@@ -61,6 +63,13 @@ export async function statusCommand(flags: StatusFlags): Promise<CommandOutcome>
   } else {
     lines.push('Last run: none recorded in this state folder.');
   }
+  const newest = (await listSnapshots(settings.destination).catch(() => [])).at(-1) ?? null;
+  const verified = newest ? await readVerifyRecord(newest).catch(() => null) : null;
+  lines.push(
+    newest
+      ? `Newest snapshot: ${newest.id}, ${verified ? `last verified ${verified.verifiedAt}: ${verified.ok ? 'OK' : 'DAMAGED'}` : 'not verified yet'}`
+      : `Newest snapshot: none in ${settings.destination}`,
+  );
   if (lastLockout) {
     lines.push(`Last lockout (${lastLockout.owner.startedAt}): ${lastLockout.entries.map((e) => `${stepLabel(e.step)} ${e.seconds?.toFixed(2) ?? '?'} s`).join('; ')}`);
   }
@@ -72,6 +81,7 @@ export async function statusCommand(flags: StatusFlags): Promise<CommandOutcome>
     lastRun,
     lastLockout: lastLockout ? { startedAt: lastLockout.owner.startedAt, steps: lastLockout.entries.map((e) => ({ step: stepLabel(e.step), seconds: e.seconds, state: e.state })) } : null,
     stateDir: settings.stateDir,
+    newestSnapshot: newest ? { id: newest.id, verification: verified ? { verifiedAt: verified.verifiedAt, ok: verified.ok } : null } : null,
   };
-  return { ...ok(lines.join('\n'), json), exitCode: state === 'locked-left-behind' ? 4 : 0 };
+  return ok(lines.join('\n'), json);
 }

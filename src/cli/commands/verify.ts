@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { verifySnapshot, type VerifyResult } from '../../engine/verify';
 import { ExitCode, UsageError } from '../../errors';
 import { listSnapshots, resolveSnapshotId, type SnapshotRef } from '../../store/snapshots';
-import { commandLogger } from '../command-log';
+import { commandLogger, progressTicker } from '../command-log';
 import { type CommandOutcome, action } from '../outcome';
 import { type SettingsOptionValues, addSettingsOptions, resolveStoreSettings } from '../settings';
 
@@ -52,7 +52,16 @@ export async function verifyCommand(id: string | undefined, flags: VerifyFlags):
   // Problems are listed in the summary; the console shows only errors, the log file everything.
   const logger = commandLogger(settings, 'verify', 'error', flags);
   const results: VerifyResult[] = [];
-  for (const snapshot of snapshots) results.push(await verifySnapshot(snapshot, { samplePercent, logger }));
+  for (const snapshot of snapshots) {
+    const tick = progressTicker(`verifying ${snapshot.id}`, { json: Boolean(flags.json) });
+    results.push(
+      await verifySnapshot(snapshot, {
+        samplePercent,
+        logger,
+        onProgress: (p) => tick({ files: p.filesChecked, bytes: p.bytesChecked }),
+      }),
+    );
+  }
 
   const damaged = results.filter((r) => !r.record.ok);
   const lines: string[] = [];

@@ -56,8 +56,7 @@ describe('avimark-backup drill', () => {
     const { dest } = await store();
     const before = await fingerprint(path.join(dest, 'snapshots'));
     const res = await runCli(['drill', '--dest', dest]);
-    expect(res.stderr).toBe('');
-    expect(res.code).toBe(0);
+    expect(res.code, res.stderr).toBe(0);
     expect(res.stdout).toContain(`Restore drill of ${ID2} PASSED`);
     const record = await readDrill(dest, ID2);
     expect(record).toMatchObject({ snapshotId: ID2, ok: true, problems: [], command: null, commandExitCode: null });
@@ -70,7 +69,7 @@ describe('avimark-backup drill', () => {
   it('drills the snapshot named by ID and prints the record under --json', async () => {
     const { dest } = await store();
     const res = await runCli(['drill', ID1, '--dest', dest, '--json']);
-    expect(res.code).toBe(0);
+    expect(res.code, res.stderr + res.stdout).toBe(0);
     const json = JSON.parse(res.stdout) as DrillRecord;
     expect(json).toMatchObject({ snapshotId: ID1, ok: true });
     expect((await readDrill(dest, ID1)).ok).toBe(true);
@@ -83,7 +82,7 @@ describe('avimark-backup drill', () => {
     await chmod(victim, 0o644);
     await writeFile(victim, original.replace('client', 'CLIENT')); // same size, other bytes: bit rot
     const res = await runCli(['drill', '--dest', dest]);
-    expect(res.code).toBe(3);
+    expect(res.code, res.stderr + res.stdout).toBe(3);
     expect(res.stdout).toContain('FAILED');
     expect(res.stdout).toMatch(/damaged: CLIENT\.V2\$ \(restored content does not match the manifest/);
     const record = await readDrill(dest, ID2);
@@ -98,7 +97,7 @@ describe('avimark-backup drill', () => {
     const { dest } = await store();
     await rm(path.join(dest, 'snapshots', ID2, 'My Documents', 'letter.doc'));
     const res = await runCli(['drill', '--dest', dest]);
-    expect(res.code).toBe(3);
+    expect(res.code, res.stderr + res.stdout).toBe(3);
     expect((await readDrill(dest, ID2)).problems).toEqual(['missing from the snapshot: My Documents/letter.doc']);
     expect(res.stdout).toContain('missing from the snapshot: My Documents/letter.doc');
   });
@@ -108,7 +107,7 @@ describe('avimark-backup drill', () => {
     delete files['TREAT.V2$'];
     const { dest } = await store(files);
     const res = await runCli(['drill', '--dest', dest]);
-    expect(res.code).toBe(3);
+    expect(res.code, res.stderr + res.stdout).toBe(3);
     expect(res.stdout).toContain('required file missing: TREAT.V2$');
     expect((await readDrill(dest, ID2)).problems).toEqual(['required file missing: TREAT.V2$ (AVImark cannot start without it)']);
     expect(existsSync(path.join(dest, 'drill-scratch'))).toBe(false);
@@ -118,7 +117,7 @@ describe('avimark-backup drill', () => {
     const { root, dest, source } = await store();
     const config = await writeConfig(root, { source, destination: dest, drill: { requiredFiles: ['client.v2$', 'PRICE.V2$'] } });
     const res = await runCli(['drill', '--config', config]);
-    expect(res.code).toBe(3);
+    expect(res.code, res.stderr + res.stdout).toBe(3);
     expect((await readDrill(dest, ID2)).problems).toEqual(['required file missing: PRICE.V2$ (AVImark cannot start without it)']);
   });
 
@@ -140,7 +139,7 @@ describe('avimark-backup drill', () => {
     });
     const before = await fingerprint(path.join(dest, 'snapshots'));
     const res = await runCli(['drill', '--config', config, '--json']);
-    expect(res.code).toBe(0);
+    expect(res.code, res.stderr + res.stdout).toBe(0);
     const json = JSON.parse(res.stdout) as DrillRecord & { commandOutputTail: string };
     expect(json.ok).toBe(true);
     expect(json.commandExitCode).toBe(0);
@@ -159,7 +158,7 @@ describe('avimark-backup drill', () => {
       drill: { command: [process.execPath, '-e', 'console.log("checking {dir}"); console.error("inventory table INVENT.V2$ is unreadable"); process.exit(7)'] },
     });
     const res = await runCli(['drill', '--config', config]);
-    expect(res.code).toBe(3);
+    expect(res.code, res.stderr + res.stdout).toBe(3);
     expect(res.stdout).toMatch(/drill command .* exited with code 7/);
     expect(res.stdout).toContain('inventory table INVENT.V2$ is unreadable');
     const record = await readDrill(dest, ID2);
@@ -172,7 +171,7 @@ describe('avimark-backup drill', () => {
     const { root, dest, source } = await store();
     const config = await writeConfig(root, { source, destination: dest, drill: { command: [path.join(root, 'no-such-tool.exe'), '{dir}'] } });
     const res = await runCli(['drill', '--config', config]);
-    expect(res.code).toBe(3);
+    expect(res.code, res.stderr + res.stdout).toBe(3);
     expect(res.stdout).toContain('no-such-tool.exe');
     expect(res.stdout).toContain('could not start');
   });
@@ -202,7 +201,7 @@ describe('avimark-backup drill', () => {
   it('refuses an unknown snapshot id with exit 2 and touches nothing', async () => {
     const { dest } = await store();
     const res = await runCli(['drill', '2020-01-01_000000', '--dest', dest]);
-    expect(res.code).toBe(2);
+    expect(res.code, res.stderr + res.stdout).toBe(2);
     expect(res.stderr).toContain('2020-01-01_000000');
     expect(existsSync(path.join(dest, 'drill-scratch'))).toBe(false);
   });

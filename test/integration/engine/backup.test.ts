@@ -240,6 +240,21 @@ describe('backup engine', () => {
     );
   });
 
+  it('a damaged previous manifest does not block backups: everything is copied, with a warning', async () => {
+    writeTree(src, { 'a.dat': 'a', 'b.dat': 'b' });
+    const now = clock();
+    const first = await runBackup({ source: src, dest, engine: engineConfig(), log, now });
+    const manifest = path.join(dest, 'meta', first.record.snapshotId, 'manifest.jsonl');
+    const lines = readFileSync(manifest, 'utf8').split('\n');
+    lines[1] = '{"path": damaged';
+    chmodSync(manifest, 0o644);
+    writeFileSync(manifest, lines.join('\n'));
+    const second = await runBackup({ source: src, dest, engine: engineConfig(), log, now });
+    expect(second.record).toMatchObject({ filesCopied: 2, filesLinked: 0 });
+    expect(second.record.warnings.join('\n')).toMatch(/manifest of snapshot .* is damaged/);
+    expect(hashWalk(snapDir(second.record.snapshotId))).toEqual(hashWalk(src));
+  });
+
   it('backs up an empty source folder', async () => {
     await mkdir(src, { recursive: true });
     const { record } = await runBackup({ source: src, dest, engine: engineConfig(), log, now: clock() });
@@ -286,6 +301,28 @@ describe('backup engine', () => {
       expect(two).toMatchObject({ filesCopied: 1, filesKept: 1, removed: 2, filesTotal: 2 });
       const record = await snap.commit({ mode: 'presync', offlineSeconds: 1.5, lockoutSteps: [{ step: 'stop service', seconds: 0.5 }], warnings: ['w'] });
       expect(record).toMatchObject({ mode: 'presync', offlineSeconds: 1.5, filesTotal: 2, warnings: ['w'] });
+      expect(hashWalk(snapDir(record.snapshotId))).toEqual(hashWalk(src));
+    } finally {
+      await snap.release();
+    }
+  });
+
+  it('sync() again after folders became files and files became folders', async () => {
+    writeTree(src, { 'x/inner.dat': 'i', 'y': 'file y', 'z/deep/q.dat': 'q' });
+    const { symlinkSync } = await import('node:fs');
+    symlinkSync('y', path.join(src, 'l'));
+    const snap = await openSnapshot({ dest, log, now: clock() });
+    try {
+      await snap.sync({ sourceRoot: src, engine: engineConfig() });
+      rmSync(path.join(src, 'x'), { recursive: true });
+      writeFileSync(path.join(src, 'x'), 'now a file');
+      unlinkSync(path.join(src, 'y'));
+      writeTree(src, { 'y/child.dat': 'now a folder' });
+      rmSync(path.join(src, 'z'), { recursive: true });
+      unlinkSync(path.join(src, 'l'));
+      writeFileSync(path.join(src, 'l'), 'link became a file');
+      await snap.sync({ sourceRoot: src, engine: engineConfig() });
+      const record = await snap.commit({ mode: 'presync', offlineSeconds: 0, lockoutSteps: [], warnings: [] });
       expect(hashWalk(snapDir(record.snapshotId))).toEqual(hashWalk(src));
     } finally {
       await snap.release();

@@ -46,7 +46,7 @@ async function runScript(name: string, extraEnv: NodeJS.ProcessEnv, timeoutSecon
   return { ...result, log, events, seconds: (Date.now() - started) / 1000 };
 }
 
-describe('GPO startup script Avimark-Startup-Recover.ps1', () => {
+describe('GPO startup script Avimark-Startup-Recover.ps1', { timeout: 240_000 }, () => {
   it('runs recover with the config (argument quoting intact), logs, writes event 1020 and exits 0', async () => {
     const r = await runScript('ok', {});
     expect(r.code, r.stderr).toBe(0);

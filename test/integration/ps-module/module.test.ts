@@ -62,7 +62,7 @@ beforeAll(async () => {
 });
 afterAll(async () => cleanup());
 
-describe('AvimarkBackup module', () => {
+describe('AvimarkBackup module', { timeout: 240_000 }, () => {
   it('imports cleanly, exports exactly the public functions, all with approved verbs', async () => {
     const result = await pwshJson<{ manifestOk: boolean; commands: string[]; unapproved: string[]; warnings: number }>(
       `$m = Test-ModuleManifest -Path $env:AVB_MANIFEST

@@ -68,7 +68,7 @@ async function storedTasks(): Promise<string> {
 }
 afterAll(async () => cleanup());
 
-describe('Register-AvimarkBackupTask (simulated Task Scheduler)', () => {
+describe('Register-AvimarkBackupTask (simulated Task Scheduler)', { timeout: 240_000 }, () => {
   it('registers the nightly and startup tasks as SYSTEM/Highest with bounded run time, no battery conditions, IgnoreNew, StartWhenAvailable', async () => {
     const tasks = await run<TaskView[]>(`Register-AvimarkBackupTask -At '01:30' | Out-Null\n${listTasks} | ConvertTo-Json -Depth 5`);
     expect(tasks.map((t) => t.TaskName)).toEqual(['Give AVImark back at startup', 'Nightly backup']);

@@ -97,6 +97,19 @@ describe('selftest against the in-memory host', () => {
     expect(renderSelftest(report)).toMatch(/Everything checked works \(3 skipped\)\. Nothing of AVImark's was touched\./);
   });
 
+  it('puts the shadow probe at the root of the source volume when the state folder is on another volume, and removes it', async () => {
+    const otherRoot = `${path.join(dir, 'D')}/`;
+    await mkdir(otherRoot, { recursive: true });
+    const host = memoryServer(true);
+    host.state.volumes.push({ root: otherRoot, fileSystem: 'NTFS' });
+    const report = await runSelftest({ host, settings: settings({ stateDir: path.join(otherRoot, 'state') }), log: silentLogger(), suffix: 'beef' });
+    expect(report.checks.find((c) => c.id === 'shadow')).toMatchObject({ status: 'ok' });
+    const probeCalls = host.state.calls.filter((c) => c.operation === 'createShadowCopy').map((c) => c.args[0]);
+    expect(probeCalls).toEqual([volumeRoot]);
+    expect((await readdir(volumeRoot)).sort()).toEqual(['AVImark', 'ProgramData']);
+    expect(await readdir(path.join(otherRoot, 'state'))).toEqual([]);
+  });
+
   it('reports each failure with its fix, cleans up after a failure half-way, and exits non-ok', async () => {
     const host = memoryServer(false);
     host.state.faults.push({ operation: 'setShareSecurityDescriptor', message: 'Access is denied.' });

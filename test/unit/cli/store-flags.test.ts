@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatBytes, parseSamplePercent } from '../../../src/cli/commands/verify';
+import { progressTicker } from '../../../src/cli/command-log';
 import { resolveSettings, resolveStoreSettings } from '../../../src/cli/settings';
 import { UsageError } from '../../../src/errors';
 
@@ -61,5 +62,21 @@ describe('formatBytes', () => {
     expect(formatBytes(512)).toBe('512 B');
     expect(formatBytes(1536)).toBe('1.5 KiB');
     expect(formatBytes(5 * 1024 ** 3)).toBe('5.0 GiB');
+  });
+});
+
+describe('progressTicker', () => {
+  it('writes plain lines at the interval, and nothing under --json', () => {
+    const written: string[] = [];
+    const stream = { write: (s: string) => written.push(s) } as unknown as NodeJS.WritableStream;
+    const tick = progressTicker('restoring X', { json: false, totalBytes: 4 * 1024 * 1024, intervalMs: 0, stream });
+    tick({ files: 3, bytes: 2 * 1024 * 1024 });
+    expect(written).toHaveLength(1);
+    expect(written[0]).toMatch(/^restoring X: 3 files, 2\.0 MiB of 4\.0 MiB \(.* MiB\/s\)\n$/);
+    const quiet = progressTicker('x', { json: true, intervalMs: 0, stream });
+    quiet({ files: 1, bytes: 1 });
+    const slow = progressTicker('x', { json: false, intervalMs: 60_000, stream });
+    slow({ files: 1, bytes: 1 });
+    expect(written).toHaveLength(1);
   });
 });

@@ -151,6 +151,18 @@ describe('loadConfig', () => {
     expect(s.configFile).toBe(file);
   });
 
+  it('reads UTF-16 files (what Windows PowerShell 5.1 redirection writes)', async () => {
+    const json = `{ "source": "${dir}/live", "destination": "${dir}/dest" }`;
+    const le = path.join(dir, 'le.jsonc');
+    await writeFile(le, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(json, 'utf16le')]));
+    expect((await loadConfig(le, linux)).source).toBe(`${dir}/live`);
+    const be = path.join(dir, 'be.jsonc');
+    const body = Buffer.from(json, 'utf16le');
+    body.swap16();
+    await writeFile(be, Buffer.concat([Buffer.from([0xfe, 0xff]), body]));
+    expect((await loadConfig(be, linux)).destination).toBe(`${dir}/dest`);
+  });
+
   it('names a missing file', async () => {
     await expect(loadConfig(path.join(dir, 'nope.json'))).rejects.toThrow(/does not exist/);
   });

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { settingsFromInput } from '../../../src/config/load';
 import { runNightlyCycle, type NightlyCycleOptions } from '../../../src/cycle/nightly';
 import { readLastRun } from '../../../src/cycle/last-run';
+import { afterBackup } from '../../../src/cycle/after-backup';
 import { localFs } from '../../../src/fs/local';
 import type { FileSystem } from '../../../src/fs/types';
 import type { WindowsHost } from '../../../src/host/types';
@@ -248,5 +249,18 @@ describe('nightly cycle (memory host, real engine)', () => {
     expect((err as Error).message).toMatch(/interrupted by abort: AVImark was given back; the partial snapshot is kept/);
     expect(await serverSnapshot(h.state, h.source)).toEqual(before);
     expect(await readLastRun(h.stateDir)).toMatchObject({ result: 'interrupted' });
+  });
+
+  it('after the backup: verifies what verify.after says (the copied files) and prunes by the retention policy', async () => {
+    h = await hospital();
+    const extra = { verify: { after: 'copied' }, retention: { keepLast: 1, keepDaily: 1, keepWeekly: 0, keepMonthly: 0, auto: true } };
+    const first = await run(h, extra);
+    await writeFile(path.join(h.source, 'CLIENT.V2$'), 'changed today');
+    const second = await run(h, extra);
+    const after = await afterBackup(settingsFor(h, extra), second.snapshotId ?? '', silentLogger());
+    expect(after.verify?.problems).toEqual([]);
+    expect(after.verify?.record.filesChecked).toBe(1);
+    expect(after.prune?.remove.map((r) => r.id)).toEqual([first.snapshotId]);
+    expect(await readdir(path.join(h.dest, 'snapshots'))).toEqual([second.snapshotId]);
   });
 });

@@ -1,0 +1,66 @@
+import type { Settings } from '../config/load';
+import { verifySnapshot, type VerifyResult } from '../engine/verify';
+import { errorMessage } from '../errors';
+import type { Logger } from '../log/logger';
+import { manifestPath } from '../store/layout';
+import { acquireStoreLock } from '../store/lock';
+import { loadManifestIndex } from '../store/manifest';
+import { pruneSnapshots, type PruneResult } from '../store/prune';
+import { listSnapshots, resolveSnapshotId } from '../store/snapshots';
+import type { ManifestEntry, SnapshotId } from '../store/types';
+import { localFs } from '../fs/local';
+
+export interface AfterBackupResult {
+  verify: VerifyResult | null;
+  prune: PruneResult | null;
+  warnings: string[];
+}
+
+/**
+ * Step 7 of the cycle, after the snapshot is committed (AVImark is already back): verify what
+ * `verify.after` asks for, then prune when `retention.auto`. A prune failure is a warning (the new
+ * snapshot is safe); verification problems are returned for the caller to turn into exit 3.
+ */
+export async function afterBackup(settings: Settings, snapshotId: SnapshotId, log: Logger): Promise<AfterBackupResult> {
+  const warnings: string[] = [];
+  let verify: VerifyResult | null = null;
+  const snapshot = await resolveSnapshotId(settings.destination, snapshotId);
+  if (settings.verify.after !== 'none') {
+    const select = settings.verify.after === 'copied' ? await changedSincePrevious(settings.destination, snapshotId) : undefined;
+    verify = await verifySnapshot(snapshot, {
+      samplePercent: settings.verify.after === 'sample' ? settings.verify.samplePercent : 100,
+      select,
+      logger: log,
+    });
+    warnings.push(...verify.warnings);
+  }
+  let prune: PruneResult | null = null;
+  if (settings.retention.auto) {
+    try {
+      const lock = await acquireStoreLock(settings.destination, { purpose: 'prune' });
+      try {
+        prune = await pruneSnapshots(settings.destination, settings.retention, { logger: log });
+      } finally {
+        await lock.release();
+      }
+    } catch (err) {
+      const w = `automatic prune failed (the new snapshot is safe): ${errorMessage(err)}`;
+      log.warn(w);
+      warnings.push(w);
+    }
+  }
+  return { verify, prune, warnings };
+}
+
+/** Selects the entries that differ from the previous snapshot's manifest: what this run had to copy. */
+async function changedSincePrevious(dest: string, id: SnapshotId): Promise<((entry: ManifestEntry) => boolean) | undefined> {
+  const snapshots = await listSnapshots(dest);
+  const at = snapshots.findIndex((s) => s.id === id);
+  const previous = at > 0 ? snapshots[at - 1] : undefined;
+  if (!previous) return undefined;
+  const before = await loadManifestIndex(localFs, manifestPath(dest, previous.id));
+  return (entry) => {
+    const old = before.get(entry.path);
+    return !old || old.sha256 !== entry.sha256 || old.size !== entry.size || old.mtimeNs !== entry.mtimeNs;
+  };
+}

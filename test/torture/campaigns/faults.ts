@@ -1,0 +1,275 @@
+/**
+ * Fault campaign (in-process: the engine and the nightly cycle driven through their APIs, faults
+ * injected through src/fs/faulty.ts, the in-memory Windows host), plus a REAL full disk (a 20 MiB
+ * tmpfs mounted for the trial; we run as root) and PowerShell hung or killed mid-lockout (the real
+ * bridge over the simulator, through the CLI).
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { settingsFromInput } from '../../../src/config/load';
+import { runNightlyCycle } from '../../../src/cycle/nightly';
+import { runBackup } from '../../../src/engine/backup';
+import { errorMessage } from '../../../src/errors';
+import { createFaultyFs } from '../../../src/fs/faulty';
+import { localFs } from '../../../src/fs/local';
+import type { FileSystem } from '../../../src/fs/types';
+import { silentLogger } from '../../../src/log/logger';
+import { tempDir } from '../../helpers/cli';
+import { simServerState, simulatedHospital } from '../../integration/cycle/hospital-sim';
+import { engineConfig } from '../../integration/engine/tree';
+import { hospital, serverSnapshot } from '../../unit/lockout/fixture';
+import { checkStore, diffTrees, hashTree, snapshotDirs } from '../lib/oracle';
+import { type CampaignOptions, type TrialResult, cli, randomBytes, seededRandom, type TreeSpec, writeSourceTree } from '../lib/util';
+
+const TRANSIENT = ['EBUSY', 'EAGAIN', 'EIO', 'ETIMEDOUT'];
+const log = silentLogger();
+
+type Scenario = (random: () => number, options: CampaignOptions) => Promise<{ problems: string[]; note: string }>;
+
+const scenarios: Array<{ name: string; run: Scenario; slow?: boolean }> = [
+  { name: 'transient faults', run: transientFaults },
+  { name: 'persistent fault on one file (cycle)', run: persistentFault },
+  { name: 'real full disk (tmpfs ENOSPC, cycle)', run: realFullDisk },
+  { name: 'source changing during copy', run: sourceChanging },
+  { name: 'PowerShell hung mid-lockout', run: (r, o) => powershellTrouble('hang', o), slow: true },
+  { name: 'PowerShell killed mid-lockout', run: (r, o) => powershellTrouble('exit', o), slow: true },
+];
+
+export async function faultCampaign(options: CampaignOptions): Promise<TrialResult[]> {
+  const results: TrialResult[] = [];
+  const pool = options.short ? scenarios.filter((s) => !s.slow) : scenarios;
+  for (let t = 0; t < Math.max(options.trials, options.short ? pool.length : 0); t += 1) {
+    const s = pool[(options.seed + t) % pool.length];
+    const random = seededRandom(options.seed * 104729 + t);
+    let outcome: { problems: string[]; note: string };
+    try {
+      outcome = await s.run(random, options);
+    } catch (err) {
+      outcome = { problems: [`trial crashed: ${(err as Error).stack ?? String(err)}`], note: '' };
+    }
+    results.push({ campaign: 'faults', name: `seed ${options.seed} trial ${t} [${s.name}]`, ...outcome });
+    options.log?.(`  faults ${results.at(-1)?.name}: ${outcome.problems.length ? 'FAILED' : 'ok'} ${outcome.note}`);
+  }
+  return results;
+}
+
+/** Rate per call of a transient fault; TORTURE_FAULT_RATE overrides (default 0.03). */
+const faultRate = () => Number(process.env.TORTURE_FAULT_RATE ?? 0.03);
+
+async function transientFaults(random: () => number, options: CampaignOptions): Promise<{ problems: string[]; note: string }> {
+  const { dir, cleanup } = await tempDir('avb-torture-fault-');
+  const problems: string[] = [];
+  try {
+    const source = path.join(dir, 'AVImark');
+    const dest = path.join(dir, 'backup');
+    const spec: TreeSpec = options.short ? { smallFiles: 30, largeFiles: 1, largeBytes: 2 << 20 } : { smallFiles: 150, largeFiles: 2, largeBytes: 4 << 20 };
+    writeSourceTree(source, random, spec);
+    const seed = Math.floor(random() * 1e9);
+    const rules = TRANSIENT.map((code) => ({ code, rate: faultRate() / TRANSIENT.length }));
+    const sourceFaults = createFaultyFs(localFs, { rules, seed });
+    const destFaults = createFaultyFs(localFs, { rules, seed: seed + 1 });
+    const engine = { ...engineConfig(), largeFileBytes: 1 << 20, retries: 10 };
+    try {
+      const out = await runBackup({ source, dest, engine, log, sourceFs: sourceFaults.fs, destFs: destFaults.fs });
+      for (const d of diffTrees(hashTree(source), hashTree(path.join(dest, 'snapshots', out.record.snapshotId)))) problems.push(`snapshot vs source: ${d}`);
+    } catch (err) {
+      problems.push(`the run failed under transient faults: ${errorMessage(err)}`);
+    }
+    problems.push(...checkStore(dest, snapshotDirs(dest)));
+    return { problems, note: `${sourceFaults.injected.length + destFaults.injected.length} faults injected (rate ${faultRate()}), seed ${seed}` };
+  } finally {
+    await cleanup();
+  }
+}
+
+async function persistentFault(random: () => number): Promise<{ problems: string[]; note: string }> {
+  const h = await hospital();
+  const problems: string[] = [];
+  try {
+    for (let i = 0; i < 20; i += 1) writeFileSync(path.join(h.source, `T${i}.V2$`), randomBytes(random, 5000));
+    const victim = `T${Math.floor(random() * 20)}.V2$`;
+    const code = ['EIO', 'EACCES', 'EPERM', 'EBUSY'][Math.floor(random() * 4)];
+    const faulty = createFaultyFs(localFs, { rules: [{ code, path: (p) => p.endsWith(`/${victim}`), ops: ['open', 'handle.read'] }] });
+    const before = await serverSnapshot(h.state, h.source);
+    const err = await runNightlyCycle({ settings: settings(h.source, h.dest, h.stateDir), host: h.host, log, handleSignals: false, sourceFs: faulty.fs }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    if (err === null) problems.push(`the run succeeded although ${victim} could never be read (${code})`);
+    else if (!errorMessage(err).includes(victim)) problems.push(`the error does not name ${victim}: ${errorMessage(err)}`);
+    if (JSON.stringify(await serverSnapshot(h.state, h.source)) !== JSON.stringify(before)) problems.push('AVImark was not given back exactly');
+    if (snapshotDirs(h.dest).length > 0) problems.push(`something was committed: ${snapshotDirs(h.dest).join(', ')}`);
+    return { problems, note: `${code} on every read of ${victim}: ${err ? errorMessage(err).slice(0, 120) : 'no error'}` };
+  } finally {
+    await h.cleanup();
+  }
+}
+
+function settings(source: string, destination: string, stateDir: string) {
+  return settingsFromInput(
+    {
+      source,
+      destination,
+      stateDir,
+      mode: 'offline',
+      verify: { after: 'none' },
+      engine: { retryMinTimeoutMs: 1, retryMaxTimeMs: 2000, retries: 2 },
+      lockout: { services: [{ name: 'AVImarkServer' }, { name: 'VetLogicSync' }], gracePeriodSeconds: 1, warnMinutes: [0] },
+    },
+    null,
+  );
+}
+
+async function realFullDisk(random: () => number): Promise<{ problems: string[]; note: string }> {
+  const h = await hospital();
+  const problems: string[] = [];
+  const mnt = path.join(h.dir, 'small-disk');
+  mkdirSync(mnt);
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=20m', 'tmpfs', mnt]);
+  } catch (err) {
+    await h.cleanup();
+    return { problems: [], note: `SKIPPED: cannot mount a tmpfs here (${errorMessage(err)}); the fault FS's ENOSPC covers the engine path only` };
+  }
+  try {
+    const dest = path.join(mnt, 'backup');
+    for (let i = 0; i < 8; i += 1) writeFileSync(path.join(h.source, `T${i}.V2$`), randomBytes(random, 1 << 20));
+    const s = settings(h.source, dest, h.stateDir);
+    const first = await runNightlyCycle({ settings: s, host: h.host, log, handleSignals: false });
+    const firstId = first.snapshotId ?? '';
+    const firstHash = hashTree(path.join(dest, 'snapshots', firstId));
+    // The day's changes no longer fit: 8 new MiB + 8 rewritten MiB on a disk with ~12 MiB left.
+    for (let i = 0; i < 8; i += 1) writeFileSync(path.join(h.source, `T${i}.V2$`), randomBytes(random, 1 << 20));
+    for (let i = 0; i < 8; i += 1) writeFileSync(path.join(h.source, `N${i}.V2$`), randomBytes(random, 1 << 20));
+    const sourceHash = hashTree(h.source);
+    const before = await serverSnapshot(h.state, h.source);
+    const err = await runNightlyCycle({ settings: s, host: h.host, log, handleSignals: false }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    let note = '';
+    if (err === null) problems.push('the run succeeded on a full disk');
+    else {
+      note = `full disk: ${errorMessage(err).slice(0, 160)}`;
+      if (!/ENOSPC|space|full/i.test(errorMessage(err))) problems.push(`the error does not say the disk is full: ${errorMessage(err)}`);
+    }
+    if (JSON.stringify(await serverSnapshot(h.state, h.source)) !== JSON.stringify(before)) problems.push('AVImark was not given back exactly after ENOSPC');
+    if (snapshotDirs(dest).join() !== firstId) problems.push(`snapshots after ENOSPC: ${snapshotDirs(dest).join(', ')} (expected only ${firstId})`);
+    for (const d of diffTrees(firstHash, hashTree(path.join(dest, 'snapshots', firstId)))) problems.push(`earlier snapshot changed: ${d}`);
+    problems.push(...checkStore(dest, snapshotDirs(dest)).map((p) => `after ENOSPC: ${p}`));
+    // Free space (grow the disk) and run again: it resumes and completes.
+    execFileSync('mount', ['-o', 'remount,size=80m', mnt]);
+    const again = await runNightlyCycle({ settings: s, host: h.host, log, handleSignals: false }).catch((e: unknown) => e);
+    if (again instanceof Error) problems.push(`the run after freeing space failed: ${again.message}`);
+    else {
+      const id = (again as { snapshotId: string | null }).snapshotId ?? '';
+      for (const d of diffTrees(sourceHash, hashTree(path.join(dest, 'snapshots', id)))) problems.push(`snapshot after freeing space: ${d}`);
+      const rec = JSON.parse(readFileSync(path.join(dest, 'meta', id, 'run.json'), 'utf8')) as { resumed: boolean };
+      note += rec.resumed ? '; resumed after space was freed' : '; NOT resumed after space was freed';
+    }
+    problems.push(...checkStore(dest, snapshotDirs(dest)).map((p) => `after freeing space: ${p}`));
+    return { problems, note };
+  } finally {
+    try {
+      execFileSync('umount', [mnt]);
+    } catch {
+      // already gone
+    }
+    await h.cleanup();
+  }
+}
+
+async function sourceChanging(random: () => number, options: CampaignOptions): Promise<{ problems: string[]; note: string }> {
+  const { dir, cleanup } = await tempDir('avb-torture-moving-');
+  const problems: string[] = [];
+  try {
+    const source = path.join(dir, 'AVImark');
+    const dest = path.join(dir, 'backup');
+    writeSourceTree(source, random, { smallFiles: 10, largeFiles: 1, largeBytes: 1 << 20 });
+    const victim = path.join(source, 'BIG0.V2$');
+    // A writer that changes the file every time the engine reads from it, `changes` times (forever = Infinity).
+    const settles = random() < 0.5;
+    const changes = settles ? 1 + Math.floor(random() * 2) : Number.POSITIVE_INFINITY;
+    let done = 0;
+    const versions = new Set<string>([hashTree(source).get('BIG0.V2$') ?? '']);
+    const moving: FileSystem = {
+      ...localFs,
+      open: (async (p: string, ...rest: unknown[]) => {
+        const handle = await (localFs.open as (...a: unknown[]) => Promise<import('node:fs/promises').FileHandle>)(p, ...rest);
+        if (p !== victim) return handle;
+        let reads = 0;
+        return new Proxy(handle, {
+          get(target, prop, receiver) {
+            const value = Reflect.get(target, prop, receiver) as unknown;
+            if (prop !== 'read' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
+            return async (...args: unknown[]) => {
+              const r = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+              reads += 1;
+              if (reads === 2 && done < changes) {
+                done += 1;
+                // A torn write: the first half of the file rewritten, same size (only mtime tells).
+                const buf = readFileSync(victim);
+                randomBytes(random, buf.length >> 1).copy(buf, 0);
+                writeFileSync(victim, buf);
+                versions.add(hashTree(source).get('BIG0.V2$') ?? '');
+              }
+              return r;
+            };
+          },
+        });
+      }) as FileSystem['open'],
+    };
+    const engine = { ...engineConfig(), largeFileBytes: 64 << 20, unstableRetries: 3 };
+    const out = await runBackup({ source, dest, engine, log, sourceFs: moving }).catch((e: unknown) => e);
+    let note = `${settles ? `settles after ${changes} change(s)` : 'never settles'}: `;
+    if (out instanceof Error) {
+      note += out.message.slice(0, 120);
+      if (settles) problems.push(`failed although the file settled: ${out.message}`);
+      else if (!out.message.includes('BIG0.V2$')) problems.push(`the error does not name the file: ${out.message}`);
+      if (snapshotDirs(dest).length > 0) problems.push('a snapshot was committed although a file never settled');
+    } else {
+      const id = (out as { record: { snapshotId: string } }).record.snapshotId;
+      const stored = hashTree(path.join(dest, 'snapshots', id)).get('BIG0.V2$') ?? '';
+      note += 'committed';
+      if (!settles) problems.push('committed although the file never stopped changing');
+      if (!versions.has(stored)) problems.push('TORN COPY: the stored file matches no version that ever existed');
+      if (stored !== hashTree(source).get('BIG0.V2$')) problems.push('the stored file is not the settled version');
+    }
+    problems.push(...checkStore(dest, snapshotDirs(dest)));
+    if (options.log && !existsSync(dest)) options.log('    (destination never created)');
+    return { problems, note };
+  } finally {
+    await cleanup();
+  }
+}
+
+async function powershellTrouble(kind: 'hang' | 'exit', options: CampaignOptions): Promise<{ problems: string[]; note: string }> {
+  const h = await simulatedHospital();
+  const problems: string[] = [];
+  try {
+    await h.writeConfig({ lockout: { warnMinutes: [0] }, powershell: { executable: (await import('../../helpers/pwsh')).pwshPath(), callTimeoutSeconds: 5 } });
+    const before = await simServerState(h);
+    // Stop-Service hangs for 60 s (past the 5 s call timeout) or kills PowerShell in the middle of it.
+    h.server.updateState((st) => {
+      st.knobs = kind === 'hang' ? { hang: { 'Stop-Service': 60 } } : { exit: { 'Stop-Service': 9 } };
+    });
+    const r = await cli(['backup', '--config', h.configFile], { env: h.server.env, timeoutMs: 240_000 });
+    h.server.updateState((st) => {
+      st.knobs = {};
+    });
+    const note = `exit ${r.code}: ${r.stderr.trim().split('\n')[0]?.slice(0, 160) ?? ''}`;
+    if (r.code === 0) {
+      // The bridge recovered (restarted PowerShell) and the run completed: fine if everything is back.
+    } else if (r.code !== 1 && r.code !== 4) problems.push(`unexpected exit ${r.code}: ${r.stderr}`);
+    else if (!/PowerShell|timed out|Stop-Service|stop/i.test(r.stderr)) problems.push(`the failure does not say what went wrong: ${r.stderr}`);
+    if (r.code === 4) problems.push(`AVImark was NOT given back (exit 4): ${r.stderr}`);
+    // The simulator's watchdog may restart AVImarkServer; compare only after a recover if one is needed.
+    const after = await simServerState(h);
+    if (JSON.stringify(after) !== JSON.stringify(before)) problems.push(`server not back to its starting state:\n      before ${JSON.stringify(before)}\n      after  ${JSON.stringify(after)}`);
+    if (options.log) options.log(`    ${note}`);
+    return { problems, note };
+  } finally {
+    await h.cleanup();
+  }
+}

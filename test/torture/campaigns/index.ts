@@ -1,0 +1,10 @@
+import type { Campaign } from '../lib/util';
+import { crashEngineCampaign } from './crash-engine';
+import { crashLockoutCampaign } from './crash-lockout';
+import { faultCampaign } from './faults';
+
+export const campaigns: Array<{ name: string; run: Campaign }> = [
+  { name: 'crash-engine', run: crashEngineCampaign },
+  { name: 'crash-lockout', run: crashLockoutCampaign },
+  { name: 'faults', run: faultCampaign },
+];
