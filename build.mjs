@@ -10,7 +10,11 @@ const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
 const bundleOnly = process.argv.includes('--bundle-only');
 
 /** Entry points: the product, plus the bench and torture runners (bundled the same way so they run from dist/). */
-export const entries = [{ in: 'src/cli/main.ts', out: 'dist/avimark-backup.cjs' }];
+export const entries = [
+  { in: 'src/cli/main.ts', out: 'dist/avimark-backup.cjs' },
+  // Runners that live beside the product (two folders below the repo root, so they find test/ and ps/).
+  { in: 'bench/run.ts', out: 'dist/bench/run.cjs' },
+];
 
 for (const entry of entries) {
   await build({

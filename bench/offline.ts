@@ -56,7 +56,7 @@ function avimarkShare(sharePath: string): ShareDefinition {
 }
 
 /** Times createShadowCopy on the way through, leaving every other call untouched. */
-function timingShadowCopies(host: WindowsHost, onShadow: (seconds: number) => void): WindowsHost {
+export function timingShadowCopies(host: WindowsHost, onShadow: (seconds: number) => void): WindowsHost {
   return new Proxy(host, {
     get(target, prop, receiver) {
       const value: unknown = Reflect.get(target, prop, receiver);

@@ -118,8 +118,12 @@ export interface MachineDescription {
 export interface ReportContext {
   when: string;
   machine: MachineDescription;
-  scaleBytes: number;
-  manyFiles: number;
+  /** Size of the main data set, null when no figure used it. */
+  scaleBytes: number | null;
+  /** Documents in the sweep variant, null when it was not generated. */
+  manyFiles: number | null;
+  /** Data size of the offline-window runs, null when they did not run. */
+  offlineBytes: number | null;
   runs: number;
   seed: number;
   notes: string[];
@@ -134,8 +138,7 @@ export function renderMarkdown(figures: readonly Figure[], context: ReportContex
     `Machine: ${m.cpuModel}, ${m.cores} cores, ${formatBytes(m.memoryBytes)} RAM, ` +
       `${m.diskFreeBytes === null ? 'disk free unknown' : `${formatBytes(m.diskFreeBytes)} free`}` +
       `${m.filesystem ? ` (${m.filesystem})` : ''}, Node ${m.node}, ${m.os}${m.rsync ? `, ${m.rsync}` : ''}.`,
-    `Data: AVImark-shaped tree of ${formatBytes(context.scaleBytes)} (seed ${context.seed}); sweep variant ` +
-      `${context.manyFiles.toLocaleString('en-US')} documents. Median of ${context.runs} run(s); ours and peers run alternately.`,
+    `Data (seed ${context.seed}): ${dataSets(context).join('; ')}. Median of ${context.runs} run(s); ours and peers run alternately.`,
     '',
     '| Figure | Ours | Peer | Ratio | Target | Met? |',
     '|---|---|---|---|---|---|',
@@ -145,9 +148,17 @@ export function renderMarkdown(figures: readonly Figure[], context: ReportContex
   const notes = [
     'Ratio = ours ÷ peer (median of the per-run ratios): below 1 means ours is faster for times; above 1 means ours is faster for throughput.',
     ...figures.filter((f) => f.notMeasured).map((f) => `${f.title}: not measured — ${f.notMeasured}`),
-    ...figures.filter((f) => f.note).map((f) => `${f.title}: ${f.note}`),
+    ...figures.filter((f) => f.note && f.notMeasured === undefined).map((f) => `${f.title}: ${f.note}`),
     ...context.notes,
   ];
   lines.push(...notes.map((n) => `- ${n}`), '');
   return lines.join('\n');
+}
+
+function dataSets(context: ReportContext): string[] {
+  const sets: string[] = [];
+  if (context.scaleBytes !== null) sets.push(`AVImark-shaped tree of ${formatBytes(context.scaleBytes)}`);
+  if (context.manyFiles !== null) sets.push(`sweep variant with ${context.manyFiles.toLocaleString('en-US')} documents`);
+  if (context.offlineBytes !== null) sets.push(`offline-window runs on ${formatBytes(context.offlineBytes)}`);
+  return sets.length > 0 ? sets : ['none'];
 }

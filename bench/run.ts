@@ -82,6 +82,7 @@ async function bench(flags: BenchFlags): Promise<void> {
   const machine = describeMachine(workDir);
   log(`avimark-backup bench: ${formatBytes(scaleBytes)}, ${manyFiles.toLocaleString('en-US')}-file sweep, ${runs} run(s), work dir ${workDir}`);
 
+  const ran = (groups: GroupName[]): boolean => !flags.only || groups.some((g) => flags.only?.includes(g));
   const started = Date.now();
   try {
     const outcome = await runBench({
@@ -99,8 +100,9 @@ async function bench(flags: BenchFlags): Promise<void> {
     const context: ReportContext = {
       when: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
       machine,
-      scaleBytes,
-      manyFiles,
+      scaleBytes: ran(['full', 'incremental', 'verify', 'restore', 'memory']) ? scaleBytes : null,
+      manyFiles: ran(['sweep', 'memory']) ? manyFiles : null,
+      offlineBytes: ran(['offline']) && offlineProblem === null ? offlineBytes : null,
       runs,
       seed: flags.seed,
       notes: [

@@ -14,7 +14,7 @@ import { entriesStillLocked, newJournal, readJournal } from '../lockout/journal'
 import { observeHost } from '../lockout/observe';
 import { describePlan, lockoutPlan, type LockoutPlan, type PlanInput } from '../lockout/plan';
 import { proveQuiet } from '../lockout/quiet';
-import { recoverLockout } from '../lockout/recover';
+import { recoverLockout, removeLockFromBeforeBoot } from '../lockout/recover';
 import { LockoutInterruptedError, LockoutSession, notUndoneError } from '../lockout/session';
 import { stepLabel, type LockoutStep } from '../lockout/steps';
 import { WatchdogFiredError, startWatchdog } from '../lockout/watchdog';
@@ -79,6 +79,7 @@ export async function runNightlyCycle(options: NightlyCycleOptions): Promise<Nig
   let runLock: HeldLock | null = null;
   if (!options.dryRun) {
     await mkdir(settings.stateDir, { recursive: true });
+    await removeLockFromBeforeBoot(path.join(settings.stateDir, RUN_LOCK_FILE), options.log);
     runLock = await acquireLockFile(path.join(settings.stateDir, RUN_LOCK_FILE), { purpose: 'backup' });
   }
   let last: Omit<LastRun, 'endedAt'> = {
@@ -194,12 +195,12 @@ async function cycle(
 
     // Warn users; in presync the online pass runs meanwhile (its result is not trusted, only reused).
     const warning = warnUsers({ host, lockout, log, backBy, now, sleep, signal });
-    const online = mode === 'presync' ? onlinePass(snap, options, source, sourceFs, signal) : Promise.resolve([] as string[]);
-    const [warned, onlineNotes] = await Promise.allSettled([warning, online]);
+    const online = mode === 'presync' ? onlinePass(snap, options, source, sourceFs, signal) : Promise.resolve();
+    const [warned, onlineDone] = await Promise.allSettled([warning, online]);
     if (signal.aborted) throw stopError(signal);
     if (warned.status === 'rejected') throw warned.reason;
-    if (onlineNotes.status === 'rejected') throw onlineNotes.reason;
-    warnings.push(...warned.value, ...onlineNotes.value);
+    if (onlineDone.status === 'rejected') throw onlineDone.reason;
+    warnings.push(...warned.value);
 
     // Plan again right before locking: the originals saved must be what is there now.
     const fresh = lockoutPlan(planInput, await observeHost(host, planInput));
@@ -309,18 +310,15 @@ async function cycle(
   }
 }
 
-/** Presync's online pass. A file AVImark is writing may not settle: that is expected, the catch-up copies it. */
-async function onlinePass(snap: SnapshotInProgress, options: NightlyCycleOptions, source: string, sourceFs: FileSystem, signal: AbortSignal): Promise<string[]> {
+/** Presync's online pass. A file AVImark is writing may not settle: that is expected, the catch-up under lockout copies it. */
+async function onlinePass(snap: SnapshotInProgress, options: NightlyCycleOptions, source: string, sourceFs: FileSystem, signal: AbortSignal): Promise<void> {
   options.log.info('presync: copying while AVImark is still online (catch-up follows under lockout)');
   try {
     const r = await snap.sync({ sourceRoot: source, sourceFs, engine: options.settings.engine, checksum: options.checksum, signal, onProgress: options.onProgress });
     options.log.info(`presync: online pass copied ${r.filesCopied} file(s), ${r.bytesCopied} bytes`);
-    return [];
   } catch (err) {
     if (signal.aborted) throw err;
-    const note = `presync: the online pass did not finish (${errorMessage(err)}); the catch-up under lockout copies the rest`;
-    options.log.warn(note);
-    return [];
+    options.log.warn(`presync: the online pass did not finish (${errorMessage(err)}); the catch-up under lockout copies the rest`);
   }
 }
 

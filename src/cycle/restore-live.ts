@@ -9,7 +9,7 @@ import { entriesStillLocked, newJournal, readJournal } from '../lockout/journal'
 import { observeHost } from '../lockout/observe';
 import { describePlan, lockoutPlan, type PlanInput } from '../lockout/plan';
 import { proveQuiet } from '../lockout/quiet';
-import { recoverLockout } from '../lockout/recover';
+import { recoverLockout, removeLockFromBeforeBoot } from '../lockout/recover';
 import { LockoutSession, notUndoneError } from '../lockout/session';
 import { startWatchdog } from '../lockout/watchdog';
 import { formatSnapshotId } from '../store/layout';
@@ -84,6 +84,7 @@ export async function restoreToLive(options: RestoreToLiveOptions): Promise<Rest
   if (plan.problems.length > 0) throw planProblemsError(plan.problems);
 
   await mkdir(settings.stateDir, { recursive: true });
+  await removeLockFromBeforeBoot(path.join(settings.stateDir, RUN_LOCK_FILE), log);
   const runLock = await acquireLockFile(path.join(settings.stateDir, RUN_LOCK_FILE), { purpose: 'restore --to-live' });
   const startedAt = now();
   let last: Omit<LastRun, 'endedAt'> = {

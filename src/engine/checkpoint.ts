@@ -15,7 +15,9 @@ import type { DoneRecord, PartialProgress } from './plan';
  *                    {"t":"part","p":<path>,"off":N,"size":S,"mtimeNs":"…"}             large file fsynced up to N
  * Later records supersede earlier ones for the same path. A record is appended only after the data it
  * describes is on disk (copies are fsynced first), so replaying the journal never claims more than
- * exists. A kill -9 can tear the last line: it is ignored and cut off before appending again.
+ * exists. Records are gathered and written together (every JOURNAL_WRITE_EVERY records or
+ * JOURNAL_WRITE_INTERVAL_MS), which only ever delays a claim: a kill -9 loses at most that much progress.
+ * A kill -9 can tear the last line: it is ignored and cut off before appending again.
  */
 
 export interface PartialState {
@@ -70,11 +72,17 @@ export function replayJournal(lines: Iterable<string>): ReplayedJournal {
 
 /** How often appended records are fsynced (a power cut loses at most this much progress; kill -9 loses none). */
 const JOURNAL_SYNC_INTERVAL_MS = 1000;
+/** Records gathered into one write. */
+const JOURNAL_WRITE_EVERY = 256;
+const JOURNAL_WRITE_INTERVAL_MS = 100;
 
 export class Checkpoint {
   private pendingSync = false;
   private lastSync = Date.now();
   private writing: Promise<void> = Promise.resolve();
+  private gathered: string[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private failure: unknown = null;
 
   private constructor(
     private readonly fs: FileSystem,
@@ -129,8 +137,12 @@ export class Checkpoint {
     return new Checkpoint(fs, handle, state, replay.done, replay.partials);
   }
 
-  /** Appends a record (serialised: callers may run concurrently) and applies it to the in-memory view. */
+  /**
+   * Applies a record to the in-memory view and queues it for the journal (serialised: callers may run
+   * concurrently). It reaches the file with the next gathered write; `flush()` forces that.
+   */
   record(record: JournalRecord): Promise<void> {
+    if (this.failure !== null) return Promise.reject(this.failure);
     if (record.t === 'done') {
       this.done.set(record.e.path, { how: record.how, entry: record.e });
       this.partials.delete(record.e.path);
@@ -140,25 +152,53 @@ export class Checkpoint {
     } else {
       this.partials.set(record.p, { offset: record.off, size: record.size, mtimeNs: record.mtimeNs });
     }
-    const line = `${JSON.stringify(record)}\n`;
+    this.gathered.push(`${JSON.stringify(record)}\n`);
+    if (this.gathered.length >= JOURNAL_WRITE_EVERY) return this.writeGathered();
+    if (this.timer === null) {
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        this.writeGathered().catch(() => undefined); // kept in `failure`
+      }, JOURNAL_WRITE_INTERVAL_MS);
+      this.timer.unref();
+    }
+    return Promise.resolve();
+  }
+
+  private writeGathered(): Promise<void> {
+    if (this.timer !== null) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    const chunk = this.gathered.join('');
+    this.gathered = [];
     const next = this.writing.then(async () => {
-      await this.handle.write(line);
-      this.pendingSync = true;
-      if (Date.now() - this.lastSync >= JOURNAL_SYNC_INTERVAL_MS) await this.flush();
+      if (this.failure !== null) throw this.failure;
+      if (chunk !== '') {
+        await this.handle.write(chunk);
+        this.pendingSync = true;
+      }
+      if (this.pendingSync && Date.now() - this.lastSync >= JOURNAL_SYNC_INTERVAL_MS) await this.syncNow();
     });
-    this.writing = next.catch(() => undefined);
+    this.writing = next.catch((err: unknown) => {
+      this.failure ??= err;
+    });
     return next;
   }
 
-  async flush(): Promise<void> {
+  private async syncNow(): Promise<void> {
     if (!this.pendingSync) return;
     this.pendingSync = false;
     this.lastSync = Date.now();
     await this.handle.sync();
   }
 
+  /** Writes every queued record and fsyncs the journal. */
+  async flush(): Promise<void> {
+    await this.writeGathered();
+    await this.syncNow();
+  }
+
   async close(): Promise<void> {
-    await this.writing;
     try {
       await this.flush();
     } finally {

@@ -3,6 +3,7 @@ import type { BigIntStats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import type { FileSystem } from '../fs/types';
 import { RunFailedError, errnoCode } from '../errors';
+import { utimesSeconds } from './times';
 
 export const COPY_BUFFER_BYTES = 1 << 20;
 /** A large file's copy is fsynced and checkpointed every this many bytes. */
@@ -27,6 +28,11 @@ export interface SavedFile {
   bytesCopied: number;
   /** Bytes read from the source (includes re-reads of unstable attempts). */
   bytesRead: number;
+  /**
+   * With `deferSync`: the still open, NOT yet fsynced copy. The caller must sync() and close() it (a
+   * SyncBatch does both) before recording the file as finished anywhere.
+   */
+  unsynced?: FileHandle;
 }
 
 export interface SaveFileOptions {
@@ -44,10 +50,38 @@ export interface SaveFileOptions {
   onCheckpoint?: (offset: number, stat: BigIntStats) => Promise<void>;
   onBytes?: (n: number) => void;
   signal?: AbortSignal;
+  /** Leave the copy open and unsynced (see SavedFile.unsynced) so fsyncs can be batched off the copy path. */
+  deferSync?: boolean;
 }
 
 function isZero(buf: Buffer, zero: Buffer): boolean {
   return buf.equals(zero.subarray(0, buf.length));
+}
+
+/**
+ * Copy buffers are reused across files (allocating 1 MiB buffers per file made GC dominate trees of
+ * small files). At most `concurrency × 2` are in use; the free list keeps a bounded number.
+ */
+const freeBuffers: Buffer[] = [];
+const MAX_FREE_BUFFERS = 16;
+
+function takeBuffer(): Buffer {
+  return freeBuffers.pop() ?? Buffer.allocUnsafe(COPY_BUFFER_BYTES);
+}
+
+function giveBack(buf: Buffer): void {
+  if (freeBuffers.length < MAX_FREE_BUFFERS) freeBuffers.push(buf);
+}
+
+/** Creates `p` exclusively; a name already there is unlinked first (never written through: it may be a hard link into an older snapshot). */
+async function createFresh(fs: FileSystem, p: string): Promise<FileHandle> {
+  try {
+    return await fs.open(p, 'wx');
+  } catch (err) {
+    if (errnoCode(err) !== 'EEXIST') throw err;
+  }
+  await removeIfExists(fs, p);
+  return fs.open(p, 'wx');
 }
 
 async function removeIfExists(fs: FileSystem, p: string): Promise<void> {
@@ -82,6 +116,8 @@ interface AttemptResult {
   bytesRead: number;
   before: BigIntStats;
   after: BigIntStats;
+  /** Only with deferSync: the open, unsynced copy. */
+  unsynced?: FileHandle;
 }
 
 /** Shared, never written: compared against to find runs of zeros. */
@@ -91,40 +127,47 @@ async function copyOnce(opts: SaveFileOptions, resumeFrom: number): Promise<Atte
   const { source, dstFs, dstPath, signal } = opts;
   const before = await source.stat({ bigint: true });
   const size = Number(before.size);
-  // Small files get small buffers: allocating 2 MiB per file would dominate a tree of small files.
-  const bufSize = Math.min(COPY_BUFFER_BYTES, Math.max(64 * 1024, size - resumeFrom + 1));
-  const bufs: [Buffer, Buffer] = [Buffer.allocUnsafe(bufSize), Buffer.allocUnsafe(bufSize)];
+  // A file that fits in one read needs only one buffer (the second read just sees the end).
+  const whole = size - resumeFrom < COPY_BUFFER_BYTES;
+  const first = takeBuffer();
+  const bufs: [Buffer, Buffer] = [first, whole ? first : takeBuffer()];
   zeroBlock ??= Buffer.alloc(COPY_BUFFER_BYTES);
   const zero = zeroBlock;
   const hash = createHash('sha256');
   let dst: FileHandle;
   let pos = 0;
-  if (resumeFrom > 0) {
-    dst = await dstFs.open(dstPath, 'r+');
-    const dstStat = await dst.stat({ bigint: true });
-    if (dstStat.nlink !== 1n) {
-      await dst.close();
-      throw new Error(`refusing to resume ${dstPath}: it has ${dstStat.nlink} links`);
+  try {
+    if (resumeFrom > 0) {
+      dst = await dstFs.open(dstPath, 'r+');
+      const dstStat = await dst.stat({ bigint: true });
+      if (dstStat.nlink !== 1n) {
+        await dst.close();
+        throw new Error(`refusing to resume ${dstPath}: it has ${dstStat.nlink} links`);
+      }
+      await dst.truncate(resumeFrom);
+      await hashPrefix(dst, resumeFrom, hash, bufs[0], signal);
+      pos = resumeFrom;
+    } else {
+      dst = await createFresh(dstFs, dstPath);
     }
-    await dst.truncate(resumeFrom);
-    await hashPrefix(dst, resumeFrom, hash, bufs[0], signal);
-    pos = resumeFrom;
-  } else {
-    // Never write through an existing name: it may be a hard link into an older snapshot.
-    await removeIfExists(dstFs, dstPath);
-    dst = await dstFs.open(dstPath, 'wx');
+  } catch (err) {
+    giveBack(bufs[0]);
+    if (bufs[1] !== bufs[0]) giveBack(bufs[1]);
+    throw err;
   }
   let bytesCopied = 0;
   let bytesRead = 0;
   const large = size >= opts.largeFileBytes && opts.onCheckpoint !== undefined;
   const every = opts.checkpointEveryBytes ?? CHECKPOINT_EVERY_BYTES;
   let nextCheckpoint = pos + every;
+  let fileLength = pos; // how long dst is now (empty when created; the prefix when resumed)
   // Read exactly the size fstat gave at the start: a file that keeps growing must not make the copy
   // endless. A size change is caught by the stat afterwards and the copy is redone.
   const readAt = (b: Buffer, at: number) =>
     at >= size ? Promise.resolve({ bytesRead: 0, buffer: b }) : source.read(b, 0, Math.min(b.length, size - at), at);
   let which = 0;
   let pending: ReturnType<typeof readAt> | undefined;
+  let keepOpen = false;
   try {
     pending = readAt(bufs[which], pos);
     for (;;) {
@@ -138,41 +181,53 @@ async function copyOnce(opts: SaveFileOptions, resumeFrom: number): Promise<Atte
       const at = pos;
       pos += n;
       which = 1 - which;
-      pending = readAt(bufs[which], pos); // overlap the next read with this write
+      const overlap = bufs[0] !== bufs[1];
+      if (overlap) pending = readAt(bufs[which], pos); // overlap the next read with this write
       if (!isZero(chunk, zero)) {
         await dst.write(chunk, 0, n, at);
         bytesCopied += n;
+        fileLength = Math.max(fileLength, at + n);
       }
+      if (!overlap) pending = readAt(buf, pos); // one buffer (a small file): read on once it is written
       opts.onBytes?.(n);
       if (large && pos >= nextCheckpoint) {
         nextCheckpoint = pos + every;
         await dst.truncate(pos); // materialise a trailing hole so the prefix length is on disk
+        fileLength = pos;
         await dst.sync();
         await opts.onCheckpoint?.(pos, before);
       }
     }
-    await dst.truncate(pos); // extends the file over skipped zero runs at the end
+    if (fileLength !== pos) await dst.truncate(pos); // extends the file over skipped zero runs at the end
     const after = await source.stat({ bigint: true });
-    await dst.utimes(Number(after.atimeNs) / 1e9, Number(after.mtimeNs) / 1e9);
-    await dst.sync();
-    return { sha256: hash.digest('hex'), size: pos, bytesCopied, bytesRead, before, after };
+    await dst.utimes(utimesSeconds(after.atimeNs), utimesSeconds(after.mtimeNs));
+    const result: AttemptResult = { sha256: hash.digest('hex'), size: pos, bytesCopied, bytesRead, before, after };
+    if (opts.deferSync && stable(result)) {
+      keepOpen = true;
+      result.unsynced = dst;
+    } else {
+      await dst.sync();
+    }
+    return result;
   } finally {
     // Let an overlapped read settle before anyone closes the source handle (and never leave it unhandled).
     await pending?.then(
       () => undefined,
       () => undefined,
     );
-    await dst.close();
+    giveBack(bufs[0]);
+    if (bufs[1] !== bufs[0]) giveBack(bufs[1]);
+    if (!keepOpen) await dst.close();
   }
 }
 
-function stable(a: AttemptResult): boolean {
+function stable(a: Pick<AttemptResult, 'before' | 'after' | 'size'>): boolean {
   return a.before.size === a.after.size && a.before.mtimeNs === a.after.mtimeNs && BigInt(a.size) === a.after.size;
 }
 
 /**
- * Copies an open source file to `dstPath`, hashing (SHA-256) in the same pass with two 1 MiB buffers
- * (the next read overlaps the current write). Runs of zeros are left as holes, so sparse sources stay
+ * Copies an open source file to `dstPath`, hashing (SHA-256) in the same pass with two reused 1 MiB
+ * buffers (the next read overlaps the current write; a file smaller than one buffer uses one). Runs of zeros are left as holes, so sparse sources stay
  * sparse. The source's size and modification time are read from the open handle before and after; if
  * they moved, the copy is redone (up to `unstableRetries` more times) and then fails as unstable. On
  * success the copy is fsynced, carries the source's modification time and is made read-only.
@@ -187,8 +242,14 @@ export async function saveFile(opts: SaveFileOptions): Promise<SavedFile> {
     totalRead += result.bytesRead;
     if (stable(result)) {
       const mode = Number(result.after.mode) & 0o7777;
-      await opts.dstFs.chmod(opts.dstPath, mode & ~0o222);
+      try {
+        await opts.dstFs.chmod(opts.dstPath, mode & ~0o222);
+      } catch (err) {
+        await result.unsynced?.close().catch(() => undefined);
+        throw err;
+      }
       return {
+        unsynced: result.unsynced,
         sha256: result.sha256,
         size: result.size,
         mtimeNs: result.after.mtimeNs.toString(),

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
+import type { FileHandle } from 'node:fs/promises';
 import type { FileSystem } from '../fs/types';
 import { localFs } from '../fs/local';
 import { isSameOrInside } from '../config/load';
@@ -10,6 +11,8 @@ import { fsyncDir } from '../store/durable';
 import { openManifest } from '../store/manifest';
 import type { SnapshotRef } from '../store/snapshots';
 import type { ManifestEntry } from '../store/types';
+import { SyncBatch, forEachLimited } from './sync-batch';
+import { utimesSeconds } from './times';
 
 /**
  * Restores a snapshot into a folder as an independent, writable copy: every file is written anew
@@ -61,6 +64,8 @@ export interface RestoreResult {
 
 const COPY_BUFFER_BYTES = 1 << 20;
 const TEMP_SUFFIX = '.avb-restoring';
+/** Files restored at once. */
+const RESTORE_CONCURRENCY = 4;
 
 /** Refusals that need no disk access beyond the target's listing: nothing is written when one applies. */
 export async function checkRestoreTarget(target: string, options: RestoreOptions): Promise<void> {
@@ -114,62 +119,102 @@ export async function restoreSnapshot(snapshot: SnapshotRef, target: string, opt
     warnings: [],
   };
   const dirs: ManifestEntry[] = [];
-  const buffer = Buffer.allocUnsafe(COPY_BUFFER_BYTES);
+  const made = new Set<string>([target]);
+  const buffers: Buffer[] = [];
+  const durable = new SyncBatch();
+  const running = new Set<Promise<void>>();
+  let failure: unknown = null;
   logger.info({ target }, 'restore started');
 
-  const { entries } = await openManifest(fs, snapshot.manifestPath);
-  for await (const entry of entries) {
-    const from = path.join(snapshot.dir, ...entry.path.split('/'));
-    const to = path.join(target, ...entry.path.split('/'));
-    if (entry.type === 'dir') {
-      await ensureDir(fs, to);
-      dirs.push(entry);
-      result.dirs += 1;
-      continue;
-    }
-    await fs.mkdir(path.dirname(to), { recursive: true });
-    if (entry.type === 'symlink') {
-      try {
-        const linkTarget = entry.linkTarget ?? (await fs.readlink(from));
-        await replaceWith(fs, to, () => fs.symlink(linkTarget, to), 'create');
-        await fs.lutimes(to, ...times(entry)).catch(() => undefined);
-        result.symlinks += 1;
-      } catch (err) {
-        result.warnings.push(`${entry.path}: the link could not be re-created (${errorMessage(err)})`);
-      }
-      continue;
-    }
+  const restoreFile = async (entry: ManifestEntry, from: string, to: string): Promise<void> => {
+    const buffer = buffers.pop() ?? Buffer.allocUnsafe(COPY_BUFFER_BYTES);
     try {
-      const digest = await copyAndHash(fs, from, to, buffer);
-      if (digest.bytes !== entry.size || digest.sha256 !== entry.sha256) {
-        result.problems.push({
-          path: entry.path,
-          detail: `restored content does not match the manifest (${digest.bytes} bytes, SHA-256 ${digest.sha256}; expected ${entry.size} bytes, ${entry.sha256})`,
-        });
-      }
-      await fs.utimes(to, ...times(entry));
-      await fs.chmod(to, restoredMode(entry, platform));
-      result.files += 1;
-      result.bytes += digest.bytes;
-      options.onProgress?.({ filesWritten: result.files, bytesWritten: result.bytes });
+      const copied = await copyAndHash(fs, from, to, buffer, times(entry));
+      await durable.add(copied.unsynced, copied.bytes, async () => {
+        // Renamed into place (and made read-only if it was) only once its content is on disk.
+        if (options.force) await replaceWith(fs, to, () => fs.rename(copied.temp, to));
+        else await fs.rename(copied.temp, to);
+        await fs.chmod(to, restoredMode(entry, platform));
+        if (copied.bytes !== entry.size || copied.sha256 !== entry.sha256) {
+          result.problems.push({
+            path: entry.path,
+            detail: `restored content does not match the manifest (${copied.bytes} bytes, SHA-256 ${copied.sha256}; expected ${entry.size} bytes, ${entry.sha256})`,
+          });
+        }
+        result.files += 1;
+        result.bytes += copied.bytes;
+        options.onProgress?.({ filesWritten: result.files, bytesWritten: result.bytes });
+      });
     } catch (err) {
       if (errnoCode(err) === 'ENOENT' && !(await exists(fs, from))) {
         result.problems.push({ path: entry.path, detail: 'is missing from the snapshot' });
-        continue;
+        return;
       }
       throw err;
+    } finally {
+      buffers.push(buffer);
     }
-  }
+  };
 
-  // Deepest first, so setting a folder's time is not undone by writing into it; each folder's entries
-  // are flushed too (the files themselves were fsynced as they were written).
-  for (const entry of dirs.reverse()) {
+  try {
+    const { entries } = await openManifest(fs, snapshot.manifestPath);
+    for await (const entry of entries) {
+      if (failure !== null) break;
+      const from = path.join(snapshot.dir, ...entry.path.split('/'));
+      const to = path.join(target, ...entry.path.split('/'));
+      if (entry.type === 'dir') {
+        await ensureDir(fs, to);
+        made.add(to);
+        dirs.push(entry);
+        result.dirs += 1;
+        continue;
+      }
+      const parent = path.dirname(to);
+      if (!made.has(parent)) {
+        await fs.mkdir(parent, { recursive: true });
+        made.add(parent);
+      }
+      if (entry.type === 'file') {
+        const task: Promise<void> = restoreFile(entry, from, to)
+          .catch((err: unknown) => {
+            failure ??= err;
+          })
+          .finally(() => running.delete(task));
+        running.add(task);
+        while (running.size >= RESTORE_CONCURRENCY) await Promise.race(running);
+        continue;
+      }
+      if (entry.type === 'symlink') {
+        try {
+          const linkTarget = entry.linkTarget ?? (await fs.readlink(from));
+          await replaceWith(fs, to, () => fs.symlink(linkTarget, to), 'create');
+          await fs.lutimes(to, ...times(entry)).catch(() => undefined);
+          result.symlinks += 1;
+        } catch (err) {
+          result.warnings.push(`${entry.path}: the link could not be re-created (${errorMessage(err)})`);
+        }
+        continue;
+      }
+    }
+    await Promise.all(running);
+    if (failure !== null) throw failure;
+    await durable.flush();
+  } finally {
+    await Promise.all(running);
+    await durable.discard();
+  }
+  result.problems.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+
+  // Folder times last, once nothing is written into them any more (setting a folder's time does not
+  // touch its parent's entries, so folders go in parallel); each folder's entries are flushed too (the
+  // files themselves were fsynced before they were renamed into place).
+  await forEachLimited(dirs.reverse(), 8, async (entry) => {
     const to = path.join(target, ...entry.path.split('/'));
     await fsyncDir(fs, to);
     await fs.utimes(to, ...times(entry)).catch((err: unknown) => {
       result.warnings.push(`${entry.path}: folder time not restored (${errorMessage(err)})`);
     });
-  }
+  });
   await fsyncDir(fs, target);
   result.durationSeconds = (Date.now() - started) / 1000;
   for (const p of result.problems) logger.error({ path: p.path }, p.detail);
@@ -178,14 +223,29 @@ export async function restoreSnapshot(snapshot: SnapshotRef, target: string, opt
   return result;
 }
 
-/** Copies `from` to a temporary name beside `to`, hashing the bytes as they are written; fsyncs; renames. */
-async function copyAndHash(fs: FileSystem, from: string, to: string, buffer: Buffer): Promise<{ sha256: string; bytes: number }> {
+/**
+ * Copies `from` to a temporary name beside `to`, hashing the bytes as they are written, and gives it the
+ * recorded times. Returns the copy still open and NOT fsynced: the caller syncs it before renaming it into place.
+ */
+async function copyAndHash(
+  fs: FileSystem,
+  from: string,
+  to: string,
+  buffer: Buffer,
+  [atime, mtime]: [number, number],
+): Promise<{ sha256: string; bytes: number; temp: string; unsynced: FileHandle }> {
   const hash = createHash('sha256');
   const temp = `${to}${TEMP_SUFFIX}`;
   const input = await fs.open(from, 'r');
   let bytes = 0;
+  let output: FileHandle;
   try {
-    const output = await fs.open(temp, 'w');
+    output = await fs.open(temp, 'w');
+  } catch (err) {
+    await input.close();
+    throw err;
+  }
+  try {
     try {
       for (;;) {
         const { bytesRead } = await input.read(buffer, 0, buffer.length, null);
@@ -199,9 +259,10 @@ async function copyAndHash(fs: FileSystem, from: string, to: string, buffer: Buf
         hash.update(chunk);
         bytes += bytesRead;
       }
-      await output.sync();
-    } finally {
-      await output.close();
+      await output.utimes(atime, mtime);
+    } catch (err) {
+      await output.close().catch(() => undefined);
+      throw err;
     }
   } catch (err) {
     await fs.rm(temp, { force: true }).catch(() => undefined);
@@ -209,8 +270,7 @@ async function copyAndHash(fs: FileSystem, from: string, to: string, buffer: Buf
   } finally {
     await input.close();
   }
-  await replaceWith(fs, to, () => fs.rename(temp, to));
-  return { sha256: hash.digest('hex'), bytes };
+  return { sha256: hash.digest('hex'), bytes, temp, unsynced: output };
 }
 
 /**
@@ -249,9 +309,8 @@ function restoredMode(entry: ManifestEntry, platform: NodeJS.Platform): number {
 }
 
 function times(entry: ManifestEntry): [number, number] {
-  // utimes takes seconds as a double: microsecond precision for present-day times.
-  const ns = BigInt(entry.mtimeNs);
-  const seconds = Number(ns / 1_000_000_000n) + Number(ns % 1_000_000_000n) / 1e9;
+  // The same conversion the engine uses for the snapshot's own files, so the times always agree.
+  const seconds = utimesSeconds(entry.mtimeNs);
   return [seconds, seconds];
 }
 

@@ -21,6 +21,8 @@ function kind(st: BigIntStats): ScanEntry['type'] {
   return 'special';
 }
 
+const LSTAT_BATCH = 32;
+
 const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
@@ -42,21 +44,30 @@ export async function* scanTree(fs: FileSystem, root: string, options: ScanOptio
       throw err;
     }
     names.sort(byName);
-    for (const name of names) {
-      options.signal?.throwIfAborted();
+    const wanted = names.flatMap((name) => {
       const rel = relDir === '' ? name : `${relDir}/${name}`;
-      if (exclude.length > 0 && isExcluded(rel, exclude, caseInsensitive)) continue;
-      const abs = path.join(absDir, name);
-      let stat: BigIntStats;
-      try {
-        stat = await fs.lstat(abs, { bigint: true });
-      } catch (err) {
-        if (errnoCode(err) === 'ENOENT') continue; // deleted between the listing and now
-        throw err;
+      return exclude.length > 0 && isExcluded(rel, exclude, caseInsensitive) ? [] : [{ rel, abs: path.join(absDir, name) }];
+    });
+    // The lstats of a batch run at once (one thread-pool round trip each, overlapped); yielded in order.
+    for (let i = 0; i < wanted.length; i += LSTAT_BATCH) {
+      options.signal?.throwIfAborted();
+      const batch = wanted.slice(i, i + LSTAT_BATCH);
+      const stats = await Promise.all(
+        batch.map(({ abs }) =>
+          fs.lstat(abs, { bigint: true }).catch((err: unknown) => {
+            if (errnoCode(err) === 'ENOENT') return null; // deleted between the listing and now
+            throw err;
+          }),
+        ),
+      );
+      for (let j = 0; j < batch.length; j += 1) {
+        const stat = stats[j];
+        if (stat === null) continue;
+        const { rel, abs } = batch[j];
+        const type = kind(stat);
+        yield { type, rel, abs, stat } as ScanEntry;
+        if (type === 'dir') yield* walk(abs, rel);
       }
-      const type = kind(stat);
-      yield { type, rel, abs, stat } as ScanEntry;
-      if (type === 'dir') yield* walk(abs, rel);
     }
   }
   yield* walk(root, '');

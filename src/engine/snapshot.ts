@@ -31,6 +31,8 @@ import { hashHandle, saveFile } from './file-saver';
 import { type DoneRecord, type FileDecision, decideAfterHash, planFile, planRemovals } from './plan';
 import { describeFsError, isTransient, retryingFs, withRetry } from './retry';
 import { type ScanEntry, scanTree } from './scan';
+import { SyncBatch, forEachLimited } from './sync-batch';
+import { utimesSeconds } from './times';
 
 /** Link errors that mean "this destination cannot hard-link here": fall back to copying. */
 const LINK_FALLBACK_CODES = new Set(['EXDEV', 'EPERM', 'EMLINK', 'UNKNOWN', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EACCES']);
@@ -100,10 +102,22 @@ export interface OpenSnapshotOptions {
 const posixRel = (rel: string) => rel.split('/');
 
 const COMMIT_RENAME_RETRY = { retries: 10, retryMinTimeoutMs: 200, retryMaxTimeMs: 60_000 };
+/** Folders whose times are set and entries fsynced at once during the commit. */
+const COMMIT_DIR_CONCURRENCY = 8;
+
 
 function attributesOf(mode: number): ManifestEntry['attributes'] {
   const m = mode & 0o7777;
   return { mode: m, readonly: (m & 0o200) === 0 };
+}
+
+/** rm -rf that also treats "a parent is no longer a folder" (ENOTDIR) as already gone. */
+async function rmTree(fs: FileSystem, p: string): Promise<void> {
+  try {
+    await fs.rm(p, { recursive: true, force: true });
+  } catch (err) {
+    if (errnoCode(err) !== 'ENOTDIR') throw err;
+  }
 }
 
 async function removeIfExists(fs: FileSystem, p: string): Promise<void> {
@@ -245,6 +259,8 @@ export class SnapshotInProgress {
   }
 
   private previousId: SnapshotId | null = null;
+  /** Files whose link to the previous snapshot failed in this run (they are copied instead). */
+  private readonly linkFailed = new Set<string>();
 
   private destPath(rel: string): string {
     return path.join(this.partialDir, ...posixRel(rel));
@@ -312,7 +328,8 @@ export class SnapshotInProgress {
       if (firstError === null) firstError = err;
       internal.abort();
     };
-    const ctx: FileContext = { sourceFs, engine, checksum, signal, previous, progress, result, report };
+    const durable = new SyncBatch();
+    const ctx: FileContext = { sourceFs, engine, checksum, signal, previous, progress, result, report, durable };
     const scanFs = retryingFs(sourceFs, engine, {
       signal,
       onRetry: (err) => this.log.warn({ code: errnoCode(err) }, `retrying a folder read: ${describeFsError(err)}`),
@@ -344,10 +361,11 @@ export class SnapshotInProgress {
         fail(err);
       }
       await Promise.all(running);
+      if (firstError === null) await durable.flush().catch(fail);
       if (firstError === null) {
         for (const gone of planRemovals(this.checkpoint.done.keys(), seen)) {
           signal.throwIfAborted();
-          await this.fs.rm(this.destPath(gone), { recursive: true, force: true });
+          await rmTree(this.fs, this.destPath(gone));
           await this.checkpoint.record({ t: 'del', p: gone });
           result.removed += 1;
         }
@@ -356,6 +374,7 @@ export class SnapshotInProgress {
     } catch (err) {
       fail(err);
     } finally {
+      await durable.discard();
       await this.checkpoint.flush().catch(() => undefined);
     }
     if (firstError !== null) {
@@ -464,12 +483,62 @@ export class SnapshotInProgress {
     }
   }
 
+  /**
+   * The common case of a nightly run, without opening the source: the scan's lstat says the file is
+   * unchanged (size + time), so it is kept or hard-linked. Returns false when the file must be opened
+   * (it changed, is new, --checksum, or linking failed and it is copied instead); copies always read
+   * size and time from the open handle.
+   */
+  private async syncUnchanged(entry: ScanEntry, ctx: FileContext): Promise<boolean> {
+    if (ctx.checksum) return false;
+    const rel = entry.rel;
+    const current = { size: Number(entry.stat.size), mtimeNs: entry.stat.mtimeNs.toString() };
+    let done = this.checkpoint.done.get(rel);
+    if (done && done.how !== 'copy' && done.how !== 'link') return false;
+    const dst = this.destPath(rel);
+    if (done && !(await this.partialHolds(dst, done))) done = undefined;
+    const decision = planFile({
+      current,
+      done,
+      previous: ctx.previous?.get(rel),
+      partial: this.checkpoint.partials.get(rel),
+      checksum: false,
+      largeFileBytes: ctx.engine.largeFileBytes,
+    });
+    if (decision.action === 'keep') {
+      ctx.result.filesKept += 1;
+    } else if (decision.action === 'link') {
+      ctx.progress.currentFile = rel;
+      if (!(await this.tryLink(rel, decision.from, dst))) return false;
+      await this.checkpoint.record({
+        t: 'done',
+        how: 'link',
+        e: { ...decision.from, path: rel, size: current.size, mtimeNs: current.mtimeNs, attributes: attributesOf(Number(entry.stat.mode)) },
+      });
+      ctx.result.filesLinked += 1;
+      this.filesLinkedThisRun += 1;
+      ctx.progress.filesLinked += 1;
+    } else {
+      return false;
+    }
+    ctx.progress.filesDone += 1;
+    ctx.progress.bytesDone += current.size;
+    ctx.report();
+    return true;
+  }
+
   private async syncFile(entry: ScanEntry, ctx: FileContext): Promise<void> {
     const rel = entry.rel;
     const policy = ctx.engine;
+    let mustCopy = false;
     await withRetry(
       async () => {
         ctx.signal.throwIfAborted();
+        if (!mustCopy) {
+          if (await this.syncUnchanged(entry, ctx)) return;
+          // Opened below; a link that failed above is not tried again.
+          mustCopy = this.linkFailed.has(rel);
+        }
         let handle: FileHandle;
         try {
           handle = await ctx.sourceFs.open(entry.abs, 'r');
@@ -477,12 +546,16 @@ export class SnapshotInProgress {
           if (errnoCode(err) === 'ENOENT') {
             // Deleted between the listing and now: it is simply not part of this snapshot.
             this.log.info({ file: rel }, 'file disappeared during the scan');
+            if (this.checkpoint.done.has(rel)) {
+              await rmTree(this.fs, this.destPath(rel));
+              await this.checkpoint.record({ t: 'del', p: rel });
+            }
             return;
           }
           throw err;
         }
         try {
-          await this.processOpenFile(rel, handle, ctx);
+          await this.processOpenFile(rel, handle, ctx, mustCopy);
         } finally {
           await handle.close().catch(() => undefined);
         }
@@ -500,7 +573,7 @@ export class SnapshotInProgress {
     });
   }
 
-  private async processOpenFile(rel: string, handle: FileHandle, ctx: FileContext): Promise<void> {
+  private async processOpenFile(rel: string, handle: FileHandle, ctx: FileContext, mustCopy: boolean): Promise<void> {
     const st = await handle.stat({ bigint: true });
     const current = { size: Number(st.size), mtimeNs: st.mtimeNs.toString() };
     const dst = this.destPath(rel);
@@ -521,6 +594,7 @@ export class SnapshotInProgress {
       largeFileBytes: ctx.engine.largeFileBytes,
     });
     ctx.progress.currentFile = rel;
+    if (mustCopy && decision.action === 'link') decision = { action: 'copy', reason: 'changed' };
     if (decision.action === 'hash-then-decide') {
       const hashed = await hashHandle(handle, ctx.signal);
       const settled = hashed.before.mtimeNs === hashed.after.mtimeNs && hashed.before.size === hashed.after.size;
@@ -569,10 +643,17 @@ export class SnapshotInProgress {
     const prevId = this.previousId;
     if (prevId === null) return false;
     const source = path.join(snapshotDir(this.dest, prevId), ...posixRel(from.path));
-    await removeIfExists(this.fs, dst);
     try {
-      await this.fs.link(source, dst);
+      try {
+        await this.fs.link(source, dst);
+      } catch (err) {
+        if (errnoCode(err) !== 'EEXIST') throw err;
+        // A leftover of an interrupted run (or of the previous sync) holds the name: replace it.
+        await removeIfExists(this.fs, dst);
+        await this.fs.link(source, dst);
+      }
     } catch (err) {
+      this.linkFailed.add(rel);
       const code = errnoCode(err) ?? 'UNKNOWN';
       if (code === 'ENOENT') {
         this.warnOnce(`missing:${rel}`, `"${rel}" was missing from snapshot ${prevId}; copied it instead`);
@@ -590,6 +671,7 @@ export class SnapshotInProgress {
     // Never propagate a damaged older copy: the linked file must still have the size the manifest says.
     const st = await this.fs.lstat(dst);
     if (st.size !== from.size) {
+      this.linkFailed.add(rel);
       await this.fs.unlink(dst);
       this.warnOnce(`damaged:${rel}`, `"${rel}" in snapshot ${prevId} has the wrong size (run verify); copied it instead`);
       return false;
@@ -615,19 +697,24 @@ export class SnapshotInProgress {
       onCheckpoint: async (offset: number, stat: BigIntStats) => {
         await this.checkpoint.record({ t: 'part', p: rel, off: offset, size: Number(stat.size), mtimeNs: stat.mtimeNs.toString() });
       },
+      deferSync: true,
     });
-    await this.checkpoint.record({
-      t: 'done',
-      how: 'copy',
-      e: {
-        path: rel,
-        type: 'file',
-        size: saved.size,
-        mtimeNs: saved.mtimeNs,
-        sha256: saved.sha256,
-        attributes: attributesOf(saved.mode),
-      },
-    });
+    const finished = () =>
+      this.checkpoint.record({
+        t: 'done',
+        how: 'copy',
+        e: {
+          path: rel,
+          type: 'file',
+          size: saved.size,
+          mtimeNs: saved.mtimeNs,
+          sha256: saved.sha256,
+          attributes: attributesOf(saved.mode),
+        },
+      });
+    // Recorded as finished only once a batch has fsynced it (see SyncBatch).
+    if (saved.unsynced) await ctx.durable.add(saved.unsynced, saved.size, finished);
+    else await finished();
     const read = saved.bytesRead;
     ctx.result.filesCopied += 1;
     ctx.result.bytesCopied += read;
@@ -646,7 +733,7 @@ export class SnapshotInProgress {
     }
     for (const rel of strays) {
       this.log.info({ path: rel }, 'removing a leftover of the interrupted run');
-      await this.fs.rm(this.destPath(rel), { recursive: true, force: true });
+      await rmTree(this.fs, this.destPath(rel));
     }
     this.dirty = false;
   }
@@ -708,12 +795,13 @@ export class SnapshotInProgress {
     const entries = [...this.checkpoint.done.values()].map((d) => d.entry).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     // Deepest folders first, so setting a parent's time is not undone by touching a child.
     const dirs = entries.filter((e) => e.type === 'dir').sort((a, b) => b.path.split('/').length - a.path.split('/').length);
-    for (const dir of dirs) {
+    // Setting a folder's time does not touch its parent's entries, so folders can go in parallel.
+    await forEachLimited(dirs, COMMIT_DIR_CONCURRENCY, async (dir) => {
       const dst = this.destPath(dir.path);
-      const t = Number(BigInt(dir.mtimeNs)) / 1e9;
+      const t = utimesSeconds(dir.mtimeNs);
       await this.fs.utimes(dst, t, t);
       await fsyncDir(this.fs, dst);
-    }
+    });
     await fsyncDir(this.fs, this.partialDir);
     const meta = metaDir(this.dest, this.id);
     // Whatever an earlier, interrupted commit of this id left there (the id is not a snapshot yet).
@@ -784,6 +872,8 @@ interface FileContext {
   progress: BackupProgress;
   result: SyncResult;
   report: () => void;
+  /** Fsyncs copies in batches before they are recorded as finished. */
+  durable: SyncBatch;
 }
 
 function toRunError(err: unknown): AppError {

@@ -140,8 +140,9 @@ export interface WindowsHost {
   listSessions(): Promise<SmbSessionInfo[]>;
   /** Open files whose Path is under `pathPrefix` (case-insensitive, Windows semantics). */
   listOpenFiles(pathPrefix: string): Promise<SmbOpenFileInfo[]>;
+  /** Close-SmbOpenFile -FileId <id> -Force, one id at a time; ids already gone are fine (the wanted end state). */
   closeOpenFiles(fileIds: string[]): Promise<void>;
-  /** Closes exactly these sessions; never calls Close-SmbSession without a filter. */
+  /** Closes exactly these sessions; never calls Close-SmbSession without a filter; ids already gone are fine. */
   closeSessions(sessionIds: string[]): Promise<void>;
 
   // Services
@@ -154,13 +155,16 @@ export interface WindowsHost {
   listProcesses(names: string[]): Promise<ProcessInfo[]>;
   /** Polite close (CloseMainWindow / taskkill without /F); returns without waiting. */
   requestProcessClose(ids: number[]): Promise<void>;
-  /** Stop-Process -Force. */
+  /** Stop-Process -Force. Ids already gone are fine; anything else (access denied) throws after trying all. */
   forceStopProcesses(ids: number[]): Promise<void>;
   /** Waits until the given processes are gone; returns the ids still alive when the timeout ran out. */
   waitForProcessExit(ids: number[], timeoutSeconds: number): Promise<number[]>;
 
   // Users
-  /** msg.exe * /TIME:<seconds> — to every session. */
+  /**
+   * msg.exe * /TIME:<seconds> — to every session. Never throws for msg.exe failures (including msg.exe
+   * missing: exitCode -1): they come back as delivered=false with warnings.
+   */
   sendMessage(text: string, displaySeconds: number): Promise<MessageResult>;
 
   // Files

@@ -81,7 +81,7 @@ async function parseJournalFile(file: string, fs: AtomicFs): Promise<Journal | n
   } catch (err) {
     throw new RunFailedError(
       `the lockout journal ${file} is not valid JSON (${(err as Error).message})`,
-      'It is written atomically, so this means it was edited or the disk is damaged. Check the share, services and executables by hand (see README "Recover by hand"), then delete the file.',
+      'It is written atomically, so this means it was edited or the disk is damaged. Check by hand that the AVImark share ACL, the services\' start types and the executables\' names are as they should be, then delete the file.',
     );
   }
   if (!isJournal(parsed)) {

@@ -1,3 +1,4 @@
+import { readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import { RunFailedError, errnoCode } from '../errors';
 import type { WindowsHost } from '../host/types';
@@ -24,10 +25,21 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
+/**
+ * True when `startedAt` is before this machine's last boot: whatever process it belonged to is gone,
+ * even if its pid has been reused since (the startup task runs `recover` right after a reboot).
+ */
+export function startedBeforeBoot(startedAt: string, now: number = Date.now()): boolean {
+  const started = Date.parse(startedAt);
+  if (Number.isNaN(started)) return false;
+  return started < now - os.uptime() * 1000;
+}
+
 /** Whether the process that wrote the journal may still be running (it then gives back itself). */
 export function journalOwnerAlive(journal: Journal): boolean {
   if (journal.owner.pid === process.pid && journal.owner.hostname === os.hostname()) return false;
   if (journal.owner.hostname !== os.hostname()) return true; // cannot check another machine: assume alive
+  if (startedBeforeBoot(journal.owner.startedAt)) return false;
   return pidAlive(journal.owner.pid);
 }
 
@@ -61,4 +73,18 @@ export async function recoverLockout(options: {
     warnings: result.warnings,
     journalOwner: journal.owner,
   };
+}
+
+/** After a reboot a lock file's pid may belong to an unrelated process: a lock older than the boot is stale. */
+export async function removeLockFromBeforeBoot(file: string, log: Logger): Promise<void> {
+  let info: { startedAt?: unknown };
+  try {
+    info = JSON.parse(await readFile(file, 'utf8')) as { startedAt?: unknown };
+  } catch {
+    return;
+  }
+  if (typeof info.startedAt === 'string' && startedBeforeBoot(info.startedAt)) {
+    log.warn(`the lock ${file} dates from before the last boot (${info.startedAt}): removing it`);
+    await rm(file, { force: true });
+  }
 }

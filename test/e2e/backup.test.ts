@@ -198,4 +198,33 @@ describe('avimark-backup backup (end to end, built bundle)', () => {
     expect(second.resumed).toBe(true);
     expect(diffTrees(src, path.join(dest, 'snapshots', second.snapshotId))).toBe('');
   }, 120_000);
+
+  it('kill -9 in the middle of a large file: the next run continues it from the last checkpoint', async () => {
+    const big = pseudoRandom(160 << 20, 4242);
+    writeTree(src, { 'AVImark.db$': big, 'small.txt': 'small' });
+    const config = path.join(dir, 'config.json');
+    writeFileSync(
+      config,
+      JSON.stringify({ source: src, destination: dest, stateDir: path.join(dir, 'state'), engine: { largeFileBytes: 1 << 20 } }),
+    );
+    const child = startCli(['backup', '--config', config, '--no-lockout', '--json']);
+    const done = collect(child, 120_000);
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const names = existsSync(path.join(dest, 'in-progress')) ? readdirSync(path.join(dest, 'in-progress')) : [];
+      const state = names.find((n) => n.endsWith('.state'));
+      const journal = state ? path.join(dest, 'in-progress', state, 'journal.jsonl') : '';
+      if (journal && existsSync(journal) && readFileSync(journal, 'utf8').includes('"t":"part"')) break;
+      if (Date.now() > deadline) throw new Error('no large-file checkpoint appeared');
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    child.kill('SIGKILL');
+    expect((await done).signal).toBe('SIGKILL');
+    const r = await runCli(['backup', '--config', config, '--no-lockout', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const summary = JSON.parse(r.stdout) as Summary;
+    expect(summary.resumed).toBe(true);
+    expect(summary.bytesCopied).toBeLessThanOrEqual(big.length - (32 << 20) + 5); // at least one 32 MiB checkpoint reused
+    expect(diffTrees(src, path.join(dest, 'snapshots', summary.snapshotId))).toBe('');
+  }, 180_000);
 });

@@ -43,14 +43,24 @@ describe('PowerShell bridge: one process, recovered after timeouts and crashes',
     await expect(host.info()).rejects.toBeInstanceOf(HostError);
   });
 
+  it('runs PowerShell with TERM=dumb (else .NET on Unix glues terminal sequences to the end delimiter and calls hang)', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const host = createPowerShellHost({ executable: pwshPath(), callTimeoutSeconds: 60, env: { ...sim.env, TERM: 'xterm' } });
+    await host.info();
+    const environ = (await readFile(`/proc/${host.powerShellPid}/environ`, 'utf8')).split('\0');
+    expect(environ).toContain('TERM=dumb');
+    await host.dispose();
+  });
+
   it('a call that hangs times out with a clear error; the next call gets a fresh process', async () => {
-    const host = sim.createHost({ callTimeoutSeconds: 4 });
+    // Generous for a loaded CI machine: the first call of a fresh process also autoloads the modules.
+    const host = sim.createHost({ callTimeoutSeconds: 20 });
     await host.info();
     const first = host.powerShellPid!;
     sim.updateState((s) => {
-      s.knobs.hang = { 'Get-SmbShare': 60 };
+      s.knobs.hang = { 'Get-SmbShare': 300 };
     });
-    await expect(host.getShare('AVImark')).rejects.toThrow(/did not answer getShare within 4 s/);
+    await expect(host.getShare('AVImark')).rejects.toThrow(/did not answer getShare within 20 s/);
     await waitGone(first);
     sim.updateState((s) => {
       s.knobs = {};

@@ -1,5 +1,5 @@
 // Everything the test suite needs beyond npm packages, installed when missing so that `npm test`
-// works on a fresh machine: Debian's rsync, wine and chromium (as root, through apt-get), and
+// works on a fresh machine: Debian's rsync, wine, chromium, osslsigncode and openssl (as root, through apt-get), and
 // PowerShell 7 (ensure-pwsh.mjs, through dotnet tool install). Under CI a tool that cannot be had
 // is a failure; elsewhere it is reported and the tests that need it say so.
 import { spawnSync } from 'node:child_process';
@@ -15,6 +15,9 @@ const tools = [
   ['rsync', ['rsync']],
   ['wine', ['wine64', 'wine']],
   ['chromium', ['chromium']],
+  // the single executables: osslsigncode strips node.exe's signature; openssl makes the signing test's certificate
+  ['osslsigncode', ['osslsigncode']],
+  ['openssl', ['openssl']],
 ];
 
 const missing = tools.filter(([cmd]) => !has(cmd));

@@ -9,8 +9,15 @@ function statePath() {
   return p;
 }
 
+const LISTS = ['shares', 'sessions', 'openFiles', 'services', 'volumes', 'shadowCopies', 'eventSources', 'events', 'messages', 'processes', 'calls', 'scheduledTasks'];
+
+/** The state, with absent parts empty (a hand-written state file may leave them out). */
 function readState(path = statePath()) {
-  return JSON.parse(readFileSync(path, 'utf8'));
+  const state = JSON.parse(readFileSync(path, 'utf8'));
+  for (const key of LISTS) state[key] ??= [];
+  state.knobs ??= {};
+  state.msg ??= { behaviour: 'ok' };
+  return state;
 }
 
 function sleepMs(ms) {

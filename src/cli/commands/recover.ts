@@ -4,7 +4,7 @@ import { writeLastRun } from '../../cycle/last-run';
 import { RUN_LOCK_FILE } from '../../cycle/nightly';
 import { AppError, errorMessage } from '../../errors';
 import { readJournal } from '../../lockout/journal';
-import { recoverLockout } from '../../lockout/recover';
+import { recoverLockout, removeLockFromBeforeBoot } from '../../lockout/recover';
 import { acquireLockFile, type HeldLock } from '../../store/lock';
 import { type CommandOutcome, action, ok } from '../outcome';
 import { type SettingsOptionValues, addSettingsOptions, resolveStoreSettings } from '../settings';
@@ -47,8 +47,10 @@ export async function recoverCommand(flags: RecoverFlags): Promise<CommandOutcom
   const log = cycleLogger(settings, 'recover', json);
   // Hold the run lock so no backup starts while we give back; a live backup holding it is left alone unless forced.
   let runLock: HeldLock | null = null;
+  const runLockFile = path.join(settings.stateDir, RUN_LOCK_FILE);
+  await removeLockFromBeforeBoot(runLockFile, log);
   try {
-    runLock = await acquireLockFile(path.join(settings.stateDir, RUN_LOCK_FILE), { purpose: 'recover' });
+    runLock = await acquireLockFile(runLockFile, { purpose: 'recover' });
   } catch (err) {
     if (!flags.force) throw err;
     log.warn(`--force: recovering although the run lock is held (${errorMessage(err)})`);
@@ -81,3 +83,4 @@ export async function recoverCommand(flags: RecoverFlags): Promise<CommandOutcom
     await runLock?.release();
   }
 }
+

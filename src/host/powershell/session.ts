@@ -155,7 +155,9 @@ export class PowerShellSession {
     const shell = new PowerShell({
       executable: this.options.executable,
       executableOptions: { '-NoProfile': true, '-NonInteractive': true },
-      spawnOptions: { env: this.options.env ?? process.env, windowsHide: true },
+      // TERM=dumb: on Unix, .NET writes terminal mode sequences (ESC[?1h ESC[?1l) to stdout before every line
+      // it reads; glued behind node-powershell's end delimiter they hide it and the call hangs. No effect on Windows.
+      spawnOptions: { env: { ...(this.options.env ?? process.env), TERM: 'dumb' }, windowsHide: true },
       throwOnInvocationError: false,
     });
     const internals = shell as unknown as ShellInternals;

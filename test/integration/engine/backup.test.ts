@@ -130,12 +130,34 @@ describe('backup engine', () => {
       [path.join(dir, 'outer', 'AVImark'), path.join(dir, 'outer')],
     ];
     writeTree(path.join(dir, 'outer', 'AVImark'), { 'x.txt': 'x' });
+    // A symlink must not hide an overlap: dest reached through a link that points into the source.
+    const { symlinkSync } = await import('node:fs');
+    symlinkSync(src, path.join(dir, 'alias'));
+    cases.push([src, path.join(dir, 'alias', 'backups')]);
     for (const [s, d] of cases) {
       await expect(runBackup({ source: s, dest: d, engine: engineConfig(), log })).rejects.toBeInstanceOf(UsageError);
     }
     expect(existsSync(dest)).toBe(false);
     expect(existsSync(path.join(src, 'backups'))).toBe(false);
     expect(readdirSync(path.join(dir, 'outer'))).toEqual(['AVImark']);
+    expect(readdirSync(src)).toEqual(['a.txt']);
+  });
+
+  it('reads through a shadow-mapped FileSystem (VSS) while recording the live folder', async () => {
+    const shadow = path.join(dir, 'shadow-copy');
+    writeTree(shadow, { 'CLIENT.V2$': 'frozen', 'sub/x.dat': 'x' });
+    await mkdir(src, { recursive: true }); // the live folder (its content is not what gets read)
+    writeFileSync(path.join(src, 'CLIENT.V2$'), 'live, being written');
+    const { createShadowFs } = await import('../../../src/fs/shadow');
+    const snap = await openSnapshot({ dest, log, now: clock() });
+    try {
+      await snap.sync({ sourceRoot: src, sourceFs: createShadowFs(localFs, src, shadow), engine: engineConfig() });
+      const record = await snap.commit({ mode: 'vss', offlineSeconds: 2, lockoutSteps: [], warnings: [] });
+      expect(record.source).toBe(src);
+      expect(hashWalk(snapDir(record.snapshotId))).toEqual(hashWalk(shadow));
+    } finally {
+      await snap.release();
+    }
   });
 
   it('refuses a destination that is a non-empty folder of something else', async () => {

@@ -18,6 +18,11 @@ import { type CampaignOptions, type TrialResult, cli, cliKilledAtSyscall, cliSys
 
 const POINTS = ['write', 'fsync', 'rename', 'link', 'openat', 'unlink', 'rmdir', 'getdents64', 'prune:unlink', 'prune:rename'] as const;
 
+/** One trial at a chosen kill point (for the short version inside `npm test`). */
+export function crashEngineTrial(point: (typeof POINTS)[number], seed: number): Promise<TrialResult> {
+  return trial(point, seededRandom(seed), { trials: 1, seed, short: true }, `seed ${seed}`);
+}
+
 export async function crashEngineCampaign(options: CampaignOptions): Promise<TrialResult[]> {
   const results: TrialResult[] = [];
   for (let t = 0; t < options.trials; t += 1) {

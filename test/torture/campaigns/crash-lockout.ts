@@ -17,6 +17,11 @@ import { bundlePath } from '../../helpers/pwsh';
 /** Lockout steps of the hospital fixture, in order (see kill-recover.test.ts). */
 const STEPS = ['rename executable', 'lock share', 'close open files', 'stop AVImarkServer', 'stop VetLogicSync', 'polite close', 'force-stop'];
 
+/** One trial: k = 0..6 kills after lockout step k+1, 7 kills during the copy (for `npm test`). */
+export function crashLockoutTrial(k: number, seed: number): Promise<TrialResult> {
+  return trial(k, seededRandom(seed), `seed ${seed}`);
+}
+
 export async function crashLockoutCampaign(options: CampaignOptions): Promise<TrialResult[]> {
   const results: TrialResult[] = [];
   for (let t = 0; t < options.trials; t += 1) {

@@ -5,7 +5,7 @@
  * bridge over the simulator, through the CLI).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { settingsFromInput } from '../../../src/config/load';
 import { runNightlyCycle } from '../../../src/cycle/nightly';
@@ -28,7 +28,8 @@ const log = silentLogger();
 type Scenario = (random: () => number, options: CampaignOptions) => Promise<{ problems: string[]; note: string }>;
 
 const scenarios: Array<{ name: string; run: Scenario; slow?: boolean }> = [
-  { name: 'transient faults', run: transientFaults },
+  { name: 'transient faults on the source', run: (r, o) => transientFaults(r, o, 'source') },
+  { name: 'transient faults on the destination', run: (r, o) => transientFaults(r, o, 'dest') },
   { name: 'persistent fault on one file (cycle)', run: persistentFault },
   { name: 'real full disk (tmpfs ENOSPC, cycle)', run: realFullDisk },
   { name: 'source changing during copy', run: sourceChanging },
@@ -57,7 +58,12 @@ export async function faultCampaign(options: CampaignOptions): Promise<TrialResu
 /** Rate per call of a transient fault; TORTURE_FAULT_RATE overrides (default 0.03). */
 const faultRate = () => Number(process.env.TORTURE_FAULT_RATE ?? 0.03);
 
-async function transientFaults(random: () => number, options: CampaignOptions): Promise<{ problems: string[]; note: string }> {
+/**
+ * Source side: the run must succeed and be exact. Destination side: the run must succeed, or (see the
+ * report: store metadata writes are not retried) fail cleanly with nothing damaged and the next,
+ * fault-free run resume and complete.
+ */
+async function transientFaults(random: () => number, options: CampaignOptions, side: 'source' | 'dest'): Promise<{ problems: string[]; note: string }> {
   const { dir, cleanup } = await tempDir('avb-torture-fault-');
   const problems: string[] = [];
   try {
@@ -66,18 +72,33 @@ async function transientFaults(random: () => number, options: CampaignOptions): 
     const spec: TreeSpec = options.short ? { smallFiles: 30, largeFiles: 1, largeBytes: 2 << 20 } : { smallFiles: 150, largeFiles: 2, largeBytes: 4 << 20 };
     writeSourceTree(source, random, spec);
     const seed = Math.floor(random() * 1e9);
-    const rules = TRANSIENT.map((code) => ({ code, rate: faultRate() / TRANSIENT.length }));
-    const sourceFaults = createFaultyFs(localFs, { rules, seed });
-    const destFaults = createFaultyFs(localFs, { rules, seed: seed + 1 });
+    // Not on the source root or the destination's own path checks: a fault there is BUG 4 (not retried),
+    // demonstrated on its own in torture.test.ts; here the faults hit the walk and the copies.
+    const target = (p: string) => p !== source && p !== dest && !dest.startsWith(`${p}/`) && p !== path.join(dest, 'store.json');
+    const rules = TRANSIENT.map((code) => ({ code, rate: faultRate() / TRANSIENT.length, path: side === 'source' ? target : undefined }));
+    const faults = createFaultyFs(localFs, { rules, seed });
     const engine = { ...engineConfig(), largeFileBytes: 1 << 20, retries: 10 };
+    const fsOptions = side === 'source' ? { sourceFs: faults.fs } : { destFs: faults.fs };
+    let note = `${side}: `;
     try {
-      const out = await runBackup({ source, dest, engine, log, sourceFs: sourceFaults.fs, destFs: destFaults.fs });
+      const out = await runBackup({ source, dest, engine, log, ...fsOptions });
       for (const d of diffTrees(hashTree(source), hashTree(path.join(dest, 'snapshots', out.record.snapshotId)))) problems.push(`snapshot vs source: ${d}`);
+      note += 'succeeded';
     } catch (err) {
-      problems.push(`the run failed under transient faults: ${errorMessage(err)}`);
+      if (side === 'source') problems.push(`the run failed under transient source faults: ${errorMessage(err)}`);
+      else {
+        note += `FAILED CLEANLY (not retried: ${errorMessage(err).slice(0, 100)}); `;
+        problems.push(...checkStore(dest, snapshotDirs(dest)).map((p) => `after the failed run: ${p}`));
+        const next = await runBackup({ source, dest, engine, log }).catch((e: unknown) => e);
+        if (next instanceof Error) problems.push(`the fault-free run after it failed too: ${next.message}`);
+        else {
+          for (const d of diffTrees(hashTree(source), hashTree(path.join(dest, 'snapshots', (next as { record: { snapshotId: string } }).record.snapshotId)))) problems.push(`snapshot of the next run vs source: ${d}`);
+          note += 'the next run completed';
+        }
+      }
     }
     problems.push(...checkStore(dest, snapshotDirs(dest)));
-    return { problems, note: `${sourceFaults.injected.length + destFaults.injected.length} faults injected (rate ${faultRate()}), seed ${seed}` };
+    return { problems, note: `${note}; ${faults.injected.length} faults injected (rate ${faultRate()}), seed ${seed}` };
   } finally {
     await cleanup();
   }
@@ -139,12 +160,24 @@ async function realFullDisk(random: () => number): Promise<{ problems: string[];
     const first = await runNightlyCycle({ settings: s, host: h.host, log, handleSignals: false });
     const firstId = first.snapshotId ?? '';
     const firstHash = hashTree(path.join(dest, 'snapshots', firstId));
-    // The day's changes no longer fit: 8 new MiB + 8 rewritten MiB on a disk with ~12 MiB left.
+    // The day's changes (8 MiB) fit the preflight's estimate (~12 MiB free), but once the copy has
+    // started another program fills 7 MiB of the disk: the kernel's ENOSPC hits the copy mid-way.
     for (let i = 0; i < 8; i += 1) writeFileSync(path.join(h.source, `T${i}.V2$`), randomBytes(random, 1 << 20));
-    for (let i = 0; i < 8; i += 1) writeFileSync(path.join(h.source, `N${i}.V2$`), randomBytes(random, 1 << 20));
     const sourceHash = hashTree(h.source);
     const before = await serverSnapshot(h.state, h.source);
-    const err = await runNightlyCycle({ settings: s, host: h.host, log, handleSignals: false }).then(
+    const filler = path.join(mnt, 'someone-elses-file');
+    let filled = false;
+    const fillingFs: FileSystem = {
+      ...localFs,
+      open: (async (p: string, ...rest: unknown[]) => {
+        if (!filled && p.startsWith(h.source) && p.endsWith('.V2$')) {
+          filled = true;
+          writeFileSync(filler, Buffer.alloc(7 << 20, 1));
+        }
+        return (localFs.open as (...a: unknown[]) => Promise<unknown>)(p, ...rest);
+      }) as FileSystem['open'],
+    };
+    const err = await runNightlyCycle({ settings: s, host: h.host, log, handleSignals: false, sourceFs: fillingFs }).then(
       () => null,
       (e: unknown) => e,
     );
@@ -152,21 +185,29 @@ async function realFullDisk(random: () => number): Promise<{ problems: string[];
     if (err === null) problems.push('the run succeeded on a full disk');
     else {
       note = `full disk: ${errorMessage(err).slice(0, 160)}`;
-      if (!/ENOSPC|space|full/i.test(errorMessage(err))) problems.push(`the error does not say the disk is full: ${errorMessage(err)}`);
+      if (!/ENOSPC|space|full|room/i.test(errorMessage(err))) problems.push(`the error does not say the disk is full: ${errorMessage(err)}`);
     }
     if (JSON.stringify(await serverSnapshot(h.state, h.source)) !== JSON.stringify(before)) problems.push('AVImark was not given back exactly after ENOSPC');
     if (snapshotDirs(dest).join() !== firstId) problems.push(`snapshots after ENOSPC: ${snapshotDirs(dest).join(', ')} (expected only ${firstId})`);
     for (const d of diffTrees(firstHash, hashTree(path.join(dest, 'snapshots', firstId)))) problems.push(`earlier snapshot changed: ${d}`);
     problems.push(...checkStore(dest, snapshotDirs(dest)).map((p) => `after ENOSPC: ${p}`));
-    // Free space (grow the disk) and run again: it resumes and completes.
-    execFileSync('mount', ['-o', 'remount,size=80m', mnt]);
-    const again = await runNightlyCycle({ settings: s, host: h.host, log, handleSignals: false }).catch((e: unknown) => e);
+    // Free the space and run again: it resumes and completes.
+    rmSync(filler);
+    let again = await runNightlyCycle({ settings: s, host: h.host, log, handleSignals: false }).catch((e: unknown) => e);
+    if (again instanceof Error && /not enough room/.test(again.message)) {
+      // Known bug (see report): the preflight's estimate ignores what the partial already holds, so
+      // freeing exactly what is missing is not enough. Grow the disk to check the resume itself.
+      problems.push(`BUG preflight after ENOSPC ignores the resumable partial: ${again.message}`);
+      execFileSync('mount', ['-o', 'remount,size=80m', mnt]);
+      again = await runNightlyCycle({ settings: s, host: h.host, log, handleSignals: false }).catch((e: unknown) => e);
+    }
     if (again instanceof Error) problems.push(`the run after freeing space failed: ${again.message}`);
     else {
       const id = (again as { snapshotId: string | null }).snapshotId ?? '';
       for (const d of diffTrees(sourceHash, hashTree(path.join(dest, 'snapshots', id)))) problems.push(`snapshot after freeing space: ${d}`);
-      const rec = JSON.parse(readFileSync(path.join(dest, 'meta', id, 'run.json'), 'utf8')) as { resumed: boolean };
-      note += rec.resumed ? '; resumed after space was freed' : '; NOT resumed after space was freed';
+      const rec = JSON.parse(readFileSync(path.join(dest, 'meta', id, 'run.json'), 'utf8')) as { resumed: boolean; filesCopied: number };
+      note += rec.resumed ? `; resumed after space was freed (${rec.filesCopied} files copied)` : '; not resumed after space was freed';
+      if (!rec.resumed) problems.push('the run after freeing space did not resume the partial');
     }
     problems.push(...checkStore(dest, snapshotDirs(dest)).map((p) => `after freeing space: ${p}`));
     return { problems, note };
@@ -198,15 +239,14 @@ async function sourceChanging(random: () => number, options: CampaignOptions): P
       open: (async (p: string, ...rest: unknown[]) => {
         const handle = await (localFs.open as (...a: unknown[]) => Promise<import('node:fs/promises').FileHandle>)(p, ...rest);
         if (p !== victim) return handle;
-        let reads = 0;
         return new Proxy(handle, {
           get(target, prop, receiver) {
             const value = Reflect.get(target, prop, receiver) as unknown;
             if (prop !== 'read' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
             return async (...args: unknown[]) => {
               const r = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-              reads += 1;
-              if (reads === 2 && done < changes) {
+              // Each copy attempt starts reading at position 0: change the file right after that read.
+              if (args[3] === 0 && done < changes) {
                 done += 1;
                 // A torn write: the first half of the file rewritten, same size (only mtime tells).
                 const buf = readFileSync(victim);
@@ -248,9 +288,9 @@ async function powershellTrouble(kind: 'hang' | 'exit', options: CampaignOptions
   const h = await simulatedHospital();
   const problems: string[] = [];
   try {
-    await h.writeConfig({ lockout: { warnMinutes: [0] }, powershell: { executable: (await import('../../helpers/pwsh')).pwshPath(), callTimeoutSeconds: 5 } });
+    await h.writeConfig({ lockout: { warnMinutes: [0] }, powershell: { executable: (await import('../../helpers/pwsh')).pwshPath(), callTimeoutSeconds: 15 } });
     const before = await simServerState(h);
-    // Stop-Service hangs for 60 s (past the 5 s call timeout) or kills PowerShell in the middle of it.
+    // Stop-Service hangs for 60 s (past the 15 s call timeout; 15 s because a PowerShell cold start on a loaded 2-core box takes several seconds) or kills PowerShell in the middle of it.
     h.server.updateState((st) => {
       st.knobs = kind === 'hang' ? { hang: { 'Stop-Service': 60 } } : { exit: { 'Stop-Service': 9 } };
     });
@@ -272,4 +312,12 @@ async function powershellTrouble(kind: 'hang' | 'exit', options: CampaignOptions
   } finally {
     await h.cleanup();
   }
+}
+
+/** One named scenario (for the short version inside `npm test`). */
+export async function runFaultScenario(name: string, seed: number): Promise<TrialResult> {
+  const s = scenarios.find((x) => x.name === name);
+  if (!s) throw new Error(`no fault scenario ${name}`);
+  const outcome = await s.run(seededRandom(seed), { trials: 1, seed, short: true });
+  return { campaign: 'faults', name: `seed ${seed} [${s.name}]`, ...outcome };
 }

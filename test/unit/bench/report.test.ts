@@ -66,6 +66,7 @@ describe('renderMarkdown', () => {
       machine: { cpuModel: 'Test CPU', cores: 2, memoryBytes: 8 * 1024 * MiB, diskFreeBytes: 50 * 1024 * MiB, filesystem: 'ext2/ext3', node: 'v20.20.2', os: 'Linux 6', rsync: 'rsync 3.2.7' },
       scaleBytes: 512 * MiB,
       manyFiles: 100_000,
+      offlineBytes: null,
       runs: 3,
       seed: 1,
       notes: ['warm cache'],
@@ -75,6 +76,8 @@ describe('renderMarkdown', () => {
     expect(md).toContain('| Full backup | 12.00 s | 10.00 s (cp -a) | 1.20x | ≤ 2.00x peer | met |');
     expect(md).toContain('| Offline | — | — | — | ≤ 2.00x peer | not measured |');
     expect(md).toContain('- Offline: not measured — no cycle yet');
-    expect(md).toContain('100,000 documents');
+    expect(md).toContain('Data (seed 1): AVImark-shaped tree of 512 MiB; sweep variant with 100,000 documents. Median of 3 run(s)');
+    const offlineOnly = renderMarkdown([], { ...context, scaleBytes: null, manyFiles: null, offlineBytes: 128 * MiB });
+    expect(offlineOnly).toContain('Data (seed 1): offline-window runs on 128 MiB.');
   });
 });

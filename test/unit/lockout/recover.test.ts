@@ -8,7 +8,9 @@ import { writeFileAtomic } from '../../../src/lockout/atomic-file';
 import { journalPath, newJournal, readJournal, writeJournal } from '../../../src/lockout/journal';
 import { observeHost } from '../../../src/lockout/observe';
 import { lockoutPlan } from '../../../src/lockout/plan';
-import { recoverLockout } from '../../../src/lockout/recover';
+import { journalOwnerAlive, recoverLockout, removeLockFromBeforeBoot, startedBeforeBoot } from '../../../src/lockout/recover';
+import os from 'node:os';
+import { existsSync } from 'node:fs';
 import { LockoutSession } from '../../../src/lockout/session';
 import { WatchdogFiredError, startWatchdog } from '../../../src/lockout/watchdog';
 import { tempDir } from '../../helpers/cli';
@@ -83,6 +85,29 @@ describe('recover', () => {
     const r = await recoverLockout({ host: h.host, stateDir: h.stateDir, log: silentLogger(), force: true });
     expect(r.action).toBe('recovered');
     expect(await serverSnapshot(h.state, h.source)).toEqual(before);
+  });
+
+  it('after a reboot the owner is dead even if its pid was reused', async () => {
+    const beforeBoot = new Date(Date.now() - os.uptime() * 1000 - 60_000).toISOString();
+    expect(startedBeforeBoot(beforeBoot)).toBe(true);
+    expect(startedBeforeBoot(new Date().toISOString())).toBe(false);
+    const journal = newJournal('backup', '/src');
+    journal.owner.pid = process.ppid; // alive, like a reused pid
+    expect(journalOwnerAlive(journal)).toBe(true);
+    journal.owner.startedAt = beforeBoot;
+    expect(journalOwnerAlive(journal)).toBe(false);
+    const { dir, cleanup } = await tempDir('avb-lock-');
+    try {
+      const lock = path.join(dir, 'run.lock');
+      await writeFile(lock, JSON.stringify({ pid: process.ppid, hostname: os.hostname(), startedAt: new Date().toISOString() }));
+      await removeLockFromBeforeBoot(lock, silentLogger());
+      expect(existsSync(lock)).toBe(true);
+      await writeFile(lock, JSON.stringify({ pid: process.ppid, hostname: os.hostname(), startedAt: beforeBoot }));
+      await removeLockFromBeforeBoot(lock, silentLogger());
+      expect(existsSync(lock)).toBe(false);
+    } finally {
+      await cleanup();
+    }
   });
 
   it('a dead owner does not block recover', async () => {

@@ -13,7 +13,14 @@ function Get-AvbSimStatePath {
 
 function Read-AvbSimState {
     $raw = [System.IO.File]::ReadAllText((Get-AvbSimStatePath), [System.Text.UTF8Encoding]::new($false))
-    return ($raw | ConvertFrom-Json -AsHashtable -Depth 64)
+    $state = $raw | ConvertFrom-Json -AsHashtable -Depth 64
+    # A hand-written state file may leave parts out: an absent part is empty.
+    foreach ($key in @('shares', 'sessions', 'openFiles', 'services', 'volumes', 'shadowCopies', 'eventSources', 'events', 'messages', 'processes', 'calls', 'scheduledTasks')) {
+        if (-not $state.ContainsKey($key) -or $null -eq $state[$key]) { $state[$key] = @() }
+    }
+    if (-not $state.ContainsKey('knobs') -or $null -eq $state.knobs) { $state.knobs = @{} }
+    if (-not $state.ContainsKey('msg') -or $null -eq $state.msg) { $state.msg = @{ behaviour = 'ok' } }
+    return $state
 }
 
 function Lock-AvbSimState {

@@ -1,0 +1,112 @@
+import type { FileHandle } from 'node:fs/promises';
+
+export interface SyncBatchLimits {
+  /** Flush when this many files wait. */
+  files: number;
+  /** … or this many bytes. */
+  bytes: number;
+  /** … or the oldest has waited this long. */
+  ms: number;
+}
+
+export const DEFAULT_SYNC_BATCH: SyncBatchLimits = { files: 64, bytes: 64 << 20, ms: 200 };
+
+interface Waiting {
+  handle: FileHandle;
+  /** Runs once the file is durable (and closed): e.g. records it as finished in the checkpoint. */
+  onDurable: () => Promise<void> | void;
+}
+
+/**
+ * Makes written files durable in batches instead of one fsync per file on the copy path: copies hand
+ * their open, unsynced handle over and move on; a batch fsyncs all its handles at once (the file system
+ * can commit them together), closes them, and only THEN runs each file's `onDurable`, so nothing is
+ * ever recorded as finished before its data is on disk. A full batch makes the adding copy wait
+ * (back-pressure); a timer flushes a partial one. Errors of a timer flush surface at the next add/flush.
+ */
+export class SyncBatch {
+  private waiting: Waiting[] = [];
+  private waitingBytes = 0;
+  private chain: Promise<void> = Promise.resolve();
+  private timer: NodeJS.Timeout | null = null;
+  private failure: unknown = null;
+
+  constructor(private readonly limits: SyncBatchLimits = DEFAULT_SYNC_BATCH) {}
+
+  async add(handle: FileHandle, bytes: number, onDurable: Waiting['onDurable']): Promise<void> {
+    if (this.failure !== null) {
+      await handle.close().catch(() => undefined);
+      throw this.failure;
+    }
+    this.waiting.push({ handle, onDurable });
+    this.waitingBytes += bytes;
+    if (this.waiting.length >= this.limits.files || this.waitingBytes >= this.limits.bytes) {
+      await this.flush();
+    } else if (this.timer === null) {
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        this.flush().catch(() => undefined); // kept in `failure`
+      }, this.limits.ms);
+      this.timer.unref();
+    }
+  }
+
+  /** Makes everything added so far durable and runs its callbacks. */
+  flush(): Promise<void> {
+    if (this.timer !== null) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    const batch = this.waiting;
+    this.waiting = [];
+    this.waitingBytes = 0;
+    const run = this.chain.then(async () => {
+      if (this.failure !== null) {
+        await closeAll(batch);
+        throw this.failure;
+      }
+      try {
+        await Promise.all(batch.map((w) => w.handle.sync()));
+      } finally {
+        await closeAll(batch);
+      }
+      for (const w of batch) await w.onDurable();
+    });
+    this.chain = run.catch((err: unknown) => {
+      this.failure ??= err;
+    });
+    return run;
+  }
+
+  /** Closes whatever waits without recording it (a failed or interrupted run: the files are redone on resume). */
+  async discard(): Promise<void> {
+    if (this.timer !== null) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    const batch = this.waiting;
+    this.waiting = [];
+    this.waitingBytes = 0;
+    await this.chain;
+    await closeAll(batch);
+  }
+}
+
+async function closeAll(batch: readonly Waiting[]): Promise<void> {
+  await Promise.all(batch.map((w) => w.handle.close().catch(() => undefined)));
+}
+
+/** Runs `fn` over `items` with at most `limit` at a time; the first error wins (the others still settle). */
+async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next];
+      next += 1;
+      await fn(item);
+    }
+  };
+  const results = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, worker));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}

@@ -1,0 +1,205 @@
+/**
+ * The short version of `npm run torture` (a few seeded trials per campaign) plus one deterministic
+ * test per bug the campaigns found, marked `it.fails` with the bug named, for the lead to triage.
+ * The long campaigns: `npm run torture -- --trials N --seed S [--only NAME]`.
+ */
+import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import { build } from 'esbuild';
+import { describe, expect, it } from 'vitest';
+import { runBackup } from '../../src/engine/backup';
+import { errorMessage } from '../../src/errors';
+import { createFaultyFs } from '../../src/fs/faulty';
+import { localFs } from '../../src/fs/local';
+import type { FileSystem } from '../../src/fs/types';
+import { silentLogger } from '../../src/log/logger';
+import { tempDir } from '../helpers/cli';
+import { engineConfig } from '../integration/engine/tree';
+import { badInputCampaign } from './campaigns/bad-input';
+import { crashEngineTrial } from './campaigns/crash-engine';
+import { crashLockoutTrial } from './campaigns/crash-lockout';
+import { runFaultScenario } from './campaigns/faults';
+import { securityCampaign } from './campaigns/security';
+import { checkStore, snapshotDirs } from './lib/oracle';
+import { cli, cliKilledAtSyscall, run, type TrialResult, writeSourceTree, seededRandom } from './lib/util';
+
+const log = silentLogger();
+const clean = (r: TrialResult) => expect(r.problems, `${r.name} (${r.note ?? ''})`).toEqual([]);
+
+describe('torture, short version', { timeout: 300_000 }, () => {
+  it('crash: kill -9 mid-file (write), then recover + backup: store consistent, resumed, nothing recopied', async () => {
+    clean(await crashEngineTrial('write', 1));
+  });
+
+  it('crash: kill -9 at the commit rename, then recover + backup', async () => {
+    clean(await crashEngineTrial('rename', 2));
+  });
+
+  it('crash: kill -9 during prune', async () => {
+    clean(await crashEngineTrial('prune:unlink', 3));
+  });
+
+  it('crash: kill -9 during the copy under lockout (simulated server), recover, next backup', async () => {
+    clean(await crashLockoutTrial(7, 1));
+  });
+
+  for (const [name, seed] of [
+    ['transient faults on the source', 2],
+    ['transient faults on the destination', 2],
+    ['persistent fault on one file (cycle)', 1],
+    ['source changing during copy', 1],
+    ['source changing during copy', 2],
+  ] as const) {
+    it(`faults: ${name} (seed ${seed})`, async () => {
+      clean(await runFaultScenario(name, seed));
+    });
+  }
+
+  it('bad input: bad configs and command lines exit 2 naming the field, touch nothing; hostile tree round trip; unreadable file', async () => {
+    const results = await badInputCampaign({ trials: 1, seed: 1, short: true });
+    // Known bug (see "state folder created" below): excluded here, demonstrated separately.
+    for (const r of results.filter((x) => x.name !== 'config: source does not exist')) clean(r);
+    expect(results.length).toBeGreaterThan(30);
+  });
+
+  it('security: hostile config values through the full cycle; SDDL history; secrets never leak', async () => {
+    const results = await securityCampaign({ trials: 1, seed: 0, short: true });
+    for (const r of results) clean(r);
+  });
+});
+
+describe('bugs found by the campaigns (it.fails until fixed)', { timeout: 300_000 }, () => {
+  // BUG 1 (damage): src/engine/file-saver.ts:143 `await dst.write(chunk, 0, n, at)` ignores
+  // bytesWritten. On a nearly full disk write(2) returns a SHORT count without an error (verified on a
+  // tmpfs: 331776 of 716800), the following truncate(pos) pads the hole with zeros, and the snapshot is
+  // committed with a file whose content does not match its manifest hash. Fix: loop until all n bytes
+  // are written (as src/engine/restore.ts:196 does), so the next write raises ENOSPC.
+  it.fails('BUG 1: a short write on the destination is not detected: the committed file does not match its manifest', async () => {
+    const { dir, cleanup } = await tempDir('avb-torture-short-');
+    try {
+      const source = path.join(dir, 'AVImark');
+      writeSourceTree(source, seededRandom(5), { smallFiles: 3, largeFiles: 1, largeBytes: 300_000 });
+      const dest = path.join(dir, 'backup');
+      let shortened = false;
+      const shortWriteFs: FileSystem = {
+        ...localFs,
+        open: (async (p: string, ...rest: unknown[]) => {
+          const handle = (await (localFs.open as (...a: unknown[]) => Promise<FileHandle>)(p, ...rest)) as FileHandle;
+          if (!p.includes(`${path.sep}in-progress${path.sep}`) || !p.endsWith('BIG0.V2$')) return handle;
+          return new Proxy(handle, {
+            get(target, prop, receiver) {
+              const value = Reflect.get(target, prop, receiver) as unknown;
+              if (typeof value !== 'function') return value;
+              if (prop !== 'write') return value.bind(target);
+              return (buf: Buffer, off: number, len: number, pos: number) => {
+                if (shortened) return target.write(buf, off, len, pos);
+                shortened = true; // what the kernel does when the disk fills up mid-write
+                return target.write(buf, off, len >> 1, pos);
+              };
+            },
+          });
+        }) as FileSystem['open'],
+      };
+      await runBackup({ source, dest, engine: engineConfig(), log, destFs: shortWriteFs }).catch((e: unknown) => e);
+      expect(shortened).toBe(true);
+      expect(checkStore(dest, snapshotDirs(dest))).toEqual([]);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  // BUG 2: src/engine/snapshot.ts ensureStore (≈ line 856) + src/store/durable.ts writeFileAtomic: the
+  // first run writes DEST/store.json through store.json.tmp-<pid>; if the rename fails (a transient
+  // EAGAIN/ETIMEDOUT on a NAS) or the process is killed before it, the tmp file stays, store.json is
+  // absent, and EVERY later run refuses: "the destination … is not empty and is not an avimark-backup
+  // store" (exit 2) until someone deletes the file by hand. Fix: treat `store.json.tmp-*` as ours in
+  // ensureStore (remove it), and have writeFileAtomic unlink its tmp on failure.
+  it.fails('BUG 2: a first run killed while writing store.json leaves a store every later run refuses', async () => {
+    const { dir, cleanup } = await tempDir('avb-torture-storejson-');
+    try {
+      const source = path.join(dir, 'AVImark');
+      const dest = path.join(dir, 'backup');
+      writeSourceTree(source, seededRandom(6), { smallFiles: 3, largeFiles: 0, largeBytes: 0 });
+      // kill -9 on entry to the first rename(2) of the very first run: store.json's tmp → final.
+      const killed = await cliKilledAtSyscall(['backup', '--source', source, '--dest', dest, '--no-lockout'], 'rename', 1);
+      expect(killed.signal === 'SIGKILL' || killed.code === 137).toBe(true);
+      expect(readdirSync(dest).some((n) => n.startsWith('store.json.tmp-'))).toBe(true);
+      const again = await cli(['backup', '--source', source, '--dest', dest, '--no-lockout']);
+      expect(again.stderr).toBe('');
+      expect(again.code).toBe(0);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  // BUG 3: src/cycle/preflight.ts expectedCopyBytes (line 39) counts every file that differs from the
+  // newest COMPLETE snapshot, ignoring what the resumable partial already holds. After a run fails with
+  // ENOSPC, freeing the space that is really missing is not enough: the next run refuses "not enough
+  // room" before resuming. Fix: skip files the partial's checkpoint journal records as done with the
+  // same size and mtime (and count the partial's own bytes as already used).
+  // The real-tmpfs scenario below also shows BUG 1 (T4 damaged after the short write near ENOSPC).
+  it.fails('BUG 3 (+1): real full disk (20 MiB tmpfs): after ENOSPC and freeing space, the next run resumes exactly', async () => {
+    clean(await runFaultScenario('real full disk (tmpfs ENOSPC, cycle)', 2));
+  });
+
+  // BUG 4: transient errors on the source ROOT (opendir/readdir/stat of the folder itself) and the
+  // destination checks are not retried: one EIO/EAGAIN on the first listing fails the whole run
+  // ("cannot read the source folder …: EIO"), although the same code is retried for every file
+  // (src/engine/retry.ts retryingFs is not applied to the root checks in src/engine/paths.ts /
+  // checkSourceAndDest). Fix: route those calls through withRetry / retryingFs too.
+  it.fails('BUG 4: one transient EIO on listing the source root fails the run', async () => {
+    const { dir, cleanup } = await tempDir('avb-torture-rootfault-');
+    try {
+      const source = path.join(dir, 'AVImark');
+      const dest = path.join(dir, 'backup');
+      writeSourceTree(source, seededRandom(7), { smallFiles: 3, largeFiles: 0, largeBytes: 0 });
+      const faulty = createFaultyFs(localFs, { rules: [{ code: 'EIO', path: (p) => p === source, times: 1 }] });
+      const r = await runBackup({ source, dest, engine: engineConfig(), log, sourceFs: faulty.fs }).then(
+        () => 'ok',
+        (e: unknown) => errorMessage(e),
+      );
+      expect(faulty.injected.length).toBe(1);
+      expect(r).toBe('ok');
+    } finally {
+      await cleanup();
+    }
+  });
+
+  // BUG 5 (rule 4, "nothing touched"): src/cli/commands/nightly.ts:42 opens the run log (creating
+  // <stateDir>/logs) BEFORE the cycle checks the source, so `backup --config` with a missing source
+  // exits 2 but has created the state folder. Fix: run checkSourceAndDest before cycleLogger (or
+  // create the log folder lazily on the first line written).
+  it.fails('BUG 5: a config whose source does not exist exits 2 but creates the state folder', async () => {
+    const { dir, cleanup } = await tempDir('avb-torture-nostate-');
+    try {
+      const config = path.join(dir, 'config.json');
+      writeFileSync(config, JSON.stringify({ source: path.join(dir, 'missing'), destination: path.join(dir, 'backup'), stateDir: path.join(dir, 'state') }));
+      const r = await cli(['backup', '--config', config]);
+      expect(r.code).toBe(2);
+      expect(existsSync(path.join(dir, 'state'))).toBe(false);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  // BUG 6 (crash): src/engine/file-saver.ts ≈ line 141 starts the next read (`pending = readAt(…)`, to
+  // overlap it with the write) but attaches no handler until the next loop turn. If that read fails
+  // while `await dst.write(…)` is still running (EBUSY from a byte-range lock during presync's online
+  // pass, EIO on a flaky disk), Node sees an UNHANDLED REJECTION and kills the whole process instead of
+  // retrying the file (found by the transient-fault campaign at rate 0.3: "Node.js v20" crash). Fix:
+  // `pending.catch(() => undefined)` right after creating it (the later `await pending` still throws).
+  it.fails('BUG 6: a source read failing during the overlapped write crashes the process (unhandled rejection)', async () => {
+    const out = path.join(__dirname, '.repro-read-rejects.cjs');
+    try {
+      await build({ entryPoints: [path.join(__dirname, 'repro', 'read-rejects-during-write.ts')], outfile: out, bundle: true, platform: 'node', format: 'cjs', target: 'node20', loader: { '.ps1': 'text', '.psm1': 'text' }, logLevel: 'silent' });
+      const r = await run(process.execPath, [out], { timeoutMs: 60_000 });
+      expect(r.stderr).not.toMatch(/EBUSY: injected fault/);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/^outcome: (committed|failed)/m);
+    } finally {
+      rmSync(out, { force: true });
+    }
+  });
+});
+
