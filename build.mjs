@@ -14,6 +14,7 @@ export const entries = [
   { in: 'src/cli/main.ts', out: 'dist/avimark-backup.cjs' },
   // Runners that live beside the product (two folders below the repo root, so they find test/ and ps/).
   { in: 'bench/run.ts', out: 'dist/bench/run.cjs' },
+  { in: 'scripts/demo.ts', out: 'dist/demo/demo.cjs' },
 ];
 
 for (const entry of entries) {

@@ -374,6 +374,8 @@ export class SnapshotInProgress {
     } catch (err) {
       fail(err);
     } finally {
+      // Copies finished before a failure or an abort are kept: made durable and recorded, not redone.
+      await durable.flush().catch(() => undefined);
       await durable.discard();
       await this.checkpoint.flush().catch(() => undefined);
     }

@@ -21,7 +21,7 @@ async function waitGone(pid: number): Promise<void> {
   throw new Error(`process ${pid} did not exit`);
 }
 
-describe('PowerShell bridge: one process, recovered after timeouts and crashes', () => {
+describe('PowerShell bridge: one process, recovered after timeouts and crashes', { timeout: 120_000 }, () => {
   let sim: SimulatedServer;
   beforeAll(async () => {
     sim = await createSimulatedServer((p) => ({ shares: [share(p)] }));

@@ -357,15 +357,20 @@ describe('backup engine', () => {
     writeTree(src, files);
     const controller = new AbortController();
     const snap = await openSnapshot({ dest, log, now: clock() });
+    // Abort when the 21st file is opened: 20 are finished by then (one at a time), however fast the machine.
+    let opened = 0;
+    const abortingFs: typeof localFs = {
+      ...localFs,
+      open: (async (...args: Parameters<typeof localFs.open>) => {
+        if (String(args[0]).startsWith(src)) {
+          opened += 1;
+          if (opened > 20) controller.abort();
+        }
+        return localFs.open(...args);
+      }) as typeof localFs.open,
+    };
     await expect(
-      snap.sync({
-        sourceRoot: src,
-        engine: engineConfig({ concurrency: 1 }),
-        signal: controller.signal,
-        onProgress: (p) => {
-          if (p.filesDone >= 20) controller.abort();
-        },
-      }),
+      snap.sync({ sourceRoot: src, sourceFs: abortingFs, engine: engineConfig({ concurrency: 1 }), signal: controller.signal }),
     ).rejects.toBeInstanceOf(BackupInterruptedError);
     await expect(snap.commit({ mode: 'no-lockout', offlineSeconds: null, lockoutSteps: [], warnings: [] })).rejects.toThrow(/not in sync/);
     await snap.release();
