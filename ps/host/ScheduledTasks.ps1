@@ -1,5 +1,6 @@
 # avimark-backup: scheduled-task and own-session message operations for `selftest`.
-# Loaded AFTER Host.ps1 in the same PowerShell process (it adds to $script:AvbOperations); same rules:
+# Loaded right AFTER Host.ps1 into the same (the only) PowerShell process: it adds its operations to the allow-list
+# $script:AvbOperations that Host.ps1 defines; same rules:
 # values arrive as decoded JSON data and are passed as parameter values, never made into code.
 # Runs on Windows PowerShell 5.1 and PowerShell 7.
 
@@ -26,15 +27,15 @@ function Get-AvbTaskObject([string]$TaskPath, [string]$TaskName) {
     return $found[0]
 }
 
+# Replaces a task of the same path and name (-Force): a leftover from a killed selftest must not block the next one.
 function Invoke-AvbRegisterScheduledTask($a) {
     $task = $a.task
     $taskPath = [string]$task.taskPath
     $taskName = [string]$task.taskName
-    if ($null -ne (Get-AvbTaskObject $taskPath $taskName)) { throw "Scheduled task $taskPath$taskName already exists." }
     $action = New-ScheduledTaskAction -Execute ([string]$task.execute) -Argument ([string]$task.argument)
     $principal = New-ScheduledTaskPrincipal -UserId 'NT AUTHORITY\SYSTEM' -LogonType ServiceAccount -RunLevel Highest
     $settings = New-ScheduledTaskSettingsSet -ExecutionTimeLimit (New-TimeSpan -Minutes 5) -AllowStartIfOnBatteries -DontStopIfGoingOnBatteries -MultipleInstances IgnoreNew
-    Register-ScheduledTask -TaskName $taskName -TaskPath $taskPath -Action $action -Principal $principal -Settings $settings -Description ([string]$task.description) -ErrorAction Stop | Out-Null
+    Register-ScheduledTask -TaskName $taskName -TaskPath $taskPath -Action $action -Principal $principal -Settings $settings -Description ([string]$task.description) -Force -ErrorAction Stop | Out-Null
     return $null
 }
 

@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Settings } from '../config/load';
 import { openSnapshot, checkSourceAndDest, type BackupProgress, type SnapshotInProgress } from '../engine/backup';
@@ -18,7 +18,10 @@ import { recoverLockout, removeLockFromBeforeBoot } from '../lockout/recover';
 import { LockoutInterruptedError, LockoutSession, notUndoneError } from '../lockout/session';
 import { stepLabel, type LockoutStep } from '../lockout/steps';
 import { WatchdogFiredError, startWatchdog } from '../lockout/watchdog';
+import { metaDir, newSnapshotId, runRecordPath, snapshotDir } from '../store/layout';
+import { writeFileAtomic } from '../store/durable';
 import { acquireLockFile, type HeldLock } from '../store/lock';
+import { readRunRecord, writeRunRecord } from '../store/run-record';
 import type { LockoutStepTiming, RunRecord } from '../store/types';
 import { createRenamedFilesFs, type RenamedFile } from './alias-fs';
 import { writeLastRun, type LastRun } from './last-run';
@@ -103,11 +106,83 @@ export async function runNightlyCycle(options: NightlyCycleOptions): Promise<Nig
     throw err;
   } finally {
     if (runLock) {
-      await writeLastRun(settings.stateDir, { ...last, endedAt: now().toISOString() }).catch((err: unknown) =>
+      const endedAt = now();
+      await writeLastRun(settings.stateDir, { ...last, endedAt: endedAt.toISOString() }).catch((err: unknown) =>
         options.log.warn({ err: errorMessage(err) }, 'could not write last-run.json'),
       );
+      if (last.result !== 'success') {
+        await writeFailedRunRecord(settings, last, startedAt, endedAt).catch((err: unknown) =>
+          options.log.warn({ err: errorMessage(err) }, 'could not write the failed run\'s record in the store'),
+        );
+      }
       await runLock.release();
     }
+  }
+}
+
+/**
+ * A failed or interrupted run that had opened a snapshot leaves DEST/meta/<ID>/run.json (no manifest,
+ * so it is never listed as a snapshot) for the history and the report. A run that resumes the partial
+ * later commits the same id and replaces this record with its own.
+ */
+export async function writeFailedRunRecord(settings: Settings, last: Omit<LastRun, 'endedAt'>, startedAt: Date, endedAt: Date): Promise<boolean> {
+  if (!last.snapshotId || last.result === 'success') return false;
+  if (await pathExists(snapshotDir(settings.destination, last.snapshotId))) return false;
+  const record: RunRecord = {
+    snapshotId: last.snapshotId,
+    result: last.result,
+    startedAt: startedAt.toISOString(),
+    endedAt: endedAt.toISOString(),
+    durationSeconds: Math.max(0, (endedAt.getTime() - startedAt.getTime()) / 1000),
+    mode: last.mode === 'vss' || last.mode === 'presync' || last.mode === 'offline' ? last.mode : 'offline',
+    source: settings.source,
+    filesTotal: 0,
+    filesCopied: 0,
+    filesLinked: 0,
+    bytesTotal: 0,
+    bytesCopied: 0,
+    offlineSeconds: last.offlineSeconds,
+    lockoutSteps: [],
+    resumed: false,
+    warnings: last.warnings,
+    errors: last.message ? [last.message] : [],
+  };
+  await mkdir(metaDir(settings.destination, last.snapshotId), { recursive: true });
+  await writeRunRecord(settings.destination, record);
+  return true;
+}
+
+/** The failed run's record of a partial that is being resumed (the commit replaces meta/<ID>). */
+async function readFailedRunRecord(dest: string, id: string): Promise<RunRecord | null> {
+  try {
+    const record = await readRunRecord(dest, id);
+    return record.result !== 'success' ? record : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Commit replaced the failed run's record with the snapshot's own; keep the failure in the history under
+ * the next free id (meta/<ID>_2/run.json, its snapshotId still naming the snapshot it was building).
+ * A taken id is skipped by later snapshots, and prune removes the record like any other failed run's.
+ */
+async function keepEarlierFailure(dest: string, record: RunRecord, log: Logger): Promise<void> {
+  try {
+    const id = await newSnapshotId(localFs, dest, new Date(record.startedAt), record.snapshotId);
+    await mkdir(metaDir(dest, id), { recursive: true });
+    await writeFileAtomic(localFs, runRecordPath(dest, id), `${JSON.stringify(record, null, 2)}\n`);
+  } catch (err) {
+    log.warn({ err: errorMessage(err) }, 'could not keep the record of the interrupted run that this run resumed');
+  }
+}
+
+async function pathExists(p: string): Promise<boolean> {
+  try {
+    await stat(p);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -161,6 +236,7 @@ async function cycle(
 
   const snap = await openSnapshot({ dest, log, now });
   note({ snapshotId: snap.id });
+  const earlierFailure = snap.resumed ? await readFailedRunRecord(dest, snap.id) : null;
   const controller = new AbortController();
   const stopFromCaller = () => controller.abort(new StopRequested('abort'));
   if (options.signal?.aborted) stopFromCaller();
@@ -288,6 +364,7 @@ async function cycle(
       warnings,
       startedAt,
     });
+    if (earlierFailure) await keepEarlierFailure(dest, earlierFailure, log);
     return {
       dryRun: false,
       mode,

@@ -17,9 +17,10 @@ import { utimesSeconds } from './times';
 /**
  * Restores a snapshot into a folder as an independent, writable copy: every file is written anew
  * (never a hard link into the store, so editing the restored data cannot change a backup), hashed as
- * it is written and compared with the manifest, flushed to disk, and given the source's modification
- * time and attributes as recorded in the manifest (the store's own read-only protection is not carried
- * over). Folder times are set last, once their contents are in place.
+ * it is written and compared with the manifest, and given the source's modification time and
+ * attributes as recorded in the manifest (the store's own read-only protection is not carried over).
+ * Files are copied four at a time under a temporary name, fsynced in batches (SyncBatch) and renamed
+ * into place only once durable. Folder times are set last, once their contents are in place.
  */
 
 export interface RestoreOptions {

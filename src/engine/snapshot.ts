@@ -533,13 +533,25 @@ export class SnapshotInProgress {
     const rel = entry.rel;
     const policy = ctx.engine;
     let mustCopy = false;
+    let decided = false; // the unchanged-file check ran to a decision (no need to repeat it)
+    try {
+      // Without the retry machinery first: most files of a nightly run take this path.
+      if (await this.syncUnchanged(entry, ctx)) return;
+      mustCopy = this.linkFailed.has(rel);
+      decided = true;
+    } catch (err) {
+      if (err instanceof AppError || ctx.signal.aborted) throw err;
+      if (!isTransient(err)) throw new RunFailedError(`cannot back up "${rel}": ${describeFsError(err)}`, undefined, { cause: err });
+      // Transient: tried again below, with backoff.
+    }
     await withRetry(
       async () => {
         ctx.signal.throwIfAborted();
-        if (!mustCopy) {
+        if (!decided) {
           if (await this.syncUnchanged(entry, ctx)) return;
           // Opened below; a link that failed above is not tried again.
           mustCopy = this.linkFailed.has(rel);
+          decided = true;
         }
         let handle: FileHandle;
         try {

@@ -187,15 +187,18 @@ export interface WindowsHost {
   // Event Log
   writeEvent(entry: EventEntry): Promise<void>;
 
-  // Optional, used only by `selftest` (ps/host/ScheduledTasks.ps1; see src/host/powershell/task-extras.ts).
-  // A host without them makes selftest report the capability as "not checked".
-  /** Register-ScheduledTask (no trigger, SYSTEM, Highest). Fails if the task exists. */
-  registerScheduledTask?(task: ScheduledTaskDefinition): Promise<void>;
-  getScheduledTask?(taskPath: string, taskName: string): Promise<ScheduledTaskInfo | null>;
-  /** Unregister-ScheduledTask -Confirm:$false; also removes the folder when it is left empty. */
-  unregisterScheduledTask?(taskPath: string, taskName: string): Promise<void>;
-  /** msg.exe to the calling process's own session only (never `*`): proves msg.exe works without disturbing users. */
-  sendMessageToOwnSession?(text: string, displaySeconds: number): Promise<MessageResult>;
+  // Scheduled tasks and a message to our own session: used by `selftest` (ps/host/ScheduledTasks.ps1).
+  /** Register-ScheduledTask -Force (no trigger, SYSTEM, Highest): an existing task of that path and name is replaced. */
+  registerScheduledTask(task: ScheduledTaskDefinition): Promise<void>;
+  /** Task path and name compare case-insensitively; null when there is no such task. */
+  getScheduledTask(taskPath: string, taskName: string): Promise<ScheduledTaskInfo | null>;
+  /** Unregister-ScheduledTask -Confirm:$false; also removes the folder when it is left empty. Throws when the task does not exist. */
+  unregisterScheduledTask(taskPath: string, taskName: string): Promise<void>;
+  /**
+   * msg.exe to the calling process's own session only (never `*`): proves msg.exe works without disturbing users.
+   * Never throws for msg.exe failures (as sendMessage).
+   */
+  sendMessageToOwnSession(text: string, displaySeconds: number): Promise<MessageResult>;
 
   /** Releases the PowerShell process (no-op for in-memory). Safe to call twice. */
   dispose(): Promise<void>;

@@ -91,6 +91,7 @@ export function emailBody(alert: RunAlert): string {
     '',
     alert.message,
   ];
+  if (alert.statusSentence) lines.push('', `Backup status: ${alert.statusSentence}`);
   if (alert.hint) lines.push('', `What to do: ${alert.hint}`);
   if (alert.stillLocked && alert.stillLocked.length > 0) {
     lines.push('', 'STILL LOCKED (users cannot work until this is fixed):', ...alert.stillLocked.map((s) => `  - ${s}`));

@@ -52,6 +52,7 @@ export function runFinishedEvent(source: string, alert: RunAlert): EventEntry {
   const kind = finishedIds[alert.outcome];
   const recovered = alert.command === 'recover' && alert.outcome === 'success' && recoveredSomething(alert.summary);
   const lines = [`avimark-backup ${alert.command} ${kind.verb} (exit code ${alert.exitCode}): ${alert.message}`];
+  if (alert.statusSentence) lines.push(`Backup status: ${alert.statusSentence}`);
   if (alert.hint) lines.push(`What to do: ${alert.hint}`);
   if (alert.stillLocked && alert.stillLocked.length > 0) lines.push(`Still locked: ${alert.stillLocked.join('; ')}`);
   lines.push(`Started ${alert.startedAt.toISOString()}, finished ${alert.finishedAt.toISOString()} on ${alert.computerName}.`);

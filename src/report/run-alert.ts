@@ -31,6 +31,8 @@ export interface RunAlert {
   summary: unknown;
   /** The run's log file, if any, so the alert can point at it. */
   logFile?: string | null;
+  /** The store's one-sentence status after the run (src/report/status-sentence.ts), when it could be read. */
+  statusSentence?: string | null;
 }
 
 /** The outcome kind for an exit code (and warnings, for exit 0). */

@@ -140,10 +140,9 @@ export const messageCheck: Check = {
   id: 'message',
   title: 'msg.exe to this session only',
   fix: 'msg.exe must exist (%windir%\\System32\\msg.exe; not on Home editions) and the Terminal Services / Remote Desktop Services service must be running. When it fails, users get no warning before the lockout (the backup still runs).',
-  skip: (ctx) => (typeof ctx.host.sendMessageToOwnSession === 'function' ? null : 'this build of the Windows host cannot message one session'),
+  skip: () => null,
   async run(ctx) {
-    const send = ctx.host.sendMessageToOwnSession as NonNullable<typeof ctx.host.sendMessageToOwnSession>;
-    const result = await send.call(ctx.host, 'avimark-backup selftest: users will see the backup warnings like this one.', 10);
+    const result = await ctx.host.sendMessageToOwnSession('avimark-backup selftest: users will see the backup warnings like this one.', 10);
     if (!result.delivered) throw new Error(result.warnings.join('; ') || `msg.exe exited with code ${result.exitCode}`);
     return `delivered (msg.exe exit code ${result.exitCode})${result.warnings.length ? `; ${result.warnings.join('; ')}` : ''}`;
   },
@@ -165,19 +164,13 @@ export const scheduledTaskCheck: Check = {
   id: 'task',
   title: 'Scheduled task as SYSTEM (highest privileges): register, read back, remove',
   fix: 'Registering tasks that run as SYSTEM needs an elevated process and the Task Scheduler service (Schedule) running; the ScheduledTasks module ships with Windows Server 2012 and later.',
-  skip: (ctx) =>
-    typeof ctx.host.registerScheduledTask === 'function' && typeof ctx.host.unregisterScheduledTask === 'function' && typeof ctx.host.getScheduledTask === 'function'
-      ? null
-      : 'this build of the Windows host cannot register scheduled tasks',
+  skip: () => null,
   async run(ctx) {
     const host = ctx.host;
-    const register = host.registerScheduledTask as NonNullable<typeof host.registerScheduledTask>;
-    const get = host.getScheduledTask as NonNullable<typeof host.getScheduledTask>;
-    const unregister = host.unregisterScheduledTask as NonNullable<typeof host.unregisterScheduledTask>;
     const taskName = `selftest-${ctx.suffix}`;
     let registered = false;
     try {
-      await register.call(host, {
+      await host.registerScheduledTask({
         taskPath: SELFTEST_TASK_PATH,
         taskName,
         execute: 'cmd.exe',
@@ -185,15 +178,15 @@ export const scheduledTaskCheck: Check = {
         description: 'avimark-backup selftest (temporary; never triggered; safe to remove)',
       });
       registered = true;
-      const info = await get.call(host, SELFTEST_TASK_PATH, taskName);
+      const info = await host.getScheduledTask(SELFTEST_TASK_PATH, taskName);
       if (!info) throw new Error(`task ${SELFTEST_TASK_PATH}${taskName} was registered but Get-ScheduledTask does not find it`);
       if (!/SYSTEM$/i.test(info.userId) || info.runLevel !== 'Highest') throw new Error(`task runs as ${info.userId} (${info.runLevel}), not SYSTEM (Highest)`);
-      await unregister.call(host, SELFTEST_TASK_PATH, taskName);
+      await host.unregisterScheduledTask(SELFTEST_TASK_PATH, taskName);
       registered = false;
-      if (await get.call(host, SELFTEST_TASK_PATH, taskName)) throw new Error('the task is still there after Unregister-ScheduledTask');
+      if (await host.getScheduledTask(SELFTEST_TASK_PATH, taskName)) throw new Error('the task is still there after Unregister-ScheduledTask');
       return `task ${SELFTEST_TASK_PATH}${taskName} registered as ${info.userId} (${info.runLevel}), removed`;
     } finally {
-      if (registered) await unregister.call(host, SELFTEST_TASK_PATH, taskName).catch((err: unknown) => ctx.log.warn({ taskName, problem: errorMessage(err) }, 'selftest: could not remove the temporary task'));
+      if (registered) await host.unregisterScheduledTask(SELFTEST_TASK_PATH, taskName).catch((err: unknown) => ctx.log.warn({ taskName, problem: errorMessage(err) }, 'selftest: could not remove the temporary task'));
     }
   },
 };

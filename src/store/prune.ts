@@ -5,7 +5,7 @@ import { errnoCode } from '../errors';
 import type { Logger } from '../log/logger';
 import { silentLogger } from '../log/logger';
 import { fsyncDir } from './durable';
-import { isSnapshotId, metaDir, snapshotDir, storeLayout } from './layout';
+import { compareSnapshotIds, isSnapshotId, metaDir, snapshotDir, storeLayout } from './layout';
 import { type RetentionDecision, type RetentionPlan, type RetentionPolicy, planRetention } from './retention';
 import { listSnapshots } from './snapshots';
 import type { SnapshotId } from './types';
@@ -38,6 +38,8 @@ export interface PruneResult {
   remove: RetentionDecision[];
   /** Leftovers of an interrupted earlier prune that were (or, in a dry run, would be) finished. */
   leftovers: SnapshotId[];
+  /** Records of failed runs (meta/<ID> with no snapshot) older than the oldest kept snapshot, removed (or, in a dry run, to remove). */
+  failedRunRecords: SnapshotId[];
 }
 
 /** Applies the retention policy to the complete snapshots in `dest`. The caller holds the store lock. */
@@ -61,7 +63,34 @@ export async function pruneSnapshots(dest: string, policy: RetentionPolicy, opti
       await deleteSnapshot(dest, decision.id, fs);
     }
   }
-  return { dryRun, keep: plan.keep, remove: plan.remove, leftovers };
+  const failedRunRecords = await oldFailedRunRecords(dest, new Set(snapshots.map((s) => s.id)), plan.keep.map((k) => k.id), fs);
+  if (!dryRun) {
+    for (const id of failedRunRecords) {
+      logger.info({ snapshotId: id }, 'removing the record of a failed run older than every kept snapshot');
+      await removeTree(fs, metaDir(dest, id), null);
+    }
+    if (failedRunRecords.length > 0) await fsyncDir(fs, storeLayout(dest).metaRoot).catch(() => undefined);
+  }
+  return { dryRun, keep: plan.keep, remove: plan.remove, leftovers, failedRunRecords };
+}
+
+/**
+ * meta/<ID> folders that belong to no snapshot (a failed or interrupted run's record), older than the
+ * oldest kept snapshot, and with no partial of that id left to resume. Nothing when no snapshot is kept.
+ */
+async function oldFailedRunRecords(dest: string, snapshots: Set<SnapshotId>, kept: SnapshotId[], fs: FileSystem): Promise<SnapshotId[]> {
+  const oldestKept = [...kept].sort(compareSnapshotIds)[0];
+  if (oldestKept === undefined) return [];
+  const layout = storeLayout(dest);
+  const partials = new Set(await readNames(fs, layout.inProgressDir));
+  const old: SnapshotId[] = [];
+  for (const id of await readNames(fs, layout.metaRoot)) {
+    if (!isSnapshotId(id) || snapshots.has(id) || compareSnapshotIds(id, oldestKept) >= 0) continue;
+    if (partials.has(id) || partials.has(`${id}.state`) || partials.has(`${id}${DELETING_SUFFIX}`)) continue;
+    if (await exists(fs, snapshotDir(dest, id))) continue;
+    old.push(id);
+  }
+  return old.sort(compareSnapshotIds);
 }
 
 /** Removes one snapshot (crash-safe, see above). */

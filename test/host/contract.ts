@@ -7,7 +7,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shadowPath } from '../../src/host/shadow-path';
-import { HostError, type ShareDefinition } from '../../src/host/types';
+import { HostError, type ScheduledTaskDefinition, type ShareDefinition } from '../../src/host/types';
 import type { SimPaths, SimServerSpec } from '../helpers/sim';
 import type { Harness } from './harness';
 
@@ -247,6 +247,86 @@ export function hostContract(name: string, makeHarness: () => Promise<Harness>):
       });
     });
 
+    describe('own-session message', () => {
+      it('messages only our own session: nobody else is messaged', async () => {
+        await h.seed({});
+        const r = await h.host.sendMessageToOwnSession('avimark-backup selftest', 10);
+        expect(r).toMatchObject({ delivered: true, exitCode: 0 });
+        const v = await h.view();
+        expect(v.ownSessionMessages).toEqual([{ text: 'avimark-backup selftest', displaySeconds: 10 }]);
+        expect(v.messages).toEqual([]);
+      });
+
+      it('a real msg.exe failure is reported, not thrown', async () => {
+        await h.seed({ msg: 'fail' });
+        const r = await h.host.sendMessageToOwnSession('hello', 10);
+        expect(r.delivered).toBe(false);
+        expect(r.warnings.join(' ')).toMatch(/getting session names/);
+      });
+    });
+
+    describe('scheduled tasks', () => {
+      const folder = '\\avimark-backup-selftest\\';
+      const task = (overrides: Partial<ScheduledTaskDefinition> = {}): ScheduledTaskDefinition => ({
+        taskPath: folder,
+        taskName: 'selftest-1234',
+        execute: 'cmd.exe',
+        argument: '/c exit 0',
+        description: 'temporary',
+        ...overrides,
+      });
+
+      it('registers a task as SYSTEM (Highest), reads it back case-insensitively; a missing task is null', async () => {
+        await h.seed({});
+        expect(await h.host.getScheduledTask(folder, 'selftest-1234')).toBeNull();
+        await h.host.registerScheduledTask(task());
+        const expected = {
+          taskPath: folder,
+          taskName: 'selftest-1234',
+          state: 'Ready',
+          execute: 'cmd.exe',
+          argument: '/c exit 0',
+          userId: 'NT AUTHORITY\\SYSTEM',
+          runLevel: 'Highest',
+        };
+        expect(await h.host.getScheduledTask(folder, 'selftest-1234')).toEqual(expected);
+        expect(await h.host.getScheduledTask(folder.toUpperCase(), 'SELFTEST-1234')).toEqual(expected);
+        expect(await h.host.getScheduledTask(folder, 'selftest-9999')).toBeNull();
+        expect(await h.host.getScheduledTask('\\elsewhere\\', 'selftest-1234')).toBeNull();
+        expect((await h.view()).scheduledTasks).toEqual([{ taskPath: folder, taskName: 'selftest-1234', description: 'temporary' }]);
+      });
+
+      it('re-registering replaces the task (no duplicate); other tasks stay', async () => {
+        await h.seed({});
+        await h.host.registerScheduledTask(task());
+        await h.host.registerScheduledTask(task({ taskName: 'other' }));
+        await h.host.registerScheduledTask(task({ argument: '/c exit 1', description: 'second' }));
+        expect((await h.host.getScheduledTask(folder, 'selftest-1234'))?.argument).toBe('/c exit 1');
+        const tasks = (await h.view()).scheduledTasks.sort((a, b) => a.taskName.localeCompare(b.taskName));
+        expect(tasks).toEqual([
+          { taskPath: folder, taskName: 'other', description: 'temporary' },
+          { taskPath: folder, taskName: 'selftest-1234', description: 'second' },
+        ]);
+      });
+
+      it('unregisters exactly that task; unregistering a missing task fails loudly', async () => {
+        await h.seed({});
+        await h.host.registerScheduledTask(task());
+        await h.host.registerScheduledTask(task({ taskName: 'other' }));
+        await h.host.unregisterScheduledTask(folder, 'selftest-1234');
+        expect(await h.host.getScheduledTask(folder, 'selftest-1234')).toBeNull();
+        expect((await h.view()).scheduledTasks.map((t) => t.taskName)).toEqual(['other']);
+        await expect(h.host.unregisterScheduledTask(folder, 'selftest-1234')).rejects.toBeInstanceOf(HostError);
+        expect((await h.view()).scheduledTasks.map((t) => t.taskName)).toEqual(['other']);
+      });
+
+      it('an invalid task path is refused', async () => {
+        await h.seed({});
+        await expect(h.host.registerScheduledTask(task({ taskPath: 'no-backslashes' }))).rejects.toBeInstanceOf(HostError);
+        expect((await h.view()).scheduledTasks).toEqual([]);
+      });
+    });
+
     describe('files', () => {
       it('renames an executable away and back; never over an existing file', async () => {
         await h.seed({});
@@ -347,6 +427,20 @@ export function hostContract(name: string, makeHarness: () => Promise<Harness>):
         await h.seed({});
         for (const value of payloads) expect((await h.host.sendMessage(value, 5)).delivered).toBe(true);
         expect((await h.view()).messages.map((m) => m.text)).toEqual(payloads);
+        expect(existsSync(canary())).toBe(false);
+      });
+
+      it('own-session messages and scheduled-task values arrive unchanged', async () => {
+        await h.seed({});
+        for (const value of payloads) {
+          expect((await h.host.sendMessageToOwnSession(value, 5)).delivered).toBe(true);
+          const task: ScheduledTaskDefinition = { taskPath: '\\avb-injection\\', taskName: `t${payloads.indexOf(value)}`, execute: value, argument: value, description: value };
+          await h.host.registerScheduledTask(task);
+          expect(await h.host.getScheduledTask(task.taskPath, task.taskName)).toMatchObject({ execute: value, argument: value });
+          await h.host.unregisterScheduledTask(task.taskPath, task.taskName);
+        }
+        expect((await h.view()).ownSessionMessages.map((m) => m.text)).toEqual(payloads);
+        expect((await h.view()).scheduledTasks).toEqual([]);
         expect(existsSync(canary())).toBe(false);
       });
 

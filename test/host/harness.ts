@@ -14,7 +14,11 @@ export interface ServerView {
   sessions: SmbSessionInfo[];
   openFiles: SmbOpenFileInfo[];
   services: Array<{ name: string; status: ServiceStatus; startType: ServiceStartType }>;
+  /** Messages to every session (`msg *`). */
   messages: Array<{ text: string; displaySeconds: number | null }>;
+  /** Messages to one session only (sendMessageToOwnSession). */
+  ownSessionMessages: Array<{ text: string; displaySeconds: number | null }>;
+  scheduledTasks: Array<{ taskPath: string; taskName: string; description: string | null }>;
   events: EventEntry[];
   shadowCopyIds: string[];
 }
@@ -87,6 +91,8 @@ export async function memoryHarness(): Promise<Harness> {
       openFiles: state.openFiles.map((x) => ({ ...x })),
       services: state.services.map((x) => ({ name: x.name, status: x.status, startType: x.startType })),
       messages: state.messages.map((m) => ({ text: m.text, displaySeconds: m.displaySeconds })),
+      ownSessionMessages: state.ownSessionMessages.map((m) => ({ text: m.text, displaySeconds: m.displaySeconds })),
+      scheduledTasks: state.scheduledTasks.map((t) => ({ taskPath: t.taskPath, taskName: t.taskName, description: t.description })),
       events: state.events.map((e) => ({ ...e })),
       shadowCopyIds: state.shadowCopies.map((s) => s.id),
     }),
@@ -132,7 +138,13 @@ export async function simulatorHarness(): Promise<Harness & { server: SimulatedS
           clientUserName: String(f.ClientUserName),
         })),
         services: st.services.map(serviceFromSim),
-        messages: st.messages.map((m) => ({ text: m.Text, displaySeconds: m.Time })),
+        messages: st.messages.filter((m) => m.Target === '*').map((m) => ({ text: m.Text, displaySeconds: m.Time })),
+        ownSessionMessages: st.messages.filter((m) => m.Target !== '*').map((m) => ({ text: m.Text, displaySeconds: m.Time })),
+        scheduledTasks: (st.scheduledTasks as Array<{ TaskPath: string; TaskName: string; Description: string | null }>).map((t) => ({
+          taskPath: t.TaskPath,
+          taskName: t.TaskName,
+          description: t.Description,
+        })),
         events: st.events.map((e) => ({ source: e.Source, eventId: e.EventId, level: e.EntryType as EventEntry['level'], message: e.Message })),
         shadowCopyIds: st.shadowCopies.map((s) => s.ID),
       };

@@ -20,9 +20,36 @@ async function check(files: string[]): Promise<Array<Record<string, unknown>>> {
 describe('ps/host scripts use only cmdlets and parameters the simulator defines with that signature', () => {
   it('every command, parameter and parameter-set combination in ps/host/*.ps1 exists', async () => {
     const dir = path.join(repoRoot, 'ps', 'host');
-    const files = readdirSync(dir).filter((f) => f.endsWith('.ps1')).map((f) => path.join(dir, f));
-    expect(files.length).toBeGreaterThan(0);
-    expect(await check(files)).toEqual([]);
+    const names = readdirSync(dir).filter((f) => f.endsWith('.ps1'));
+    // Both scripts the one PowerShell process loads (src/host/powershell/host.ts HOST_SCRIPT).
+    expect(names).toEqual(expect.arrayContaining(['Host.ps1', 'ScheduledTasks.ps1']));
+    expect(await check(names.map((f) => path.join(dir, f)))).toEqual([]);
+  });
+
+  it('holds the scheduled-task cmdlets to the simulated ScheduledTasks module', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'avb-sigcheck-tasks-'));
+    try {
+      const bad = path.join(dir, 'bad-tasks.ps1');
+      await writeFile(
+        bad,
+        [
+          "Register-ScheduledTask -TaskName x -TaskPath '\\a\\' -Action $a -Principal $p -RunLevel Highest",
+          "Register-ScheduledTask -TaskName x -Xml '<Task/>' -Principal $p",
+          'Unregister-ScheduledTask -TaskName x -Force',
+          'Get-ScheduledTask -TaskName x -TaskPath y',
+          "New-ScheduledTaskPrincipal -UserId 'SYSTEM' -GroupId 'Administrators'",
+        ].join('\n'),
+      );
+      const problems = (await check([bad])).map((p) => `${String(p.command)}: ${String(p.problem)}`);
+      expect(problems).toEqual([
+        'Register-ScheduledTask: no parameter set takes -TaskName, -TaskPath, -Action, -Principal, -RunLevel together',
+        'Register-ScheduledTask: no parameter set takes -TaskName, -Xml, -Principal together',
+        'Unregister-ScheduledTask: no parameter -Force',
+        'New-ScheduledTaskPrincipal: no parameter set takes -UserId, -GroupId together',
+      ]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('the check catches a wrong parameter, a wrong combination and an unknown cmdlet', async () => {

@@ -52,9 +52,15 @@ async function main(): Promise<void> {
   let passed = 0;
   let failed = 0;
   const failures: TrialResult[] = [];
+  // An unhandled rejection inside the in-process engine would kill this runner (BUG 6 in the report):
+  // record it against the campaign instead, so the remaining campaigns still run.
+  const unhandled: string[] = [];
+  process.on('unhandledRejection', (reason) => unhandled.push(reason instanceof Error ? reason.message : String(reason)));
   for (const c of selected) {
     const started = Date.now();
+    unhandled.length = 0;
     const results = await c.run({ trials: args.trials, seed: args.seed, short: args.short, log: args.verbose ? (l) => process.stdout.write(`${l}\n`) : undefined });
+    if (unhandled.length) results.push({ campaign: c.name, name: 'unhandled rejections (process would have crashed)', problems: unhandled.map((m) => `UNHANDLED REJECTION: ${m}`) });
     const bad = results.filter((r) => r.problems.length > 0);
     passed += results.length - bad.length;
     failed += bad.length;

@@ -3,8 +3,10 @@ import type { Settings } from '../../config/load';
 import { dryRunBackup, runBackup } from '../../engine/backup';
 import { renderDryRun } from '../../engine/dry-run';
 import { renderSummary } from '../../engine/summary';
-import { UsageError } from '../../errors';
-import { nightlyBackupCommand } from './nightly';
+import { ExitCode, UsageError } from '../../errors';
+import { afterBackup } from '../../cycle/after-backup';
+import { withRunAlerts } from '../../report/run-notifier';
+import { type CommandDeps, alertContext, nightlyBackupCommand, openHost, renderAfterBackup } from './nightly';
 import { type Logger, openRunLog } from '../../log/logger';
 import { type CommandOutcome, action, ok } from '../outcome';
 import { createProgressReporter } from '../progress';
@@ -56,11 +58,11 @@ function logFor(settings: Settings, flags: BackupFlags): Logger {
  * The seam for the nightly cycle (lockout issue): with a config and without --no-lockout, the command
  * runs the full cycle (warn, lock out, copy, give back): src/cycle/nightly.ts.
  */
-async function backupWithLockout(settings: Settings, flags: BackupFlags): Promise<CommandOutcome> {
-  return nightlyBackupCommand(settings, flags);
+async function backupWithLockout(settings: Settings, flags: BackupFlags, deps: CommandDeps): Promise<CommandOutcome> {
+  return nightlyBackupCommand(settings, flags, deps);
 }
 
-export async function backupCommand(flags: BackupFlags): Promise<CommandOutcome> {
+export async function backupCommand(flags: BackupFlags, deps: CommandDeps = {}): Promise<CommandOutcome> {
   const settings = await resolveSettings(flags);
   if (flags.lockout !== false) {
     if (settings.configFile === null) {
@@ -69,7 +71,7 @@ export async function backupCommand(flags: BackupFlags): Promise<CommandOutcome>
         'or add --no-lockout to back up without a lockout (only safe when nobody is using AVImark)',
       );
     }
-    return backupWithLockout(settings, flags);
+    return backupWithLockout(settings, flags, deps);
   }
   const json = Boolean(flags.json);
   if (flags.dryRun) {
@@ -81,13 +83,17 @@ export async function backupCommand(flags: BackupFlags): Promise<CommandOutcome>
     });
     return ok(renderDryRun(report), report);
   }
-  const log = logFor(settings, flags);
+  const log = deps.log ?? logFor(settings, flags);
   const progress = createProgressReporter({ json });
   const controller = new AbortController();
   const onSignal = () => controller.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  try {
+  // With a config: the cycle's step 7 (verify.after, retention.auto) and the alerts (Event Log through the
+  // host, e-mail). Flags only (a quick manual run): neither; no alerts config exists and nothing is pruned.
+  const withConfig = settings.configFile !== null;
+  const host = withConfig ? (deps.host ?? (settings.alerts.eventLog.enabled ? openHost(settings) : null)) : null;
+  const run = async (): Promise<CommandOutcome> => {
     const { summary } = await runBackup({
       source: settings.source,
       dest: settings.destination,
@@ -97,10 +103,21 @@ export async function backupCommand(flags: BackupFlags): Promise<CommandOutcome>
       signal: controller.signal,
       onProgress: progress.onProgress,
     });
-    return ok(renderSummary(summary), summary);
+    progress.stop();
+    if (!withConfig) return ok(renderSummary(summary), summary);
+    const after = await afterBackup(settings, summary.snapshotId, log);
+    const rendered = renderAfterBackup(after, settings, summary.warnings);
+    const text = [renderSummary(summary), ...rendered.lines].join('\n');
+    const out = { ...summary, ...rendered.json };
+    return rendered.damaged ? { exitCode: ExitCode.Damage, text, json: out } : ok(text, out);
+  };
+  try {
+    if (!withConfig) return await run();
+    return await withRunAlerts(alertContext(settings, 'backup --no-lockout', host, log, deps, `Source ${settings.source}, destination ${settings.destination} (no lockout).`), run);
   } finally {
     progress.stop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    if (host && !deps.host) await host.dispose().catch(() => undefined);
   }
 }

@@ -2,7 +2,11 @@ import type { Command } from 'commander';
 import { drillRestore, runDrill } from '../../drill/drill';
 import { ExitCode } from '../../errors';
 import { readManifestHeader } from '../../store/manifest';
-import { resolveSnapshotId } from '../../store/snapshots';
+import { type SnapshotRef, resolveSnapshotId } from '../../store/snapshots';
+import type { StoreSettings } from '../../config/load';
+import type { Logger } from '../../log/logger';
+import { withRunAlerts } from '../../report/run-notifier';
+import { type CommandDeps, alertContext, openHost } from './nightly';
 import { localFs } from '../../fs/local';
 import { commandLogger } from '../command-log';
 import { type CommandOutcome, action } from '../outcome';
@@ -31,11 +35,23 @@ Exit codes: 0 passed, 3 the backup is not usable as it stands, 1 the drill could
   command.action(action(async (id: string, flags: DrillFlags) => drillCommand(id, flags)));
 }
 
-export async function drillCommand(id: string, flags: DrillFlags): Promise<CommandOutcome> {
+export async function drillCommand(id: string, flags: DrillFlags, deps: CommandDeps = {}): Promise<CommandOutcome> {
   const settings = await resolveStoreSettings(flags);
   const dest = settings.destination;
   const snapshot = await resolveSnapshotId(dest, id);
-  const logger = commandLogger(settings, 'drill', 'error');
+  const logger = deps.log ?? commandLogger(settings, 'drill', 'error');
+  // With a config: the start and finish alerts (a failed drill is a problem alert: exit 3 → event 1005, exit 1 → 1002).
+  if (settings.configFile === null) return drillRun(settings, snapshot, logger);
+  const host = deps.host ?? (settings.alerts.eventLog.enabled ? openHost(settings) : null);
+  try {
+    return await withRunAlerts(alertContext(settings, 'drill', host, logger, deps, `Snapshot ${snapshot.id}.`), () => drillRun(settings, snapshot, logger));
+  } finally {
+    if (host && !deps.host) await host.dispose().catch(() => undefined);
+  }
+}
+
+async function drillRun(settings: StoreSettings, snapshot: SnapshotRef, logger: Logger): Promise<CommandOutcome> {
+  const dest = settings.destination;
   const recordedSource = (await readManifestHeader(localFs, snapshot.manifestPath)).source;
   const liveSources = [settings.source, recordedSource].filter((s): s is string => typeof s === 'string' && s.length > 0);
   const { record, command } = await runDrill({

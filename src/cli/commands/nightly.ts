@@ -8,6 +8,8 @@ import { ExitCode, errorMessage } from '../../errors';
 import { afterBackup, type AfterBackupResult } from '../../cycle/after-backup';
 import { type CommandOutcome, ok } from '../outcome';
 import { createProgressReporter } from '../progress';
+import type { EmailDeps } from '../../report/email';
+import { type RunAlertContext, withRunAlerts } from '../../report/run-notifier';
 
 /** The flags of `backup` that the nightly cycle reads. */
 export interface NightlyFlags {
@@ -36,13 +38,27 @@ export function cycleLogger(settings: StoreSettings, runName: string, json: bool
   }
 }
 
-/** `backup --config FILE` (lockout on): the nightly cycle. */
-export async function nightlyBackupCommand(settings: Settings, flags: NightlyFlags): Promise<CommandOutcome> {
+/** What a command can be handed instead of the real thing (tests: the memory host, a test SMTP password). */
+export interface CommandDeps {
+  host?: WindowsHost;
+  log?: Logger;
+  emailDeps?: EmailDeps;
+  /** Passed to the nightly cycle (tests: false, so no process-wide signal handlers are installed). */
+  handleSignals?: boolean;
+}
+
+/** The alert context of a run that has the full settings (a config) and a host. */
+export function alertContext(settings: StoreSettings, command: string, host: WindowsHost | null, log: Logger, deps: CommandDeps, detail = ''): RunAlertContext {
+  return { settings, command, host, log, store: { destination: settings.destination, stateDir: settings.stateDir }, detail, emailDeps: deps.emailDeps };
+}
+
+/** `backup --config FILE` (lockout on): the nightly cycle, between the start and finish alerts. */
+export async function nightlyBackupCommand(settings: Settings, flags: NightlyFlags, deps: CommandDeps = {}): Promise<CommandOutcome> {
   const json = Boolean(flags.json);
-  const log = cycleLogger(settings, 'backup', json);
-  const host = openHost(settings);
+  const log = deps.log ?? cycleLogger(settings, 'backup', json);
+  const host = deps.host ?? openHost(settings);
   const progress = flags.dryRun ? null : createProgressReporter({ json });
-  try {
+  const runCycle = async (): Promise<CommandOutcome> => {
     const result = await runNightlyCycle({
       settings,
       host,
@@ -50,10 +66,15 @@ export async function nightlyBackupCommand(settings: Settings, flags: NightlyFla
       dryRun: flags.dryRun,
       checksum: flags.checksum ?? settings.engine.checksum,
       onProgress: progress?.onProgress,
+      handleSignals: deps.handleSignals,
     });
     progress?.stop();
     const after = result.snapshotId ? await afterBackup(settings, result.snapshotId, log) : null;
     return renderCycle(result, settings, after);
+  };
+  try {
+    if (flags.dryRun) return await runCycle();
+    return await withRunAlerts(alertContext(settings, 'backup', host, log, deps, `Source ${settings.source}, destination ${settings.destination}.`), runCycle);
   } finally {
     progress?.stop();
     await host.dispose().catch(() => undefined);
@@ -71,6 +92,23 @@ export function renderCycle(result: NightlyCycleResult, settings: Settings, afte
     lines.push(`  AVImark offline: ${formatDuration(result.offlineSeconds)} (from the first lockout step to the end of give-back)`);
     for (const step of result.lockoutSteps) lines.push(`    ${step.seconds.toFixed(2).padStart(7)} s  ${step.step}`);
   }
+  const rendered = renderAfterBackup(after, settings, summary.warnings);
+  lines.push(...rendered.lines);
+  const json = {
+    ...summary,
+    mode: result.mode,
+    modeReason: result.modeReason,
+    offlineSeconds: result.offlineSeconds,
+    lockoutSteps: result.lockoutSteps,
+    ...rendered.json,
+  };
+  if (rendered.damaged) return { exitCode: ExitCode.Damage, text: lines.join('\n'), json };
+  return ok(lines.join('\n'), json);
+}
+
+/** The verify and prune lines (and JSON fields) of step 7, shared by the cycle and `backup --no-lockout` with a config. */
+export function renderAfterBackup(after: AfterBackupResult | null, settings: Settings, runWarnings: string[]) {
+  const lines: string[] = [];
   const problems = after?.verify?.problems ?? [];
   if (after?.verify) {
     const v = after.verify.record;
@@ -80,15 +118,9 @@ export function renderCycle(result: NightlyCycleResult, settings: Settings, afte
   if (after?.prune) lines.push(`  pruned:   ${after.prune.remove.length} old snapshot(s) removed, ${after.prune.keep.length} kept`);
   for (const w of after?.warnings ?? []) lines.push(`  warning: ${w}`);
   const json = {
-    ...summary,
-    mode: result.mode,
-    modeReason: result.modeReason,
-    offlineSeconds: result.offlineSeconds,
-    lockoutSteps: result.lockoutSteps,
     verify: after?.verify ? { ok: problems.length === 0, filesChecked: after.verify.record.filesChecked, problems } : null,
     pruned: after?.prune ? after.prune.remove.map((r) => r.id) : [],
-    warnings: [...summary.warnings, ...(after?.warnings ?? [])],
+    warnings: [...runWarnings, ...(after?.warnings ?? [])],
   };
-  if (problems.length > 0) return { exitCode: ExitCode.Damage, text: lines.join('\n'), json };
-  return ok(lines.join('\n'), json);
+  return { lines, json, damaged: problems.length > 0 };
 }

@@ -44,6 +44,9 @@ export async function pruneCommand(flags: PruneFlags): Promise<CommandOutcome> {
       ...(result.leftovers.length
         ? [`${dryRun ? 'would finish' : 'finished'} removing ${result.leftovers.length} snapshot(s) an interrupted prune left: ${result.leftovers.join(', ')}`]
         : []),
+      ...(result.failedRunRecords.length
+        ? [`${dryRun ? 'would remove' : 'removed'} the records of ${result.failedRunRecords.length} failed run(s) older than every kept snapshot: ${result.failedRunRecords.join(', ')}`]
+        : []),
       `${result.keep.length} kept, ${result.remove.length} ${verb}${dryRun ? ' (dry run: nothing changed)' : ''}.`,
     ];
     return ok(lines.join('\n'), {
@@ -51,6 +54,7 @@ export async function pruneCommand(flags: PruneFlags): Promise<CommandOutcome> {
       keep: result.keep.map(({ id, reasons }) => ({ id, reasons })),
       remove: result.remove.map(({ id }) => id),
       leftovers: result.leftovers,
+      failedRunRecords: result.failedRunRecords,
     });
   } finally {
     await lock?.release();

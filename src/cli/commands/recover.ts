@@ -8,7 +8,8 @@ import { recoverLockout, removeLockFromBeforeBoot } from '../../lockout/recover'
 import { acquireLockFile, type HeldLock } from '../../store/lock';
 import { type CommandOutcome, action, ok } from '../outcome';
 import { type SettingsOptionValues, addSettingsOptions, resolveStoreSettings } from '../settings';
-import { cycleLogger, openHost } from './nightly';
+import { withRunAlerts } from '../../report/run-notifier';
+import { type CommandDeps, alertContext, cycleLogger, openHost } from './nightly';
 
 interface RecoverFlags extends SettingsOptionValues {
   force?: boolean;
@@ -36,7 +37,7 @@ given back (the message says what, and the exact commands to fix it by hand).`,
   command.action(action(async (flags: RecoverFlags) => recoverCommand(flags)));
 }
 
-export async function recoverCommand(flags: RecoverFlags): Promise<CommandOutcome> {
+export async function recoverCommand(flags: RecoverFlags, deps: CommandDeps = {}): Promise<CommandOutcome> {
   const settings = await resolveStoreSettings(flags);
   const journal = await readJournal(settings.stateDir);
   if (journal === null) {
@@ -44,7 +45,7 @@ export async function recoverCommand(flags: RecoverFlags): Promise<CommandOutcom
     return ok(text, { action: 'nothing', undone: [], warnings: [] });
   }
   const json = Boolean(flags.json);
-  const log = cycleLogger(settings, 'recover', json);
+  const log = deps.log ?? cycleLogger(settings, 'recover', json);
   // Hold the run lock so no backup starts while we give back; a live backup holding it is left alone unless forced.
   let runLock: HeldLock | null = null;
   const runLockFile = path.join(settings.stateDir, RUN_LOCK_FILE);
@@ -55,9 +56,10 @@ export async function recoverCommand(flags: RecoverFlags): Promise<CommandOutcom
     if (!flags.force) throw err;
     log.warn(`--force: recovering although the run lock is held (${errorMessage(err)})`);
   }
-  const host = openHost(settings);
+  const host = deps.host ?? openHost(settings);
   const startedAt = new Date();
-  try {
+  // Alerts only when a journal was found (above): a boot with nothing to recover writes no event.
+  const run = async (): Promise<CommandOutcome> => {
     const result = await recoverLockout({ host, stateDir: settings.stateDir, log, force: flags.force });
     const text =
       result.action === 'nothing'
@@ -72,6 +74,9 @@ export async function recoverCommand(flags: RecoverFlags): Promise<CommandOutcom
       mode: null, snapshotId: null, offlineSeconds: null, message: text, warnings: result.warnings,
     }).catch(() => undefined);
     return ok(text, result);
+  };
+  try {
+    return await withRunAlerts(alertContext(settings, 'recover', host, log, deps, `Lockout journal of pid ${journal.owner.pid} (${journal.purpose}) found.`), run);
   } catch (err) {
     await writeLastRun(settings.stateDir, {
       command: 'recover', result: 'failed', exitCode: err instanceof AppError ? err.exitCode : 1, startedAt: startedAt.toISOString(),
@@ -79,7 +84,7 @@ export async function recoverCommand(flags: RecoverFlags): Promise<CommandOutcom
     }).catch(() => undefined);
     throw err;
   } finally {
-    await host.dispose().catch(() => undefined);
+    if (!deps.host) await host.dispose().catch(() => undefined);
     await runLock?.release();
   }
 }

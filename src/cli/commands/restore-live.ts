@@ -5,7 +5,8 @@ import { UsageError } from '../../errors';
 import { resolveSnapshotId } from '../../store/snapshots';
 import { type CommandOutcome, ok } from '../outcome';
 import { type SettingsOptionValues, resolveSettings } from '../settings';
-import { cycleLogger, openHost } from './nightly';
+import { withRunAlerts } from '../../report/run-notifier';
+import { type CommandDeps, alertContext, cycleLogger, openHost } from './nightly';
 
 export interface RestoreToLiveFlags extends SettingsOptionValues {
   toLive?: boolean;
@@ -22,15 +23,15 @@ export function addRestoreToLiveOptions(command: Command): Command {
 }
 
 /** `restore ID --to-live`: disaster recovery over the live folder. */
-export async function restoreToLiveCommand(id: string, flags: RestoreToLiveFlags): Promise<CommandOutcome> {
+export async function restoreToLiveCommand(id: string, flags: RestoreToLiveFlags, deps: CommandDeps = {}): Promise<CommandOutcome> {
   if (flags.to) throw new UsageError('give either --to DIR or --to-live, not both');
   const settings = await resolveSettings(flags);
   if (settings.configFile === null) throw new UsageError('restore --to-live takes AVImark offline and needs the configuration: give --config FILE');
   const snapshot = await resolveSnapshotId(settings.destination, id);
   const json = Boolean(flags.json);
-  const log = cycleLogger(settings, 'restore-to-live', json);
-  const host = openHost(settings);
-  try {
+  const log = deps.log ?? cycleLogger(settings, 'restore-to-live', json);
+  const host = deps.host ?? openHost(settings);
+  const run = async (): Promise<CommandOutcome> => {
     const r = await restoreToLive({ settings, host, log, snapshot, dryRun: flags.dryRun });
     if (r.dryRun) return ok(['Dry run: nothing was changed and nobody was disturbed.', ...r.planText].join('\n'), r);
     const lines = [
@@ -41,7 +42,11 @@ export async function restoreToLiveCommand(id: string, flags: RestoreToLiveFlags
       ...r.warnings.map((w) => `  warning: ${w}`),
     ];
     return ok(lines.join('\n'), r);
+  };
+  try {
+    if (flags.dryRun) return await run();
+    return await withRunAlerts(alertContext(settings, 'restore --to-live', host, log, deps, `Snapshot ${snapshot.id} over ${settings.source}.`), run);
   } finally {
-    await host.dispose().catch(() => undefined);
+    if (!deps.host) await host.dispose().catch(() => undefined);
   }
 }

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { ExitCode } from '../../errors';
-import { createPowerShellTaskExtras, withTaskExtras } from '../../host/powershell/task-extras';
 import { renderSelftest, runSelftest } from '../../selftest/run';
 import { type CommandOutcome, action } from '../outcome';
 import { type SettingsOptionValues, addSettingsOptions, resolveStoreSettings } from '../settings';
@@ -39,14 +38,10 @@ export async function selftestCommand(flags: SelftestFlags): Promise<CommandOutc
   const settings = await resolveStoreSettings(flags);
   const json = Boolean(flags.json);
   const log = cycleLogger(settings, 'selftest', json);
-  const baseHost = openHost(settings);
-  const extras = createPowerShellTaskExtras({
-    executable: settings.powershell.executable,
-    callTimeoutSeconds: settings.powershell.callTimeoutSeconds,
-  });
+  const host = openHost(settings);
   try {
     const report = await runSelftest({
-      host: withTaskExtras(baseHost, extras),
+      host,
       settings: {
         source: settings.source,
         stateDir: settings.stateDir,
@@ -57,7 +52,6 @@ export async function selftestCommand(flags: SelftestFlags): Promise<CommandOutc
     });
     return { exitCode: report.ok ? ExitCode.Success : ExitCode.RunFailed, text: renderSelftest(report), json: report };
   } finally {
-    await extras.dispose();
-    await baseHost.dispose();
+    await host.dispose();
   }
 }

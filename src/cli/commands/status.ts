@@ -6,6 +6,7 @@ import { manualUndo, stillLockedSentence } from '../../lockout/manual';
 import { stepLabel } from '../../lockout/steps';
 import { readVerifyRecord } from '../../engine/verify';
 import { listSnapshots } from '../../store/snapshots';
+import { loadStatusSentence } from '../../report/history';
 import { type CommandOutcome, action, ok } from '../outcome';
 import { type SettingsOptionValues, addSettingsOptions, resolveStoreSettings } from '../settings';
 
@@ -63,6 +64,8 @@ export async function statusCommand(flags: StatusFlags): Promise<CommandOutcome>
   } else {
     lines.push('Last run: none recorded in this state folder.');
   }
+  const sentence = await loadStatusSentence(settings.destination, settings.stateDir).catch(() => null);
+  if (sentence) lines.unshift(sentence);
   const newest = (await listSnapshots(settings.destination).catch(() => [])).at(-1) ?? null;
   const verified = newest ? await readVerifyRecord(newest).catch(() => null) : null;
   lines.push(
@@ -75,6 +78,7 @@ export async function statusCommand(flags: StatusFlags): Promise<CommandOutcome>
   }
   const json = {
     state,
+    statusSentence: sentence,
     locked: locked.map((e) => ({ step: stepLabel(e.step), state: e.state, stillLocked: stillLockedSentence(e.step), manualFix: manualUndo(e.step) })),
     owner: journal?.owner ?? null,
     ownerAlive,

@@ -10,6 +10,8 @@ import {
   type HostInfo,
   type MessageResult,
   type ProcessInfo,
+  type ScheduledTaskDefinition,
+  type ScheduledTaskInfo,
   type ServiceInfo,
   type ServiceStartType,
   type ShadowCopyInfo,
@@ -18,7 +20,7 @@ import {
   type SmbSessionInfo,
   type WindowsHost,
 } from '../types';
-import { createMemoryHostState, type MemoryHostState, type MemoryService, type MemoryVolume } from './state';
+import { createMemoryHostState, type MemoryHostState, type MemoryScheduledTask, type MemoryService, type MemoryVolume } from './state';
 
 const START_TYPES: readonly ServiceStartType[] = ['Boot', 'System', 'Automatic', 'AutomaticDelayedStart', 'Manual', 'Disabled'];
 
@@ -211,6 +213,59 @@ export class MemoryHost implements WindowsHost {
           : interpretMsgResult(1, ['Error sending message to session Console : Error 2147500058']);
       }
     }
+  }
+
+  /** Same msg.exe behaviour as sendMessage, but only our own session sees it: nobody else is warned or quits. */
+  async sendMessageToOwnSession(text: string, displaySeconds: number): Promise<MessageResult> {
+    this.enter('sendMessageToOwnSession', [text, displaySeconds]);
+    switch (this.state.messageBehaviour) {
+      case 'missing':
+        return msgUnavailable('msg.exe was not found on this server');
+      case 'fail':
+        return interpretMsgResult(1, ['Error 5 getting session names']);
+      case 'noConsoleSession':
+      case 'ok':
+        this.state.ownSessionMessages.push({ text, displaySeconds, sessionId: this.state.ownSessionId });
+        return interpretMsgResult(0, []);
+    }
+  }
+
+  private findTask(taskPath: string, taskName: string): MemoryScheduledTask | undefined {
+    return this.state.scheduledTasks.find((t) => same(t.taskPath, taskPath) && same(t.taskName, taskName));
+  }
+
+  async registerScheduledTask(task: ScheduledTaskDefinition): Promise<void> {
+    this.enter('registerScheduledTask', [task]);
+    if (!(task.taskPath.startsWith('\\') && task.taskPath.endsWith('\\'))) {
+      throw new HostError('registerScheduledTask', `The task path "${task.taskPath}" is invalid: it must start and end with a backslash.`);
+    }
+    const replaced = this.findTask(task.taskPath, task.taskName);
+    if (replaced) this.state.scheduledTasks.splice(this.state.scheduledTasks.indexOf(replaced), 1);
+    this.state.scheduledTasks.push({
+      taskPath: task.taskPath,
+      taskName: task.taskName,
+      state: 'Ready',
+      execute: task.execute,
+      argument: task.argument,
+      userId: 'NT AUTHORITY\\SYSTEM',
+      runLevel: 'Highest',
+      description: task.description,
+    });
+  }
+
+  async getScheduledTask(taskPath: string, taskName: string): Promise<ScheduledTaskInfo | null> {
+    this.enter('getScheduledTask', [taskPath, taskName]);
+    const found = this.findTask(taskPath, taskName);
+    if (!found) return null;
+    const { description: _description, ...info } = found;
+    return info;
+  }
+
+  async unregisterScheduledTask(taskPath: string, taskName: string): Promise<void> {
+    this.enter('unregisterScheduledTask', [taskPath, taskName]);
+    const found = this.findTask(taskPath, taskName);
+    if (!found) throw new HostError('unregisterScheduledTask', `Scheduled task ${taskPath}${taskName} does not exist.`);
+    this.state.scheduledTasks.splice(this.state.scheduledTasks.indexOf(found), 1);
   }
 
   async pathExists(p: string): Promise<boolean> {

@@ -5,9 +5,11 @@ export {
   type MemoryFault,
   type MemoryHostState,
   type MemoryProcess,
+  type MemoryScheduledTask,
   type MemoryService,
   type MemoryShadowCopy,
   type MemoryVolume,
   type MessageBehaviour,
+  type OwnSessionMessage,
   type SentMessage,
 } from './state';

@@ -2,6 +2,7 @@ import type {
   EventEntry,
   HostInfo,
   ProcessInfo,
+  ScheduledTaskInfo,
   ServiceInfo,
   ShadowCopyInfo,
   ShareDefinition,
@@ -48,6 +49,15 @@ export interface SentMessage {
   displaySeconds: number;
 }
 
+/** A message msg.exe sent to our own session only (sendMessageToOwnSession), never seen by other users. */
+export interface OwnSessionMessage extends SentMessage {
+  sessionId: number;
+}
+
+export interface MemoryScheduledTask extends ScheduledTaskInfo {
+  description: string;
+}
+
 export interface MemoryVolume {
   /** Volume root as getVolumeRoot returns it: 'C:\\' style or a POSIX folder ending in '/'. */
   root: string;
@@ -87,6 +97,11 @@ export interface MemoryHostState {
   processes: MemoryProcess[];
   messageBehaviour: MessageBehaviour;
   messages: SentMessage[];
+  /** Terminal Services session of the process that runs avimark-backup (where own-session messages go). */
+  ownSessionId: number;
+  ownSessionMessages: OwnSessionMessage[];
+  /** Registered tasks; path and name compare case-insensitively like Task Scheduler. */
+  scheduledTasks: MemoryScheduledTask[];
   volumes: MemoryVolume[];
   shadowCopies: MemoryShadowCopy[];
   /** Sources registered with the Event Log; writing under another source registers it first (as New-EventLog). */
@@ -110,6 +125,9 @@ export function createMemoryHostState(init: Partial<MemoryHostState> = {}): Memo
     processes: [],
     messageBehaviour: 'ok',
     messages: [],
+    ownSessionId: 1,
+    ownSessionMessages: [],
+    scheduledTasks: [],
     volumes: [],
     shadowCopies: [],
     eventSources: [],

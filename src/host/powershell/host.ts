@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import hostScript from '../../../ps/host/Host.ps1';
+import tasksScript from '../../../ps/host/ScheduledTasks.ps1';
 import { interpretMsgResult, msgUnavailable } from '../msg-result';
 import {
   HostError,
@@ -7,6 +8,8 @@ import {
   type HostInfo,
   type MessageResult,
   type ProcessInfo,
+  type ScheduledTaskDefinition,
+  type ScheduledTaskInfo,
   type ServiceInfo,
   type ServiceStartType,
   type ShadowCopyInfo,
@@ -58,6 +61,15 @@ const serviceSchema = z.object({ name: z.string(), displayName: z.string(), stat
 const processSchema = z.object({ id: z.number(), name: z.string(), sessionId: z.number(), userName: z.string().nullable(), path: z.string().nullable() });
 const shadowSchema = z.object({ id: z.string(), volume: z.string(), deviceObject: z.string() });
 const infoSchema = z.object({ psVersion: z.string(), psEdition: z.string(), computerName: z.string(), simulated: z.boolean() });
+const taskInfoSchema = z.object({
+  taskPath: z.string(),
+  taskName: z.string(),
+  state: z.string(),
+  execute: z.string(),
+  argument: z.string(),
+  userId: z.string(),
+  runLevel: z.string(),
+});
 const msgSchema = z.object({ found: z.boolean(), exitCode: z.number().nullable(), output: z.array(z.string()).nullable() });
 
 /** ConvertTo-Json writes a one-element array as the element and an empty one as null in some paths: normalise. */
@@ -67,8 +79,14 @@ function list(value: unknown): unknown[] {
 }
 
 /**
- * The real Windows host: every method is one request to ps/host/Host.ps1 in a long-lived PowerShell
- * process (see session.ts and protocol.ts). Values cross only as base64 JSON data.
+ * What the PowerShell process loads once: Host.ps1 defines the operations and their allow-list
+ * ($script:AvbOperations); ScheduledTasks.ps1, loaded after it, adds the scheduled-task operations to it.
+ */
+export const HOST_SCRIPT = `${hostScript}\n${tasksScript}`;
+
+/**
+ * The real Windows host: every method is one request to ps/host/Host.ps1 (+ ScheduledTasks.ps1) in ONE
+ * long-lived PowerShell process (see session.ts and protocol.ts). Values cross only as base64 JSON data.
  */
 export class PowerShellHost implements WindowsHost {
   private readonly session: PowerShellSession;
@@ -79,7 +97,7 @@ export class PowerShellHost implements WindowsHost {
     this.session = new PowerShellSession({
       executable: options.executable,
       callTimeoutMs: this.callTimeoutMs,
-      script: hostScript,
+      script: HOST_SCRIPT,
       env: options.env,
       onEvent: options.onEvent,
     });
@@ -186,6 +204,12 @@ export class PowerShellHost implements WindowsHost {
     return interpretMsgResult(r.exitCode ?? -1, r.output ?? []);
   }
 
+  async sendMessageToOwnSession(text: string, displaySeconds: number): Promise<MessageResult> {
+    const r = await this.call('sendMessageToOwnSession', { text, displaySeconds }, msgSchema);
+    if (!r.found) return msgUnavailable('msg.exe was not found on this server');
+    return interpretMsgResult(r.exitCode ?? -1, r.output ?? []);
+  }
+
   pathExists(path: string): Promise<boolean> {
     return this.call('pathExists', { path }, z.boolean());
   }
@@ -216,6 +240,18 @@ export class PowerShellHost implements WindowsHost {
 
   async writeEvent(entry: EventEntry): Promise<void> {
     await this.call('writeEvent', { ...entry }, z.null());
+  }
+
+  async registerScheduledTask(task: ScheduledTaskDefinition): Promise<void> {
+    await this.call('registerScheduledTask', { task: { ...task } }, z.null());
+  }
+
+  getScheduledTask(taskPath: string, taskName: string): Promise<ScheduledTaskInfo | null> {
+    return this.call('getScheduledTask', { taskPath, taskName }, taskInfoSchema.nullable());
+  }
+
+  async unregisterScheduledTask(taskPath: string, taskName: string): Promise<void> {
+    await this.call('unregisterScheduledTask', { taskPath, taskName }, z.null());
   }
 
   dispose(): Promise<void> {

@@ -139,6 +139,31 @@ describe('Register-AvimarkBackupTask (simulated Task Scheduler)', { timeout: 240
     expect(await storedTasks()).toBe(before);
   });
 
+  it("the simulated cmdlets follow the caller's $ErrorActionPreference like compiled cmdlets", async () => {
+    const out = await run<{ get: string; unregister: string; silent: string; continued: string }>(
+      // Set inside a function (as Invoke-AvbRequest does), not globally: a script-module function sees
+      // only the global preference unless it reads the caller's, as compiled cmdlets do.
+      `function Test-Stop {
+         $ErrorActionPreference = 'Stop'
+         $get = try { Get-ScheduledTask -TaskName 'no-such-task' | Out-Null; 'no error' } catch { $_.FullyQualifiedErrorId }
+         $unregister = try { Unregister-ScheduledTask -TaskName 'no-such-task' -Confirm:$false; 'no error' } catch { $_.FullyQualifiedErrorId }
+         $silent = try { @(Get-ScheduledTask -TaskName 'no-such-task' -ErrorAction SilentlyContinue).Count } catch { 'threw' }
+         return @{ get = "$get"; unregister = "$unregister"; silent = "$silent" }
+       }
+       function Test-Silent {
+         $ErrorActionPreference = 'SilentlyContinue'
+         # 2>&1: error records written to the error stream (none under SilentlyContinue) come out as output.
+         return "$(try { @(Get-ScheduledTask -TaskName 'no-such-task' 2>&1).Count } catch { 'threw' })"
+       }
+       $r = Test-Stop
+       [pscustomobject]@{ get = $r.get; unregister = $r.unregister; silent = $r.silent; continued = (Test-Silent) } | ConvertTo-Json`,
+    );
+    expect(out.get).toMatch(/^CmdletizationQuery_NotFound_TaskName/);
+    expect(out.unregister).toMatch(/^CmdletizationQuery_NotFound_TaskName/);
+    expect(out.silent).toBe('0');
+    expect(out.continued).toBe('0');
+  });
+
   it('refuses without an existing configuration file, naming it', async () => {
     const out = await run<{ message: string }>(
       `try { Register-AvimarkBackupTask -ConfigPath (Join-Path (Split-Path $env:AVIMARK_SIM_STATE) 'nope.json') } catch { [pscustomobject]@{ message = $_.Exception.Message } | ConvertTo-Json }`,

@@ -58,7 +58,7 @@ function memoryServer(withShadows: boolean) {
 }
 
 describe('selftest against the in-memory host', () => {
-  it('passes share, shadow and Event Log checks, skips what the host cannot do, and leaves only the event behind', async () => {
+  it('runs every host check (share, shadow, message, Event Log, task) and leaves only the event behind', async () => {
     const host = memoryServer(true);
     const sharesBefore = structuredClone(host.state.shares);
     const servicesBefore = structuredClone(host.state.services);
@@ -68,12 +68,13 @@ describe('selftest against the in-memory host', () => {
       ['powershell', 'ok'],
       ['share', 'ok'],
       ['shadow', 'ok'],
-      ['message', 'skipped'],
+      ['message', 'ok'],
       ['eventlog', 'ok'],
-      ['task', 'skipped'],
+      ['task', 'ok'],
       ['email', 'skipped'],
     ]);
     expect(report.ok).toBe(true);
+    expect(report.checks.find((c) => c.id === 'email')?.detail).toBe('alerts.email is not configured');
     const share = report.checks.find((c) => c.id === 'share');
     expect(share?.detail).toContain('avb-selftest-abcd1234$');
     expect(share?.detail).toContain('restored to O:BAG:BAD:(A;;FA;;;BA) byte for byte');
@@ -90,11 +91,27 @@ describe('selftest against the in-memory host', () => {
     expect(host.state.services).toEqual(servicesBefore);
     expect(host.state.calls.some((c) => ['stopService', 'setServiceStartType', 'forceStopProcesses', 'sendMessage', 'closeSessions'].includes(c.operation))).toBe(false);
     expect(host.state.shadowCopies).toEqual([]);
+    // The message went to our own session only; nobody else was messaged.
+    expect(host.state.ownSessionMessages).toEqual([
+      { text: 'avimark-backup selftest: users will see the backup warnings like this one.', displaySeconds: 10, sessionId: host.state.ownSessionId },
+    ]);
+    expect(host.state.messages).toEqual([]);
+    // The throwaway task was registered as SYSTEM (Highest), read back and removed.
+    const taskCalls = host.state.calls.filter((c) => /ScheduledTask$/.test(c.operation)).map((c) => c.operation);
+    expect(taskCalls).toEqual(['registerScheduledTask', 'getScheduledTask', 'unregisterScheduledTask', 'getScheduledTask']);
+    expect(host.state.calls.find((c) => c.operation === 'registerScheduledTask')?.args[0]).toMatchObject({
+      taskPath: '\\avimark-backup-selftest\\',
+      taskName: 'selftest-abcd1234',
+    });
+    expect(report.checks.find((c) => c.id === 'task')?.detail).toBe(
+      'task \\avimark-backup-selftest\\selftest-abcd1234 registered as NT AUTHORITY\\SYSTEM (Highest), removed',
+    );
+    expect(host.state.scheduledTasks).toEqual([]);
     expect(host.state.events).toEqual([{ source: 'avimark-backup', eventId: EventId.SelftestProbe, level: 'Information', message: 'avimark-backup selftest: the Event Log works.' }]);
     // No throwaway folders left in the state folder or on the volume.
     expect(await readdir(settings().stateDir)).toEqual([]);
     expect((await readdir(volumeRoot)).sort()).toEqual(['AVImark', 'ProgramData']);
-    expect(renderSelftest(report)).toMatch(/Everything checked works \(3 skipped\)\. Nothing of AVImark's was touched\./);
+    expect(renderSelftest(report)).toMatch(/Everything checked works \(1 skipped\)\. Nothing of AVImark's was touched\./);
   });
 
   it('puts the shadow probe at the root of the source volume when the state folder is on another volume, and removes it', async () => {
@@ -131,6 +148,30 @@ describe('selftest against the in-memory host', () => {
     const text = renderSelftest(report);
     expect(text).toMatch(/\[FAIL\] SMB share/);
     expect(text).toMatch(/3 of 7 checks FAILED/);
+  });
+
+  it('reports msg.exe and Task Scheduler failures with their fix, and removes a task registered before a failure', async () => {
+    const host = memoryServer(true);
+    host.state.messageBehaviour = 'fail';
+    host.state.faults.push({ operation: 'getScheduledTask', message: 'The Task Scheduler service is not running.' });
+    const report = await runSelftest({ host, settings: settings(), log: silentLogger(), suffix: 'cafe' });
+    const byId = Object.fromEntries(report.checks.map((c) => [c.id, c]));
+    expect(report.ok).toBe(false);
+    expect(byId.message).toMatchObject({ status: 'failed' });
+    expect(byId.message.detail).toContain('getting session names');
+    expect(byId.message.fix).toMatch(/msg\.exe must exist/);
+    expect(byId.task).toMatchObject({ status: 'failed', detail: 'The Task Scheduler service is not running.' });
+    expect(byId.task.fix).toMatch(/Task Scheduler service/);
+    expect(host.state.scheduledTasks).toEqual([]);
+    expect(host.state.calls.filter((c) => c.operation === 'unregisterScheduledTask').map((c) => c.args)).toEqual([['\\avimark-backup-selftest\\', 'selftest-cafe']]);
+  });
+
+  it('a task left behind by a killed selftest does not block the next one', async () => {
+    const host = memoryServer(true);
+    await host.registerScheduledTask({ taskPath: '\\avimark-backup-selftest\\', taskName: 'selftest-dead', execute: 'cmd.exe', argument: '/c exit 0', description: 'old' });
+    const report = await runSelftest({ host, settings: settings(), log: silentLogger(), suffix: 'dead' });
+    expect(report.checks.find((c) => c.id === 'task')).toMatchObject({ status: 'ok' });
+    expect(host.state.scheduledTasks).toEqual([]);
   });
 
   it('skips the host checks with one clear cause when the PowerShell bridge does not start', async () => {

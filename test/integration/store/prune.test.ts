@@ -108,6 +108,6 @@ describe('pruneSnapshots', () => {
 
   it('handles an empty or missing store', async () => {
     const result = await pruneSnapshots(path.join(dir, 'nothing-here'), policy);
-    expect(result).toEqual({ dryRun: false, keep: [], remove: [], leftovers: [] });
+    expect(result).toEqual({ dryRun: false, keep: [], remove: [], leftovers: [], failedRunRecords: [] });
   });
 });

@@ -218,6 +218,8 @@ function Register-ScheduledTask {
         [Parameter(Mandatory = $true, ParameterSetName = 'Xml')][string]$Xml,
         [object[]]$CimSession, [int]$ThrottleLimit, [switch]$AsJob
     )
+    # Like a compiled cmdlet, honour the CALLER's $ErrorActionPreference (script-module functions do not by default).
+    if (-not $PSBoundParameters.ContainsKey('ErrorAction')) { $ErrorActionPreference = $PSCmdlet.SessionState.PSVariable.GetValue('ErrorActionPreference') }
     if ($PSCmdlet.ParameterSetName -eq 'Xml') { throw 'Simulator: Register-ScheduledTask -Xml is not simulated.' }
     if (-not ($TaskPath.StartsWith('\') -and $TaskPath.EndsWith('\'))) {
         Write-Error -Message 'The specified path is invalid.' -Category InvalidArgument -ErrorId 'HRESULT 0x800700a1'
@@ -285,6 +287,8 @@ function Get-ScheduledTask {
         [Parameter(Position = 1, ValueFromPipelineByPropertyName = $true)][string[]]$TaskPath,
         [object[]]$CimSession, [int]$ThrottleLimit, [switch]$AsJob
     )
+    # Like a compiled cmdlet, honour the CALLER's $ErrorActionPreference (script-module functions do not by default).
+    if (-not $PSBoundParameters.ContainsKey('ErrorAction')) { $ErrorActionPreference = $PSCmdlet.SessionState.PSVariable.GetValue('ErrorActionPreference') }
     Add-AvbSimCall 'Get-ScheduledTask' $PSBoundParameters
     $all = Get-SimTasks
     $found = @(Select-SimTask $all $TaskName $TaskPath)
@@ -305,6 +309,10 @@ function Unregister-ScheduledTask {
         [switch]$PassThru,
         [object[]]$CimSession, [int]$ThrottleLimit, [switch]$AsJob
     )
+    begin {
+        # Like a compiled cmdlet, honour the CALLER's $ErrorActionPreference (script-module functions do not by default).
+        if (-not $PSBoundParameters.ContainsKey('ErrorAction')) { $ErrorActionPreference = $PSCmdlet.SessionState.PSVariable.GetValue('ErrorActionPreference') }
+    }
     process {
         Add-AvbSimCall 'Unregister-ScheduledTask' $PSBoundParameters
         if ($PSCmdlet.ParameterSetName -eq 'InputObject') {
