@@ -95,6 +95,6 @@ export const fieldReference: Record<string, FieldReference> = {
   'alerts.email.onSuccess': { description: 'Also send a short mail after successful runs.' },
   drill: { description: 'The restore drill (avimark-backup drill).' },
   'drill.requiredFiles': { description: 'Relative paths that must exist in a restored snapshot for AVImark to start.' },
-  'drill.command': { description: 'Optional program and arguments run against the restored folder ({dir} is replaced); its exit code is the verdict. null = none.' },
+  'drill.command': { description: 'Optional program and arguments run against the restored folder ({dir} is replaced); its exit code is the verdict. The program must be an absolute path (it runs as SYSTEM in the restored folder). null = none.' },
   'drill.commandTimeoutMinutes': { description: 'The drill command is stopped (and the drill fails) after this many minutes.' },
 };

@@ -146,7 +146,16 @@ export const drillSchema = z
     /** Relative paths that must exist in a restored snapshot for AVImark to start. */
     requiredFiles: z.array(z.string().min(1)).default(['CLIENT.V2$', 'ANIMAL.V2$', 'TREAT.V2$', 'AVImark.db$']),
     /** Run against the restored folder; its exit code is the verdict. {dir} is replaced by the folder. */
-    command: z.array(z.string().min(1)).nullable().default(null),
+    command: z
+      .array(z.string().min(1))
+      .min(1, 'needs at least the program')
+      // It runs as SYSTEM with the restored folder as working directory: a bare name could resolve to a
+      // program planted in that folder through the share.
+      .refine((argv) => path.isAbsolute(argv[0]), {
+        message: 'the program (first element) must be an absolute path, e.g. C:\\Tools\\check.exe',
+      })
+      .nullable()
+      .default(null),
     /** The command is stopped (and the drill fails) when it runs longer than this. */
     commandTimeoutMinutes: z.number().positive('must be more than zero').default(60),
   })

@@ -4,7 +4,8 @@ import type { FileSystem } from '../fs/types';
 import { localFs } from '../fs/local';
 import type { HostInfo, WindowsHost } from '../host/types';
 import { scanTree } from '../engine/scan';
-import { manifestPath } from '../store/layout';
+import { compareSnapshotIds, isSnapshotId, manifestPath, partialStateDir, storeLayout } from '../store/layout';
+import { Checkpoint, replayJournal, type ReplayedJournal } from '../engine/checkpoint';
 import { loadManifestIndex } from '../store/manifest';
 import { listSnapshots } from '../store/snapshots';
 import type { PlanProblem } from '../lockout/plan';
@@ -34,7 +35,9 @@ export function planProblemsError(problems: PlanProblem[]): Error {
 
 /**
  * Bytes the next snapshot will have to copy: files whose size or modification time differ from the
- * newest snapshot's manifest (everything on a first run). Reads only metadata.
+ * newest snapshot's manifest (everything on a first run), less what the interrupted partial that the run
+ * will resume already holds (files its checkpoint marks done, the fsynced part of a large file).
+ * Reads only metadata and the checkpoint journal; changes nothing.
  */
 export async function expectedCopyBytes(source: string, dest: string, exclude: readonly string[], fs: FileSystem = localFs): Promise<{ bytes: number; files: number }> {
   let previous: Map<string, { size: number; mtimeNs: string }> | null = null;
@@ -44,17 +47,49 @@ export async function expectedCopyBytes(source: string, dest: string, exclude: r
   } catch (err) {
     if (errnoCode(err) !== 'ENOENT') throw err;
   }
+  const resumed = await readResumablePartial(dest, fs);
   let bytes = 0;
   let files = 0;
   for await (const entry of scanTree(fs, source, { exclude })) {
     if (entry.type !== 'file') continue;
     const size = Number(entry.stat.size);
+    const mtimeNs = entry.stat.mtimeNs.toString();
     const before = previous?.get(entry.rel);
-    if (before && before.size === size && before.mtimeNs === entry.stat.mtimeNs.toString()) continue;
-    bytes += size;
+    if (before && before.size === size && before.mtimeNs === mtimeNs) continue;
+    const done = resumed?.done.get(entry.rel)?.entry;
+    if (done && done.type === 'file' && done.size === size && done.mtimeNs === mtimeNs) continue;
+    const part = resumed?.partials.get(entry.rel);
+    bytes += part && part.size === size && part.mtimeNs === mtimeNs ? Math.max(0, size - part.offset) : size;
     files += 1;
   }
   return { bytes, files };
+}
+
+/**
+ * The checkpoint of the partial the next run resumes (the newest in DEST/in-progress), read without
+ * touching it: a torn last line is ignored here, not cut off. Null when there is none or it is unreadable.
+ */
+async function readResumablePartial(dest: string, fs: FileSystem): Promise<ReplayedJournal | null> {
+  const dir = storeLayout(dest).inProgressDir;
+  let newest: string | undefined;
+  try {
+    for (const name of await fs.readdir(dir)) {
+      if (!isSnapshotId(name) || (newest !== undefined && compareSnapshotIds(name, newest) <= 0)) continue;
+      if ((await fs.lstat(path.join(dir, name))).isDirectory()) newest = name;
+    }
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') return null;
+    throw err;
+  }
+  if (newest === undefined) return null;
+  let text: string;
+  try {
+    text = await fs.readFile(Checkpoint.journalPath(partialStateDir(dest, newest)), 'utf8');
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return null;
+    throw err;
+  }
+  return replayJournal(text.split('\n').slice(0, -1));
 }
 
 /** Free bytes where `dir` is (or would be created), and whether we may write there. */

@@ -30,11 +30,13 @@
  *   itself (prune).
  */
 import type { EngineConfig } from '../config/schema';
+import { errnoCode } from '../errors';
 import type { FileSystem } from '../fs/types';
 import { localFs } from '../fs/local';
 import type { Logger } from '../log/logger';
 import type { RunRecord } from '../store/types';
 import { checkSourceAndDest } from './paths';
+import { describeFsError } from './retry';
 import { type BackupProgress, type OpenSnapshotOptions, SnapshotInProgress } from './snapshot';
 import { type BackupSummary, summaryFromRecord } from './summary';
 
@@ -79,7 +81,14 @@ export interface BackupOutcome {
 export async function runBackup(options: RunBackupOptions): Promise<BackupOutcome> {
   const now = options.now ?? (() => new Date());
   const startedAt = now();
-  const { source, dest } = await checkSourceAndDest(options.source, options.dest, { fs: options.sourceFs ?? localFs });
+  const { source, dest } = await checkSourceAndDest(options.source, options.dest, {
+    fs: options.sourceFs ?? localFs,
+    retryPolicy: options.engine,
+    retryHooks: {
+      signal: options.signal,
+      onRetry: (err) => options.log.warn({ code: errnoCode(err) }, `retrying a check of the source or destination: ${describeFsError(err)}`),
+    },
+  });
   const snap = await openSnapshot({ dest, log: options.log, now, fs: options.destFs });
   try {
     await snap.sync({

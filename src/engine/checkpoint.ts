@@ -1,10 +1,12 @@
 import path from 'node:path';
 import type { FileHandle } from 'node:fs/promises';
 import type { FileSystem } from '../fs/types';
+import { writeFully } from '../fs/write-fully';
 import { errnoCode } from '../errors';
 import { fsyncDir, writeFileAtomic } from '../store/durable';
 import type { ManifestEntry, SnapshotId } from '../store/types';
 import type { DoneRecord, PartialProgress } from './plan';
+import { METADATA_RETRY, withRetry } from './retry';
 
 /**
  * The checkpoint of a snapshot in progress lives in DEST/in-progress/<ID>.state/:
@@ -102,7 +104,7 @@ export class Checkpoint {
 
   /** Creates the state folder of a brand-new partial. */
   static async create(fs: FileSystem, stateDir: string, state: PartialState): Promise<Checkpoint> {
-    await fs.mkdir(stateDir, { recursive: true });
+    await withRetry(() => fs.mkdir(stateDir, { recursive: true }), METADATA_RETRY);
     await writeFileAtomic(fs, Checkpoint.statePath(stateDir), `${JSON.stringify(state, null, 2)}\n`);
     const handle = await fs.open(Checkpoint.journalPath(stateDir), 'a');
     await handle.sync();
@@ -174,7 +176,7 @@ export class Checkpoint {
     const next = this.writing.then(async () => {
       if (this.failure !== null) throw this.failure;
       if (chunk !== '') {
-        await this.handle.write(chunk);
+        await writeFully(this.handle, chunk);
         this.pendingSync = true;
       }
       if (this.pendingSync && Date.now() - this.lastSync >= JOURNAL_SYNC_INTERVAL_MS) await this.syncNow();

@@ -46,7 +46,7 @@ export async function dryRunBackup(options: {
   fs?: FileSystem;
 }): Promise<DryRunReport> {
   const fs = options.fs ?? localFs;
-  const { source, dest } = await checkSourceAndDest(options.source, options.dest, { fs });
+  const { source, dest } = await checkSourceAndDest(options.source, options.dest, { fs, retryPolicy: options.engine });
   const checksum = options.checksum ?? options.engine.checksum;
   const snapshots = await listSnapshots(dest, fs);
   const previousRef = snapshots.at(-1) ?? null;
@@ -75,7 +75,7 @@ export async function dryRunBackup(options: {
     filesTotal: 0,
     bytesToCopy: 0,
   };
-  for await (const entry of scanTree(fs, source, { exclude: options.engine.exclude })) {
+  for await (const entry of scanTree(fs, source, { exclude: options.engine.exclude, retry: { policy: options.engine } })) {
     if (entry.type === 'special') {
       report.skip.push({ path: entry.rel, reason: 'not a regular file, folder or link' });
       continue;

@@ -4,6 +4,7 @@ import type { FileHandle } from 'node:fs/promises';
 import type { FileSystem } from '../fs/types';
 import { RunFailedError, errnoCode } from '../errors';
 import { utimesSeconds } from './times';
+import { writeFully } from '../fs/write-fully';
 
 export const COPY_BUFFER_BYTES = 1 << 20;
 /** A large file's copy is fsynced and checkpointed every this many bytes. */
@@ -163,8 +164,14 @@ async function copyOnce(opts: SaveFileOptions, resumeFrom: number): Promise<Atte
   let fileLength = pos; // how long dst is now (empty when created; the prefix when resumed)
   // Read exactly the size fstat gave at the start: a file that keeps growing must not make the copy
   // endless. A size change is caught by the stat afterwards and the copy is redone.
-  const readAt = (b: Buffer, at: number) =>
-    at >= size ? Promise.resolve({ bytesRead: 0, buffer: b }) : source.read(b, 0, Math.min(b.length, size - at), at);
+  const readAt = (b: Buffer, at: number) => {
+    const read =
+      at >= size ? Promise.resolve({ bytesRead: 0, buffer: b }) : source.read(b, 0, Math.min(b.length, size - at), at);
+    // The read overlaps a write: if the write fails first, nobody awaits this read. Mark it handled so
+    // its rejection (EBUSY from a byte-range lock, say) cannot crash the process; awaiting it still throws.
+    read.catch(() => undefined);
+    return read;
+  };
   let which = 0;
   let pending: ReturnType<typeof readAt> | undefined;
   let keepOpen = false;
@@ -184,7 +191,7 @@ async function copyOnce(opts: SaveFileOptions, resumeFrom: number): Promise<Atte
       const overlap = bufs[0] !== bufs[1];
       if (overlap) pending = readAt(bufs[which], pos); // overlap the next read with this write
       if (!isZero(chunk, zero)) {
-        await dst.write(chunk, 0, n, at);
+        await writeFully(dst, chunk, at);
         bytesCopied += n;
         fileLength = Math.max(fileLength, at + n);
       }

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { FileSystem } from '../fs/types';
 import { localFs } from '../fs/local';
 import { UsageError, errnoCode } from '../errors';
+import { METADATA_RETRY, type RetryHooks, type RetryPolicy, withRetry } from './retry';
 
 export interface CheckedPaths {
   /** Absolute source folder (as given, resolved). */
@@ -11,13 +12,18 @@ export interface CheckedPaths {
 }
 
 /** realpath of `p`, or of its nearest existing ancestor with the missing rest appended. */
-async function realpathOfMaybeMissing(fs: FileSystem, p: string, realpath: (p: string) => Promise<string>): Promise<string> {
+async function realpathOfMaybeMissing(
+  fs: FileSystem,
+  p: string,
+  realpath: (p: string) => Promise<string>,
+  retry: <T>(fn: () => Promise<T>) => Promise<T>,
+): Promise<string> {
   const missing: string[] = [];
   let current = p;
   for (;;) {
     try {
-      await fs.lstat(current);
-      return path.join(await realpath(current), ...missing.reverse());
+      await retry(() => fs.lstat(current));
+      return path.join(await retry(() => realpath(current)), ...missing.reverse());
     } catch (err) {
       if (errnoCode(err) !== 'ENOENT') throw err;
       const parent = path.dirname(current);
@@ -37,13 +43,21 @@ function inside(inner: string, outer: string, caseInsensitive: boolean): boolean
 /**
  * Refuses — before anything is created — a source that is missing or not a folder, a destination that is
  * not a folder, and any overlap of the two (same folder, one inside the other), comparing real paths so
- * symlinks and junctions cannot hide an overlap.
+ * symlinks and junctions cannot hide an overlap. Transient errors (EIO, EBUSY …) are retried like file reads.
  */
 export async function checkSourceAndDest(
   sourceIn: string,
   destIn: string,
-  options: { fs?: FileSystem; realpath?: (p: string) => Promise<string>; caseInsensitive?: boolean } = {},
+  options: {
+    fs?: FileSystem;
+    realpath?: (p: string) => Promise<string>;
+    caseInsensitive?: boolean;
+    retryPolicy?: RetryPolicy;
+    retryHooks?: RetryHooks;
+  } = {},
 ): Promise<CheckedPaths> {
+  const policy = options.retryPolicy ?? METADATA_RETRY;
+  const retry = <T>(fn: () => Promise<T>): Promise<T> => withRetry(fn, policy, options.retryHooks);
   const fs = options.fs ?? localFs;
   const realpath = options.realpath ?? (async (p: string) => (await import('node:fs/promises')).realpath(p));
   const caseInsensitive = options.caseInsensitive ?? (process.platform === 'win32' || process.platform === 'darwin');
@@ -51,7 +65,7 @@ export async function checkSourceAndDest(
   const dest = path.resolve(destIn);
   let st;
   try {
-    st = await fs.stat(source);
+    st = await retry(() => fs.stat(source));
   } catch (err) {
     const code = errnoCode(err);
     if (code === 'ENOENT' || code === 'ENOTDIR') throw new UsageError(`the source folder ${source} does not exist`, 'check --source (or "source" in the config)');
@@ -59,14 +73,14 @@ export async function checkSourceAndDest(
   }
   if (!st.isDirectory()) throw new UsageError(`the source ${source} is not a folder`, 'give the AVImark data folder');
   try {
-    const d = await fs.stat(dest);
+    const d = await retry(() => fs.stat(dest));
     if (!d.isDirectory()) throw new UsageError(`the destination ${dest} exists and is not a folder`);
   } catch (err) {
     if (err instanceof UsageError) throw err;
     if (errnoCode(err) !== 'ENOENT') throw new UsageError(`cannot use the destination ${dest}: ${errnoCode(err) ?? String(err)}`);
   }
-  const realSource = await realpath(source);
-  const realDest = await realpathOfMaybeMissing(fs, dest, realpath);
+  const realSource = await retry(() => realpath(source));
+  const realDest = await realpathOfMaybeMissing(fs, dest, realpath, retry);
   const same = (caseInsensitive ? realSource.toLowerCase() : realSource) === (caseInsensitive ? realDest.toLowerCase() : realDest);
   if (same) throw new UsageError(`the source and the destination are the same folder (${realSource})`, 'snapshots must go to another folder, ideally another disk');
   if (inside(realDest, realSource, caseInsensitive)) {

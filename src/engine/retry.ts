@@ -45,6 +45,9 @@ export interface RetryPolicy {
   retryMaxTimeMs: number;
 }
 
+/** For metadata calls made where no engine policy is at hand (root checks, state folders): a brief flaky moment must not fail the run. */
+export const METADATA_RETRY: RetryPolicy = { retries: 3, retryMinTimeoutMs: 200, retryMaxTimeMs: 10_000 };
+
 export interface RetryHooks {
   signal?: AbortSignal;
   /** Called before each retry (for logging). */

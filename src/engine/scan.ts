@@ -3,6 +3,7 @@ import type { BigIntStats } from 'node:fs';
 import type { FileSystem } from '../fs/types';
 import { errnoCode } from '../errors';
 import { isExcluded } from './plan';
+import { type RetryHooks, type RetryPolicy, withRetry } from './retry';
 
 export type ScanEntry =
   | { type: 'dir' | 'file' | 'symlink'; rel: string; abs: string; stat: BigIntStats }
@@ -12,6 +13,8 @@ export interface ScanOptions {
   exclude?: readonly string[];
   caseInsensitive?: boolean;
   signal?: AbortSignal;
+  /** Retries a folder listing (opening AND reading it, from the start) on transient errors. */
+  retry?: { policy: RetryPolicy; hooks?: RetryHooks };
 }
 
 function kind(st: BigIntStats): ScanEntry['type'] {
@@ -35,10 +38,16 @@ export async function* scanTree(fs: FileSystem, root: string, options: ScanOptio
   const exclude = options.exclude ?? [];
   const caseInsensitive = options.caseInsensitive ?? process.platform === 'win32';
   async function* walk(absDir: string, relDir: string): AsyncGenerator<ScanEntry> {
-    const names: string[] = [];
-    try {
+    const list = async (): Promise<string[]> => {
+      const listed: string[] = [];
       const dir = await fs.opendir(absDir, { bufferSize: 256 });
-      for await (const dirent of dir) names.push(dirent.name);
+      for await (const dirent of dir) listed.push(dirent.name);
+      return listed;
+    };
+    const retry = options.retry;
+    let names: string[];
+    try {
+      names = retry ? await withRetry(list, retry.policy, { signal: options.signal, ...retry.hooks }) : await list();
     } catch (err) {
       if (relDir !== '' && errnoCode(err) === 'ENOENT') return; // removed while we walked
       throw err;

@@ -953,7 +953,13 @@ async function ensureStore(fs: FileSystem, dest: string): Promise<void> {
     if (errnoCode(err) !== 'ENOENT') throw err;
   }
   const ours = new Set(['snapshots', 'meta', 'in-progress', 'latest', 'store.json', 'lock']);
-  if (!names.includes('store.json') && names.some((n) => !ours.has(n) && !n.startsWith('latest.tmp-') && !n.startsWith('lock.stale-'))) {
+  // Leftovers of our own interrupted writes (a first run killed before store.json was renamed into place)
+  // must not make the store look foreign forever.
+  const leftover = (n: string) => n.startsWith('latest.tmp-') || n.startsWith('lock.stale-') || n.startsWith('store.json.tmp-');
+  for (const n of names.filter((name) => name.startsWith('store.json.tmp-'))) {
+    await fs.rm(path.join(dest, n), { force: true });
+  }
+  if (!names.includes('store.json') && names.some((n) => !ours.has(n) && !leftover(n))) {
     throw new UsageError(
       `the destination ${dest} is not empty and is not an avimark-backup store`,
       'give an empty folder (or a new one) for the snapshots',

@@ -7,7 +7,7 @@ import type { AtomicFs } from './atomic-file';
 import { retireJournal, writeJournal, type Journal, type JournalEntry } from './journal';
 import { manualUndo, stillLockedSentence } from './manual';
 import { isReversible, stepLabel, type LockoutStep } from './steps';
-import { undoStep } from './undo';
+import { DEFAULT_UNDO_RETRY, type UndoRetryPolicy, undoStepWithRetry } from './undo';
 
 /**
  * TEST ONLY. When set to N, the process kills itself with SIGKILL right after lockout step N
@@ -38,6 +38,8 @@ export interface LockoutSessionOptions {
   now?: () => number;
   fs?: AtomicFs;
   env?: NodeJS.ProcessEnv;
+  /** How often a failing undo step is tried again before it is reported (tests: short delays). */
+  undoRetry?: UndoRetryPolicy;
 }
 
 /**
@@ -53,6 +55,7 @@ export class LockoutSession {
   private readonly now: () => number;
   private readonly fs: AtomicFs | undefined;
   private readonly env: NodeJS.ProcessEnv;
+  private readonly undoRetry: UndoRetryPolicy;
   private inFlight: Promise<unknown> = Promise.resolve();
   private givingBack: Promise<GiveBackResult> | null = null;
   private stopReason: string | null = null;
@@ -69,6 +72,7 @@ export class LockoutSession {
     this.now = options.now ?? Date.now;
     this.fs = options.fs;
     this.env = options.env ?? process.env;
+    this.undoRetry = options.undoRetry ?? DEFAULT_UNDO_RETRY;
   }
 
   /** Writes the (empty) journal so `status` and `recover` see a lockout in preparation. */
@@ -142,7 +146,9 @@ export class LockoutSession {
     if (pending.some((e) => isReversible(e.step))) this.log.info('giving AVImark back');
     for (const entry of pending) {
       try {
-        const outcome = await undoStep(this.host, entry.step);
+        const outcome = await undoStepWithRetry(this.host, entry.step, this.undoRetry, (err, attempt) =>
+          this.log.warn({ step: stepLabel(entry.step), attempt, err: errorMessage(err) }, `give back failed, trying again: ${stepLabel(entry.step)}`),
+        );
         entry.state = 'undone';
         entry.undoneAt = new Date(this.now()).toISOString();
         entry.detail.push(...outcome.detail.map((d) => `undo: ${d}`));

@@ -1,3 +1,4 @@
+import pRetry from 'p-retry';
 import type { ShareDefinition, WindowsHost } from '../host/types';
 import { wasRunning } from './manual';
 import type { LockoutStep } from './steps';
@@ -7,6 +8,34 @@ export interface UndoOutcome {
   detail: string[];
   /** Things the administrator should know that did not stop the give-back. */
   warnings: string[];
+}
+
+/** How hard give-back tries one step before reporting it (exit 4): a PowerShell call may time out once. */
+export interface UndoRetryPolicy {
+  attempts: number;
+  firstDelayMs: number;
+  /** No new attempt starts after this long since the first. */
+  maxTotalMs: number;
+}
+
+export const DEFAULT_UNDO_RETRY: UndoRetryPolicy = { attempts: 3, firstDelayMs: 500, maxTotalMs: 60_000 };
+
+/** `undoStep`, tried again (with a short backoff) when it fails; the last error is thrown. */
+export function undoStepWithRetry(
+  host: WindowsHost,
+  step: LockoutStep,
+  policy: UndoRetryPolicy = DEFAULT_UNDO_RETRY,
+  onRetry?: (err: unknown, attempt: number) => void,
+): Promise<UndoOutcome> {
+  return pRetry(() => undoStep(host, step), {
+    retries: Math.max(0, policy.attempts - 1),
+    minTimeout: policy.firstDelayMs,
+    factor: 2,
+    maxRetryTime: policy.maxTotalMs,
+    onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
+      if (retriesLeft > 0) onRetry?.(error, attemptNumber);
+    },
+  });
 }
 
 /**

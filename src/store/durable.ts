@@ -23,13 +23,18 @@ export async function fsyncDir(fs: FileSystem, dir: string): Promise<void> {
 /** Writes a file so that readers (and a power cut) see the old content or the new, never a torn mix. */
 export async function writeFileAtomic(fs: FileSystem, file: string, data: string | Uint8Array): Promise<void> {
   const tmp = `${file}.tmp-${process.pid}`;
-  const handle = await fs.open(tmp, 'w');
   try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
+    const handle = await fs.open(tmp, 'w');
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fs.rename(tmp, file);
+  } catch (err) {
+    await fs.rm(tmp, { force: true }).catch(() => undefined);
+    throw err;
   }
-  await fs.rename(tmp, file);
   await fsyncDir(fs, path.dirname(file));
 }

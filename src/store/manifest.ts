@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { FileHandle } from 'node:fs/promises';
 import type { FileSystem } from '../fs/types';
+import { writeFully } from '../fs/write-fully';
 import { fsyncDir } from './durable';
 import type { ManifestEntry, ManifestHeader } from './types';
 
@@ -51,7 +52,7 @@ export class ManifestWriter {
     const chunk = this.buffer.join('');
     this.buffer = [];
     this.bufferedBytes = 0;
-    await this.handle.write(chunk);
+    await writeFully(this.handle, chunk);
   }
 
   async finish(): Promise<void> {

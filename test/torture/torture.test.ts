@@ -75,7 +75,7 @@ describe('bugs found by the campaigns (it.fails until fixed)', { timeout: 300_00
   // tmpfs: 331776 of 716800), the following truncate(pos) pads the hole with zeros, and the snapshot is
   // committed with a file whose content does not match its manifest hash. Fix: loop until all n bytes
   // are written (as src/engine/restore.ts:196 does), so the next write raises ENOSPC.
-  it.fails('BUG 1: a short write on the destination is not detected: the committed file does not match its manifest', async () => {
+  it('BUG 1 (fixed): a short write on the destination is completed: the committed file matches its manifest', async () => {
     const { dir, cleanup } = await tempDir('avb-torture-short-');
     try {
       const source = path.join(dir, 'AVImark');
@@ -115,7 +115,7 @@ describe('bugs found by the campaigns (it.fails until fixed)', { timeout: 300_00
   // absent, and EVERY later run refuses: "the destination … is not empty and is not an avimark-backup
   // store" (exit 2) until someone deletes the file by hand. Fix: treat `store.json.tmp-*` as ours in
   // ensureStore (remove it), and have writeFileAtomic unlink its tmp on failure.
-  it.fails('BUG 2: a first run killed while writing store.json leaves a store every later run refuses', async () => {
+  it('BUG 2 (fixed): a first run killed while writing store.json does not make later runs refuse the store', async () => {
     const { dir, cleanup } = await tempDir('avb-torture-storejson-');
     try {
       const source = path.join(dir, 'AVImark');
@@ -139,6 +139,9 @@ describe('bugs found by the campaigns (it.fails until fixed)', { timeout: 300_00
   // room" before resuming. Fix: skip files the partial's checkpoint journal records as done with the
   // same size and mtime (and count the partial's own bytes as already used).
   // The real-tmpfs scenario below also shows BUG 1 (T4 damaged after the short write near ENOSPC).
+  // Preflight now skips what the partial's journal records (test/unit/cycle/preflight.test.ts), but here
+  // the resumed run still recopies all 8 files: the journal of the failed run holds none of T0..T4
+  // (likely its gathered records could not be written on the full disk), so this still fails.
   it.fails('BUG 3 (+1): real full disk (20 MiB tmpfs): after ENOSPC and freeing space, the next run resumes exactly', async () => {
     clean(await runFaultScenario('real full disk (tmpfs ENOSPC, cycle)', 2));
   });
@@ -148,7 +151,7 @@ describe('bugs found by the campaigns (it.fails until fixed)', { timeout: 300_00
   // ("cannot read the source folder …: EIO"), although the same code is retried for every file
   // (src/engine/retry.ts retryingFs is not applied to the root checks in src/engine/paths.ts /
   // checkSourceAndDest). Fix: route those calls through withRetry / retryingFs too.
-  it.fails('BUG 4: one transient EIO on listing the source root fails the run', async () => {
+  it('BUG 4 (fixed): one transient EIO on the source root is retried and the run succeeds', async () => {
     const { dir, cleanup } = await tempDir('avb-torture-rootfault-');
     try {
       const source = path.join(dir, 'AVImark');
@@ -170,7 +173,7 @@ describe('bugs found by the campaigns (it.fails until fixed)', { timeout: 300_00
   // <stateDir>/logs) BEFORE the cycle checks the source, so `backup --config` with a missing source
   // exits 2 but has created the state folder. Fix: run checkSourceAndDest before cycleLogger (or
   // create the log folder lazily on the first line written).
-  it.fails('BUG 5: a config whose source does not exist exits 2 but creates the state folder', async () => {
+  it('BUG 5 (fixed): a config whose source does not exist exits 2 and creates neither the state folder nor the destination', async () => {
     const { dir, cleanup } = await tempDir('avb-torture-nostate-');
     try {
       const config = path.join(dir, 'config.json');
@@ -178,6 +181,7 @@ describe('bugs found by the campaigns (it.fails until fixed)', { timeout: 300_00
       const r = await cli(['backup', '--config', config]);
       expect(r.code).toBe(2);
       expect(existsSync(path.join(dir, 'state'))).toBe(false);
+      expect(existsSync(path.join(dir, 'backup'))).toBe(false);
     } finally {
       await cleanup();
     }
@@ -189,7 +193,7 @@ describe('bugs found by the campaigns (it.fails until fixed)', { timeout: 300_00
   // pass, EIO on a flaky disk), Node sees an UNHANDLED REJECTION and kills the whole process instead of
   // retrying the file (found by the transient-fault campaign at rate 0.3: "Node.js v20" crash). Fix:
   // `pending.catch(() => undefined)` right after creating it (the later `await pending` still throws).
-  it.fails('BUG 6: a source read failing during the overlapped write crashes the process (unhandled rejection)', async () => {
+  it('BUG 6 (fixed): a source read failing during the overlapped write is an error of that file, not a process crash', async () => {
     const out = path.join(__dirname, '.repro-read-rejects.cjs');
     try {
       await build({ entryPoints: [path.join(__dirname, 'repro', 'read-rejects-during-write.ts')], outfile: out, bundle: true, platform: 'node', format: 'cjs', target: 'node20', loader: { '.ps1': 'text', '.psm1': 'text' }, logLevel: 'silent' });

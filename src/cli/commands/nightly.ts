@@ -10,6 +10,9 @@ import { type CommandOutcome, ok } from '../outcome';
 import { createProgressReporter } from '../progress';
 import type { EmailDeps } from '../../report/email';
 import { type RunAlertContext, withRunAlerts } from '../../report/run-notifier';
+import { checkSourceAndDest } from '../../engine/paths';
+import { journalPath } from '../../lockout/journal';
+import { access } from 'node:fs/promises';
 
 /** The flags of `backup` that the nightly cycle reads. */
 export interface NightlyFlags {
@@ -54,6 +57,7 @@ export function alertContext(settings: StoreSettings, command: string, host: Win
 
 /** `backup --config FILE` (lockout on): the nightly cycle, between the start and finish alerts. */
 export async function nightlyBackupCommand(settings: Settings, flags: NightlyFlags, deps: CommandDeps = {}): Promise<CommandOutcome> {
+  await refuseBadPathsFirst(settings);
   const json = Boolean(flags.json);
   const log = deps.log ?? cycleLogger(settings, 'backup', json);
   const host = deps.host ?? openHost(settings);
@@ -78,6 +82,23 @@ export async function nightlyBackupCommand(settings: Settings, flags: NightlyFla
   } finally {
     progress?.stop();
     await host.dispose().catch(() => undefined);
+  }
+}
+
+/**
+ * Rule 4: a missing source or an overlapping destination exits 2 before the log (state folder), the
+ * destination or PowerShell is touched. Unless a killed run left a lockout journal: then the cycle
+ * runs so it gives AVImark back first, and refuses the paths afterwards.
+ */
+async function refuseBadPathsFirst(settings: Settings): Promise<void> {
+  try {
+    await checkSourceAndDest(settings.source, settings.destination);
+  } catch (err) {
+    const leftoverLockout = await access(journalPath(settings.stateDir)).then(
+      () => true,
+      () => false,
+    );
+    if (!leftoverLockout) throw err;
   }
 }
 

@@ -80,6 +80,16 @@ describe('settingsFromInput', () => {
     expect(problems).toHaveLength(8);
   });
 
+  it('refuses a drill command whose program is not an absolute path (it would run as SYSTEM in restored data)', () => {
+    const problems = problemsOf(() =>
+      settingsFromInput({ source: '/srv/avimark', destination: '/backup', drill: { command: ['check.exe', '{dir}'] } }, null, linux),
+    );
+    expect(problems).toEqual([expect.objectContaining({ field: 'drill.command' })]);
+    expect(problems[0].problem).toMatch(/absolute path/);
+    const ok = settingsFromInput({ source: '/srv/avimark', destination: '/backup', drill: { command: ['/usr/bin/check', '{dir}'] } }, null, linux);
+    expect(ok.drill.command).toEqual(['/usr/bin/check', '{dir}']);
+  });
+
   it('names a missing required field', () => {
     expect(problemsOf(() => settingsFromInput({ destination: '/b' }, null, linux))).toEqual([
       { field: 'source', problem: 'is required (expected a string)' },

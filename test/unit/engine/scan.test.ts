@@ -49,3 +49,30 @@ describe('scanTree', () => {
     await expect(collect(vanishing, path.join(dir, 'gone-dir'))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });
+
+describe('scanTree listing retry', () => {
+  it('retries a folder listing that fails transiently while being read, and lists it whole', async () => {
+    writeFileSync(path.join(dir, 'a'), 'a');
+    writeFileSync(path.join(dir, 'b'), 'b');
+    let failures = 1;
+    const flaky: FileSystem = {
+      ...localFs,
+      opendir: (async (p: string, o?: { bufferSize?: number }) => {
+        const d = await localFs.opendir(p, o);
+        if (failures === 0) return d;
+        failures -= 1;
+        return {
+          async *[Symbol.asyncIterator]() {
+            await d.close();
+            throw errnoError('EIO', 'readdir', p);
+          },
+        };
+      }) as unknown as FileSystem['opendir'],
+    };
+    const out: string[] = [];
+    const policy = { retries: 2, retryMinTimeoutMs: 1, retryMaxTimeMs: 1000 };
+    for await (const e of scanTree(flaky, dir, { retry: { policy } })) out.push(e.rel);
+    expect(out).toEqual(['a', 'b']);
+    expect(failures).toBe(0);
+  });
+});

@@ -24,7 +24,33 @@ async function planFor(hh: Hospital) {
 }
 
 function session(hh: Hospital, host: WindowsHost = hh.host) {
-  return new LockoutSession({ host, stateDir: hh.stateDir, journal: newJournal('backup', hh.source), log: silentLogger() });
+  return new LockoutSession({
+    host,
+    stateDir: hh.stateDir,
+    journal: newJournal('backup', hh.source),
+    log: silentLogger(),
+    undoRetry: { attempts: 3, firstDelayMs: 5, maxTotalMs: 5000 },
+  });
+}
+
+/** `host` whose setServiceStartType throws (like a PowerShell timeout) while `failures.left` > 0. */
+function flakyStartType(host: WindowsHost, failures: { left: number; calls: number }): WindowsHost {
+  return new Proxy(host, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      if (prop === 'setServiceStartType') {
+        return (...args: unknown[]) => {
+          failures.calls += 1;
+          if (failures.left > 0) {
+            failures.left -= 1;
+            return Promise.reject(new Error('PowerShell did not answer within 60 s'));
+          }
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      }
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
 
 describe('LockoutSession', () => {
@@ -176,6 +202,42 @@ describe('LockoutSession', () => {
     // The journal stays, so recover can retry.
     const j = await readJournal(h.stateDir);
     expect(j?.entries.find((e) => e.step.kind === 'stopService' && e.step.service === 'AVImarkServer')?.state).toBe('done');
+  });
+
+  it('an undo step that fails twice then succeeds is retried: everything is given back', async () => {
+    h = await hospital();
+    const before = await serverSnapshot(h.state, h.source);
+    const plan = await planFor(h);
+    const failures = { left: 0, calls: 0 };
+    const s = session(h, flakyStartType(h.host, failures));
+    await s.lockOut(plan.steps);
+    failures.left = 2;
+    failures.calls = 0;
+    const result = await s.giveBack();
+    expect(result.failures).toEqual([]);
+    expect(failures.left).toBe(0);
+    expect(failures.calls).toBeGreaterThanOrEqual(3);
+    expect(await serverSnapshot(h.state, h.source)).toEqual(before);
+    expect(await readJournal(h.stateDir)).toBeNull();
+  });
+
+  it('an undo step that always fails is tried a bounded number of times, the others are undone (exit 4)', async () => {
+    h = await hospital();
+    const plan = await planFor(h);
+    const failures = { left: 0, calls: 0 };
+    const flaky = flakyStartType(h.host, failures);
+    const s = session(h, flaky);
+    await s.lockOut(plan.steps);
+    failures.left = Number.POSITIVE_INFINITY;
+    failures.calls = 0;
+    const result = await s.giveBack();
+    const serviceSteps = plan.steps.filter((step) => step.kind === 'stopService').length;
+    expect(result.failures.map((f) => f.entry.step.kind)).toEqual(Array(serviceSteps).fill('stopService'));
+    expect(failures.calls).toBe(3 * serviceSteps);
+    expect(h.state.shares[0].securityDescriptor).not.toBe(DENY_ALL_SHARE_SDDL);
+    expect((await serverSnapshot(h.state, h.source)).files).toContain('avimark.exe');
+    expect(notUndoneError(result.failures).exitCode).toBe(4);
+    expect(await readJournal(h.stateDir)).not.toBeNull();
   });
 
   it('giveBack runs once however many callers ask, after the step in flight', async () => {

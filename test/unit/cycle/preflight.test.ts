@@ -1,0 +1,48 @@
+import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { expectedCopyBytes } from '../../../src/cycle/preflight';
+
+let dir = '';
+afterEach(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+async function doneRecord(file: string, rel: string): Promise<string> {
+  const st = await stat(file, { bigint: true });
+  const e = { path: rel, type: 'file', size: Number(st.size), mtimeNs: st.mtimeNs.toString(), sha256: '0'.repeat(64), attributes: {} };
+  return JSON.stringify({ t: 'done', how: 'copy', e });
+}
+
+describe('expectedCopyBytes', () => {
+  it('does not count what the resumable partial already holds (done files, the fsynced part of a large file)', async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'avb-preflight-'));
+    const source = path.join(dir, 'src');
+    const dest = path.join(dir, 'dest');
+    await mkdir(source);
+    for (const name of ['a', 'b', 'c']) await writeFile(path.join(source, name), Buffer.alloc(1000, 1));
+    expect(await expectedCopyBytes(source, dest, [])).toEqual({ bytes: 3000, files: 3 });
+
+    const id = '2026-11-26_010000';
+    await mkdir(path.join(dest, 'in-progress', id), { recursive: true });
+    await mkdir(path.join(dest, 'in-progress', `${id}.state`));
+    const cst = await stat(path.join(source, 'c'), { bigint: true });
+    const lines = [
+      await doneRecord(path.join(source, 'a'), 'a'),
+      JSON.stringify({ t: 'part', p: 'c', off: 400, size: 1000, mtimeNs: cst.mtimeNs.toString() }),
+      '{"t":"done","how":"co', // torn tail of a killed run: ignored
+    ];
+    const journal = path.join(dest, 'in-progress', `${id}.state`, 'journal.jsonl');
+    await writeFile(journal, lines.join('\n'));
+    const before = await readdir(path.join(dest, 'in-progress', `${id}.state`));
+    expect(await expectedCopyBytes(source, dest, [])).toEqual({ bytes: 1000 + 600, files: 2 });
+    // Read-only: the torn tail is left for the engine to cut.
+    expect(await readdir(path.join(dest, 'in-progress', `${id}.state`))).toEqual(before);
+    expect((await stat(journal)).size).toBe(Buffer.byteLength(lines.join('\n')));
+
+    // A file changed since the partial copied it counts again.
+    await writeFile(path.join(source, 'a'), Buffer.alloc(2000, 2));
+    expect(await expectedCopyBytes(source, dest, [])).toEqual({ bytes: 2000 + 1000 + 600, files: 3 });
+  });
+});
