@@ -66,7 +66,6 @@ export function createProgressReporter(options: { json: boolean; stream?: NodeJS
     };
   }
   let last = 0;
-  let latest: BackupProgress | null = null;
   const line = (p: BackupProgress) => {
     const rate = rateOf(p.bytesCopied, started);
     stream.write(
@@ -76,15 +75,13 @@ export function createProgressReporter(options: { json: boolean; stream?: NodeJS
   };
   return {
     onProgress(p) {
-      latest = p;
       const t = Date.now();
       if (t - last >= PLAIN_INTERVAL_MS) {
         if (last !== 0) line(p);
         last = t;
       }
     },
-    stop() {
-      if (latest && Date.now() - started >= PLAIN_INTERVAL_MS) line(latest);
-    },
+    // No closing line: the run's summary, printed next, gives the final counts.
+    stop: () => undefined,
   };
 }

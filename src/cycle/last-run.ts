@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { readFileIfExists, writeFileAtomic } from '../lockout/atomic-file';
+import type { RunRecord } from '../store/types';
 
 /** What `status` shows about the last run, kept in <stateDir>/last-run.json (written at the end of every run). */
 export interface LastRun {
@@ -13,6 +14,36 @@ export interface LastRun {
   offlineSeconds: number | null;
   message: string;
   warnings: string[];
+}
+
+const RUN_MODES: ReadonlyArray<RunRecord['mode']> = ['no-lockout', 'offline', 'presync', 'vss'];
+
+/**
+ * A run known only from last-run.json, as a run record: its counts are unknown (0) and its mode is null
+ * when it never got that far. Used for failed runs' records in the store and in the history.
+ */
+export function runRecordOfLastRun(last: LastRun, source: string): Omit<RunRecord, 'mode'> & { mode: RunRecord['mode'] | null } {
+  const started = Date.parse(last.startedAt);
+  const ended = Date.parse(last.endedAt);
+  return {
+    snapshotId: last.snapshotId ?? '',
+    result: last.result,
+    startedAt: last.startedAt,
+    endedAt: last.endedAt,
+    durationSeconds: Number.isNaN(started) || Number.isNaN(ended) ? 0 : Math.max(0, (ended - started) / 1000),
+    mode: RUN_MODES.find((m) => m === last.mode) ?? null,
+    source,
+    filesTotal: 0,
+    filesCopied: 0,
+    filesLinked: 0,
+    bytesTotal: 0,
+    bytesCopied: 0,
+    offlineSeconds: last.offlineSeconds,
+    lockoutSteps: [],
+    resumed: false,
+    warnings: last.warnings ?? [],
+    errors: last.message ? [last.message] : [],
+  };
 }
 
 export const LAST_RUN_FILE = 'last-run.json';

@@ -24,7 +24,7 @@ import { acquireLockFile, type HeldLock } from '../store/lock';
 import { readRunRecord, writeRunRecord } from '../store/run-record';
 import type { LockoutStepTiming, RunRecord } from '../store/types';
 import { createRenamedFilesFs, type RenamedFile } from './alias-fs';
-import { writeLastRun, type LastRun } from './last-run';
+import { runRecordOfLastRun, writeLastRun, type LastRun } from './last-run';
 import { expectedOfflineMinutes, resolveMode, type CycleMode } from './mode';
 import { checkDestinationRoom, checkHostReachable, expectedCopyBytes, planProblemsError } from './preflight';
 import { installExitGuards, type ExitGuard, type ExitSignal } from './signals';
@@ -128,25 +128,8 @@ export async function runNightlyCycle(options: NightlyCycleOptions): Promise<Nig
 export async function writeFailedRunRecord(settings: Settings, last: Omit<LastRun, 'endedAt'>, startedAt: Date, endedAt: Date): Promise<boolean> {
   if (!last.snapshotId || last.result === 'success') return false;
   if (await pathExists(snapshotDir(settings.destination, last.snapshotId))) return false;
-  const record: RunRecord = {
-    snapshotId: last.snapshotId,
-    result: last.result,
-    startedAt: startedAt.toISOString(),
-    endedAt: endedAt.toISOString(),
-    durationSeconds: Math.max(0, (endedAt.getTime() - startedAt.getTime()) / 1000),
-    mode: last.mode === 'vss' || last.mode === 'presync' || last.mode === 'offline' ? last.mode : 'offline',
-    source: settings.source,
-    filesTotal: 0,
-    filesCopied: 0,
-    filesLinked: 0,
-    bytesTotal: 0,
-    bytesCopied: 0,
-    offlineSeconds: last.offlineSeconds,
-    lockoutSteps: [],
-    resumed: false,
-    warnings: last.warnings,
-    errors: last.message ? [last.message] : [],
-  };
+  const known = runRecordOfLastRun({ ...last, startedAt: startedAt.toISOString(), endedAt: endedAt.toISOString() }, settings.source);
+  const record: RunRecord = { ...known, snapshotId: last.snapshotId, mode: known.mode ?? 'offline' };
   await mkdir(metaDir(settings.destination, last.snapshotId), { recursive: true });
   await writeRunRecord(settings.destination, record);
   return true;

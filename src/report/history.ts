@@ -4,7 +4,7 @@ import { errnoCode } from '../errors';
 import { compareSnapshotIds } from '../store/layout';
 import { listSnapshots } from '../store/snapshots';
 import type { DrillRecord, RunRecord, SnapshotId, VerifyRecord } from '../store/types';
-import { type LastRun, readLastRun } from '../cycle/last-run';
+import { type LastRun, readLastRun, runRecordOfLastRun } from '../cycle/last-run';
 import type { HistoryRun, SnapshotHistory, StoreHistory } from './model';
 import { drillText, verifyText } from './history-text';
 import { statusSentence } from './status-sentence';
@@ -52,28 +52,7 @@ export async function loadHistory(dest: string, options: HistoryOptions = {}): P
 export function failedRunFromLastRun(last: LastRun | null): HistoryRun | null {
   if (!last || last.command !== 'backup' || last.result === 'success') return null;
   if (Number.isNaN(Date.parse(last.startedAt))) return null;
-  const modes: ReadonlyArray<RunRecord['mode']> = ['no-lockout', 'offline', 'presync', 'vss'];
-  const mode = modes.find((m) => m === last.mode) ?? null;
-  const ended = Date.parse(last.endedAt);
-  return {
-    snapshotId: last.snapshotId ?? '',
-    result: last.result,
-    startedAt: last.startedAt,
-    endedAt: last.endedAt,
-    durationSeconds: Number.isNaN(ended) ? 0 : Math.max(0, (ended - Date.parse(last.startedAt)) / 1000),
-    mode,
-    source: '',
-    filesTotal: 0,
-    filesCopied: 0,
-    filesLinked: 0,
-    bytesTotal: 0,
-    bytesCopied: 0,
-    offlineSeconds: last.offlineSeconds,
-    lockoutSteps: [],
-    resumed: false,
-    warnings: last.warnings ?? [],
-    errors: last.message ? [last.message] : [],
-  };
+  return runRecordOfLastRun(last, '');
 }
 
 export interface SnapshotHealth {
