@@ -8,7 +8,7 @@
  *    since root reads anything): a clear error naming the file, nothing committed.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { tempDir } from '../../helpers/cli';
 import { bundlePath } from '../../helpers/pwsh';
@@ -208,9 +208,13 @@ async function unreadableFile(): Promise<TrialResult> {
     writeFileSync(path.join(source, 'SECRET.V2$'), 'no one may read this');
     const nobody = Number(execFileSync('id', ['-u', 'nobody']).toString().trim());
     const nogroup = Number(execFileSync('id', ['-g', 'nobody']).toString().trim());
-    for (const p of [dir, source, path.join(source, 'CLIENT.V2$'), path.join(source, 'SECRET.V2$')]) chownSync(p, nobody, nogroup);
+    // The bundle needs only Node built-ins: a copy inside the test folder is readable by nobody wherever the
+    // checkout lives (a clone in a 0700 folder would otherwise make this trial fail for the wrong reason).
+    const bundle = path.join(dir, 'avimark-backup.cjs');
+    copyFileSync(bundlePath, bundle);
+    for (const p of [dir, source, bundle, path.join(source, 'CLIENT.V2$'), path.join(source, 'SECRET.V2$')]) chownSync(p, nobody, nogroup);
     chmodSync(path.join(source, 'SECRET.V2$'), 0o000);
-    const r = await run('setpriv', ['--reuid', String(nobody), '--regid', String(nogroup), '--clear-groups', process.execPath, bundlePath, 'backup', '--source', source, '--dest', dest, '--no-lockout'], { env: { HOME: dir } });
+    const r = await run('setpriv', ['--reuid', String(nobody), '--regid', String(nogroup), '--clear-groups', process.execPath, bundle, 'backup', '--source', source, '--dest', dest, '--no-lockout'], { env: { HOME: dir } });
     note = `as nobody (setpriv): exit ${r.code}: ${r.stderr.trim().split('\n')[0]?.slice(0, 140)}`;
     if (r.code !== 1) problems.push(`exit ${r.code} (expected 1): ${r.stderr.trim()}`);
     if (!r.stderr.includes('SECRET.V2$')) problems.push(`the error does not name SECRET.V2$: ${r.stderr.trim()}`);
