@@ -20,6 +20,11 @@ import { METADATA_RETRY, withRetry } from './retry';
  * exists. Records are gathered and written together (every JOURNAL_WRITE_EVERY records or
  * JOURNAL_WRITE_INTERVAL_MS), which only ever delays a claim: a kill -9 loses at most that much progress.
  * A kill -9 can tear the last line: it is ignored and cut off before appending again.
+ *   journal.reserve  JOURNAL_RESERVE_BYTES of real (not sparse) zeros, kept so that the journal can still be
+ *                  written when the destination disk fills up: on ENOSPC the journal is cut back to its
+ *                  last whole record, the reserve is deleted and the write is tried once more. Without
+ *                  it a full disk would lose the records of every file copied since the last write, and
+ *                  the resumed run would copy them all again (onto the disk that was just full).
  */
 
 export interface PartialState {
@@ -77,6 +82,50 @@ const JOURNAL_SYNC_INTERVAL_MS = 1000;
 /** Records gathered into one write. */
 const JOURNAL_WRITE_EVERY = 256;
 const JOURNAL_WRITE_INTERVAL_MS = 100;
+/** Room kept for the journal on a full disk: several gathered writes of long-path records. */
+export const JOURNAL_RESERVE_BYTES = 1024 * 1024;
+
+const isDiskFull = (err: unknown): boolean => {
+  const code = errnoCode(err);
+  return code === 'ENOSPC' || code === 'EDQUOT';
+};
+
+/** Cuts `file` to `length` through its own handle (on Windows an append-only handle may not truncate). */
+async function truncateFile(fs: FileSystem, file: string, length: number): Promise<void> {
+  const cutter = await fs.open(file, 'r+');
+  try {
+    await cutter.truncate(length);
+    await cutter.sync();
+  } finally {
+    await cutter.close();
+  }
+}
+
+/**
+ * Writes the reserve next to the journal, unless it is there already. Best effort: on a disk too full
+ * for it the run goes on without (it will fail on its own soon enough, and loses at most progress).
+ */
+async function ensureReserve(fs: FileSystem, stateDir: string): Promise<boolean> {
+  const file = Checkpoint.reservePath(stateDir);
+  try {
+    if ((await fs.stat(file)).size === JOURNAL_RESERVE_BYTES) return true;
+  } catch (err) {
+    if (errnoCode(err) !== 'ENOENT') return false;
+  }
+  try {
+    const handle = await fs.open(file, 'w');
+    try {
+      await writeFully(handle, Buffer.alloc(JOURNAL_RESERVE_BYTES));
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    return true;
+  } catch {
+    await fs.rm(file, { force: true }).catch(() => undefined);
+    return false;
+  }
+}
 
 export class Checkpoint {
   private pendingSync = false;
@@ -85,10 +134,16 @@ export class Checkpoint {
   private gathered: string[] = [];
   private timer: NodeJS.Timeout | null = null;
   private failure: unknown = null;
+  /** Records that met a full disk, written again with the next write. */
+  private stalled = '';
 
   private constructor(
     private readonly fs: FileSystem,
+    private readonly stateDir: string,
     private readonly handle: FileHandle,
+    /** Bytes of whole records in the journal file (where to cut back to after a failed write). */
+    private journalBytes: number,
+    private hasReserve: boolean,
     readonly state: PartialState,
     readonly done: Map<string, DoneRecord>,
     readonly partials: Map<string, PartialProgress>,
@@ -102,14 +157,19 @@ export class Checkpoint {
     return path.join(stateDir, 'state.json');
   }
 
+  static reservePath(stateDir: string): string {
+    return path.join(stateDir, 'journal.reserve');
+  }
+
   /** Creates the state folder of a brand-new partial. */
   static async create(fs: FileSystem, stateDir: string, state: PartialState): Promise<Checkpoint> {
     await withRetry(() => fs.mkdir(stateDir, { recursive: true }), METADATA_RETRY);
     await writeFileAtomic(fs, Checkpoint.statePath(stateDir), `${JSON.stringify(state, null, 2)}\n`);
     const handle = await fs.open(Checkpoint.journalPath(stateDir), 'a');
     await handle.sync();
+    const reserved = await ensureReserve(fs, stateDir);
     await fsyncDir(fs, stateDir);
-    return new Checkpoint(fs, handle, state, new Map(), new Map());
+    return new Checkpoint(fs, stateDir, handle, 0, reserved, state, new Map(), new Map());
   }
 
   /** Reopens the checkpoint of an interrupted run. */
@@ -125,18 +185,10 @@ export class Checkpoint {
     const lines = text.split('\n');
     const complete = lines.slice(0, -1); // the piece after the last '\n' is either '' or a torn line
     const replay = replayJournal(complete);
-    if (replay.validBytes !== Buffer.byteLength(text)) {
-      // Cut the torn tail through a separate handle: on Windows an append-only handle may not truncate.
-      const cutter = await fs.open(file, 'r+');
-      try {
-        await cutter.truncate(replay.validBytes);
-        await cutter.sync();
-      } finally {
-        await cutter.close();
-      }
-    }
+    if (replay.validBytes !== Buffer.byteLength(text)) await truncateFile(fs, file, replay.validBytes);
     const handle = await fs.open(file, 'a');
-    return new Checkpoint(fs, handle, state, replay.done, replay.partials);
+    const reserved = await ensureReserve(fs, stateDir);
+    return new Checkpoint(fs, stateDir, handle, replay.validBytes, reserved, state, replay.done, replay.partials);
   }
 
   /**
@@ -166,7 +218,7 @@ export class Checkpoint {
     return Promise.resolve();
   }
 
-  private writeGathered(): Promise<void> {
+  private writeGathered(force = false): Promise<void> {
     if (this.timer !== null) {
       clearTimeout(this.timer);
       this.timer = null;
@@ -175,9 +227,11 @@ export class Checkpoint {
     this.gathered = [];
     const next = this.writing.then(async () => {
       if (this.failure !== null) throw this.failure;
-      if (chunk !== '') {
-        await writeFully(this.handle, chunk);
-        this.pendingSync = true;
+      const text = this.stalled + chunk;
+      this.stalled = '';
+      if (text !== '') {
+        if (await this.append(text, force)) this.pendingSync = true;
+        else this.stalled = text;
       }
       if (this.pendingSync && Date.now() - this.lastSync >= JOURNAL_SYNC_INTERVAL_MS) await this.syncNow();
     });
@@ -185,6 +239,27 @@ export class Checkpoint {
       this.failure ??= err;
     });
     return next;
+  }
+
+  /**
+   * Appends whole records. On a full disk the records are kept in memory (false) and the journal is cut
+   * back to its last whole record; only a forced write (flush, after the copies have stopped and cannot
+   * take the room first) spends the reserve on them.
+   */
+  private async append(text: string, force: boolean): Promise<boolean> {
+    const bytes = Buffer.from(text, 'utf8');
+    try {
+      await writeFully(this.handle, bytes);
+    } catch (err) {
+      if (!isDiskFull(err) || !this.hasReserve) throw err;
+      await truncateFile(this.fs, Checkpoint.journalPath(this.stateDir), this.journalBytes);
+      if (!force) return false;
+      this.hasReserve = false;
+      await this.fs.rm(Checkpoint.reservePath(this.stateDir), { force: true });
+      await writeFully(this.handle, bytes);
+    }
+    this.journalBytes += bytes.length;
+    return true;
   }
 
   private async syncNow(): Promise<void> {
@@ -196,7 +271,7 @@ export class Checkpoint {
 
   /** Writes every queued record and fsyncs the journal. */
   async flush(): Promise<void> {
-    await this.writeGathered();
+    await this.writeGathered(true);
     await this.syncNow();
   }
 

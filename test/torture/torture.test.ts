@@ -133,16 +133,12 @@ describe('bugs found by the campaigns (it.fails until fixed)', { timeout: 300_00
     }
   });
 
-  // BUG 3: src/cycle/preflight.ts expectedCopyBytes (line 39) counts every file that differs from the
-  // newest COMPLETE snapshot, ignoring what the resumable partial already holds. After a run fails with
-  // ENOSPC, freeing the space that is really missing is not enough: the next run refuses "not enough
-  // room" before resuming. Fix: skip files the partial's checkpoint journal records as done with the
-  // same size and mtime (and count the partial's own bytes as already used).
-  // The real-tmpfs scenario below also shows BUG 1 (T4 damaged after the short write near ENOSPC).
-  // Preflight now skips what the partial's journal records (test/unit/cycle/preflight.test.ts), but here
-  // the resumed run still recopies all 8 files: the journal of the failed run holds none of T0..T4
-  // (likely its gathered records could not be written on the full disk), so this still fails.
-  it.fails('BUG 3 (+1): real full disk (20 MiB tmpfs): after ENOSPC and freeing space, the next run resumes exactly', async () => {
+  // BUG 3 (fixed): after a run failed with a REAL ENOSPC, the next run (space freed) must resume, not
+  // recopy. Two causes: preflight counted every changed file, ignoring the resumable partial
+  // (src/cycle/preflight.ts now skips what the partial's journal records), and the journal's gathered
+  // records could not be written on the full disk, so the journal claimed nothing (src/engine/checkpoint.ts
+  // now keeps a 1 MiB reserve beside the journal and spends it on the final flush).
+  it('BUG 3 (fixed): real full disk (20 MiB tmpfs): after ENOSPC and freeing space, the next run resumes exactly', async () => {
     clean(await runFaultScenario('real full disk (tmpfs ENOSPC, cycle)', 2));
   });
 

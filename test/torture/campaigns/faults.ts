@@ -5,7 +5,7 @@
  * bridge over the simulator, through the CLI).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { settingsFromInput } from '../../../src/config/load';
 import { runNightlyCycle } from '../../../src/cycle/nightly';
@@ -142,6 +142,20 @@ function settings(source: string, destination: string, stateDir: string) {
   );
 }
 
+/** Files the newest partial's journal records as copied, with the inode each has in the partial. */
+function finishedInPartial(dest: string): Map<string, number> {
+  const finished = new Map<string, number>();
+  const inProgress = path.join(dest, 'in-progress');
+  const id = readdirSync(inProgress).filter((n) => !n.endsWith('.state')).sort().at(-1);
+  if (id === undefined) return finished;
+  const journal = readFileSync(path.join(inProgress, `${id}.state`, 'journal.jsonl'), 'utf8');
+  for (const line of journal.split('\n').slice(0, -1)) {
+    const r = JSON.parse(line) as { t: string; how?: string; e?: { path: string } };
+    if (r.t === 'done' && r.how === 'copy' && r.e) finished.set(r.e.path, statSync(path.join(inProgress, id, r.e.path)).ino);
+  }
+  return finished;
+}
+
 async function realFullDisk(random: () => number): Promise<{ problems: string[]; note: string }> {
   const h = await hospital();
   const problems: string[] = [];
@@ -191,12 +205,16 @@ async function realFullDisk(random: () => number): Promise<{ problems: string[];
     if (snapshotDirs(dest).join() !== firstId) problems.push(`snapshots after ENOSPC: ${snapshotDirs(dest).join(', ')} (expected only ${firstId})`);
     for (const d of diffTrees(firstHash, hashTree(path.join(dest, 'snapshots', firstId)))) problems.push(`earlier snapshot changed: ${d}`);
     problems.push(...checkStore(dest, snapshotDirs(dest)).map((p) => `after ENOSPC: ${p}`));
+    // What the failed run claims to have finished (its journal), and those files' inodes: a resumed run
+    // must keep them, not copy them again.
+    const finished = finishedInPartial(dest);
+    if (finished.size === 0) problems.push('after ENOSPC the partial\'s journal claims no finished copy: the progress before the disk filled was lost');
     // Free the space and run again: it resumes and completes.
     rmSync(filler);
     let again = await runNightlyCycle({ settings: s, host: h.host, log, handleSignals: false }).catch((e: unknown) => e);
     if (again instanceof Error && /not enough room/.test(again.message)) {
-      // Known bug (see report): the preflight's estimate ignores what the partial already holds, so
-      // freeing exactly what is missing is not enough. Grow the disk to check the resume itself.
+      // BUG 3 (fixed): the estimate must count what the partial already holds, and the partial's journal
+      // must have survived the full disk. Grow the disk to check the resume itself anyway.
       problems.push(`BUG preflight after ENOSPC ignores the resumable partial: ${again.message}`);
       execFileSync('mount', ['-o', 'remount,size=80m', mnt]);
       again = await runNightlyCycle({ settings: s, host: h.host, log, handleSignals: false }).catch((e: unknown) => e);
@@ -208,6 +226,10 @@ async function realFullDisk(random: () => number): Promise<{ problems: string[];
       const rec = JSON.parse(readFileSync(path.join(dest, 'meta', id, 'run.json'), 'utf8')) as { resumed: boolean; filesCopied: number };
       note += rec.resumed ? `; resumed after space was freed (${rec.filesCopied} files copied)` : '; not resumed after space was freed';
       if (!rec.resumed) problems.push('the run after freeing space did not resume the partial');
+      for (const [rel, ino] of finished) {
+        if (statSync(path.join(dest, 'snapshots', id, rel)).ino !== ino) problems.push(`the resumed run copied ${rel} again, though the failed run had finished it`);
+      }
+      note += `; ${finished.size} file(s) finished before the disk filled were kept`;
     }
     problems.push(...checkStore(dest, snapshotDirs(dest)).map((p) => `after freeing space: ${p}`));
     return { problems, note };

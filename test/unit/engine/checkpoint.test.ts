@@ -1,7 +1,8 @@
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Checkpoint, replayJournal, type PartialState } from '../../../src/engine/checkpoint';
+import { Checkpoint, JOURNAL_RESERVE_BYTES, replayJournal, type PartialState } from '../../../src/engine/checkpoint';
+import type { FileSystem } from '../../../src/fs/types';
 import { localFs } from '../../../src/fs/local';
 import type { ManifestEntry } from '../../../src/store/types';
 import { tempDir } from '../../helpers/cli';
@@ -44,6 +45,93 @@ describe('checkpoint journal', () => {
     await reopened.close();
     const text = readFileSync(file, 'utf8');
     expect(text.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { e: { path: string } }).e.path)).toEqual(['a', 'b', 'd']);
-    expect((await Checkpoint.open(localFs, stateDir)).state).toEqual(state);
+    const again = await Checkpoint.open(localFs, stateDir);
+    expect(again.state).toEqual(state);
+    await again.close();
+  });
+});
+
+describe('checkpoint journal on a full disk', () => {
+  /** A disk that is full until the journal reserve is deleted; a failing write first lands half its bytes. */
+  function fullDiskFs(stateDir: string, freedByReserve = true): { fs: FileSystem; full: { value: boolean }; failures: { count: number } } {
+    const full = { value: false };
+    const failures = { count: 0 };
+    const reserve = Checkpoint.reservePath(stateDir);
+    const fs: FileSystem = {
+      ...localFs,
+      open: (async (p: string, flags?: string) => {
+        const handle = await localFs.open(p, flags);
+        if (p !== Checkpoint.journalPath(stateDir) || flags !== 'a') return handle;
+        return new Proxy(handle, {
+          get(target, prop) {
+            const value = Reflect.get(target, prop, target) as unknown;
+            if (prop === 'write') {
+              return async (buf: Buffer, offset: number, length: number, position: number | null) => {
+                if (full.value && (existsSync(reserve) || !freedByReserve)) {
+                  failures.count += 1;
+                  await target.write(buf, offset, Math.floor(length / 2), position);
+                  throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+                }
+                return target.write(buf, offset, length, position);
+              };
+            }
+            return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+          },
+        });
+      }) as FileSystem['open'],
+    };
+    return { fs, full, failures };
+  }
+
+  const journalPaths = (stateDir: string): string[] =>
+    readFileSync(Checkpoint.journalPath(stateDir), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => (JSON.parse(l) as { e: { path: string } }).e.path);
+
+  it('keeps a real reserve next to the journal, and makes it again when a run resumes', async () => {
+    const stateDir = path.join(dir, 'r.state');
+    const cp = await Checkpoint.create(localFs, stateDir, state);
+    const reserve = Checkpoint.reservePath(stateDir);
+    expect(statSync(reserve).size).toBe(JOURNAL_RESERVE_BYTES);
+    expect(statSync(reserve).blocks * 512).toBeGreaterThanOrEqual(JOURNAL_RESERVE_BYTES); // not sparse
+    await cp.close();
+    rmSync(reserve);
+    await (await Checkpoint.open(localFs, stateDir)).close();
+    expect(statSync(reserve).size).toBe(JOURNAL_RESERVE_BYTES);
+  });
+
+  it('holds records while the disk is full, then spends the reserve on them when flushed: nothing claimed is lost', async () => {
+    const stateDir = path.join(dir, 'f.state');
+    const { fs, full, failures } = fullDiskFs(stateDir);
+    const cp = await Checkpoint.create(fs, stateDir, state);
+    await cp.record({ t: 'done', how: 'copy', e: e('before') });
+    await cp.flush();
+    full.value = true;
+    for (let i = 0; i < 300; i += 1) await cp.record({ t: 'done', how: 'copy', e: e(`f${i}`) }); // one gathered write fails
+    expect(failures.count).toBeGreaterThan(0);
+    expect(journalPaths(stateDir)).toEqual(['before']); // the half-written line was cut off
+    expect(existsSync(Checkpoint.reservePath(stateDir))).toBe(true);
+    await cp.close();
+    expect(existsSync(Checkpoint.reservePath(stateDir))).toBe(false);
+    const expected = ['before', ...Array.from({ length: 300 }, (_, i) => `f${i}`)];
+    expect(journalPaths(stateDir)).toEqual(expected);
+    const reopened = await Checkpoint.open(localFs, stateDir);
+    expect([...reopened.done.keys()]).toEqual(expected);
+    await reopened.close();
+  });
+
+  it('fails the write when the disk is still full after the reserve is spent', async () => {
+    const stateDir = path.join(dir, 'g.state');
+    const { fs, full } = fullDiskFs(stateDir, false);
+    const cp = await Checkpoint.create(fs, stateDir, state);
+    full.value = true;
+    await cp.record({ t: 'done', how: 'copy', e: e('x') });
+    await expect(cp.flush()).rejects.toThrow(/ENOSPC/);
+    await expect(cp.close()).rejects.toThrow(/ENOSPC/);
+    expect(existsSync(Checkpoint.reservePath(stateDir))).toBe(false);
+    const reopened = await Checkpoint.open(localFs, stateDir); // cuts the half-written line
+    expect(reopened.done.size).toBe(0);
+    await reopened.close();
   });
 });
