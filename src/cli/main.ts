@@ -1,3 +1,4 @@
+import './threadpool';
 import { Command, CommanderError } from 'commander';
 import { ExitCode } from '../errors';
 import { VERSION } from '../version';

@@ -11,6 +11,13 @@ export interface SyncBatchLimits {
 
 export const DEFAULT_SYNC_BATCH: SyncBatchLimits = { files: 64, bytes: 64 << 20, ms: 200 };
 
+/**
+ * fsyncs of one batch running at once. libuv's thread pool is first come first served: a batch that
+ * queued all its fsyncs together would hold every thread until the slowest returned, and the copies'
+ * reads and writes would wait behind them. Kept below the pool size the CLI sets (src/cli/threadpool.ts).
+ */
+export const SYNC_CONCURRENCY = 4;
+
 interface Waiting {
   handle: FileHandle;
   /** Runs once the file is durable (and closed): e.g. records it as finished in the checkpoint. */
@@ -21,8 +28,10 @@ interface Waiting {
  * Makes written files durable in batches instead of one fsync per file on the copy path: copies hand
  * their open, unsynced handle over and move on; a batch fsyncs all its handles at once (the file system
  * can commit them together), closes them, and only THEN runs each file's `onDurable`, so nothing is
- * ever recorded as finished before its data is on disk. A full batch makes the adding copy wait
- * (back-pressure); a timer flushes a partial one. Errors of a timer flush surface at the next add/flush.
+ * ever recorded as finished before its data is on disk. One batch is made durable while the next fills;
+ * a batch that fills while the one before is still syncing makes the adding copy wait (back-pressure,
+ * at most two batches of open files); a timer flushes a partial one. Errors of a timer flush surface at
+ * the next add/flush.
  */
 export class SyncBatch {
   private waiting: Waiting[] = [];
@@ -30,6 +39,8 @@ export class SyncBatch {
   private chain: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
   private failure: unknown = null;
+  /** The batch being made durable (settles, never rejects). */
+  private inFlight: Promise<void> = Promise.resolve();
 
   constructor(private readonly limits: SyncBatchLimits = DEFAULT_SYNC_BATCH) {}
 
@@ -41,7 +52,10 @@ export class SyncBatch {
     this.waiting.push({ handle, onDurable });
     this.waitingBytes += bytes;
     if (this.waiting.length >= this.limits.files || this.waitingBytes >= this.limits.bytes) {
-      await this.flush();
+      const before = this.inFlight;
+      void this.flush().catch(() => undefined); // kept in `failure`
+      await before;
+      if (this.failure !== null) throw this.failure;
     } else if (this.timer === null) {
       this.timer = setTimeout(() => {
         this.timer = null;
@@ -66,7 +80,7 @@ export class SyncBatch {
         throw this.failure;
       }
       try {
-        await Promise.all(batch.map((w) => w.handle.sync()));
+        await forEachLimited(batch, SYNC_CONCURRENCY, (w) => w.handle.sync());
       } finally {
         await closeAll(batch);
       }
@@ -75,6 +89,7 @@ export class SyncBatch {
     this.chain = run.catch((err: unknown) => {
       this.failure ??= err;
     });
+    this.inFlight = this.chain;
     return run;
   }
 

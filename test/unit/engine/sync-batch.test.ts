@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SyncBatch } from '../../../src/engine/sync-batch';
+import { SYNC_CONCURRENCY, SyncBatch } from '../../../src/engine/sync-batch';
 import { tempDir } from '../../helpers/cli';
 
 let dir: string;
@@ -28,20 +28,47 @@ async function written(name: string, log: string[]) {
 }
 
 describe('SyncBatch', () => {
-  it('runs a file’s callback only after it was fsynced and closed; a full batch flushes while adding', async () => {
+  it('runs a file’s callback only after it was fsynced and closed; a full batch is synced while the next fills', async () => {
     const log: string[] = [];
     const batch = new SyncBatch({ files: 2, bytes: 1 << 30, ms: 60_000 });
     await batch.add(await written('a', log), 1, () => void log.push('done a'));
     expect(log).toEqual([]);
-    await batch.add(await written('b', log), 1, () => void log.push('done b'));
-    expect(log.indexOf('done a')).toBeGreaterThan(log.indexOf('sync a'));
-    expect(log.indexOf('done a')).toBeGreaterThan(log.indexOf('close a'));
-    expect(log.indexOf('done b')).toBeGreaterThan(log.indexOf('sync b'));
+    await batch.add(await written('b', log), 1, () => void log.push('done b')); // fills the batch: synced in the background
     await batch.add(await written('c', log), 1, () => void log.push('done c'));
-    expect(log).not.toContain('done c');
+    await batch.add(await written('d', log), 1, () => void log.push('done d')); // fills the next: waits for a+b first
+    for (const f of ['a', 'b']) {
+      expect(log).toContain(`done ${f}`);
+      expect(log.indexOf(`done ${f}`)).toBeGreaterThan(log.indexOf(`sync ${f}`));
+      expect(log.indexOf(`done ${f}`)).toBeGreaterThan(log.indexOf(`close ${f}`));
+    }
+    await batch.add(await written('e', log), 1, () => void log.push('done e'));
+    expect(log).not.toContain('done e');
     await batch.flush();
-    expect(log.slice(-1)).toEqual(['done c']);
-    expect(readFileSync(path.join(dir, 'c'), 'utf8')).toBe('c');
+    expect(log.filter((l) => l.startsWith('done'))).toEqual(['done a', 'done b', 'done c', 'done d', 'done e']);
+    expect(log.indexOf('done e')).toBeGreaterThan(log.indexOf('sync e'));
+    expect(readFileSync(path.join(dir, 'e'), 'utf8')).toBe('e');
+  });
+
+  it('never syncs more than SYNC_CONCURRENCY files of a batch at once (the copies keep thread-pool room)', async () => {
+    const log: string[] = [];
+    const batch = new SyncBatch({ files: 100, bytes: 1 << 30, ms: 60_000 });
+    let running = 0;
+    let most = 0;
+    for (let i = 0; i < 12; i += 1) {
+      const handle = await written(`f${i}`, log);
+      const sync = handle.sync;
+      handle.sync = async () => {
+        running += 1;
+        most = Math.max(most, running);
+        await new Promise((r) => setTimeout(r, 5));
+        await sync();
+        running -= 1;
+      };
+      await batch.add(handle, 1, () => undefined);
+    }
+    await batch.flush();
+    expect(log.filter((l) => l.startsWith('sync'))).toHaveLength(12);
+    expect(most).toBe(SYNC_CONCURRENCY);
   });
 
   it('flushes on its own after the time limit', async () => {
@@ -60,7 +87,8 @@ describe('SyncBatch', () => {
     const a = await written('a', log);
     a.sync = () => Promise.reject(Object.assign(new Error('EIO'), { code: 'EIO' }));
     await batch.add(a, 1, () => void log.push('done a'));
-    await expect(batch.add(await written('b', log), 1, () => void log.push('done b'))).rejects.toThrow('EIO');
+    await batch.add(await written('b', log), 1, () => void log.push('done b')); // starts the failing batch
+    await expect(batch.flush()).rejects.toThrow('EIO');
     expect(log).not.toContain('done a');
     expect(log).not.toContain('done b');
     expect(log).toContain('close a');
