@@ -71,7 +71,7 @@ export async function runBench(s: BenchSettings): Promise<BenchOutcome> {
 
     // Full backup vs cp -a and rsync -a; the last of each is kept as the base for the incremental.
     const rsyncDir = (n: number): string => w('rsync', String(n));
-    const full = { ours: [] as DurableTimed[], cp: [] as DurableTimed[], rsync: [] as DurableTimed[] };
+    const full = { ours: [] as DurableTimed[], cp: [] as DurableTimed[], rsync: [] as DurableTimed[], rsyncFsync: [] as DurableTimed[] };
     const oursFull = async (): Promise<void> => {
       removeTree(store);
       removeTree(state);
@@ -92,7 +92,16 @@ export async function runBench(s: BenchSettings): Promise<BenchOutcome> {
         full.cp.push(await cpA(data, cpDir));
         removeTree(cpDir);
       };
-      for (let i = 0; i < s.runs; i++) await alternate(i, s.haveRsync ? [oursFull, cpFull, rsyncFull] : [oursFull, cpFull]);
+      // rsync --fsync makes every file durable before the next, as ours must (a snapshot is only
+      // committed once every file is on disk): a reference for what per-file durability costs here.
+      const rsyncFsyncDir = w('full-rsync-fsync');
+      const rsyncFsyncFull = async (): Promise<void> => {
+        removeTree(rsyncFsyncDir);
+        await syncFs(s.workDir);
+        full.rsyncFsync.push(await rsyncA(data, rsyncFsyncDir, undefined, { fsync: true }));
+        removeTree(rsyncFsyncDir);
+      };
+      for (let i = 0; i < s.runs; i++) await alternate(i, s.haveRsync ? [oursFull, cpFull, rsyncFull, rsyncFsyncFull] : [oursFull, cpFull]);
       s.log(`  ours ${formatSeconds(median(full.ours.map((t) => t.seconds)))}, cp -a ${formatSeconds(median(full.cp.map((t) => t.seconds)))}`);
     } else {
       await oursFull();
@@ -122,9 +131,21 @@ export async function runBench(s: BenchSettings): Promise<BenchOutcome> {
             }
           : notMeasured('full-vs-rsync', 'Full backup vs rsync -a', 'rsync is not installed'),
       );
+      if (s.haveRsync) {
+        figures.push({
+          id: 'full-vs-rsync-fsync',
+          title: `Full backup, ${formatBytes(gen.bytes)} (reference: every file made durable, like ours)`,
+          unit: 'seconds',
+          ours: full.ours.map((t) => t.seconds),
+          peer: full.rsyncFsync.map((t) => t.seconds),
+          peerLabel: 'rsync -a --fsync',
+          target: { kind: 'none' },
+        });
+      }
       syncNote('Full backup, ours', full.ours);
       syncNote('Full backup, cp -a', full.cp);
       syncNote('Full backup, rsync -a', full.rsync);
+      syncNote('Full backup, rsync -a --fsync', full.rsyncFsync);
     }
     if (wants('memory')) {
       const rss = full.ours.map((t) => t.peakRssBytes).filter((v): v is number => v !== null);
