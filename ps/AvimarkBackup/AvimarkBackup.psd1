@@ -14,6 +14,7 @@
         'Test-AvimarkSnapshot'
         'Restore-AvimarkSnapshot'
         'Unlock-Avimark'
+        'Set-AvimarkBackupAcl'
         'Get-AvimarkBackupStatus'
         'Invoke-AvimarkRestoreDrill'
         'Register-AvimarkBackupTask'

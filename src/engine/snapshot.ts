@@ -29,7 +29,7 @@ import type { LockoutStepTiming, ManifestEntry, RunRecord, SnapshotId } from '..
 import { Checkpoint, type PartialState } from './checkpoint';
 import { hashHandle, saveFile } from './file-saver';
 import { type DoneRecord, type FileDecision, decideAfterHash, planFile, planRemovals } from './plan';
-import { describeFsError, isTransient, retryingFs, withRetry } from './retry';
+import { METADATA_RETRY, describeFsError, isTransient, retryingFs, withRetry } from './retry';
 import { type ScanEntry, scanTree } from './scan';
 import { SyncBatch, forEachLimited } from './sync-batch';
 import { utimesSeconds } from './times';
@@ -219,7 +219,18 @@ export class SnapshotInProgress {
         previousSnapshotId: newest,
       };
       const checkpoint = await Checkpoint.create(fs, partialStateDir(dest, id), state);
-      await fs.mkdir(partialDir(dest, id));
+      // A retry after an attempt that created the folder but reported an error finds it there: fine.
+      await withRetry(
+        (attempt) =>
+          fs.mkdir(partialDir(dest, id)).then(
+            () => undefined,
+            (err: unknown) => {
+              if (attempt > 1 && errnoCode(err) === 'EEXIST') return;
+              throw err;
+            },
+          ),
+        METADATA_RETRY,
+      );
       await fsyncDir(fs, layout.inProgressDir);
       options.log.info({ snapshot: id, previous: newest }, `starting snapshot ${id}`);
       return new SnapshotInProgress(dest, id, false, now(), fs, options.log, lock, checkpoint, now);
@@ -819,8 +830,8 @@ export class SnapshotInProgress {
     await fsyncDir(this.fs, this.partialDir);
     const meta = metaDir(this.dest, this.id);
     // Whatever an earlier, interrupted commit of this id left there (the id is not a snapshot yet).
-    await this.fs.rm(meta, { recursive: true, force: true });
-    await this.fs.mkdir(meta, { recursive: true });
+    await withRetry(() => this.fs.rm(meta, { recursive: true, force: true }), METADATA_RETRY);
+    await withRetry(() => this.fs.mkdir(meta, { recursive: true }), METADATA_RETRY);
     await writeManifest(
       this.fs,
       manifestPath(this.dest, this.id),
@@ -965,9 +976,9 @@ async function ensureStore(fs: FileSystem, dest: string): Promise<void> {
       'give an empty folder (or a new one) for the snapshots',
     );
   }
-  await fs.mkdir(layout.snapshotsDir, { recursive: true });
-  await fs.mkdir(layout.metaRoot, { recursive: true });
-  await fs.mkdir(layout.inProgressDir, { recursive: true });
+  for (const dir of [layout.snapshotsDir, layout.metaRoot, layout.inProgressDir]) {
+    await withRetry(() => fs.mkdir(dir, { recursive: true }), METADATA_RETRY);
+  }
   if (!names.includes('store.json')) {
     await writeFileAtomic(fs, layout.storeFile, `${JSON.stringify({ ...STORE_FORMAT, createdAt: new Date().toISOString(), host: os.hostname() }, null, 2)}\n`);
   }

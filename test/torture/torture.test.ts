@@ -165,6 +165,42 @@ describe('bugs found by the campaigns (it.fails until fixed)', { timeout: 300_00
     }
   });
 
+  it('store folders (snapshots, meta, in-progress, the partial, its meta folder): one transient EIO on each mkdir is retried', async () => {
+    const { dir, cleanup } = await tempDir('avb-torture-mkdirfault-');
+    try {
+      const source = path.join(dir, 'AVImark');
+      const dest = path.join(dir, 'backup');
+      writeSourceTree(source, seededRandom(8), { smallFiles: 3, largeFiles: 0, largeBytes: 0 });
+      const folders = /[/\\](snapshots|meta|in-progress)$|[/\\]in-progress[/\\][^/\\]+$|[/\\]meta[/\\][^/\\]+$/;
+      const failedOnce = new Set<string>(); // each folder's first mkdir fails, its retry succeeds
+      const faulty = createFaultyFs(localFs, {
+        rules: [
+          {
+            code: 'EIO',
+            ops: ['mkdir'],
+            path: (p) => {
+              if (!p.startsWith(dest) || !folders.test(p) || failedOnce.has(p)) return false;
+              failedOnce.add(p);
+              return true;
+            },
+          },
+        ],
+      });
+      const r = await runBackup({ source, dest, engine: engineConfig(), log, destFs: faulty.fs }).then(
+        () => 'ok',
+        (e: unknown) => errorMessage(e),
+      );
+      expect(r).toBe('ok');
+      const names = [...failedOnce].map((p) => path.relative(dest, p).replace(/\d{4}-\d\d-\d\d_\d{6}/, 'ID')).sort();
+      expect(names).toEqual(['in-progress', 'in-progress/ID', 'in-progress/ID.state', 'meta', 'meta/ID', 'snapshots']);
+      expect(faulty.injected.length).toBe(6);
+      expect(snapshotDirs(dest)).toHaveLength(1);
+      expect(checkStore(dest, snapshotDirs(dest))).toEqual([]);
+    } finally {
+      await cleanup();
+    }
+  });
+
   // BUG 5 (rule 4, "nothing touched"): src/cli/commands/nightly.ts:42 opens the run log (creating
   // <stateDir>/logs) BEFORE the cycle checks the source, so `backup --config` with a missing source
   // exits 2 but has created the state folder. Fix: run checkSourceAndDest before cycleLogger (or

@@ -85,6 +85,7 @@ export async function statusCommand(flags: StatusFlags): Promise<CommandOutcome>
     lastRun,
     lastLockout: lastLockout ? { startedAt: lastLockout.owner.startedAt, steps: lastLockout.entries.map((e) => ({ step: stepLabel(e.step), seconds: e.seconds, state: e.state })) } : null,
     stateDir: settings.stateDir,
+    destination: settings.destination,
     newestSnapshot: newest ? { id: newest.id, verification: verified ? { verifiedAt: verified.verifiedAt, ok: verified.ok } : null } : null,
   };
   return ok(lines.join('\n'), json);

@@ -20,6 +20,7 @@ const exported = [
   'Invoke-AvimarkRestoreDrill',
   'Register-AvimarkBackupTask',
   'Restore-AvimarkSnapshot',
+  'Set-AvimarkBackupAcl',
   'Test-AvimarkSnapshot',
   'Unlock-Avimark',
   'Unregister-AvimarkBackupTask',

@@ -1,0 +1,87 @@
+# Simulated Get-Acl / Set-Acl. Only the access list (the DACL, as SDDL) is modelled: state.acls maps a full
+# path to its "D:..." string. A path never set has the access list Windows gives a new item under
+# %ProgramData%: inherited SYSTEM and Administrators full control, Users read and execute, and (folders)
+# Users may create files and folders.
+Set-StrictMode -Version 3.0
+
+$script:DefaultFolderDacl = 'D:AI(A;OICIID;FA;;;SY)(A;OICIID;FA;;;BA)(A;OICIID;0x1200a9;;;BU)(A;CIID;DCLCRPCR;;;BU)'
+$script:DefaultFileDacl = 'D:AI(A;ID;FA;;;SY)(A;ID;FA;;;BA)(A;ID;0x1200a9;;;BU)'
+
+function Resolve-SimAclPath([string[]]$Path, [string[]]$LiteralPath, $Cmdlet) {
+    $items = if ($LiteralPath) { $LiteralPath } else { $Path }
+    foreach ($p in $items) {
+        if (-not (Test-Path -LiteralPath $p)) {
+            $exception = [System.Management.Automation.ItemNotFoundException]::new("Cannot find path '$p' because it does not exist.")
+            $Cmdlet.ThrowTerminatingError([System.Management.Automation.ErrorRecord]::new($exception, 'GetAcl_PathNotFound_Exception', [System.Management.Automation.ErrorCategory]::ObjectNotFound, $p))
+        }
+        (Resolve-Path -LiteralPath $p).ProviderPath
+    }
+}
+
+function New-SimAcl([string]$Path, [string]$Dacl) {
+    $acl = [pscustomobject]@{ PSTypeName = 'AvbSim.FileSystemSecurity'; Path = $Path; Dacl = $Dacl }
+    $acl | Add-Member -MemberType ScriptProperty -Name Sddl -Value { $this.Dacl }
+    $acl | Add-Member -MemberType ScriptMethod -Name GetSecurityDescriptorSddlForm -Value {
+        param($IncludeSections)
+        if ([string]$IncludeSections -ne 'Access') { throw "simulated Get-Acl only models the 'Access' section (asked for '$IncludeSections')" }
+        $this.Dacl
+    }
+    $acl | Add-Member -MemberType ScriptMethod -Name SetSecurityDescriptorSddlForm -Value {
+        param([string]$SddlForm, $IncludeSections)
+        if ([string]$IncludeSections -ne 'Access') { throw "simulated Get-Acl only models the 'Access' section (asked for '$IncludeSections')" }
+        if ($SddlForm -notmatch '^D:[A-Z]*(\([^()]+\))+$') { throw [System.ArgumentException]::new('The SDDL form of a security descriptor object is invalid.') }
+        $this.Dacl = $SddlForm
+    }
+    $acl
+}
+
+function Get-Acl {
+    [CmdletBinding(DefaultParameterSetName = 'ByPath')]
+    param(
+        [Parameter(ParameterSetName = 'ByPath', Position = 0, ValueFromPipeline = $true, ValueFromPipelineByPropertyName = $true)] [string[]]$Path,
+        [Parameter(ParameterSetName = 'ByLiteralPath', Mandatory = $true, ValueFromPipelineByPropertyName = $true)] [Alias('PSPath', 'LP')] [string[]]$LiteralPath,
+        [switch]$Audit,
+        [string]$Filter,
+        [string[]]$Include,
+        [string[]]$Exclude
+    )
+    Add-AvbSimCall 'Get-Acl' $PSBoundParameters
+    $state = Read-AvbSimState
+    foreach ($full in (Resolve-SimAclPath $Path $LiteralPath $PSCmdlet)) {
+        $dacl = $null
+        if ($state.ContainsKey('acls') -and $null -ne $state.acls -and $state.acls.ContainsKey($full)) { $dacl = [string]$state.acls[$full] }
+        elseif (Test-Path -LiteralPath $full -PathType Container) { $dacl = $script:DefaultFolderDacl }
+        else { $dacl = $script:DefaultFileDacl }
+        New-SimAcl $full $dacl
+    }
+}
+
+function Set-Acl {
+    [CmdletBinding(DefaultParameterSetName = 'ByPath', SupportsShouldProcess = $true)]
+    param(
+        [Parameter(ParameterSetName = 'ByPath', Mandatory = $true, Position = 0, ValueFromPipelineByPropertyName = $true)] [string[]]$Path,
+        [Parameter(ParameterSetName = 'ByLiteralPath', Mandatory = $true, ValueFromPipelineByPropertyName = $true)] [Alias('PSPath', 'LP')] [string[]]$LiteralPath,
+        [Parameter(Mandatory = $true, Position = 1, ValueFromPipeline = $true)] [object]$AclObject,
+        [switch]$ClearCentralAccessPolicy,
+        [switch]$Passthru,
+        [string]$Filter,
+        [string[]]$Include,
+        [string[]]$Exclude
+    )
+    $bound = [ordered]@{}
+    foreach ($key in $PSBoundParameters.Keys) { $bound[$key] = $PSBoundParameters[$key] }
+    $bound['AclObject'] = $AclObject.GetSecurityDescriptorSddlForm('Access')
+    Add-AvbSimCall 'Set-Acl' $bound
+    foreach ($full in (Resolve-SimAclPath $Path $LiteralPath $PSCmdlet)) {
+        if (-not $PSCmdlet.ShouldProcess($full, 'Set-Acl')) { continue }
+        $dacl = $AclObject.GetSecurityDescriptorSddlForm('Access')
+        Update-AvbSimState {
+            param($s)
+            # Knob: a file system that accepts the call but keeps its old list (what a read-back must catch).
+            if ($s.knobs.ContainsKey('aclIgnored') -and $s.knobs.aclIgnored) { return }
+            if (-not $s.ContainsKey('acls') -or $null -eq $s.acls) { $s.acls = @{} }
+            $s.acls[$full] = $dacl
+        } | Out-Null
+        if ($Passthru) { New-SimAcl $full $dacl }
+    }
+}
