@@ -22,7 +22,7 @@ import {
   updateLatest,
 } from '../store/layout';
 import { type HeldLock, acquireStoreLock } from '../store/lock';
-import { ManifestFormatError, loadManifestIndex, writeManifest } from '../store/manifest';
+import { ManifestFormatError, loadManifestIndex, sharedAttributes, writeManifest } from '../store/manifest';
 import { writeRunRecord } from '../store/run-record';
 import { listSnapshots } from '../store/snapshots';
 import type { LockoutStepTiming, ManifestEntry, RunRecord, SnapshotId } from '../store/types';
@@ -108,7 +108,25 @@ const COMMIT_DIR_CONCURRENCY = 8;
 
 function attributesOf(mode: number): ManifestEntry['attributes'] {
   const m = mode & 0o7777;
-  return { mode: m, readonly: (m & 0o200) === 0 };
+  return sharedAttributes(m, (m & 0o200) === 0);
+}
+
+/**
+ * The entry of a file linked unchanged from the previous snapshot: the previous entry itself when nothing
+ * differs, else a copy that reuses its strings where equal. A 100,000-file store then holds one entry per
+ * unchanged file for both snapshots, not two.
+ */
+function linkedEntry(from: ManifestEntry, rel: string, current: { size: number; mtimeNs: string }, mode: number): ManifestEntry {
+  const attributes = attributesOf(mode);
+  // Nothing differs (the usual case): the previous entry itself (entries are never modified).
+  if (from.path === rel && from.size === current.size && from.mtimeNs === current.mtimeNs && from.attributes === attributes) return from;
+  return {
+    ...from,
+    path: from.path === rel ? from.path : rel,
+    size: current.size,
+    mtimeNs: from.mtimeNs === current.mtimeNs ? from.mtimeNs : current.mtimeNs,
+    attributes,
+  };
 }
 
 /** rm -rf that also treats "a parent is no longer a folder" (ENOTDIR) as already gone. */
@@ -353,7 +371,7 @@ export class SnapshotInProgress {
             this.warnOnce(`special:${entry.rel}`, `skipped "${entry.rel}": not a regular file, folder or link`);
             continue;
           }
-          seen.add(entry.rel);
+          seen.add(previous?.get(entry.rel)?.path ?? entry.rel); // the previous entry's string: one copy per path
           if (entry.type === 'dir') await this.syncDir(entry);
           else if (entry.type === 'symlink') await this.syncSymlink(entry, scanFs);
           else {
@@ -526,7 +544,7 @@ export class SnapshotInProgress {
       await this.checkpoint.record({
         t: 'done',
         how: 'link',
-        e: { ...decision.from, path: rel, size: current.size, mtimeNs: current.mtimeNs, attributes: attributesOf(Number(entry.stat.mode)) },
+        e: linkedEntry(decision.from, rel, current, Number(entry.stat.mode)),
       });
       ctx.result.filesLinked += 1;
       this.filesLinkedThisRun += 1;
@@ -636,7 +654,7 @@ export class SnapshotInProgress {
         await this.checkpoint.record({
           t: 'done',
           how: 'link',
-          e: { ...decision.from, path: rel, size: current.size, mtimeNs: current.mtimeNs, attributes: attributesOf(Number(st.mode)) },
+          e: linkedEntry(decision.from, rel, current, Number(st.mode)),
         });
         ctx.result.filesLinked += 1;
         this.filesLinkedThisRun += 1;

@@ -3,7 +3,7 @@ import type { FileHandle } from 'node:fs/promises';
 import type { FileSystem } from '../fs/types';
 import { writeFully } from '../fs/write-fully';
 import { fsyncDir } from './durable';
-import type { ManifestEntry, ManifestHeader } from './types';
+import type { FileAttributes, ManifestEntry, ManifestHeader } from './types';
 
 /**
  * Manifest file format (DEST/meta/<ID>/manifest.jsonl): one JSON object per line; the first line is the
@@ -224,8 +224,28 @@ async function countManifest(fs: FileSystem, file: string): Promise<boolean> {
 }
 
 /** The previous snapshot's entries by path, for change detection. */
+/**
+ * The previous snapshot's entries by path, held for a whole run (100,000 files: tens of MiB): the few
+ * distinct attribute objects are shared instead of one per entry.
+ */
 export async function loadManifestIndex(fs: FileSystem, file: string): Promise<Map<string, ManifestEntry>> {
   const index = new Map<string, ManifestEntry>();
-  for await (const entry of (await openManifest(fs, file)).entries) index.set(entry.path, entry);
+  for await (const entry of (await openManifest(fs, file)).entries) {
+    entry.attributes = sharedAttributes(entry.attributes.mode, entry.attributes.readonly);
+    index.set(entry.path, entry);
+  }
   return index;
+}
+
+const attributeObjects = new Map<number, FileAttributes>();
+
+/** One frozen object per distinct (mode, read-only) pair: manifests hold one per file otherwise. */
+export function sharedAttributes(mode: number, readonly: boolean): FileAttributes {
+  const key = mode * 2 + (readonly ? 1 : 0);
+  let attributes = attributeObjects.get(key);
+  if (attributes === undefined) {
+    attributes = Object.freeze({ mode, readonly });
+    attributeObjects.set(key, attributes);
+  }
+  return attributes;
 }
