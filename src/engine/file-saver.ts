@@ -175,6 +175,9 @@ async function copyOnce(opts: SaveFileOptions, resumeFrom: number): Promise<Atte
   let which = 0;
   let pending: ReturnType<typeof readAt> | undefined;
   let keepOpen = false;
+  // At most one checkpoint fsync runs beside the copy (it never rejects; its error is kept here).
+  let checkpointing: Promise<void> | null = null;
+  let checkpointFailure: unknown = null;
   try {
     pending = readAt(bufs[which], pos);
     for (;;) {
@@ -197,14 +200,26 @@ async function copyOnce(opts: SaveFileOptions, resumeFrom: number): Promise<Atte
       }
       if (!overlap) pending = readAt(buf, pos); // one buffer (a small file): read on once it is written
       opts.onBytes?.(n);
-      if (large && pos >= nextCheckpoint) {
+      if (checkpointFailure !== null) throw checkpointFailure;
+      if (large && pos >= nextCheckpoint && checkpointing === null) {
         nextCheckpoint = pos + every;
         await dst.truncate(pos); // materialise a trailing hole so the prefix length is on disk
         fileLength = pos;
-        await dst.sync();
-        await opts.onCheckpoint?.(pos, before);
+        // The copy goes on while the prefix is made durable; the offset is recorded once it is.
+        const offset = pos;
+        checkpointing = dst
+          .sync()
+          .then(() => opts.onCheckpoint?.(offset, before))
+          .catch((err: unknown) => {
+            checkpointFailure ??= err;
+          })
+          .finally(() => {
+            checkpointing = null;
+          });
       }
     }
+    await checkpointing;
+    if (checkpointFailure !== null) throw checkpointFailure;
     if (fileLength !== pos) await dst.truncate(pos); // extends the file over skipped zero runs at the end
     const after = await source.stat({ bigint: true });
     await dst.utimes(utimesSeconds(after.atimeNs), utimesSeconds(after.mtimeNs));
@@ -217,11 +232,13 @@ async function copyOnce(opts: SaveFileOptions, resumeFrom: number): Promise<Atte
     }
     return result;
   } finally {
-    // Let an overlapped read settle before anyone closes the source handle (and never leave it unhandled).
+    // Let an overlapped read settle before anyone closes the source handle (and never leave it unhandled),
+    // and a checkpoint fsync before the copy is closed.
     await pending?.then(
       () => undefined,
       () => undefined,
     );
+    await checkpointing;
     giveBack(bufs[0]);
     if (bufs[1] !== bufs[0]) giveBack(bufs[1]);
     if (!keepOpen) await dst.close();

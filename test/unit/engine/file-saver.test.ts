@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UnstableFileError, saveFile } from '../../../src/engine/file-saver';
 import { localFs } from '../../../src/fs/local';
+import type { FileSystem } from '../../../src/fs/types';
 import { tempDir } from '../../helpers/cli';
 import { pseudoRandom } from '../../integration/engine/tree';
 
@@ -105,5 +106,69 @@ describe('saveFile', () => {
     expect(saved.sha256).toBe(sha(data));
     expect(saved.bytesRead).toBe(2 << 20);
     expect(readFileSync(dst).equals(data)).toBe(true);
+  });
+
+  it('checkpoints a large file beside the copy: each offset recorded only after its prefix was fsynced, all before it returns', async () => {
+    const data = pseudoRandom(10 << 20, 9);
+    const src = path.join(dir, 's');
+    writeFileSync(src, data);
+    const handle = await localFs.open(src, 'r');
+    const dst = path.join(dir, 'd');
+    const events: string[] = [];
+    const loggingFs: FileSystem = {
+      ...localFs,
+      open: (async (p: string, flags?: string) => {
+        const h = await localFs.open(p, flags);
+        const sync = h.sync.bind(h);
+        h.sync = async () => {
+          events.push('sync start');
+          await new Promise((r) => setTimeout(r, 20)); // a slow disk: copying must not wait for it
+          await sync();
+          events.push('sync done');
+        };
+        return h;
+      }) as FileSystem['open'],
+    };
+    const saved = await saveFile({
+      ...common,
+      dstFs: loggingFs,
+      source: handle,
+      dstPath: dst,
+      largeFileBytes: 1,
+      checkpointEveryBytes: 2 << 20,
+      onCheckpoint: async (offset) => {
+        events.push(`part ${offset >> 20}`);
+        // the prefix the record claims is on disk already
+        expect(readFileSync(dst).subarray(0, offset).equals(data.subarray(0, offset))).toBe(true);
+      },
+      onBytes: () => void events.push('bytes'),
+    });
+    events.push('returned');
+    await handle.close();
+    expect(saved.sha256).toBe(sha(data));
+    const parts = events.filter((e) => e.startsWith('part')).map((e) => Number(e.slice(5)));
+    expect(parts.length).toBeGreaterThan(0);
+    expect(parts).toEqual([...parts].sort((a, b) => a - b));
+    for (const p of events.map((e, k) => [e, k] as const).filter(([e]) => e.startsWith('part'))) {
+      expect(events.slice(0, p[1]).lastIndexOf('sync done')).toBeGreaterThan(events.slice(0, p[1]).lastIndexOf('sync start'));
+    }
+    expect(events.indexOf('bytes', events.indexOf('sync start'))).toBeLessThan(events.indexOf('sync done')); // copying went on
+    expect(events.lastIndexOf('part')).toBeLessThan(events.indexOf('returned'));
+  });
+
+  it('a checkpoint fsync that fails fails the copy', async () => {
+    writeFileSync(path.join(dir, 's'), pseudoRandom(6 << 20, 4));
+    const handle = await localFs.open(path.join(dir, 's'), 'r');
+    const failingFs: FileSystem = {
+      ...localFs,
+      open: (async (p: string, flags?: string) => {
+        const h = await localFs.open(p, flags);
+        h.sync = () => Promise.reject(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' }));
+        return h;
+      }) as FileSystem['open'],
+    };
+    const attempt = saveFile({ ...common, dstFs: failingFs, source: handle, dstPath: path.join(dir, 'd'), largeFileBytes: 1, checkpointEveryBytes: 1 << 20, onCheckpoint: async () => undefined });
+    await expect(attempt).rejects.toThrow(/EIO/);
+    await handle.close();
   });
 });
