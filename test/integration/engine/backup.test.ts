@@ -391,16 +391,21 @@ describe('backup engine', () => {
     const controller = new AbortController();
     const engine = engineConfig({ largeFileBytes: 1 << 20, concurrency: 1 });
     const snap = await openSnapshot({ dest, log, now: clock() });
-    await expect(
-      snap.sync({
-        sourceRoot: src,
-        engine,
-        signal: controller.signal,
-        onProgress: (p) => {
-          if (p.bytesCopied >= 40 << 20) controller.abort();
-        },
-      }),
-    ).rejects.toBeInstanceOf(BackupInterruptedError);
+    // Interrupted once the copy of big.dat reads past 40 MiB (after its 32 MiB checkpoint).
+    const interrupting: FileSystem = {
+      ...localFs,
+      open: (async (p: string, flags?: string) => {
+        const handle = await localFs.open(p, flags);
+        if (!p.endsWith('big.dat')) return handle;
+        const read = handle.read.bind(handle) as (...a: unknown[]) => Promise<unknown>;
+        (handle as { read: unknown }).read = (...a: unknown[]) => {
+          if (typeof a[3] === 'number' && a[3] >= 40 << 20) controller.abort();
+          return read(...a);
+        };
+        return handle;
+      }) as FileSystem['open'],
+    };
+    await expect(snap.sync({ sourceRoot: src, sourceFs: interrupting, engine, signal: controller.signal })).rejects.toBeInstanceOf(BackupInterruptedError);
     await snap.release();
     const journal = await readFile(path.join(dest, 'in-progress', `${snap.id}.state`, 'journal.jsonl'), 'utf8');
     expect(journal).toMatch(/"t":"part","p":"big.dat","off":33554432/);
