@@ -14,7 +14,7 @@ export type Unit = 'seconds' | 'bytesPerSecond' | 'bytes';
 export type Target =
   | { kind: 'ratioAtMost'; value: number; strict?: boolean }
   | { kind: 'ratioAtLeast'; value: number }
-  | { kind: 'absoluteMax'; value: number }
+  | { kind: 'absoluteMax'; value: number; label?: string }
   | { kind: 'none' };
 
 export interface Figure {
@@ -73,7 +73,7 @@ export function targetText(target: Target, unit: Unit): string {
     case 'ratioAtLeast':
       return `≥ ${target.value.toFixed(2)}x peer`;
     case 'absoluteMax':
-      return `< ${format(unit, target.value)}`;
+      return `< ${target.label ?? format(unit, target.value)}`;
     case 'none':
       return 'reported';
   }
