@@ -374,8 +374,9 @@ async function cycle(
 async function onlinePass(snap: SnapshotInProgress, options: NightlyCycleOptions, source: string, sourceFs: FileSystem, signal: AbortSignal): Promise<void> {
   options.log.info('presync: copying while AVImark is still online (catch-up follows under lockout)');
   try {
-    const r = await snap.sync({ sourceRoot: source, sourceFs, engine: options.settings.engine, checksum: options.checksum, signal, onProgress: options.onProgress });
-    options.log.info(`presync: online pass copied ${r.filesCopied} file(s), ${r.bytesCopied} bytes`);
+    const r = await snap.sync({ sourceRoot: source, sourceFs, engine: options.settings.engine, checksum: options.checksum, signal, onProgress: options.onProgress, skipChanging: true });
+    const left = r.filesSkipped > 0 ? `; ${r.filesSkipped} file(s) in use were left for the catch-up` : '';
+    options.log.info(`presync: online pass copied ${r.filesCopied} file(s), ${r.bytesCopied} bytes${left}`);
   } catch (err) {
     if (signal.aborted) throw err;
     options.log.warn(`presync: the online pass did not finish (${errorMessage(err)}); the catch-up under lockout copies the rest`);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { BigIntStats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import type { EngineConfig } from '../config/schema';
-import { AppError, RunFailedError, UsageError, errnoCode } from '../errors';
+import { AppError, RunFailedError, UsageError, errnoCode, errorMessage } from '../errors';
 import type { FileSystem } from '../fs/types';
 import { localFs } from '../fs/local';
 import type { Logger } from '../log/logger';
@@ -27,7 +27,7 @@ import { writeRunRecord } from '../store/run-record';
 import { listSnapshots } from '../store/snapshots';
 import type { LockoutStepTiming, ManifestEntry, RunRecord, SnapshotId } from '../store/types';
 import { Checkpoint, type PartialState } from './checkpoint';
-import { hashHandle, saveFile } from './file-saver';
+import { UnstableFileError, hashHandle, saveFile } from './file-saver';
 import { type DoneRecord, type FileDecision, decideAfterHash, planFile, planRemovals } from './plan';
 import { METADATA_RETRY, describeFsError, isTransient, retryingFs, withRetry } from './retry';
 import { type ScanEntry, scanTree } from './scan';
@@ -61,6 +61,12 @@ export interface SyncOptions {
   checksum?: boolean;
   signal?: AbortSignal;
   onProgress?: (progress: BackupProgress) => void;
+  /**
+   * A pass while AVImark is still running (presync's online pass): a file that changes while it is read,
+   * or stays locked after the retries, is left for the pass under lockout instead of failing the sync
+   * (and is not re-read: changing once, it will change again). Nothing about it is recorded.
+   */
+  skipChanging?: boolean;
 }
 
 export interface SyncResult {
@@ -72,6 +78,8 @@ export interface SyncResult {
   filesKept: number;
   bytesCopied: number;
   removed: number;
+  /** Files left for a later pass (only with skipChanging). */
+  filesSkipped: number;
   durationSeconds: number;
 }
 
@@ -169,6 +177,8 @@ export class SnapshotInProgress {
   private filesLinkedThisRun = 0;
   /** True when the partial may hold leftovers not in the checkpoint (resumed, or a sync failed). */
   private dirty: boolean;
+  /** Files the last sync left for a later pass (skipChanging): it cannot be committed as it is. */
+  private leftFiles = 0;
   private lastSource: string | null;
   private closed = false;
   private committed = false;
@@ -348,6 +358,7 @@ export class SnapshotInProgress {
       filesKept: 0,
       bytesCopied: 0,
       removed: 0,
+      filesSkipped: 0,
       durationSeconds: 0,
     };
     const seen = new Set<string>();
@@ -358,7 +369,20 @@ export class SnapshotInProgress {
       internal.abort();
     };
     const durable = new SyncBatch();
-    const ctx: FileContext = { sourceFs, engine, checksum, signal, previous, progress, result, report, durable };
+    const skipChanging = options.skipChanging ?? false;
+    const ctx: FileContext = { sourceFs, engine, checksum, signal, previous, progress, result, report, durable, skipChanging };
+    const leaveForLater = (entry: ScanEntry) => async (err: unknown) => {
+      if (!skipChanging || signal.aborted || !isChangingOrLocked(err)) return fail(err);
+      result.filesSkipped += 1;
+      this.log.info({ file: entry.rel }, `"${entry.rel}" is in use (${errorMessage(err)}); left for the pass under lockout`);
+      // Whatever the attempt left (a half-written copy) goes, and the journal no longer claims the file.
+      try {
+        await rmTree(this.fs, this.destPath(entry.rel));
+        if (this.checkpoint.done.has(entry.rel)) await this.checkpoint.record({ t: 'del', p: entry.rel });
+      } catch (cleanupErr) {
+        fail(cleanupErr);
+      }
+    };
     const scanFs = retryingFs(sourceFs, engine, {
       signal,
       onRetry: (err) => this.log.warn({ code: errnoCode(err) }, `retrying a folder read: ${describeFsError(err)}`),
@@ -378,7 +402,7 @@ export class SnapshotInProgress {
             progress.filesSeen += 1;
             progress.bytesSeen += Number(entry.stat.size);
             const task: Promise<void> = this.syncFile(entry, ctx)
-              .catch(fail)
+              .catch(leaveForLater(entry))
               .finally(() => running.delete(task));
             running.add(task);
             while (running.size >= engine.concurrency) await Promise.race(running);
@@ -413,6 +437,7 @@ export class SnapshotInProgress {
       if (options.signal?.aborted) throw new BackupInterruptedError(this.id);
       throw toRunError(firstError);
     }
+    this.leftFiles = result.filesSkipped;
     for (const d of this.checkpoint.done.values()) {
       if (d.entry.type === 'file') {
         result.filesTotal += 1;
@@ -729,7 +754,7 @@ export class SnapshotInProgress {
       dstFs: this.fs,
       dstPath: dst,
       resumeFrom,
-      unstableRetries: ctx.engine.unstableRetries,
+      unstableRetries: ctx.skipChanging ? 0 : ctx.engine.unstableRetries,
       largeFileBytes: ctx.engine.largeFileBytes,
       signal: ctx.signal,
       onBytes: (n) => {
@@ -806,6 +831,7 @@ export class SnapshotInProgress {
     if (this.closed || this.committed) throw new Error('commit() after commit() or release()');
     if (this.lastSource === null) throw new Error('commit() before any sync()');
     if (this.dirty) throw new RunFailedError(`snapshot ${this.id} is not in sync with the source (the last sync failed)`);
+    if (this.leftFiles > 0) throw new RunFailedError(`snapshot ${this.id} is not in sync with the source (the last sync left ${this.leftFiles} file(s) in use for a later pass)`);
     let record: RunRecord;
     try {
       record = await this.writeAndRename(extras, this.lastSource);
@@ -917,6 +943,16 @@ interface FileContext {
   report: () => void;
   /** Fsyncs copies in batches before they are recorded as finished. */
   durable: SyncBatch;
+  /** See SyncOptions.skipChanging. */
+  skipChanging: boolean;
+}
+
+/** A file in use by a running AVImark: it kept changing, or stayed locked (sharing or byte-range lock). */
+function isChangingOrLocked(err: unknown): boolean {
+  if (err instanceof UnstableFileError) return true;
+  const cause = err instanceof Error ? err.cause : undefined;
+  const code = errnoCode(err) ?? errnoCode(cause);
+  return code === 'EBUSY' || code === 'EAGAIN' || (process.platform === 'win32' && (code === 'EPERM' || code === 'EACCES'));
 }
 
 function toRunError(err: unknown): AppError {

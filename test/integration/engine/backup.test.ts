@@ -385,6 +385,59 @@ describe('backup engine', () => {
     expect(hashWalk(snapDir(record.snapshotId))).toEqual(hashWalk(src));
   });
 
+  it('an online pass (skipChanging) leaves files in use for the next pass, copies the rest, and cannot be committed alone', async () => {
+    writeTree(src, { 'a.dat': 'a', 'moving.dat': pseudoRandom(1 << 20, 5), 'locked.dat': 'locked', 'c.dat': 'c' });
+    const moving = path.join(src, 'moving.dat');
+    let bumps = 0;
+    // moving.dat changes under every read (AVImark writing); locked.dat cannot be opened (a sharing violation).
+    const busy = createFaultyFs(localFs, { rules: [{ code: 'EBUSY', ops: ['open'], path: (p) => p.endsWith('locked.dat') }] });
+    const inUse: FileSystem = {
+      ...busy.fs,
+      open: (async (p: string, flags?: string) => {
+        const handle = await busy.fs.open(p, flags);
+        if (p !== moving) return handle;
+        const read = handle.read.bind(handle) as (...a: unknown[]) => Promise<unknown>;
+        (handle as { read: unknown }).read = async (...a: unknown[]) => {
+          const r = await read(...a);
+          bumps += 1;
+          const when = new Date(Date.UTC(2026, 0, 1) + bumps * 1000);
+          utimesSync(moving, when, when);
+          return r;
+        };
+        return handle;
+      }) as FileSystem['open'],
+    };
+    const snap = await openSnapshot({ dest, log, now: clock() });
+    try {
+      const online = await snap.sync({ sourceRoot: src, sourceFs: inUse, engine: engineConfig({ retries: 1 }), skipChanging: true });
+      expect(online.filesSkipped).toBe(2);
+      expect(online.filesCopied).toBe(2);
+      expect(bumps).toBeLessThanOrEqual(2); // not re-read: one attempt (a 1 MiB file is one read, plus the end)
+      const partial = path.join(dest, 'in-progress', snap.id);
+      expect(readdirSync(partial).sort()).toEqual(['a.dat', 'c.dat']);
+      await expect(snap.commit({ mode: 'presync', offlineSeconds: 0, lockoutSteps: [], warnings: [] })).rejects.toThrow(/left 2 file\(s\) in use/);
+      // Under lockout nothing changes any more: the catch-up copies just those two.
+      const offline = await snap.sync({ sourceRoot: src, engine: engineConfig() });
+      expect(offline.filesCopied).toBe(2);
+      expect(offline.filesSkipped).toBe(0);
+      const record = await snap.commit({ mode: 'presync', offlineSeconds: 0, lockoutSteps: [], warnings: [] });
+      expect(hashWalk(snapDir(record.snapshotId))).toEqual(hashWalk(src));
+    } finally {
+      await snap.release();
+    }
+  });
+
+  it('without skipChanging, a file that keeps changing still fails the sync', async () => {
+    writeTree(src, { 'a.dat': 'a' });
+    const busy = createFaultyFs(localFs, { rules: [{ code: 'EBUSY', ops: ['open'], path: (p) => p.endsWith('a.dat') }] });
+    const snap = await openSnapshot({ dest, log, now: clock() });
+    try {
+      await expect(snap.sync({ sourceRoot: src, sourceFs: busy.fs, engine: engineConfig({ retries: 1 }) })).rejects.toThrow(/a\.dat/);
+    } finally {
+      await snap.release();
+    }
+  });
+
   it('continues a large file mid-file after an interruption', async () => {
     const big = pseudoRandom(80 << 20, 99);
     writeTree(src, { 'big.dat': big, 'small.dat': 'small' });
