@@ -22,7 +22,8 @@ import { METADATA_RETRY, withRetry } from './retry';
  * A kill -9 can tear the last line: it is ignored and cut off before appending again.
  *   journal.reserve  JOURNAL_RESERVE_BYTES of real (not sparse) zeros, kept so that the journal can still be
  *                  written when the destination disk fills up: on ENOSPC the journal is cut back to its
- *                  last whole record, the reserve is deleted and the write is tried once more. Without
+ *                  last whole record and the records are held in memory; the next flush (after the copies
+ *                  have stopped) deletes the reserve and writes them. Without
  *                  it a full disk would lose the records of every file copied since the last write, and
  *                  the resumed run would copy them all again (onto the disk that was just full).
  */

@@ -6,13 +6,21 @@ import { errnoCode } from '../errors';
  * ERROR_LOCK_VIOLATION on Windows), a flaky network path (ETIMEDOUT, ECONNRESET, EIO …). On Windows,
  * antivirus and indexers briefly deny access too (EPERM/EACCES), so those are retried there as well.
  */
-const TRANSIENT = new Set(['EBUSY', 'EAGAIN', 'ETIMEDOUT', 'ECONNRESET', 'ECONNABORTED', 'EIO', 'EPIPE', 'ENETRESET', 'ENETUNREACH', 'EHOSTUNREACH']);
-const TRANSIENT_ON_WINDOWS = new Set(['EPERM', 'EACCES']);
+const IN_USE = new Set(['EBUSY', 'EAGAIN']);
+const IN_USE_ON_WINDOWS = new Set(['EPERM', 'EACCES']);
+const TRANSIENT = new Set([...IN_USE, 'ETIMEDOUT', 'ECONNRESET', 'ECONNABORTED', 'EIO', 'EPIPE', 'ENETRESET', 'ENETUNREACH', 'EHOSTUNREACH']);
+
+/** Held by another program (a sharing violation or a byte-range lock), as opposed to a failing disk or network. */
+export function isInUse(err: unknown, platform: NodeJS.Platform = process.platform): boolean {
+  const code = errnoCode(err);
+  if (!code) return false;
+  return IN_USE.has(code) || (platform === 'win32' && IN_USE_ON_WINDOWS.has(code));
+}
 
 export function isTransient(err: unknown, platform: NodeJS.Platform = process.platform): boolean {
   const code = errnoCode(err);
   if (!code) return false;
-  return TRANSIENT.has(code) || (platform === 'win32' && TRANSIENT_ON_WINDOWS.has(code));
+  return TRANSIENT.has(code) || isInUse(err, platform);
 }
 
 /** What an errno means, in words an administrator can act on. */

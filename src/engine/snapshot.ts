@@ -29,7 +29,7 @@ import type { LockoutStepTiming, ManifestEntry, RunRecord, SnapshotId } from '..
 import { Checkpoint, type PartialState } from './checkpoint';
 import { UnstableFileError, hashHandle, saveFile } from './file-saver';
 import { type DoneRecord, type FileDecision, decideAfterHash, planFile, planRemovals } from './plan';
-import { METADATA_RETRY, describeFsError, isTransient, retryingFs, withRetry } from './retry';
+import { METADATA_RETRY, describeFsError, isInUse, isTransient, retryingFs, withRetry } from './retry';
 import { type ScanEntry, scanTree } from './scan';
 import { SyncBatch, forEachLimited } from './sync-batch';
 import { utimesSeconds } from './times';
@@ -949,10 +949,7 @@ interface FileContext {
 
 /** A file in use by a running AVImark: it kept changing, or stayed locked (sharing or byte-range lock). */
 function isChangingOrLocked(err: unknown): boolean {
-  if (err instanceof UnstableFileError) return true;
-  const cause = err instanceof Error ? err.cause : undefined;
-  const code = errnoCode(err) ?? errnoCode(cause);
-  return code === 'EBUSY' || code === 'EAGAIN' || (process.platform === 'win32' && (code === 'EPERM' || code === 'EACCES'));
+  return err instanceof UnstableFileError || isInUse(err) || (err instanceof Error && isInUse(err.cause));
 }
 
 function toRunError(err: unknown): AppError {
