@@ -18,6 +18,9 @@ const tools = [
   // the single executables: osslsigncode strips node.exe's signature; openssl makes the signing test's certificate
   ['osslsigncode', ['osslsigncode']],
   ['openssl', ['openssl']],
+  // offsite copies: restic is the engine; rclone serves an append-only REST repository on loopback
+  ['restic', ['restic']],
+  ['rclone', ['rclone']],
 ];
 
 const missing = tools.filter(([cmd]) => !has(cmd));
@@ -30,7 +33,7 @@ if (missing.length > 0) {
     const install =
       update.status === 0 &&
       spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...packages], { stdio: 'inherit', env });
-    if (!install || install.status !== 0) process.stderr.write('apt-get failed\n');
+    if (install?.status !== 0) process.stderr.write('apt-get failed\n');
   } else {
     process.stderr.write(`missing for some tests: ${packages.join(' ')} (install with apt-get as root)\n`);
   }
