@@ -44,7 +44,10 @@ export function ensureRsync(log: (line: string) => void): string | null {
   if (isRoot && hasApt) {
     log('rsync is missing: running apt-get install -y rsync');
     spawnSync('apt-get', ['update'], { stdio: 'inherit' });
-    spawnSync('apt-get', ['install', '-y', 'rsync'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    spawnSync('apt-get', ['install', '-y', 'rsync'], {
+      stdio: 'inherit',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
     return rsyncVersion();
   }
   log('rsync is missing: install it with `sudo apt-get install -y rsync` (Debian/Ubuntu); rsync figures are skipped.');

@@ -17,21 +17,31 @@ const GNU_TIME = '/usr/bin/time';
 export const haveGnuTime = existsSync(GNU_TIME) && spawnSync(GNU_TIME, ['-f', '%M', 'true']).status === 0;
 
 /** Runs `file args` to completion; throws with its output when it exits non-zero. */
-export async function timed(file: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Timed> {
+export async function timed(
+  file: string,
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<Timed> {
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'avb-time-'));
   const timeOut = path.join(scratch, 'time.txt');
   const [cmd, cmdArgs] = haveGnuTime ? [GNU_TIME, ['-f', '%M', '-o', timeOut, file, ...args]] : [file, [...args]];
   const started = process.hrtime.bigint();
   try {
-    const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(cmd, cmdArgs, { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      let err = '';
-      child.stdout.setEncoding('utf8').on('data', (d: string) => (out = (out + d).slice(-64 * 1024)));
-      child.stderr.setEncoding('utf8').on('data', (d: string) => (err = (err + d).slice(-64 * 1024)));
-      child.on('error', reject);
-      child.on('close', (c) => resolve({ code: c, stdout: out, stderr: err }));
-    });
+    const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>(
+      (resolve, reject) => {
+        const child = spawn(cmd, cmdArgs, {
+          cwd: options.cwd,
+          env: { ...process.env, ...options.env },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let out = '';
+        let err = '';
+        child.stdout.setEncoding('utf8').on('data', (d: string) => (out = (out + d).slice(-64 * 1024)));
+        child.stderr.setEncoding('utf8').on('data', (d: string) => (err = (err + d).slice(-64 * 1024)));
+        child.on('error', reject);
+        child.on('close', (c) => resolve({ code: c, stdout: out, stderr: err }));
+      },
+    );
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     if (code !== 0) {
       throw new Error(`${[file, ...args].join(' ')} exited with ${code}\n${stderr.trim()}\n${stdout.trim()}`.trim());

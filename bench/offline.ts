@@ -31,9 +31,11 @@ export interface OfflineMeasurement {
 
 /** Why the offline window cannot be measured here, or null when it can. */
 export function offlineUnavailable(): string | null {
-  if (!existsSync(simModulesDir)) return `the simulated Windows server is missing (${simModulesDir}); run the bench from the repository`;
+  if (!existsSync(simModulesDir))
+    return `the simulated Windows server is missing (${simModulesDir}); run the bench from the repository`;
   const pwsh = pwshPath();
-  if (pwsh !== 'pwsh' && !existsSync(pwsh)) return `PowerShell 7 is missing (${pwsh}); run node test/setup/ensure-pwsh.mjs`;
+  if (pwsh !== 'pwsh' && !existsSync(pwsh))
+    return `PowerShell 7 is missing (${pwsh}); run node test/setup/ensure-pwsh.mjs`;
   return null;
 }
 

@@ -19,7 +19,10 @@ function run(cli: OurCli, args: string[]): Promise<Timed> {
 
 /** One backup without any lockout (a plain folder as source). */
 export function backup(cli: OurCli, source: string, dest: string, stateDir: string): Promise<DurableTimed> {
-  return durable(run(cli, ['backup', '--no-lockout', '--source', source, '--dest', dest, '--state-dir', stateDir]), dest);
+  return durable(
+    run(cli, ['backup', '--no-lockout', '--source', source, '--dest', dest, '--state-dir', stateDir]),
+    dest,
+  );
 }
 
 /** Full verification (every file re-hashed) of a snapshot. */

@@ -9,9 +9,21 @@ export function cpA(from: string, to: string): Promise<DurableTimed> {
 }
 
 /** `rsync -a from/ to/`, optionally hard-linking unchanged files to `linkDest` (rsnapshot style). */
-export function rsyncA(from: string, to: string, linkDest?: string, options: { fsync?: boolean } = {}): Promise<DurableTimed> {
+export function rsyncA(
+  from: string,
+  to: string,
+  linkDest?: string,
+  options: { fsync?: boolean } = {},
+): Promise<DurableTimed> {
   mkdirSync(path.dirname(to), { recursive: true });
-  const args = ['-a', ...(options.fsync ? ['--fsync'] : []), ...(linkDest ? [`--link-dest=${linkDest}`] : []), '--', `${from}/`, `${to}/`];
+  const args = [
+    '-a',
+    ...(options.fsync ? ['--fsync'] : []),
+    ...(linkDest ? [`--link-dest=${linkDest}`] : []),
+    '--',
+    `${from}/`,
+    `${to}/`,
+  ];
   return durable(timed('rsync', args), to);
 }
 

@@ -87,7 +87,9 @@ export function judge(figure: Figure): Row {
   const ours = median(figure.ours);
   const peerValues = figure.peer && figure.peer.length > 0 ? figure.peer : null;
   const ratio = peerValues ? ratioOf(figure.ours, peerValues) : null;
-  const peer = peerValues ? `${format(figure.unit, median(peerValues))} (${figure.peerLabel})` : figure.peerLabel || '—';
+  const peer = peerValues
+    ? `${format(figure.unit, median(peerValues))} (${figure.peerLabel})`
+    : figure.peerLabel || '—';
   let verdict: Verdict;
   const t = figure.target;
   if (t.kind === 'absoluteMax') verdict = ours < t.value ? 'met' : 'not met';
@@ -158,7 +160,8 @@ export function renderMarkdown(figures: readonly Figure[], context: ReportContex
 function dataSets(context: ReportContext): string[] {
   const sets: string[] = [];
   if (context.scaleBytes !== null) sets.push(`AVImark-shaped tree of ${formatBytes(context.scaleBytes)}`);
-  if (context.manyFiles !== null) sets.push(`sweep variant with ${context.manyFiles.toLocaleString('en-US')} documents`);
+  if (context.manyFiles !== null)
+    sets.push(`sweep variant with ${context.manyFiles.toLocaleString('en-US')} documents`);
   if (context.offlineBytes !== null) sets.push(`offline-window runs on ${formatBytes(context.offlineBytes)}`);
   return sets.length > 0 ? sets : ['none'];
 }

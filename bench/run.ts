@@ -20,7 +20,8 @@ import { formatBytes, parseBytes } from './units';
 function repoRoot(): string {
   for (let dir = __dirname; ; dir = path.dirname(dir)) {
     const pkg = path.join(dir, 'package.json');
-    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'avimark-backup') return dir;
+    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'avimark-backup')
+      return dir;
     if (path.dirname(dir) === dir) return process.cwd();
   }
 }
@@ -45,7 +46,8 @@ const seedArg = (value: string): number => {
 const groupArg = (value: string, previous: GroupName[] = []): GroupName[] => {
   const names = value.split(',').map((v) => v.trim());
   for (const name of names) {
-    if (!(GROUPS as readonly string[]).includes(name)) throw new InvalidArgumentError(`unknown figure group "${name}" (one of: ${GROUPS.join(', ')})`);
+    if (!(GROUPS as readonly string[]).includes(name))
+      throw new InvalidArgumentError(`unknown figure group "${name}" (one of: ${GROUPS.join(', ')})`);
   }
   return [...previous, ...(names as GroupName[])];
 };
@@ -70,17 +72,21 @@ async function bench(flags: BenchFlags): Promise<void> {
   const runs = flags.quick ? 1 : flags.runs;
   const manyFiles = flags.quick ? 10_000 : flags.manyFiles;
   const offlineBytes = flags.quick ? 16 * 1024 ** 2 : (flags.offlineScale ?? Math.min(scaleBytes, 256 * 1024 ** 2));
-  if (!existsSync(flags.cli)) throw new Error(`avimark-backup bundle not found at ${flags.cli} (run node build.mjs --bundle-only)`);
+  if (!existsSync(flags.cli))
+    throw new Error(`avimark-backup bundle not found at ${flags.cli} (run node build.mjs --bundle-only)`);
   const cli = bundledCli(flags.cli);
   const helpText = (await help(cli)).stdout;
-  if (!/^\s+backup\b/m.test(helpText)) throw new Error('this avimark-backup has no `backup` command yet: nothing to benchmark');
+  if (!/^\s+backup\b/m.test(helpText))
+    throw new Error('this avimark-backup has no `backup` command yet: nothing to benchmark');
   const offlineProblem = offlineUnavailable();
 
   const haveRsync = ensureRsync(log) !== null;
   if (!haveGnuTime) log('GNU time (/usr/bin/time) is missing: peak memory is not measured (apt-get install -y time).');
   const workDir = flags.workDir ?? mkdtempSync(path.join(os.tmpdir(), 'avb-bench-'));
   const machine = describeMachine(workDir);
-  log(`avimark-backup bench: ${formatBytes(scaleBytes)}, ${manyFiles.toLocaleString('en-US')}-file sweep, ${runs} run(s), work dir ${workDir}`);
+  log(
+    `avimark-backup bench: ${formatBytes(scaleBytes)}, ${manyFiles.toLocaleString('en-US')}-file sweep, ${runs} run(s), work dir ${workDir}`,
+  );
 
   const ran = (groups: GroupName[]): boolean => !flags.only || groups.some((g) => flags.only?.includes(g));
   const started = Date.now();
@@ -94,7 +100,10 @@ async function bench(flags: BenchFlags): Promise<void> {
       seed: flags.seed,
       haveRsync,
       only: flags.only ? new Set(flags.only) : null,
-      offline: offlineProblem === null ? { measure: measureOfflineWindow, dataBytes: offlineBytes } : { unavailable: offlineProblem },
+      offline:
+        offlineProblem === null
+          ? { measure: measureOfflineWindow, dataBytes: offlineBytes }
+          : { unavailable: offlineProblem },
       log,
     });
     const context: ReportContext = {
@@ -137,7 +146,11 @@ function main(): void {
     .option('--quick', 'tiny smoke run: 64 MiB, 10,000-file sweep, 16 MiB offline windows, 1 run')
     .option('--only <groups>', `only these figure groups, comma-separated (${GROUPS.join(', ')})`, groupArg)
     .option('--many-files <n>', 'documents in the sweep variant', intArg, 100_000)
-    .option('--offline-scale <bytes>', 'data size for the offline-window runs (default: the scale, at most 256 MiB)', bytesArg)
+    .option(
+      '--offline-scale <bytes>',
+      'data size for the offline-window runs (default: the scale, at most 256 MiB)',
+      bytesArg,
+    )
     .option('--seed <n>', 'data-set seed', seedArg, DEFAULT_SEED)
     .option('--work-dir <dir>', 'where the data sets and backups go (default: a new folder under the temp dir)')
     .option('--keep', 'keep the work dir afterwards')
@@ -153,7 +166,12 @@ function main(): void {
     .option('--seed <n>', 'seed', seedArg, DEFAULT_SEED)
     .option('--files <n>', 'number of documents (default: about 4,000 per 2 GiB)', intArg)
     .action((dir: string, o: { scale: number; seed: number; files?: number }) => {
-      const stats = generateAvimarkTree({ dir: path.resolve(dir), totalBytes: o.scale, seed: o.seed, ...(o.files ? { files: o.files } : {}) });
+      const stats = generateAvimarkTree({
+        dir: path.resolve(dir),
+        totalBytes: o.scale,
+        seed: o.seed,
+        ...(o.files ? { files: o.files } : {}),
+      });
       process.stdout.write(`${JSON.stringify(stats, null, 2)}\n`);
     });
 

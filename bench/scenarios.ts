@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { type CycleMode, type OfflineMeasurement, type measureOfflineWindow } from './offline';
+import type { CycleMode, OfflineMeasurement, measureOfflineWindow } from './offline';
 import { type GenerateStats, churn, generateAvimarkTree, manyFilesOptions } from './generate';
 import { type DurableTimed, removeTree, syncFs, warm } from './measure';
 import { type OurCli, backup, latestSnapshot, restore, snapshotPath, verify } from './ours';
@@ -72,7 +72,12 @@ export async function runBench(s: BenchSettings): Promise<BenchOutcome> {
 
     // Full backup vs cp -a and rsync -a; the last of each is kept as the base for the incremental.
     const rsyncDir = (n: number): string => w('rsync', String(n));
-    const full = { ours: [] as DurableTimed[], cp: [] as DurableTimed[], rsync: [] as DurableTimed[], rsyncFsync: [] as DurableTimed[] };
+    const full = {
+      ours: [] as DurableTimed[],
+      cp: [] as DurableTimed[],
+      rsync: [] as DurableTimed[],
+      rsyncFsync: [] as DurableTimed[],
+    };
     const oursFull = async (): Promise<void> => {
       removeTree(store);
       removeTree(state);
@@ -102,8 +107,11 @@ export async function runBench(s: BenchSettings): Promise<BenchOutcome> {
         full.rsyncFsync.push(await rsyncA(data, rsyncFsyncDir, undefined, { fsync: true }));
         removeTree(rsyncFsyncDir);
       };
-      for (let i = 0; i < s.runs; i++) await alternate(i, s.haveRsync ? [oursFull, cpFull, rsyncFull, rsyncFsyncFull] : [oursFull, cpFull]);
-      s.log(`  ours ${formatSeconds(median(full.ours.map((t) => t.seconds)))}, cp -a ${formatSeconds(median(full.cp.map((t) => t.seconds)))}`);
+      for (let i = 0; i < s.runs; i++)
+        await alternate(i, s.haveRsync ? [oursFull, cpFull, rsyncFull, rsyncFsyncFull] : [oursFull, cpFull]);
+      s.log(
+        `  ours ${formatSeconds(median(full.ours.map((t) => t.seconds)))}, cp -a ${formatSeconds(median(full.cp.map((t) => t.seconds)))}`,
+      );
     } else {
       await oursFull();
       if (wants('incremental') && s.haveRsync) await rsyncFull();
@@ -162,7 +170,11 @@ export async function runBench(s: BenchSettings): Promise<BenchOutcome> {
               peerLabel: peerRss.length > 0 ? `rsync -a: ${formatBytes(Math.max(...peerRss))}` : '—',
               target: { kind: 'none' },
             }
-          : notMeasured('memory-scale', `Peak RSS, full backup of ${formatBytes(gen.bytes)}`, '/usr/bin/time (GNU time) is not installed'),
+          : notMeasured(
+              'memory-scale',
+              `Peak RSS, full backup of ${formatBytes(gen.bytes)}`,
+              '/usr/bin/time (GNU time) is not installed',
+            ),
       );
     }
 
@@ -340,12 +352,23 @@ export async function runBench(s: BenchSettings): Promise<BenchOutcome> {
     const vssTitle = 'Offline window, vss: full vs quarter data size';
     if ('unavailable' in s.offline) {
       figures.push({ ...notMeasured('offline-offline', 'Offline window, offline mode', s.offline.unavailable) });
-      figures.push({ ...notMeasured('offline-presync', presyncTitle, s.offline.unavailable), target: { kind: 'ratioAtMost', value: 0.1, strict: true } });
-      figures.push({ ...notMeasured('offline-vss', vssTitle, s.offline.unavailable), target: { kind: 'ratioAtMost', value: 1.5 } });
+      figures.push({
+        ...notMeasured('offline-presync', presyncTitle, s.offline.unavailable),
+        target: { kind: 'ratioAtMost', value: 0.1, strict: true },
+      });
+      figures.push({
+        ...notMeasured('offline-vss', vssTitle, s.offline.unavailable),
+        target: { kind: 'ratioAtMost', value: 1.5 },
+      });
     } else {
       const { measure, dataBytes } = s.offline;
       const quarter = Math.max(4 * 1024 * 1024, Math.round(dataBytes / 4));
-      const got: Record<'offline' | 'presync' | 'vss' | 'vssQuarter', OfflineMeasurement[]> = { offline: [], presync: [], vss: [], vssQuarter: [] };
+      const got: Record<'offline' | 'presync' | 'vss' | 'vssQuarter', OfflineMeasurement[]> = {
+        offline: [],
+        presync: [],
+        vss: [],
+        vssQuarter: [],
+      };
       const failures: string[] = [];
       // A cycle that fails (e.g. the quiet proof still sees a stand-in) is tried once more, then recorded.
       const one = (key: keyof typeof got, mode: CycleMode, bytes: number) => async (): Promise<void> => {
@@ -355,13 +378,20 @@ export async function runBench(s: BenchSettings): Promise<BenchOutcome> {
             got[key].push(await measure({ mode, dataBytes: bytes, seed: s.seed, workDir: s.workDir }));
             return;
           } catch (err) {
-            failures.push(`${mode} at ${formatBytes(bytes)}: ${err instanceof Error ? err.message.split('\n').join(' ') : String(err)}`);
+            failures.push(
+              `${mode} at ${formatBytes(bytes)}: ${err instanceof Error ? err.message.split('\n').join(' ') : String(err)}`,
+            );
           }
         }
       };
       s.log('offline window against the simulated Windows server …');
       for (let i = 0; i < s.runs; i++) {
-        await alternate(i, [one('offline', 'offline', dataBytes), one('presync', 'presync', dataBytes), one('vss', 'vss', dataBytes), one('vssQuarter', 'vss', quarter)]);
+        await alternate(i, [
+          one('offline', 'offline', dataBytes),
+          one('presync', 'presync', dataBytes),
+          one('vss', 'vss', dataBytes),
+          one('vssQuarter', 'vss', quarter),
+        ]);
       }
       raw.offlineWindow = { ...got, failures };
       for (const f of failures) notes.push(`Offline window: a cycle failed — ${f}`);
@@ -374,7 +404,15 @@ export async function runBench(s: BenchSettings): Promise<BenchOutcome> {
       const offlineTitle = `Offline window, offline mode, ${formatBytes(dataBytes)}`;
       figures.push(
         got.offline.length > 0
-          ? { id: 'offline-offline', title: offlineTitle, unit: 'seconds', ours: windows(got.offline), peer: null, peerLabel: '—', target: { kind: 'none' } }
+          ? {
+              id: 'offline-offline',
+              title: offlineTitle,
+              unit: 'seconds',
+              ours: windows(got.offline),
+              peer: null,
+              peerLabel: '—',
+              target: { kind: 'none' },
+            }
           : notMeasured('offline-offline', offlineTitle, failed),
       );
       const presync: Figure = {
@@ -386,7 +424,9 @@ export async function runBench(s: BenchSettings): Promise<BenchOutcome> {
         peerLabel: 'offline mode',
         target: { kind: 'ratioAtMost', value: 0.1, strict: true },
       };
-      figures.push(got.presync.length > 0 && got.offline.length > 0 ? presync : { ...presync, ours: [], notMeasured: failed });
+      figures.push(
+        got.presync.length > 0 && got.offline.length > 0 ? presync : { ...presync, ours: [], notMeasured: failed },
+      );
       const vss: Figure = {
         id: 'offline-vss',
         title: `${vssTitle} (${formatBytes(dataBytes)} vs ${formatBytes(quarter)})`,
@@ -415,5 +455,14 @@ export async function runBench(s: BenchSettings): Promise<BenchOutcome> {
 }
 
 function notMeasured(id: string, title: string, reason: string): Figure {
-  return { id, title, unit: 'seconds', ours: [], peer: null, peerLabel: '', target: { kind: 'none' }, notMeasured: reason };
+  return {
+    id,
+    title,
+    unit: 'seconds',
+    ours: [],
+    peer: null,
+    peerLabel: '',
+    target: { kind: 'none' },
+    notMeasured: reason,
+  };
 }

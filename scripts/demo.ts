@@ -37,7 +37,10 @@ function say(text: string): void {
 function cli(server: SimulatedServer, args: string[]): Promise<{ code: number | null; stdout: string }> {
   say(`$ avimark-backup ${args.join(' ')}`);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bundlePath, ...args], { env: server.env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [bundlePath, ...args], {
+      env: server.env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let stdout = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
       stdout += d;
@@ -72,8 +75,22 @@ async function usersArrive(server: SimulatedServer, source: string): Promise<voi
       { SessionId: 1002, ClientComputerName: 'EXAM3', ClientUserName: 'HOSP\\dan', NumOpens: 1 },
     ];
     st.openFiles = [
-      { FileId: 5001, SessionId: 1001, Path: path.join(source, 'CLIENT.V2$'), ShareRelativePath: 'CLIENT.V2$', ClientComputerName: 'FRONTDESK1', ClientUserName: 'HOSP\\anna' },
-      { FileId: 5002, SessionId: 1002, Path: path.join(source, 'ANIMAL.V2$'), ShareRelativePath: 'ANIMAL.V2$', ClientComputerName: 'EXAM3', ClientUserName: 'HOSP\\dan' },
+      {
+        FileId: 5001,
+        SessionId: 1001,
+        Path: path.join(source, 'CLIENT.V2$'),
+        ShareRelativePath: 'CLIENT.V2$',
+        ClientComputerName: 'FRONTDESK1',
+        ClientUserName: 'HOSP\\anna',
+      },
+      {
+        FileId: 5002,
+        SessionId: 1002,
+        Path: path.join(source, 'ANIMAL.V2$'),
+        ShareRelativePath: 'ANIMAL.V2$',
+        ClientComputerName: 'EXAM3',
+        ClientUserName: 'HOSP\\dan',
+      },
     ];
   });
   await server.startProcess({ name: 'avimark', exitsOnMessage: true });
@@ -83,14 +100,31 @@ async function usersArrive(server: SimulatedServer, source: string): Promise<voi
 async function main(): Promise<void> {
   const server = await createSimulatedServer((paths) => {
     const share: ShareDefinition = {
-      name: 'AVImark', scopeName: '*', path: path.join(paths.volumeRoot, 'AVImark'), description: 'AVImark data',
-      concurrentUserLimit: 0, cachingMode: 'Manual', folderEnumerationMode: 'Unrestricted', encryptData: false,
-      continuouslyAvailable: false, caTimeout: 0, temporary: false, special: false, securityDescriptor: SDDL,
+      name: 'AVImark',
+      scopeName: '*',
+      path: path.join(paths.volumeRoot, 'AVImark'),
+      description: 'AVImark data',
+      concurrentUserLimit: 0,
+      cachingMode: 'Manual',
+      folderEnumerationMode: 'Unrestricted',
+      encryptData: false,
+      continuouslyAvailable: false,
+      caTimeout: 0,
+      temporary: false,
+      special: false,
+      securityDescriptor: SDDL,
     };
     return {
       shares: [share],
       services: [
-        { name: 'AVImarkServer', displayName: 'AVImark Server', status: 'Running', startType: 'AutomaticDelayedStart', watchdog: true, watchdogDelayMs: 300 },
+        {
+          name: 'AVImarkServer',
+          displayName: 'AVImark Server',
+          status: 'Running',
+          startType: 'AutomaticDelayedStart',
+          watchdog: true,
+          watchdogDelayMs: 300,
+        },
       ],
     };
   });
@@ -100,10 +134,16 @@ async function main(): Promise<void> {
   try {
     heading('1. An AVImark-like data folder on the simulated server');
     const stats = generateAvimarkTree({ dir: source, totalBytes: sizeMiB * 1024 * 1024 });
-    say(`Generated ${stats.files} files in ${stats.dirs} folders, ${(stats.bytes / 1024 / 1024).toFixed(1)} MiB, at ${source}`);
-    say(`(the simulated C: volume is ${server.volumeRoot}; the simulated server runs in real PowerShell ${pwshPath()})`);
+    say(
+      `Generated ${stats.files} files in ${stats.dirs} folders, ${(stats.bytes / 1024 / 1024).toFixed(1)} MiB, at ${source}`,
+    );
+    say(
+      `(the simulated C: volume is ${server.volumeRoot}; the simulated server runs in real PowerShell ${pwshPath()})`,
+    );
     await usersArrive(server, source);
-    say('Two users have CLIENT.V2$ and ANIMAL.V2$ open over SMB; two AVImark processes run, one ignores every polite request;');
+    say(
+      'Two users have CLIENT.V2$ and ANIMAL.V2$ open over SMB; two AVImark processes run, one ignores every polite request;',
+    );
     say('AVImarkServer runs under a watchdog that restarts it unless it is Disabled.');
 
     const config = (mode: string) => ({
@@ -133,7 +173,11 @@ async function main(): Promise<void> {
     say('Server after:');
     const after1 = await serverPicture(server, source);
     for (const l of after1) say(l);
-    say(JSON.stringify(before1) === JSON.stringify(after1.slice(0, 3)) ? 'Share ACL, service start type and state, executable names: exactly as before.' : 'DIFFERENT FROM BEFORE!');
+    say(
+      JSON.stringify(before1) === JSON.stringify(after1.slice(0, 3))
+        ? 'Share ACL, service start type and state, executable names: exactly as before.'
+        : 'DIFFERENT FROM BEFORE!',
+    );
     const messages = (await server.readState()).messages.map((m) => `  msg: ${m.Text}`);
     say('Messages users saw:');
     for (const m of messages) say(m);
@@ -141,7 +185,9 @@ async function main(): Promise<void> {
 
     heading('3. A day at the hospital');
     const day = churn({ dir: source, seed: 7, night: 1 });
-    say(`${day.modified.length} files changed in place, ${day.appended.length} grew, ${day.created.length} new, ${day.deleted.length} deleted (${(day.bytesWritten / 1024 / 1024).toFixed(1)} MiB written)`);
+    say(
+      `${day.modified.length} files changed in place, ${day.appended.length} grew, ${day.created.length} new, ${day.deleted.length} deleted (${(day.bytesWritten / 1024 / 1024).toFixed(1)} MiB written)`,
+    );
     await usersArrive(server, source);
 
     heading('4. Night 2 (mode presync: copy online first, then only the changes while offline)');
@@ -150,7 +196,11 @@ async function main(): Promise<void> {
     const night2 = await cli(server, ['backup', '--config', configFile]);
     const after2 = await serverPicture(server, source);
     for (const l of after2) say(l);
-    say(JSON.stringify(before2) === JSON.stringify(after2.slice(0, 3)) ? 'Share ACL, service start type and state, executable names: exactly as before.' : 'DIFFERENT FROM BEFORE!');
+    say(
+      JSON.stringify(before2) === JSON.stringify(after2.slice(0, 3))
+        ? 'Share ACL, service start type and state, executable names: exactly as before.'
+        : 'DIFFERENT FROM BEFORE!',
+    );
     if (night2.code !== 0) throw new Error('night 2 failed');
 
     heading('5. Status, list, verify');
@@ -164,11 +214,17 @@ async function main(): Promise<void> {
     const restore = await cli(server, ['restore', 'latest', '--to', restored, '--config', configFile]);
     const [a, b] = await Promise.all([treeHashes(source), treeHashes(restored)]);
     const same = JSON.stringify(a) === JSON.stringify(b);
-    say(same ? `The restored folder is identical to the live folder (${Object.keys(a).length} entries, SHA-256 each).` : 'The restored folder DIFFERS from the live folder!');
+    say(
+      same
+        ? `The restored folder is identical to the live folder (${Object.keys(a).length} entries, SHA-256 each).`
+        : 'The restored folder DIFFERS from the live folder!',
+    );
     if (restore.code !== 0 || !same) throw new Error('restore check failed');
 
     heading('Done');
-    say(`Snapshots are plain folders under ${path.join(dest, 'snapshots')}; the run log is under ${path.join(server.dir, 'state', 'logs')}.`);
+    say(
+      `Snapshots are plain folders under ${path.join(dest, 'snapshots')}; the run log is under ${path.join(server.dir, 'state', 'logs')}.`,
+    );
     if (keep) say(`Kept ${server.dir} (--keep).`);
   } finally {
     if (!keep) await server.cleanup();

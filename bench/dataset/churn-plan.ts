@@ -1,5 +1,12 @@
 import path from 'node:path';
-import { BUSY_TABLES, DEFAULT_TOTAL_BYTES, DOCUMENT_KINDS, DOCUMENT_NAME, documentFileName, recordBytesOf } from './profile';
+import {
+  BUSY_TABLES,
+  DEFAULT_TOTAL_BYTES,
+  DOCUMENT_KINDS,
+  DOCUMENT_NAME,
+  documentFileName,
+  recordBytesOf,
+} from './profile';
 import { Random, deriveSeed } from './random';
 
 /** One file as found on disk. */
@@ -66,9 +73,12 @@ export function planChurn(listing: readonly ListedFile[], options: ChurnOptions)
     if (byPath.has(wp)) append.push({ path: wp, bytes: Math.max(256, Math.round(bytes * 0.02)) });
   }
 
-  const documents = listing.filter((f) => f.path.startsWith('My Documents/') && DOCUMENT_NAME.test(path.posix.basename(f.path)));
+  const documents = listing.filter(
+    (f) => f.path.startsWith('My Documents/') && DOCUMENT_NAME.test(path.posix.basename(f.path)),
+  );
   const nextNumber =
-    documents.reduce((max, f) => Math.max(max, Number(DOCUMENT_NAME.exec(path.posix.basename(f.path))?.[1] ?? 0)), 0) + 1;
+    documents.reduce((max, f) => Math.max(max, Number(DOCUMENT_NAME.exec(path.posix.basename(f.path))?.[1] ?? 0)), 0) +
+    1;
   const create: ChurnPlan['create'] = [];
   const newCount = Math.max(3, Math.round(300 * scale));
   for (let i = 0; i < newCount; i++) {
@@ -80,7 +90,10 @@ export function planChurn(listing: readonly ListedFile[], options: ChurnOptions)
   }
 
   const deleteCount = Math.max(1, Math.round(10 * scale));
-  const doomed = rng.sample(documents, deleteCount).map((f) => f.path).sort();
+  const doomed = rng
+    .sample(documents, deleteCount)
+    .map((f) => f.path)
+    .sort();
 
   return { rewrite, append, create, delete: doomed };
 }

@@ -26,7 +26,10 @@ export function commandLogger(
     return openRunLog({ ...options, logDir: settings.logging.dir, keepDays: settings.logging.keepDays }).logger;
   } catch (err) {
     const logger = openRunLog(options).logger;
-    logger.warn({ logDir: settings.logging.dir }, `cannot write the log file, logging to the console only: ${errorMessage(err)}`);
+    logger.warn(
+      { logDir: settings.logging.dir },
+      `cannot write the log file, logging to the console only: ${errorMessage(err)}`,
+    );
     return logger;
   }
 }

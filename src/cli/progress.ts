@@ -19,7 +19,11 @@ function etaText(p: BackupProgress, rate: number): string {
   const left = Math.max(0, p.bytesSeen - p.bytesDone);
   if (rate <= 0) return '?';
   const s = Math.round(left / rate);
-  return s >= 3600 ? `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m` : s >= 60 ? `${Math.floor(s / 60)}m${s % 60}s` : `${s}s`;
+  return s >= 3600
+    ? `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`
+    : s >= 60
+      ? `${Math.floor(s / 60)}m${s % 60}s`
+      : `${s}s`;
 }
 
 /**

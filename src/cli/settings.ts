@@ -30,7 +30,8 @@ export function addSettingsOptions(command: Command, choice: SettingsOptionChoic
     .option('-c, --config <file>', 'configuration file (JSON with comments); see `avimark-backup init`')
     .option('--dest <dir>', 'the backup destination (in place of --config, or overriding its "destination")');
   if (choice.source) command.option('--source <dir>', 'the live AVImark folder (overrides the config\'s "source")');
-  if (choice.stateDir) command.option('--state-dir <dir>', 'folder for the journal, run lock and logs (overrides "stateDir")');
+  if (choice.stateDir)
+    command.option('--state-dir <dir>', 'folder for the journal, run lock and logs (overrides "stateDir")');
   return command;
 }
 
@@ -62,7 +63,10 @@ async function rawInput(
   cwd: string,
 ): Promise<{ raw: Record<string, unknown>; configFile: string | null }> {
   if (values.config === undefined && values.dest === undefined) {
-    throw new UsageError('give --config FILE or --dest DIR', 'run `avimark-backup init` to write a starting configuration');
+    throw new UsageError(
+      'give --config FILE or --dest DIR',
+      'run `avimark-backup init` to write a starting configuration',
+    );
   }
   const overrides: Record<string, unknown> = {};
   // Paths typed on the command line are relative to the current folder, as in any shell tool;

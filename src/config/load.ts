@@ -101,9 +101,14 @@ export function parseConfigText(text: string, origin: string): unknown {
 }
 
 /** Validates raw input with the schema, then applies the checks and defaults that involve several fields. */
-export function settingsFromInput(raw: unknown, configFile: string | null, context: SettingsContext = defaultContext): Settings {
+export function settingsFromInput(
+  raw: unknown,
+  configFile: string | null,
+  context: SettingsContext = defaultContext,
+): Settings {
   const result = configSchema.safeParse(raw);
-  if (!result.success) throw new InvalidConfigError(configFile ?? 'command line', describeIssues(result.error.issues, raw));
+  if (!result.success)
+    throw new InvalidConfigError(configFile ?? 'command line', describeIssues(result.error.issues, raw));
   return completeSettings(result.data, configFile, context) as Settings;
 }
 
@@ -116,7 +121,8 @@ export function storeSettingsFromInput(
   context: SettingsContext = defaultContext,
 ): StoreSettings {
   const result = storeConfigSchema.safeParse(raw);
-  if (!result.success) throw new InvalidConfigError(configFile ?? 'command line', describeIssues(result.error.issues, raw));
+  if (!result.success)
+    throw new InvalidConfigError(configFile ?? 'command line', describeIssues(result.error.issues, raw));
   return completeSettings(result.data, configFile, context);
 }
 
@@ -166,10 +172,14 @@ export function overlapProblems(source: string, destination: string, platform: N
     return [{ field: 'destination', problem: `is the same folder as source (${source}); snapshots must go elsewhere` }];
   }
   if (isSameOrInside(destination, source, platform)) {
-    return [{ field: 'destination', problem: `is inside source (${source}); snapshots would be backed up into themselves` }];
+    return [
+      { field: 'destination', problem: `is inside source (${source}); snapshots would be backed up into themselves` },
+    ];
   }
   if (isSameOrInside(source, destination, platform)) {
-    return [{ field: 'destination', problem: `contains source (${source}); choose a destination outside the AVImark folder` }];
+    return [
+      { field: 'destination', problem: `contains source (${source}); choose a destination outside the AVImark folder` },
+    ];
   }
   return [];
 }
@@ -192,7 +202,10 @@ function describeIssues(issues: readonly z.core.$ZodIssue[], raw: unknown): Conf
   for (const issue of issues) {
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
-        problems.push({ field: formatFieldPath([...issue.path, key]), problem: 'is not a known field (check the spelling)' });
+        problems.push({
+          field: formatFieldPath([...issue.path, key]),
+          problem: 'is not a known field (check the spelling)',
+        });
       }
       continue;
     }

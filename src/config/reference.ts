@@ -11,7 +11,10 @@ export interface FieldReference {
 }
 
 export const fieldReference: Record<string, FieldReference> = {
-  $schema: { description: 'Optional path or URL of config.schema.json, for editor completion and checks. Ignored by avimark-backup.' },
+  $schema: {
+    description:
+      'Optional path or URL of config.schema.json, for editor completion and checks. Ignored by avimark-backup.',
+  },
   source: { description: 'The live AVImark folder (program and data together), e.g. C:\\AVImark. Absolute path.' },
   destination: {
     description:
@@ -19,7 +22,8 @@ export const fieldReference: Record<string, FieldReference> = {
   },
   stateDir: {
     description: 'Folder for the lockout journal, the run lock and (by default) the logs.',
-    defaultText: '%ProgramData%\\avimark-backup on Windows, /var/lib/avimark-backup elsewhere (env AVIMARK_BACKUP_STATE_DIR overrides)',
+    defaultText:
+      '%ProgramData%\\avimark-backup on Windows, /var/lib/avimark-backup elsewhere (env AVIMARK_BACKUP_STATE_DIR overrides)',
   },
   mode: {
     description:
@@ -30,12 +34,20 @@ export const fieldReference: Record<string, FieldReference> = {
   'lockout.share.name': { description: 'Share name as shown by Get-SmbShare.' },
   'lockout.share.optional': { description: 'If true, a missing share is not an error.' },
   'lockout.share.method': {
-    description: '"sddl": swap the share permissions for deny-all and restore them byte-identical; "remove": remove the share and re-create it with every setting.',
+    description:
+      '"sddl": swap the share permissions for deny-all and restore them byte-identical; "remove": remove the share and re-create it with every setting.',
   },
-  'lockout.services': { description: 'Windows services stopped (and set to Disabled) during the lockout, restored to their exact start type and state afterwards.' },
+  'lockout.services': {
+    description:
+      'Windows services stopped (and set to Disabled) during the lockout, restored to their exact start type and state afterwards.',
+  },
   'lockout.services[].name': { description: 'Service name (Get-Service Name, not the display name).' },
-  'lockout.services[].optional': { description: 'If true, a service that is not installed is skipped; otherwise it is an error.' },
-  'lockout.processes': { description: 'Processes closed in every session (gracefully, then forced after the grace period).' },
+  'lockout.services[].optional': {
+    description: 'If true, a service that is not installed is skipped; otherwise it is an error.',
+  },
+  'lockout.processes': {
+    description: 'Processes closed in every session (gracefully, then forced after the grace period).',
+  },
   'lockout.processes[].name': { description: 'Process name without .exe.' },
   'lockout.processes[].optional': { description: 'If true, not finding it running is normal.' },
   'lockout.executables': {
@@ -44,29 +56,57 @@ export const fieldReference: Record<string, FieldReference> = {
   },
   'lockout.executables[].path': { description: 'Absolute path of the program file.' },
   'lockout.executables[].optional': { description: 'If true, a missing file is skipped.' },
-  'lockout.warnMinutes': { description: 'Minutes before the lockout at which logged-on users are warned (msg.exe). [] = no warning.' },
+  'lockout.warnMinutes': {
+    description: 'Minutes before the lockout at which logged-on users are warned (msg.exe). [] = no warning.',
+  },
   'lockout.warnMessage': { description: 'Warning text; {minutes} and {backBy} (expected end time) are filled in.' },
   'lockout.backMessage': { description: 'Message sent when AVImark is available again.' },
-  'lockout.gracePeriodSeconds': { description: 'Seconds between the last warning/close request and forcing processes to stop.' },
+  'lockout.gracePeriodSeconds': {
+    description: 'Seconds between the last warning/close request and forcing processes to stop.',
+  },
   'lockout.serviceTimeoutSeconds': { description: 'How long to wait for a service to stop or start.' },
-  'lockout.maxLockoutMinutes': { description: 'Watchdog: AVImark is given back after this many minutes whatever happens.' },
+  'lockout.maxLockoutMinutes': {
+    description: 'Watchdog: AVImark is given back after this many minutes whatever happens.',
+  },
   engine: { description: 'The copy engine.' },
-  'engine.checksum': { description: 'Detect changes by content (SHA-256 of every file) instead of size and modification time. Slower; catches silent changes.' },
-  'engine.largeFileBytes': { description: 'Files at least this big resume mid-file after an interruption (checkpointed while copying).' },
+  'engine.checksum': {
+    description:
+      'Detect changes by content (SHA-256 of every file) instead of size and modification time. Slower; catches silent changes.',
+  },
+  'engine.largeFileBytes': {
+    description: 'Files at least this big resume mid-file after an interruption (checkpointed while copying).',
+  },
   'engine.concurrency': { description: 'How many small files are copied at once (1-64).' },
   'engine.retries': { description: 'Retries for transient errors (busy, sharing violation, network reset) per file.' },
-  'engine.retryMinTimeoutMs': { description: 'Delay before the first retry in milliseconds (later retries wait longer).' },
+  'engine.retryMinTimeoutMs': {
+    description: 'Delay before the first retry in milliseconds (later retries wait longer).',
+  },
   'engine.retryMaxTimeMs': { description: 'Upper bound in milliseconds for all retries of one file.' },
-  'engine.unstableRetries': { description: 'How often a file that changes while being read is read again before the run fails naming it.' },
-  'engine.exclude': { description: 'Relative paths or folder prefixes (no wildcards) left out of the backup, e.g. "Backup".' },
-  retention: { description: 'Which snapshots prune keeps (like restic forget). The newest is never removed; all zeros removes nothing.' },
+  'engine.unstableRetries': {
+    description: 'How often a file that changes while being read is read again before the run fails naming it.',
+  },
+  'engine.exclude': {
+    description: 'Relative paths or folder prefixes (no wildcards) left out of the backup, e.g. "Backup".',
+  },
+  retention: {
+    description:
+      'Which snapshots prune keeps (like restic forget). The newest is never removed; all zeros removes nothing.',
+  },
   'retention.keepLast': { description: 'Keep the n newest snapshots.' },
-  'retention.keepDaily': { description: 'Keep the newest snapshot of each of the last n days that have one (server local time).' },
-  'retention.keepWeekly': { description: 'Keep the newest snapshot of each of the last n ISO weeks (Monday-Sunday) that have one.' },
-  'retention.keepMonthly': { description: 'Keep the newest snapshot of each of the last n calendar months that have one.' },
+  'retention.keepDaily': {
+    description: 'Keep the newest snapshot of each of the last n days that have one (server local time).',
+  },
+  'retention.keepWeekly': {
+    description: 'Keep the newest snapshot of each of the last n ISO weeks (Monday-Sunday) that have one.',
+  },
+  'retention.keepMonthly': {
+    description: 'Keep the newest snapshot of each of the last n calendar months that have one.',
+  },
   'retention.auto': { description: 'Prune automatically after each successful backup.' },
   verify: { description: 'What is re-read after each backup.' },
-  'verify.after': { description: '"none", "copied" (the files copied by this run), "sample" (samplePercent of all files) or "all".' },
+  'verify.after': {
+    description: '"none", "copied" (the files copied by this run), "sample" (samplePercent of all files) or "all".',
+  },
   'verify.samplePercent': { description: 'Share of files re-hashed when after = "sample" (above 0, at most 100).' },
   logging: { description: 'Log files (JSON lines, one file per run).' },
   'logging.dir': { description: 'Folder for the log files.', defaultText: '<stateDir>/logs' },
@@ -77,7 +117,9 @@ export const fieldReference: Record<string, FieldReference> = {
     description: '"powershell" (Windows PowerShell 5.1, always present), "pwsh" (PowerShell 7) or a full path.',
     defaultText: '"powershell" on Windows, "pwsh" elsewhere',
   },
-  'powershell.callTimeoutSeconds': { description: 'A PowerShell call that takes longer is abandoned (the process is restarted).' },
+  'powershell.callTimeoutSeconds': {
+    description: 'A PowerShell call that takes longer is abandoned (the process is restarted).',
+  },
   alerts: { description: 'Where failures are reported.' },
   'alerts.eventLog': { description: 'The Windows Application event log.' },
   'alerts.eventLog.enabled': { description: 'Write warnings and errors to the event log.' },
@@ -87,14 +129,25 @@ export const fieldReference: Record<string, FieldReference> = {
   'alerts.email.port': { description: 'SMTP port (587 STARTTLS, 465 TLS).' },
   'alerts.email.security': { description: '"starttls", "tls" (implicit, port 465) or "none" (loopback relays only).' },
   'alerts.email.user': { description: 'SMTP user name, if the server needs a login.' },
-  'alerts.email.passwordEnv': { description: 'Name of the environment variable holding the SMTP password (never the password itself).' },
-  'alerts.email.passwordFile': { description: 'Absolute path of an ACL-protected file whose first line is the SMTP password.' },
-  'alerts.email.caFile': { description: 'Absolute path of a PEM file with the CA certificate(s) to trust for the SMTP server (private CAs).' },
+  'alerts.email.passwordEnv': {
+    description: 'Name of the environment variable holding the SMTP password (never the password itself).',
+  },
+  'alerts.email.passwordFile': {
+    description: 'Absolute path of an ACL-protected file whose first line is the SMTP password.',
+  },
+  'alerts.email.caFile': {
+    description: 'Absolute path of a PEM file with the CA certificate(s) to trust for the SMTP server (private CAs).',
+  },
   'alerts.email.from': { description: 'Sender address.' },
   'alerts.email.to': { description: 'Recipients (at least one).' },
   'alerts.email.onSuccess': { description: 'Also send a short mail after successful runs.' },
   drill: { description: 'The restore drill (avimark-backup drill).' },
   'drill.requiredFiles': { description: 'Relative paths that must exist in a restored snapshot for AVImark to start.' },
-  'drill.command': { description: 'Optional program and arguments run against the restored folder ({dir} is replaced); its exit code is the verdict. The program must be an absolute path (it runs as SYSTEM in the restored folder). null = none.' },
-  'drill.commandTimeoutMinutes': { description: 'The drill command is stopped (and the drill fails) after this many minutes.' },
+  'drill.command': {
+    description:
+      'Optional program and arguments run against the restored folder ({dir} is replaced); its exit code is the verdict. The program must be an absolute path (it runs as SYSTEM in the restored folder). null = none.',
+  },
+  'drill.commandTimeoutMinutes': {
+    description: 'The drill command is stopped (and the drill fails) after this many minutes.',
+  },
 };

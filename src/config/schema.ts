@@ -64,7 +64,11 @@ export const engineSchema = z
   .object({
     checksum: z.boolean().default(false),
     /** Files at least this big resume mid-file after an interruption. */
-    largeFileBytes: z.number().int().positive().default(64 * 1024 * 1024),
+    largeFileBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(64 * 1024 * 1024),
     concurrency: z.number().int().min(1).max(64).default(4),
     retries: z.number().int().min(0).max(20).default(5),
     retryMinTimeoutMs: z.number().int().nonnegative().default(200),
@@ -107,7 +111,10 @@ export const loggingSchema = z
 export const powershellSchema = z
   .object({
     /** powershell = Windows PowerShell 5.1 (always present on Windows); pwsh = PowerShell 7; or a full path. */
-    executable: z.string().min(1).default(process.platform === 'win32' ? 'powershell' : 'pwsh'),
+    executable: z
+      .string()
+      .min(1)
+      .default(process.platform === 'win32' ? 'powershell' : 'pwsh'),
     callTimeoutSeconds: z.number().int().positive().default(120),
   })
   .strict();

@@ -26,7 +26,8 @@ export async function afterBackup(settings: Settings, snapshotId: SnapshotId, lo
   let verify: VerifyResult | null = null;
   const snapshot = await resolveSnapshotId(settings.destination, snapshotId);
   if (settings.verify.after !== 'none') {
-    const select = settings.verify.after === 'copied' ? await changedSincePrevious(settings.destination, snapshotId) : undefined;
+    const select =
+      settings.verify.after === 'copied' ? await changedSincePrevious(settings.destination, snapshotId) : undefined;
     verify = await verifySnapshot(snapshot, {
       samplePercent: settings.verify.after === 'sample' ? settings.verify.samplePercent : 100,
       select,
@@ -53,7 +54,10 @@ export async function afterBackup(settings: Settings, snapshotId: SnapshotId, lo
 }
 
 /** Selects the entries that differ from the previous snapshot's manifest: what this run had to copy. */
-async function changedSincePrevious(dest: string, id: SnapshotId): Promise<((entry: ManifestEntry) => boolean) | undefined> {
+async function changedSincePrevious(
+  dest: string,
+  id: SnapshotId,
+): Promise<((entry: ManifestEntry) => boolean) | undefined> {
   const snapshots = await listSnapshots(dest);
   const at = snapshots.findIndex((s) => s.id === id);
   const previous = at > 0 ? snapshots[at - 1] : undefined;

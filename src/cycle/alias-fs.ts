@@ -16,7 +16,11 @@ export interface RenamedFile {
  * under lockout would hold avimark.exe.avimark-backup-locked and no avimark.exe, and a restored
  * folder would not start.
  */
-export function createRenamedFilesFs(inner: FileSystem, renamed: RenamedFile[], pathApi: path.PlatformPath = path): FileSystem {
+export function createRenamedFilesFs(
+  inner: FileSystem,
+  renamed: RenamedFile[],
+  pathApi: path.PlatformPath = path,
+): FileSystem {
   if (renamed.length === 0) return inner;
   const fold = (p: string) => (pathApi === path.win32 ? pathApi.normalize(p).toLowerCase() : pathApi.normalize(p));
   const byOriginal = new Map(renamed.map((r) => [fold(r.original), r.renamed]));

@@ -22,7 +22,10 @@ const RUN_MODES: ReadonlyArray<RunRecord['mode']> = ['no-lockout', 'offline', 'p
  * A run known only from last-run.json, as a run record: its counts are unknown (0) and its mode is null
  * when it never got that far. Used for failed runs' records in the store and in the history.
  */
-export function runRecordOfLastRun(last: LastRun, source: string): Omit<RunRecord, 'mode'> & { mode: RunRecord['mode'] | null } {
+export function runRecordOfLastRun(
+  last: LastRun,
+  source: string,
+): Omit<RunRecord, 'mode'> & { mode: RunRecord['mode'] | null } {
   const started = Date.parse(last.startedAt);
   const ended = Date.parse(last.endedAt);
   return {

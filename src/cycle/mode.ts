@@ -12,7 +12,8 @@ export async function resolveMode(
   host: WindowsHost,
   source: string,
 ): Promise<{ mode: CycleMode; volume: string | null; reason: string }> {
-  if (configured === 'offline' || configured === 'presync') return { mode: configured, volume: null, reason: 'configured' };
+  if (configured === 'offline' || configured === 'presync')
+    return { mode: configured, volume: null, reason: 'configured' };
   let volume: string | null = null;
   let supported = false;
   let why = '';
@@ -23,9 +24,17 @@ export async function resolveMode(
   } catch (err) {
     why = `shadow copy support could not be checked: ${errorMessage(err)}`;
   }
-  if (supported && volume !== null) return { mode: 'vss', volume, reason: configured === 'vss' ? 'configured' : `auto: shadow copies work on ${volume}` };
+  if (supported && volume !== null)
+    return {
+      mode: 'vss',
+      volume,
+      reason: configured === 'vss' ? 'configured' : `auto: shadow copies work on ${volume}`,
+    };
   if (configured === 'vss') {
-    throw new RunFailedError(`mode "vss" cannot be used: ${why}`, 'set "mode" to "presync" (or "auto"); nothing was changed');
+    throw new RunFailedError(
+      `mode "vss" cannot be used: ${why}`,
+      'set "mode" to "presync" (or "auto"); nothing was changed',
+    );
   }
   return { mode: 'presync', volume, reason: `auto: ${why}` };
 }

@@ -98,11 +98,21 @@ export async function runNightlyCycle(options: NightlyCycleOptions): Promise<Nig
   };
   try {
     const result = await cycle(options, now, startedAt, (update) => (last = { ...last, ...update }));
-    last = { ...last, result: 'success', exitCode: 0, message: result.dryRun ? 'dry run' : `snapshot ${result.snapshotId} created` };
+    last = {
+      ...last,
+      result: 'success',
+      exitCode: 0,
+      message: result.dryRun ? 'dry run' : `snapshot ${result.snapshotId} created`,
+    };
     return result;
   } catch (err) {
     const exitCode = err instanceof AppError ? err.exitCode : 1;
-    last = { ...last, result: /interrupted|SIG/.test(errorMessage(err)) ? 'interrupted' : 'failed', exitCode, message: errorMessage(err) };
+    last = {
+      ...last,
+      result: /interrupted|SIG/.test(errorMessage(err)) ? 'interrupted' : 'failed',
+      exitCode,
+      message: errorMessage(err),
+    };
     throw err;
   } finally {
     if (runLock) {
@@ -112,7 +122,7 @@ export async function runNightlyCycle(options: NightlyCycleOptions): Promise<Nig
       );
       if (last.result !== 'success') {
         await writeFailedRunRecord(settings, last, startedAt, endedAt).catch((err: unknown) =>
-          options.log.warn({ err: errorMessage(err) }, 'could not write the failed run\'s record in the store'),
+          options.log.warn({ err: errorMessage(err) }, "could not write the failed run's record in the store"),
         );
       }
       await runLock.release();
@@ -125,10 +135,18 @@ export async function runNightlyCycle(options: NightlyCycleOptions): Promise<Nig
  * so it is never listed as a snapshot) for the history and the report. A run that resumes the partial
  * later commits the same id and replaces this record with its own.
  */
-export async function writeFailedRunRecord(settings: Settings, last: Omit<LastRun, 'endedAt'>, startedAt: Date, endedAt: Date): Promise<boolean> {
+export async function writeFailedRunRecord(
+  settings: Settings,
+  last: Omit<LastRun, 'endedAt'>,
+  startedAt: Date,
+  endedAt: Date,
+): Promise<boolean> {
   if (!last.snapshotId || last.result === 'success') return false;
   if (await pathExists(snapshotDir(settings.destination, last.snapshotId))) return false;
-  const known = runRecordOfLastRun({ ...last, startedAt: startedAt.toISOString(), endedAt: endedAt.toISOString() }, settings.source);
+  const known = runRecordOfLastRun(
+    { ...last, startedAt: startedAt.toISOString(), endedAt: endedAt.toISOString() },
+    settings.source,
+  );
   const record: RunRecord = { ...known, snapshotId: last.snapshotId, mode: known.mode ?? 'offline' };
   await mkdir(metaDir(settings.destination, last.snapshotId), { recursive: true });
   await writeRunRecord(settings.destination, record);
@@ -208,11 +226,24 @@ async function cycle(
     ...describePlan(plan, observed),
   ];
   if (leftoverLocked.length > 0) {
-    planText.unshift(`A killed run left ${leftoverLocked.length} lockout step(s) in place; the run would give them back first (or run "avimark-backup recover").`);
+    planText.unshift(
+      `A killed run left ${leftoverLocked.length} lockout step(s) in place; the run would give them back first (or run "avimark-backup recover").`,
+    );
   }
   if (options.dryRun) {
     for (const p of plan.problems) planText.push(`Problem: ${p.field ? `config ${p.field}: ` : ''}${p.message}`);
-    return { dryRun: true, mode, modeReason, planText, record: null, snapshotId: null, offlineSeconds: null, lockoutSteps: [], warnings: plan.notes, expectedCopy };
+    return {
+      dryRun: true,
+      mode,
+      modeReason,
+      planText,
+      record: null,
+      snapshotId: null,
+      offlineSeconds: null,
+      lockoutSteps: [],
+      warnings: plan.notes,
+      expectedCopy,
+    };
   }
   if (plan.problems.length > 0) throw planProblemsError(plan.problems);
   await checkDestinationRoom(dest, expectedCopy.bytes);
@@ -250,7 +281,8 @@ async function cycle(
   try {
     const lockout = settings.lockout;
     const signal = controller.signal;
-    const backBy = (at: Date) => new Date(at.getTime() + expectedOfflineMinutes(mode, lockout.maxLockoutMinutes) * 60_000);
+    const backBy = (at: Date) =>
+      new Date(at.getTime() + expectedOfflineMinutes(mode, lockout.maxLockoutMinutes) * 60_000);
 
     // Warn users; in presync the online pass runs meanwhile (its result is not trusted, only reused).
     const warning = warnUsers({ host, lockout, log, backBy, now, sleep, signal });
@@ -269,7 +301,9 @@ async function cycle(
     session = new LockoutSession({ host, stateDir: settings.stateDir, journal: newJournal('backup', source), log });
     await session.begin();
     const watchdog = startWatchdog(lockout.maxLockoutMinutes, controller, () =>
-      log.error(`the lockout reached ${lockout.maxLockoutMinutes} minute(s): stopping the copy and giving AVImark back`),
+      log.error(
+        `the lockout reached ${lockout.maxLockoutMinutes} minute(s): stopping the copy and giving AVImark back`,
+      ),
     );
     const renamed = renamedFiles(fresh);
     let failure: unknown = null;
@@ -311,7 +345,8 @@ async function cycle(
     if (back.failures.length > 0) {
       if (shadow) await deleteShadow(host, shadow, log, warnings);
       const err = notUndoneError(back.failures);
-      if (failure) log.error({ err: errorMessage(failure) }, `the run had failed before giving back: ${errorMessage(failure)}`);
+      if (failure)
+        log.error({ err: errorMessage(failure) }, `the run had failed before giving back: ${errorMessage(failure)}`);
       throw err;
     }
     log.info(`AVImark is available again (offline ${offlineSeconds?.toFixed(1)} s)`);
@@ -371,15 +406,31 @@ async function cycle(
 }
 
 /** Presync's online pass. A file AVImark is writing may not settle: that is expected, the catch-up under lockout copies it. */
-async function onlinePass(snap: SnapshotInProgress, options: NightlyCycleOptions, source: string, sourceFs: FileSystem, signal: AbortSignal): Promise<void> {
+async function onlinePass(
+  snap: SnapshotInProgress,
+  options: NightlyCycleOptions,
+  source: string,
+  sourceFs: FileSystem,
+  signal: AbortSignal,
+): Promise<void> {
   options.log.info('presync: copying while AVImark is still online (catch-up follows under lockout)');
   try {
-    const r = await snap.sync({ sourceRoot: source, sourceFs, engine: options.settings.engine, checksum: options.checksum, signal, onProgress: options.onProgress, skipChanging: true });
+    const r = await snap.sync({
+      sourceRoot: source,
+      sourceFs,
+      engine: options.settings.engine,
+      checksum: options.checksum,
+      signal,
+      onProgress: options.onProgress,
+      skipChanging: true,
+    });
     const left = r.filesSkipped > 0 ? `; ${r.filesSkipped} file(s) in use were left for the catch-up` : '';
     options.log.info(`presync: online pass copied ${r.filesCopied} file(s), ${r.bytesCopied} bytes${left}`);
   } catch (err) {
     if (signal.aborted) throw err;
-    options.log.warn(`presync: the online pass did not finish (${errorMessage(err)}); the catch-up under lockout copies the rest`);
+    options.log.warn(
+      `presync: the online pass did not finish (${errorMessage(err)}); the catch-up under lockout copies the rest`,
+    );
   }
 }
 
@@ -427,5 +478,7 @@ function explainFailure(err: unknown, watchdogFired: boolean, maxMinutes: number
     );
   }
   if (err instanceof LockoutNotUndoneError || err instanceof AppError) return err;
-  return new RunFailedError(`the backup failed: ${errorMessage(err)}. AVImark was given back.`, undefined, { cause: err });
+  return new RunFailedError(`the backup failed: ${errorMessage(err)}. AVImark was given back.`, undefined, {
+    cause: err,
+  });
 }

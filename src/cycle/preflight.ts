@@ -27,7 +27,8 @@ export function planProblemsError(problems: PlanProblem[]): Error {
   const lines = problems.map((p) => (p.field ? `config ${p.field}: ${p.message}` : p.message));
   const message = `preflight failed, nothing was changed and no user was disturbed:\n${lines.map((l) => `  - ${l}`).join('\n')}`;
   if (problems.every((p) => p.field)) {
-    if (problems.length === 1) return new ConfigError(problems[0].field ?? '', problems[0].message, 'fix the name, or mark it "optional": true');
+    if (problems.length === 1)
+      return new ConfigError(problems[0].field ?? '', problems[0].message, 'fix the name, or mark it "optional": true');
     return new UsageError(message, 'fix the names, or mark them "optional": true');
   }
   return new RunFailedError(message);
@@ -39,7 +40,12 @@ export function planProblemsError(problems: PlanProblem[]): Error {
  * will resume already holds (files its checkpoint marks done, the fsynced part of a large file).
  * Reads only metadata and the checkpoint journal; changes nothing.
  */
-export async function expectedCopyBytes(source: string, dest: string, exclude: readonly string[], fs: FileSystem = localFs): Promise<{ bytes: number; files: number }> {
+export async function expectedCopyBytes(
+  source: string,
+  dest: string,
+  exclude: readonly string[],
+  fs: FileSystem = localFs,
+): Promise<{ bytes: number; files: number }> {
   let previous: Map<string, { size: number; mtimeNs: string }> | null = null;
   try {
     const newest = (await listSnapshots(dest, fs)).at(-1);
@@ -93,14 +99,19 @@ async function readResumablePartial(dest: string, fs: FileSystem): Promise<Repla
 }
 
 /** Free bytes where `dir` is (or would be created), and whether we may write there. */
-export async function checkDestinationRoom(dest: string, neededBytes: number, fs: FileSystem = localFs): Promise<{ freeBytes: number }> {
+export async function checkDestinationRoom(
+  dest: string,
+  neededBytes: number,
+  fs: FileSystem = localFs,
+): Promise<{ freeBytes: number }> {
   let existing = dest;
   for (;;) {
     try {
       await fs.stat(existing);
       break;
     } catch (err) {
-      if (errnoCode(err) !== 'ENOENT') throw new RunFailedError(`cannot use the destination ${dest}: ${errorMessage(err)}`);
+      if (errnoCode(err) !== 'ENOENT')
+        throw new RunFailedError(`cannot use the destination ${dest}: ${errorMessage(err)}`);
       const parent = path.dirname(existing);
       if (parent === existing) throw new RunFailedError(`the destination ${dest} has no existing parent folder`);
       existing = parent;
@@ -109,7 +120,10 @@ export async function checkDestinationRoom(dest: string, neededBytes: number, fs
   try {
     await fs.access(existing, 2 /* W_OK */);
   } catch (err) {
-    throw new RunFailedError(`the destination ${existing} is not writable: ${errorMessage(err)}`, 'give the backup account write access; nothing was changed');
+    throw new RunFailedError(
+      `the destination ${existing} is not writable: ${errorMessage(err)}`,
+      'give the backup account write access; nothing was changed',
+    );
   }
   const st = await fs.statfs(existing);
   const freeBytes = Number(st.bavail) * Number(st.bsize);

@@ -79,7 +79,18 @@ export async function restoreToLive(options: RestoreToLiveOptions): Promise<Rest
   ];
   if (options.dryRun) {
     for (const p of plan.problems) planText.push(`Problem: ${p.field ? `config ${p.field}: ` : ''}${p.message}`);
-    return { dryRun: true, snapshotId: snapshot.id, source, rollbackDir: null, planText, offlineSeconds: null, lockoutSteps: [], files: 0, bytes: 0, warnings: plan.notes };
+    return {
+      dryRun: true,
+      snapshotId: snapshot.id,
+      source,
+      rollbackDir: null,
+      planText,
+      offlineSeconds: null,
+      lockoutSteps: [],
+      files: 0,
+      bytes: 0,
+      warnings: plan.notes,
+    };
   }
   if (plan.problems.length > 0) throw planProblemsError(plan.problems);
 
@@ -112,7 +123,11 @@ export async function restoreToLive(options: RestoreToLiveOptions): Promise<Rest
       guard = installExitGuards({
         onSignal: (sig) => {
           log.warn(`received ${sig}: stopping${session ? ' and giving AVImark back' : ''}`);
-          controller.abort(new RunFailedError(`interrupted by ${sig}; AVImark was given back and the live folder is unchanged unless the swap had completed (see the log)`));
+          controller.abort(
+            new RunFailedError(
+              `interrupted by ${sig}; AVImark was given back and the live folder is unchanged unless the swap had completed (see the log)`,
+            ),
+          );
           void session?.giveBack(sig);
         },
         onFatal: async () => {
@@ -125,7 +140,11 @@ export async function restoreToLive(options: RestoreToLiveOptions): Promise<Rest
 
     log.info({ staging }, `restoring snapshot ${snapshot.id} into ${staging}`);
     stagingExists = true;
-    const restored = await restoreSnapshot(snapshot, staging, { liveSources: [source], dest: settings.destination, logger: log });
+    const restored = await restoreSnapshot(snapshot, staging, {
+      liveSources: [source],
+      dest: settings.destination,
+      logger: log,
+    });
     if (restored.problems.length > 0) {
       throw new DamageError(
         `snapshot ${snapshot.id} does not match its manifest (${restored.problems.length} file(s), e.g. ${restored.problems[0].path}: ${restored.problems[0].detail}); the live folder was not touched`,
@@ -149,7 +168,12 @@ export async function restoreToLive(options: RestoreToLiveOptions): Promise<Rest
     );
     const fresh = lockoutPlan(planInput, await observeHost(host, planInput));
     if (fresh.problems.length > 0) throw planProblemsError(fresh.problems);
-    const activeSession = new LockoutSession({ host, stateDir: settings.stateDir, journal: newJournal('restore-to-live', source), log });
+    const activeSession = new LockoutSession({
+      host,
+      stateDir: settings.stateDir,
+      journal: newJournal('restore-to-live', source),
+      log,
+    });
     session = activeSession;
     await activeSession.begin();
     const watchdog = startWatchdog(lockout.maxLockoutMinutes, controller);
@@ -158,7 +182,10 @@ export async function restoreToLive(options: RestoreToLiveOptions): Promise<Rest
     try {
       await activeSession.lockOut(fresh.steps, controller.signal);
       const quiet = await proveQuiet(host, lockout, source);
-      if (!quiet.quiet) throw new RunFailedError(`AVImark is not quiet after the lockout, so the live folder was not replaced:\n${quiet.reasons.map((r) => `  - ${r}`).join('\n')}`);
+      if (!quiet.quiet)
+        throw new RunFailedError(
+          `AVImark is not quiet after the lockout, so the live folder was not replaced:\n${quiet.reasons.map((r) => `  - ${r}`).join('\n')}`,
+        );
       controller.signal.throwIfAborted();
       await rename(source, rollbackDir);
       try {
@@ -167,7 +194,9 @@ export async function restoreToLive(options: RestoreToLiveOptions): Promise<Rest
         swapped = true;
       } catch (err) {
         await rename(rollbackDir, source);
-        throw new RunFailedError(`could not put the restored folder in place (${errorMessage(err)}); the live folder was put back`);
+        throw new RunFailedError(
+          `could not put the restored folder in place (${errorMessage(err)}); the live folder was put back`,
+        );
       }
     } catch (err) {
       failure = err;
@@ -181,10 +210,17 @@ export async function restoreToLive(options: RestoreToLiveOptions): Promise<Rest
     warnings.push(...(await sendToUsers(host, log, lockout.backMessage)));
     if (failure) {
       if (failure instanceof RunFailedError) throw failure;
-      throw new RunFailedError(`restore --to-live failed: ${errorMessage(failure)}; AVImark was given back and the live folder is unchanged`);
+      throw new RunFailedError(
+        `restore --to-live failed: ${errorMessage(failure)}; AVImark was given back and the live folder is unchanged`,
+      );
     }
     if (swapped) await unrenameInRollback(fresh.steps, source, rollbackDir, warnings);
-    last = { ...last, result: 'success', exitCode: 0, message: `snapshot ${snapshot.id} restored over ${source}; previous folder kept at ${rollbackDir}` };
+    last = {
+      ...last,
+      result: 'success',
+      exitCode: 0,
+      message: `snapshot ${snapshot.id} restored over ${source}; previous folder kept at ${rollbackDir}`,
+    };
     return {
       dryRun: false,
       snapshotId: snapshot.id,
@@ -198,7 +234,11 @@ export async function restoreToLive(options: RestoreToLiveOptions): Promise<Rest
       warnings,
     };
   } catch (err) {
-    last = { ...last, exitCode: (err as { exitCode?: number }).exitCode === undefined ? 1 : ((err as { exitCode: number }).exitCode), message: errorMessage(err) };
+    last = {
+      ...last,
+      exitCode: (err as { exitCode?: number }).exitCode === undefined ? 1 : (err as { exitCode: number }).exitCode,
+      message: errorMessage(err),
+    };
     throw err;
   } finally {
     guard?.uninstall();
@@ -222,7 +262,10 @@ async function unrenameInRollback(
     try {
       await rename(path.join(rollbackDir, path.relative(source, step.lockedPath)), path.join(rollbackDir, rel));
     } catch (err) {
-      if (errnoCode(err) !== 'ENOENT') warnings.push(`could not rename ${step.lockedPath} back inside the rollback copy ${rollbackDir}: ${errorMessage(err)}`);
+      if (errnoCode(err) !== 'ENOENT')
+        warnings.push(
+          `could not rename ${step.lockedPath} back inside the rollback copy ${rollbackDir}: ${errorMessage(err)}`,
+        );
     }
   }
 }

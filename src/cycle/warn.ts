@@ -16,14 +16,19 @@ export interface WarningSlot {
  */
 export function warningSchedule(warnMinutes: number[]): { slots: WarningSlot[]; trailingWaitMs: number } {
   const minutes = [...new Set(warnMinutes)].sort((a, b) => b - a);
-  const slots: WarningSlot[] = minutes.map((m, i) => ({ minutes: m, waitMs: i === 0 ? 0 : Math.round((minutes[i - 1] - m) * 60_000) }));
+  const slots: WarningSlot[] = minutes.map((m, i) => ({
+    minutes: m,
+    waitMs: i === 0 ? 0 : Math.round((minutes[i - 1] - m) * 60_000),
+  }));
   const trailingWaitMs = minutes.length === 0 ? 0 : Math.round(minutes[minutes.length - 1] * 60_000);
   return { slots, trailingWaitMs };
 }
 
 /** Fills {minutes} and {backBy} in a message template. */
 export function formatWarning(template: string, values: { minutes: number; backBy: Date }): string {
-  return template.replaceAll('{minutes}', formatMinutes(values.minutes)).replaceAll('{backBy}', clockTime(values.backBy));
+  return template
+    .replaceAll('{minutes}', formatMinutes(values.minutes))
+    .replaceAll('{backBy}', clockTime(values.backBy));
 }
 
 function formatMinutes(m: number): string {
@@ -61,7 +66,10 @@ export async function warnUsers(options: {
   for (const slot of slots) {
     await options.sleep(slot.waitMs, options.signal);
     const lockoutAt = new Date(options.now().getTime() + slot.minutes * 60_000);
-    const text = formatWarning(options.lockout.warnMessage, { minutes: slot.minutes, backBy: options.backBy(lockoutAt) });
+    const text = formatWarning(options.lockout.warnMessage, {
+      minutes: slot.minutes,
+      backBy: options.backBy(lockoutAt),
+    });
     warnings.push(...(await sendToUsers(options.host, options.log, text)));
   }
   await options.sleep(trailingWaitMs, options.signal);
@@ -77,7 +85,9 @@ export async function sendToUsers(host: WindowsHost, log: Logger, text: string):
       log.info(`users messaged: ${text}`);
       return [];
     }
-    return [`users could not be messaged ("${text}"): ${result.warnings.join('; ') || `msg.exe exit code ${result.exitCode}`}`];
+    return [
+      `users could not be messaged ("${text}"): ${result.warnings.join('; ') || `msg.exe exit code ${result.exitCode}`}`,
+    ];
   } catch (err) {
     const warning = `users could not be messaged ("${text}"): ${errorMessage(err)}`;
     log.warn(warning);

@@ -20,7 +20,11 @@ export interface TreeCheck {
  * Checks a restored folder against a snapshot's manifest: every file's size and SHA-256, every
  * folder and link present, nothing extra. Reads only; the folder is independent of the snapshot.
  */
-export async function checkTree(fs: FileSystem, root: string, entries: AsyncIterable<ManifestEntry>): Promise<TreeCheck> {
+export async function checkTree(
+  fs: FileSystem,
+  root: string,
+  entries: AsyncIterable<ManifestEntry>,
+): Promise<TreeCheck> {
   const result: TreeCheck = { filesChecked: 0, bytesChecked: 0, missing: [], damaged: [], extra: [], files: new Set() };
   const expected = new Set<string>();
   const buffer = Buffer.allocUnsafe(1 << 20);
@@ -63,7 +67,13 @@ export async function checkTree(fs: FileSystem, root: string, entries: AsyncIter
   return result;
 }
 
-async function findExtra(fs: FileSystem, root: string, rel: string, expected: Set<string>, out: string[]): Promise<void> {
+async function findExtra(
+  fs: FileSystem,
+  root: string,
+  rel: string,
+  expected: Set<string>,
+  out: string[],
+): Promise<void> {
   const entries = await fs.readdir(path.join(root, ...(rel ? rel.split('/') : [])), { withFileTypes: true });
   for (const entry of entries) {
     const p = rel ? `${rel}/${entry.name}` : entry.name;

@@ -42,7 +42,13 @@ export function runDrillCommand(
       });
     } catch (err) {
       // Windows refuses .bat/.cmd without a shell (spawn EINVAL): say how to run one.
-      resolve({ exitCode: null, signal: null, timedOut: false, outputTail: '', startError: `${errorMessage(err)}${scriptHint(argv[0])}` });
+      resolve({
+        exitCode: null,
+        signal: null,
+        timedOut: false,
+        outputTail: '',
+        startError: `${errorMessage(err)}${scriptHint(argv[0])}`,
+      });
       return;
     }
     const timer = setTimeout(() => {
@@ -56,7 +62,9 @@ export function runDrillCommand(
         outputTail = appendTail(outputTail, chunk);
       });
     }
-    child.on('error', (err) => finish({ exitCode: null, signal: null, startError: `${err.message}${scriptHint(argv[0])}` }));
+    child.on('error', (err) =>
+      finish({ exitCode: null, signal: null, startError: `${err.message}${scriptHint(argv[0])}` }),
+    );
     child.on('close', (code, signal) => finish({ exitCode: timedOut ? null : code, signal, startError: null }));
   });
 }
@@ -64,6 +72,7 @@ export function runDrillCommand(
 /** Scripts are not programs: they need their interpreter as argv[0]. */
 export function scriptHint(program: string): string {
   if (/\.(bat|cmd)$/i.test(program)) return ` (a batch file needs "cmd.exe", "/d", "/c" before it in drill.command)`;
-  if (/\.ps1$/i.test(program)) return ` (a PowerShell script needs "powershell.exe", "-NoProfile", "-File" before it in drill.command)`;
+  if (/\.ps1$/i.test(program))
+    return ` (a PowerShell script needs "powershell.exe", "-NoProfile", "-File" before it in drill.command)`;
   return '';
 }

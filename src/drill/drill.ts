@@ -18,7 +18,10 @@ import { SCRATCH_FOLDER, expandCommand, formatCommand, lastLines, missingRequire
  * Restores a snapshot into the empty folder `target` as an independent, writable copy (engine/restore's
  * restoreSnapshot in production) and lists the files whose content did not match the manifest.
  */
-export type RestoreInto = (snapshot: SnapshotRef, target: string) => Promise<{ problems: Array<{ path: string; detail: string }> }>;
+export type RestoreInto = (
+  snapshot: SnapshotRef,
+  target: string,
+) => Promise<{ problems: Array<{ path: string; detail: string }> }>;
 
 /**
  * The production restore: engine/restore into the scratch folder. The scratch folder lies inside the
@@ -26,7 +29,8 @@ export type RestoreInto = (snapshot: SnapshotRef, target: string) => Promise<{ p
  * declared off-limits to it; the live folders stay refused.
  */
 export function drillRestore(dest: string, liveSources: string[], logger?: Logger): RestoreInto {
-  return (snapshot, target) => restoreSnapshot(snapshot, target, { liveSources, dest: storeLayout(dest).snapshotsDir, logger });
+  return (snapshot, target) =>
+    restoreSnapshot(snapshot, target, { liveSources, dest: storeLayout(dest).snapshotsDir, logger });
 }
 
 export interface DrillOptions {
@@ -76,7 +80,12 @@ export async function runDrill(options: DrillOptions): Promise<DrillOutcome> {
     }
   }
   const commandTemplate = options.command && options.command.length > 0 ? options.command : null;
-  const record = (ok: boolean, problems: string[], filesChecked: number, commandExitCode: number | null): DrillRecord => ({
+  const record = (
+    ok: boolean,
+    problems: string[],
+    filesChecked: number,
+    commandExitCode: number | null,
+  ): DrillRecord => ({
     snapshotId: snapshot.id,
     drilledAt: started.toISOString(),
     ok,
@@ -99,18 +108,30 @@ export async function runDrill(options: DrillOptions): Promise<DrillOutcome> {
     const failure = record(false, [`the drill could not finish: ${errorMessage(err)}`], 0, null);
     await writeDrillRecord(fs, dest, failure).catch(() => undefined);
     if (err instanceof AppError) throw err;
-    throw new RunFailedError(`restore drill of ${snapshot.id} could not finish: ${errorMessage(err)}`, 'check free space and permissions on the destination', { cause: err });
+    throw new RunFailedError(
+      `restore drill of ${snapshot.id} could not finish: ${errorMessage(err)}`,
+      'check free space and permissions on the destination',
+      { cause: err },
+    );
   }
   try {
     await writeDrillRecord(fs, dest, outcome.record);
   } catch (err) {
     await removeScratch(fs, scratch).catch(() => undefined);
-    throw new RunFailedError(`restore drill of ${snapshot.id}: could not write its record: ${errorMessage(err)}`, undefined, { cause: err });
+    throw new RunFailedError(
+      `restore drill of ${snapshot.id}: could not write its record: ${errorMessage(err)}`,
+      undefined,
+      { cause: err },
+    );
   }
   try {
     await removeScratch(fs, scratch);
   } catch (err) {
-    throw new RunFailedError(`restore drill of ${snapshot.id}: could not remove the scratch folder ${scratch}: ${errorMessage(err)}`, 'delete it by hand; the next drill also removes leftovers older than a day', { cause: err });
+    throw new RunFailedError(
+      `restore drill of ${snapshot.id}: could not remove the scratch folder ${scratch}: ${errorMessage(err)}`,
+      'delete it by hand; the next drill also removes leftovers older than a day',
+      { cause: err },
+    );
   }
   return outcome;
 }
@@ -130,7 +151,12 @@ async function restoreAndCheck(
     const restored = await options.restore(options.snapshot, scratch);
     // The full detail (sizes, hashes) is in the log; the record keeps words a person reads.
     for (const p of restored.problems) {
-      byPath.set(p.path, /missing/i.test(p.detail) ? `missing from the snapshot: ${p.path}` : `damaged: ${p.path} (${p.detail.replace(/\s*\(.*\)\s*$/s, '')})`);
+      byPath.set(
+        p.path,
+        /missing/i.test(p.detail)
+          ? `missing from the snapshot: ${p.path}`
+          : `damaged: ${p.path} (${p.detail.replace(/\s*\(.*\)\s*$/s, '')})`,
+      );
     }
   } catch (err) {
     // A restore that refuses because content does not match the manifest is a finding, not an accident.
@@ -144,7 +170,11 @@ async function restoreAndCheck(
   for (const m of check.missing) if (!byPath.has(m)) byPath.set(m, `missing after restore: ${m}`);
   const problems = [...byPath.values(), ...other];
   problems.push(...check.extra.map((p) => `not in the manifest: ${p}`));
-  problems.push(...missingRequiredFiles(options.requiredFiles, check.files).map((p) => `required file missing: ${p} (AVImark cannot start without it)`));
+  problems.push(
+    ...missingRequiredFiles(options.requiredFiles, check.files).map(
+      (p) => `required file missing: ${p} (AVImark cannot start without it)`,
+    ),
+  );
 
   let command: CommandResult | null = null;
   if (commandTemplate) {
@@ -155,7 +185,10 @@ async function restoreAndCheck(
       env: { AVIMARK_DRILL_DIR: scratch, AVIMARK_DRILL_SNAPSHOT: options.snapshot.id },
     });
     const problem = commandProblem(formatCommand(commandTemplate), command, options.commandTimeoutMs);
-    logger.info({ argv, exitCode: command.exitCode, timedOut: command.timedOut, outputTail: command.outputTail }, 'drill command finished');
+    logger.info(
+      { argv, exitCode: command.exitCode, timedOut: command.timedOut, outputTail: command.outputTail },
+      'drill command finished',
+    );
     if (problem) problems.push(problem);
   }
   return {
@@ -169,14 +202,20 @@ export function commandProblem(shown: string, result: CommandResult, timeoutMs: 
   const tail = lastLines(result.outputTail);
   const said = tail ? `; it said: ${tail}` : '';
   if (result.startError) return `drill command ${shown} could not start: ${result.startError}`;
-  if (result.timedOut) return `drill command ${shown} did not finish within ${timeoutMs < 60_000 ? `${Math.round(timeoutMs / 100) / 10} seconds` : `${Math.round(timeoutMs / 6_000) / 10} minutes`} and was stopped${said}`;
-  if (result.exitCode === null) return `drill command ${shown} was killed (${result.signal ?? 'unknown signal'})${said}`;
+  if (result.timedOut)
+    return `drill command ${shown} did not finish within ${timeoutMs < 60_000 ? `${Math.round(timeoutMs / 100) / 10} seconds` : `${Math.round(timeoutMs / 6_000) / 10} minutes`} and was stopped${said}`;
+  if (result.exitCode === null)
+    return `drill command ${shown} was killed (${result.signal ?? 'unknown signal'})${said}`;
   if (result.exitCode !== 0) return `drill command ${shown} exited with code ${result.exitCode}${said}`;
   return null;
 }
 
 export async function writeDrillRecord(fs: FileSystem, dest: string, record: DrillRecord): Promise<void> {
-  await writeFileAtomic(fs, path.join(metaDir(dest, record.snapshotId), 'drill.json'), `${JSON.stringify(record, null, 2)}\n`);
+  await writeFileAtomic(
+    fs,
+    path.join(metaDir(dest, record.snapshotId), 'drill.json'),
+    `${JSON.stringify(record, null, 2)}\n`,
+  );
 }
 
 /** Sums the manifest's file sizes and compares with the free space on the destination volume. */

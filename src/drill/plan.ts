@@ -7,7 +7,10 @@ export const SCRATCH_FOLDER = 'drill-scratch';
 
 /** DEST/drill-scratch/<id>-<yyyymmddThhmmss>: on the destination volume, never near the live folder. */
 export function scratchFolder(dest: string, id: SnapshotId, now: Date): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return path.join(dest, SCRATCH_FOLDER, `${id}-${stamp}`);
 }
 
@@ -51,6 +54,12 @@ export function appendTail(tail: string, chunk: string, limit = OUTPUT_TAIL_CHAR
 
 /** The last few lines of output, for a one-line problem message. */
 export function lastLines(output: string, lines = 3, maxChars = 400): string {
-  const picked = output.replace(/\r/g, '').split('\n').map((l) => l.trim()).filter(Boolean).slice(-lines).join(' | ');
+  const picked = output
+    .replace(/\r/g, '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .slice(-lines)
+    .join(' | ');
   return picked.length > maxChars ? `…${picked.slice(picked.length - maxChars + 1)}` : picked;
 }

@@ -86,7 +86,11 @@ export async function runBackup(options: RunBackupOptions): Promise<BackupOutcom
     retryPolicy: options.engine,
     retryHooks: {
       signal: options.signal,
-      onRetry: (err) => options.log.warn({ code: errnoCode(err) }, `retrying a check of the source or destination: ${describeFsError(err)}`),
+      onRetry: (err) =>
+        options.log.warn(
+          { code: errnoCode(err) },
+          `retrying a check of the source or destination: ${describeFsError(err)}`,
+        ),
     },
   });
   const snap = await openSnapshot({ dest, log: options.log, now, fs: options.destFs });
@@ -99,7 +103,13 @@ export async function runBackup(options: RunBackupOptions): Promise<BackupOutcom
       signal: options.signal,
       onProgress: options.onProgress,
     });
-    const record = await snap.commit({ mode: 'no-lockout', offlineSeconds: null, lockoutSteps: [], warnings: [], startedAt });
+    const record = await snap.commit({
+      mode: 'no-lockout',
+      offlineSeconds: null,
+      lockoutSteps: [],
+      warnings: [],
+      startedAt,
+    });
     return { record, summary: summaryFromRecord(record, dest, snap.thisRun) };
   } finally {
     await snap.release();

@@ -50,7 +50,9 @@ export async function dryRunBackup(options: {
   const checksum = options.checksum ?? options.engine.checksum;
   const snapshots = await listSnapshots(dest, fs);
   const previousRef = snapshots.at(-1) ?? null;
-  const previous: Map<string, ManifestEntry> | null = previousRef ? await loadManifestIndex(fs, previousRef.manifestPath) : null;
+  const previous: Map<string, ManifestEntry> | null = previousRef
+    ? await loadManifestIndex(fs, previousRef.manifestPath)
+    : null;
   const partials = (await readDir(fs, storeLayout(dest).inProgressDir)).filter(isSnapshotId).sort(compareSnapshotIds);
   const resumeId = partials.at(-1) ?? null;
   let done = new Map<string, DoneRecord>();
@@ -75,7 +77,10 @@ export async function dryRunBackup(options: {
     filesTotal: 0,
     bytesToCopy: 0,
   };
-  for await (const entry of scanTree(fs, source, { exclude: options.engine.exclude, retry: { policy: options.engine } })) {
+  for await (const entry of scanTree(fs, source, {
+    exclude: options.engine.exclude,
+    retry: { policy: options.engine },
+  })) {
     if (entry.type === 'special') {
       report.skip.push({ path: entry.rel, reason: 'not a regular file, folder or link' });
       continue;
@@ -94,11 +99,16 @@ export async function dryRunBackup(options: {
         checksum,
         largeFileBytes: options.engine.largeFileBytes,
       });
-      if (decision.action === 'hash-then-decide') decision = decideAfterHash(decision.candidate, (await hashHandle(handle)).sha256);
+      if (decision.action === 'hash-then-decide')
+        decision = decideAfterHash(decision.candidate, (await hashHandle(handle)).sha256);
       if (decision.action === 'keep') report.keep.push(entry.rel);
       else if (decision.action === 'link') report.link.push(entry.rel);
       else {
-        report.copy.push({ path: entry.rel, reason: decision.action === 'copy' ? decision.reason : 'resume', size: current.size });
+        report.copy.push({
+          path: entry.rel,
+          reason: decision.action === 'copy' ? decision.reason : 'resume',
+          size: current.size,
+        });
         report.bytesToCopy += current.size;
       }
     } finally {

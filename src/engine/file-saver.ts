@@ -12,7 +12,10 @@ export const CHECKPOINT_EVERY_BYTES = 32 * (1 << 20);
 
 /** A file that kept changing while it was read: storing it would store a torn copy. */
 export class UnstableFileError extends RunFailedError {
-  constructor(readonly file: string, attempts: number) {
+  constructor(
+    readonly file: string,
+    attempts: number,
+  ) {
     super(
       `"${file}" kept changing while it was being copied (${attempts} attempts); no torn copy was stored`,
       'make sure nothing writes to the source during the backup (is AVImark still running?)',
@@ -94,7 +97,13 @@ async function removeIfExists(fs: FileSystem, p: string): Promise<void> {
 }
 
 /** Re-hashes the already written prefix of a resumed copy (cheaper than reading it again over the network). */
-async function hashPrefix(dst: FileHandle, length: number, hash: Hash, buf: Buffer, signal?: AbortSignal): Promise<void> {
+async function hashPrefix(
+  dst: FileHandle,
+  length: number,
+  hash: Hash,
+  buf: Buffer,
+  signal?: AbortSignal,
+): Promise<void> {
   let pos = 0;
   while (pos < length) {
     signal?.throwIfAborted();

@@ -68,7 +68,8 @@ export async function checkSourceAndDest(
     st = await retry(() => fs.stat(source));
   } catch (err) {
     const code = errnoCode(err);
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new UsageError(`the source folder ${source} does not exist`, 'check --source (or "source" in the config)');
+    if (code === 'ENOENT' || code === 'ENOTDIR')
+      throw new UsageError(`the source folder ${source} does not exist`, 'check --source (or "source" in the config)');
     throw new UsageError(`cannot read the source folder ${source}: ${errnoCode(err) ?? String(err)}`);
   }
   if (!st.isDirectory()) throw new UsageError(`the source ${source} is not a folder`, 'give the AVImark data folder');
@@ -77,17 +78,29 @@ export async function checkSourceAndDest(
     if (!d.isDirectory()) throw new UsageError(`the destination ${dest} exists and is not a folder`);
   } catch (err) {
     if (err instanceof UsageError) throw err;
-    if (errnoCode(err) !== 'ENOENT') throw new UsageError(`cannot use the destination ${dest}: ${errnoCode(err) ?? String(err)}`);
+    if (errnoCode(err) !== 'ENOENT')
+      throw new UsageError(`cannot use the destination ${dest}: ${errnoCode(err) ?? String(err)}`);
   }
   const realSource = await retry(() => realpath(source));
   const realDest = await realpathOfMaybeMissing(fs, dest, realpath, retry);
-  const same = (caseInsensitive ? realSource.toLowerCase() : realSource) === (caseInsensitive ? realDest.toLowerCase() : realDest);
-  if (same) throw new UsageError(`the source and the destination are the same folder (${realSource})`, 'snapshots must go to another folder, ideally another disk');
+  const same =
+    (caseInsensitive ? realSource.toLowerCase() : realSource) === (caseInsensitive ? realDest.toLowerCase() : realDest);
+  if (same)
+    throw new UsageError(
+      `the source and the destination are the same folder (${realSource})`,
+      'snapshots must go to another folder, ideally another disk',
+    );
   if (inside(realDest, realSource, caseInsensitive)) {
-    throw new UsageError(`the destination ${dest} is inside the source ${source}`, 'snapshots would be backed up into themselves; choose a folder outside the source');
+    throw new UsageError(
+      `the destination ${dest} is inside the source ${source}`,
+      'snapshots would be backed up into themselves; choose a folder outside the source',
+    );
   }
   if (inside(realSource, realDest, caseInsensitive)) {
-    throw new UsageError(`the source ${source} is inside the destination ${dest}`, 'choose a destination outside the AVImark folder');
+    throw new UsageError(
+      `the source ${source} is inside the destination ${dest}`,
+      'choose a destination outside the AVImark folder',
+    );
   }
   return { source, dest };
 }

@@ -87,7 +87,10 @@ export function planRemovals(held: Iterable<string>, seen: ReadonlySet<string>):
 /** True when `rel` (a '/'-separated relative path) is excluded by one of `excludes` (a path or a folder prefix). */
 export function isExcluded(rel: string, excludes: readonly string[], caseInsensitive: boolean): boolean {
   const norm = (s: string) => {
-    const t = s.replace(/\\/g, '/').replace(/^\.?\/+/, '').replace(/\/+$/, '');
+    const t = s
+      .replace(/\\/g, '/')
+      .replace(/^\.?\/+/, '')
+      .replace(/\/+$/, '');
     return caseInsensitive ? t.toLowerCase() : t;
   };
   const p = norm(rel);

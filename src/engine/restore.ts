@@ -81,7 +81,10 @@ export async function checkRestoreTarget(target: string, options: RestoreOptions
     }
   }
   if (isSameOrInside(target, options.dest, platform) || isSameOrInside(options.dest, target, platform)) {
-    throw new UsageError(`refusing to restore into ${target}: it overlaps the backup store ${options.dest}`, 'choose a folder outside the store');
+    throw new UsageError(
+      `refusing to restore into ${target}: it overlaps the backup store ${options.dest}`,
+      'choose a folder outside the store',
+    );
   }
   let names: string[];
   try {
@@ -100,7 +103,11 @@ export async function checkRestoreTarget(target: string, options: RestoreOptions
   }
 }
 
-export async function restoreSnapshot(snapshot: SnapshotRef, target: string, options: RestoreOptions): Promise<RestoreResult> {
+export async function restoreSnapshot(
+  snapshot: SnapshotRef,
+  target: string,
+  options: RestoreOptions,
+): Promise<RestoreResult> {
   const fs = options.fs ?? localFs;
   const platform = options.platform ?? process.platform;
   const logger = (options.logger ?? silentLogger()).child({ component: 'restore', snapshotId: snapshot.id });
@@ -194,7 +201,6 @@ export async function restoreSnapshot(snapshot: SnapshotRef, target: string, opt
         } catch (err) {
           result.warnings.push(`${entry.path}: the link could not be re-created (${errorMessage(err)})`);
         }
-        continue;
       }
     }
     await Promise.all(running);
@@ -279,7 +285,12 @@ async function copyAndHash(
  * by the rename itself (after clearing read-only, which Windows would refuse), a link by removing it
  * first. A folder in the way is an error.
  */
-async function replaceWith(fs: FileSystem, to: string, create: () => Promise<void>, how: 'rename' | 'create' = 'rename'): Promise<void> {
+async function replaceWith(
+  fs: FileSystem,
+  to: string,
+  create: () => Promise<void>,
+  how: 'rename' | 'create' = 'rename',
+): Promise<void> {
   try {
     const existing = await fs.lstat(to);
     if (existing.isDirectory()) throw new UsageError(`cannot restore ${to}: a folder of that name is in the way`);

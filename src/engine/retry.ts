@@ -8,7 +8,17 @@ import { errnoCode } from '../errors';
  */
 const IN_USE = new Set(['EBUSY', 'EAGAIN']);
 const IN_USE_ON_WINDOWS = new Set(['EPERM', 'EACCES']);
-const TRANSIENT = new Set([...IN_USE, 'ETIMEDOUT', 'ECONNRESET', 'ECONNABORTED', 'EIO', 'EPIPE', 'ENETRESET', 'ENETUNREACH', 'EHOSTUNREACH']);
+const TRANSIENT = new Set([
+  ...IN_USE,
+  'ETIMEDOUT',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EIO',
+  'EPIPE',
+  'ENETRESET',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+]);
 
 /** Held by another program (a sharing violation or a byte-range lock), as opposed to a failing disk or network. */
 export function isInUse(err: unknown, platform: NodeJS.Platform = process.platform): boolean {
@@ -65,7 +75,11 @@ export interface RetryHooks {
 }
 
 /** Runs `fn`, retrying transient file-system errors with exponential backoff, bounded by count and total time. */
-export function withRetry<T>(fn: (attempt: number) => Promise<T>, policy: RetryPolicy, hooks: RetryHooks = {}): Promise<T> {
+export function withRetry<T>(
+  fn: (attempt: number) => Promise<T>,
+  policy: RetryPolicy,
+  hooks: RetryHooks = {},
+): Promise<T> {
   const shouldRetry = hooks.shouldRetry ?? ((e: unknown) => isTransient(e));
   return pRetry(fn, {
     retries: policy.retries,
@@ -83,14 +97,19 @@ export function withRetry<T>(fn: (attempt: number) => Promise<T>, policy: RetryP
 }
 
 /** `fs` with the metadata calls the scan makes (opendir, lstat, stat, readlink, readdir) retried like file copies. */
-export function retryingFs<T extends Pick<import('../fs/types').FileSystem, 'opendir' | 'lstat' | 'stat' | 'readlink' | 'readdir'>>(
-  fs: T,
-  policy: RetryPolicy,
-  hooks: RetryHooks = {},
-): T {
+export function retryingFs<
+  T extends Pick<import('../fs/types').FileSystem, 'opendir' | 'lstat' | 'stat' | 'readlink' | 'readdir'>,
+>(fs: T, policy: RetryPolicy, hooks: RetryHooks = {}): T {
   const wrap = <K extends 'opendir' | 'lstat' | 'stat' | 'readlink' | 'readdir'>(name: K): T[K] => {
     const fn = fs[name] as unknown as (...args: unknown[]) => Promise<unknown>;
     return ((...args: unknown[]) => withRetry(() => fn(...args), policy, hooks)) as unknown as T[K];
   };
-  return { ...fs, opendir: wrap('opendir'), lstat: wrap('lstat'), stat: wrap('stat'), readlink: wrap('readlink'), readdir: wrap('readdir') };
+  return {
+    ...fs,
+    opendir: wrap('opendir'),
+    lstat: wrap('lstat'),
+    stat: wrap('stat'),
+    readlink: wrap('readlink'),
+    readdir: wrap('readdir'),
+  };
 }

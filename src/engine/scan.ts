@@ -55,7 +55,9 @@ export async function* scanTree(fs: FileSystem, root: string, options: ScanOptio
     names.sort(byName);
     const wanted = names.flatMap((name) => {
       const rel = relDir === '' ? name : `${relDir}/${name}`;
-      return exclude.length > 0 && isExcluded(rel, exclude, caseInsensitive) ? [] : [{ rel, abs: path.join(absDir, name) }];
+      return exclude.length > 0 && isExcluded(rel, exclude, caseInsensitive)
+        ? []
+        : [{ rel, abs: path.join(absDir, name) }];
     });
     // The lstats of a batch run at once (one thread-pool round trip each, overlapped); yielded in order.
     for (let i = 0; i < wanted.length; i += LSTAT_BATCH) {

@@ -35,7 +35,16 @@ import { SyncBatch, forEachLimited } from './sync-batch';
 import { utimesSeconds } from './times';
 
 /** Link errors that mean "this destination cannot hard-link here": fall back to copying. */
-const LINK_FALLBACK_CODES = new Set(['EXDEV', 'EPERM', 'EMLINK', 'UNKNOWN', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EACCES']);
+const LINK_FALLBACK_CODES = new Set([
+  'EXDEV',
+  'EPERM',
+  'EMLINK',
+  'UNKNOWN',
+  'ENOTSUP',
+  'EOPNOTSUPP',
+  'ENOSYS',
+  'EACCES',
+]);
 
 export interface BackupProgress {
   phase: 'sync' | 'commit';
@@ -113,7 +122,6 @@ const COMMIT_RENAME_RETRY = { retries: 10, retryMinTimeoutMs: 200, retryMaxTimeM
 /** Folders whose times are set and entries fsynced at once during the commit. */
 const COMMIT_DIR_CONCURRENCY = 8;
 
-
 function attributesOf(mode: number): ManifestEntry['attributes'] {
   const m = mode & 0o7777;
   return sharedAttributes(m, (m & 0o200) === 0);
@@ -124,10 +132,21 @@ function attributesOf(mode: number): ManifestEntry['attributes'] {
  * differs, else a copy that reuses its strings where equal. A 100,000-file store then holds one entry per
  * unchanged file for both snapshots, not two.
  */
-function linkedEntry(from: ManifestEntry, rel: string, current: { size: number; mtimeNs: string }, mode: number): ManifestEntry {
+function linkedEntry(
+  from: ManifestEntry,
+  rel: string,
+  current: { size: number; mtimeNs: string },
+  mode: number,
+): ManifestEntry {
   const attributes = attributesOf(mode);
   // Nothing differs (the usual case): the previous entry itself (entries are never modified).
-  if (from.path === rel && from.size === current.size && from.mtimeNs === current.mtimeNs && from.attributes === attributes) return from;
+  if (
+    from.path === rel &&
+    from.size === current.size &&
+    from.mtimeNs === current.mtimeNs &&
+    from.attributes === attributes
+  )
+    return from;
   return {
     ...from,
     path: from.path === rel ? from.path : rel,
@@ -221,18 +240,27 @@ export class SnapshotInProgress {
       const newest = complete.at(-1)?.id ?? null;
       const resumeId = partials.at(-1);
       for (const stale of partials.slice(0, -1)) {
-        options.log.warn({ partial: stale }, `leaving an older partial snapshot ${stale} alone; only the newest is resumed`);
+        options.log.warn(
+          { partial: stale },
+          `leaving an older partial snapshot ${stale} alone; only the newest is resumed`,
+        );
       }
       if (resumeId !== undefined) {
         const stateDir = partialStateDir(dest, resumeId);
         try {
           const checkpoint = await Checkpoint.open(fs, stateDir);
-          options.log.info({ snapshot: resumeId, done: checkpoint.done.size }, `resuming the interrupted snapshot ${resumeId}`);
+          options.log.info(
+            { snapshot: resumeId, done: checkpoint.done.size },
+            `resuming the interrupted snapshot ${resumeId}`,
+          );
           return new SnapshotInProgress(dest, resumeId, true, now(), fs, options.log, lock, checkpoint, now);
         } catch (err) {
           if (errnoCode(err) !== 'ENOENT' && !(err instanceof SyntaxError)) throw err;
           // A partial whose state was never written (killed in the first instant): start it over.
-          options.log.warn({ partial: resumeId }, `the partial snapshot ${resumeId} has no usable checkpoint; starting it over`);
+          options.log.warn(
+            { partial: resumeId },
+            `the partial snapshot ${resumeId} has no usable checkpoint; starting it over`,
+          );
           await fs.rm(partialDir(dest, resumeId), { recursive: true, force: true });
           await fs.rm(stateDir, { recursive: true, force: true });
         }
@@ -291,7 +319,10 @@ export class SnapshotInProgress {
       } catch (err) {
         if (!(err instanceof ManifestFormatError)) throw err;
         // A damaged older manifest must not block every future backup: copy everything this time.
-        this.warnOnce('previous-manifest', `the manifest of snapshot ${prevId} is damaged (${err.message}); every file was copied instead of linked — run verify`);
+        this.warnOnce(
+          'previous-manifest',
+          `the manifest of snapshot ${prevId} is damaged (${err.message}); every file was copied instead of linked — run verify`,
+        );
       }
     }
     return this.previousIndex;
@@ -370,11 +401,25 @@ export class SnapshotInProgress {
     };
     const durable = new SyncBatch();
     const skipChanging = options.skipChanging ?? false;
-    const ctx: FileContext = { sourceFs, engine, checksum, signal, previous, progress, result, report, durable, skipChanging };
+    const ctx: FileContext = {
+      sourceFs,
+      engine,
+      checksum,
+      signal,
+      previous,
+      progress,
+      result,
+      report,
+      durable,
+      skipChanging,
+    };
     const leaveForLater = (entry: ScanEntry) => async (err: unknown) => {
       if (!skipChanging || signal.aborted || !isChangingOrLocked(err)) return fail(err);
       result.filesSkipped += 1;
-      this.log.info({ file: entry.rel }, `"${entry.rel}" is in use (${errorMessage(err)}); left for the pass under lockout`);
+      this.log.info(
+        { file: entry.rel },
+        `"${entry.rel}" is in use (${errorMessage(err)}); left for the pass under lockout`,
+      );
       // Whatever the attempt left (a half-written copy) goes, and the journal no longer claims the file.
       try {
         await rmTree(this.fs, this.destPath(entry.rel));
@@ -595,7 +640,8 @@ export class SnapshotInProgress {
       decided = true;
     } catch (err) {
       if (err instanceof AppError || ctx.signal.aborted) throw err;
-      if (!isTransient(err)) throw new RunFailedError(`cannot back up "${rel}": ${describeFsError(err)}`, undefined, { cause: err });
+      if (!isTransient(err))
+        throw new RunFailedError(`cannot back up "${rel}": ${describeFsError(err)}`, undefined, { cause: err });
       // Transient: tried again below, with backoff.
     }
     await withRetry(
@@ -633,7 +679,10 @@ export class SnapshotInProgress {
         signal: ctx.signal,
         shouldRetry: (err) => isTransient(err) && !(err instanceof AppError),
         onRetry: (err, attempt, left) =>
-          this.log.warn({ file: rel, code: errnoCode(err), attempt, retriesLeft: left }, `retrying "${rel}": ${describeFsError(err)}`),
+          this.log.warn(
+            { file: rel, code: errnoCode(err), attempt, retriesLeft: left },
+            `retrying "${rel}": ${describeFsError(err)}`,
+          ),
       },
     ).catch((err: unknown) => {
       if (err instanceof AppError || ctx.signal.aborted) throw err;
@@ -666,9 +715,10 @@ export class SnapshotInProgress {
     if (decision.action === 'hash-then-decide') {
       const hashed = await hashHandle(handle, ctx.signal);
       const settled = hashed.before.mtimeNs === hashed.after.mtimeNs && hashed.before.size === hashed.after.size;
-      decision = settled && hashed.before.mtimeNs.toString() === current.mtimeNs
-        ? decideAfterHash(decision.candidate, hashed.sha256)
-        : { action: 'copy', reason: 'changed' };
+      decision =
+        settled && hashed.before.mtimeNs.toString() === current.mtimeNs
+          ? decideAfterHash(decision.candidate, hashed.sha256)
+          : { action: 'copy', reason: 'changed' };
       if (decision.action === 'link') current.mtimeNs = hashed.after.mtimeNs.toString();
     }
     if (decision.action === 'keep') {
@@ -741,13 +791,22 @@ export class SnapshotInProgress {
     if (st.size !== from.size) {
       this.linkFailed.add(rel);
       await this.fs.unlink(dst);
-      this.warnOnce(`damaged:${rel}`, `"${rel}" in snapshot ${prevId} has the wrong size (run verify); copied it instead`);
+      this.warnOnce(
+        `damaged:${rel}`,
+        `"${rel}" in snapshot ${prevId} has the wrong size (run verify); copied it instead`,
+      );
       return false;
     }
     return true;
   }
 
-  private async copy(rel: string, handle: FileHandle, dst: string, resumeFrom: number, ctx: FileContext): Promise<void> {
+  private async copy(
+    rel: string,
+    handle: FileHandle,
+    dst: string,
+    resumeFrom: number,
+    ctx: FileContext,
+  ): Promise<void> {
     const saved = await saveFile({
       source: handle,
       sourceLabel: rel,
@@ -763,7 +822,13 @@ export class SnapshotInProgress {
         ctx.report();
       },
       onCheckpoint: async (offset: number, stat: BigIntStats) => {
-        await this.checkpoint.record({ t: 'part', p: rel, off: offset, size: Number(stat.size), mtimeNs: stat.mtimeNs.toString() });
+        await this.checkpoint.record({
+          t: 'part',
+          p: rel,
+          off: offset,
+          size: Number(stat.size),
+          mtimeNs: stat.mtimeNs.toString(),
+        });
       },
       deferSync: true,
     });
@@ -830,8 +895,12 @@ export class SnapshotInProgress {
   async commit(extras: CommitExtras): Promise<RunRecord> {
     if (this.closed || this.committed) throw new Error('commit() after commit() or release()');
     if (this.lastSource === null) throw new Error('commit() before any sync()');
-    if (this.dirty) throw new RunFailedError(`snapshot ${this.id} is not in sync with the source (the last sync failed)`);
-    if (this.leftFiles > 0) throw new RunFailedError(`snapshot ${this.id} is not in sync with the source (the last sync left ${this.leftFiles} file(s) in use for a later pass)`);
+    if (this.dirty)
+      throw new RunFailedError(`snapshot ${this.id} is not in sync with the source (the last sync failed)`);
+    if (this.leftFiles > 0)
+      throw new RunFailedError(
+        `snapshot ${this.id} is not in sync with the source (the last sync left ${this.leftFiles} file(s) in use for a later pass)`,
+      );
     let record: RunRecord;
     try {
       record = await this.writeAndRename(extras, this.lastSource);
@@ -850,10 +919,18 @@ export class SnapshotInProgress {
       await finishCommit(this.fs, this.dest, this.id, this.log);
     } catch (err) {
       // The snapshot is complete and listed; the checkpoint cleanup is redone by the next run.
-      this.log.warn({ snapshot: this.id, err: describeFsError(err) }, `snapshot ${this.id} is complete, but removing its checkpoint failed`);
+      this.log.warn(
+        { snapshot: this.id, err: describeFsError(err) },
+        `snapshot ${this.id} is complete, but removing its checkpoint failed`,
+      );
     }
     this.log.info(
-      { snapshot: this.id, filesTotal: record.filesTotal, filesCopied: record.filesCopied, filesLinked: record.filesLinked },
+      {
+        snapshot: this.id,
+        filesTotal: record.filesTotal,
+        filesCopied: record.filesCopied,
+        filesLinked: record.filesLinked,
+      },
       `snapshot ${this.id} committed`,
     );
     return record;
@@ -861,9 +938,13 @@ export class SnapshotInProgress {
 
   private async writeAndRename(extras: CommitExtras, source: string): Promise<RunRecord> {
     await this.checkpoint.flush();
-    const entries = [...this.checkpoint.done.values()].map((d) => d.entry).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    const entries = [...this.checkpoint.done.values()]
+      .map((d) => d.entry)
+      .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     // Deepest folders first, so setting a parent's time is not undone by touching a child.
-    const dirs = entries.filter((e) => e.type === 'dir').sort((a, b) => b.path.split('/').length - a.path.split('/').length);
+    const dirs = entries
+      .filter((e) => e.type === 'dir')
+      .sort((a, b) => b.path.split('/').length - a.path.split('/').length);
     // Setting a folder's time does not touch its parent's entries, so folders can go in parallel.
     await forEachLimited(dirs, COMMIT_DIR_CONCURRENCY, async (dir) => {
       const dst = this.destPath(dir.path);
@@ -879,7 +960,13 @@ export class SnapshotInProgress {
     await writeManifest(
       this.fs,
       manifestPath(this.dest, this.id),
-      { format: 'avimark-backup-manifest', version: 1, snapshotId: this.id, source, createdAt: this.now().toISOString() },
+      {
+        format: 'avimark-backup-manifest',
+        version: 1,
+        snapshotId: this.id,
+        source,
+        createdAt: this.now().toISOString(),
+      },
       entries,
       entries.length,
     );
@@ -919,7 +1006,11 @@ export class SnapshotInProgress {
 
   /** Counts of this process's work (a resumed run does not count what the interrupted run did). */
   get thisRun(): { filesCopied: number; filesLinked: number; bytesCopied: number } {
-    return { filesCopied: this.filesCopiedThisRun, filesLinked: this.filesLinkedThisRun, bytesCopied: this.bytesCopiedThisRun };
+    return {
+      filesCopied: this.filesCopiedThisRun,
+      filesLinked: this.filesLinkedThisRun,
+      bytesCopied: this.bytesCopiedThisRun,
+    };
   }
 
   /** Leaves the partial (if not committed) for the next run to resume and drops the store lock. Idempotent. */
@@ -955,7 +1046,9 @@ function isChangingOrLocked(err: unknown): boolean {
 function toRunError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   const where = (err as NodeJS.ErrnoException | null)?.path;
-  return new RunFailedError(`the backup failed${where ? ` at "${where}"` : ''}: ${describeFsError(err)}`, undefined, { cause: err });
+  return new RunFailedError(`the backup failed${where ? ` at "${where}"` : ''}: ${describeFsError(err)}`, undefined, {
+    cause: err,
+  });
 }
 
 async function listPartials(fs: FileSystem, dest: string): Promise<SnapshotId[]> {
@@ -1017,7 +1110,8 @@ async function ensureStore(fs: FileSystem, dest: string): Promise<void> {
   const ours = new Set(['snapshots', 'meta', 'in-progress', 'latest', 'store.json', 'lock']);
   // Leftovers of our own interrupted writes (a first run killed before store.json was renamed into place)
   // must not make the store look foreign forever.
-  const leftover = (n: string) => n.startsWith('latest.tmp-') || n.startsWith('lock.stale-') || n.startsWith('store.json.tmp-');
+  const leftover = (n: string) =>
+    n.startsWith('latest.tmp-') || n.startsWith('lock.stale-') || n.startsWith('store.json.tmp-');
   for (const n of names.filter((name) => name.startsWith('store.json.tmp-'))) {
     await fs.rm(path.join(dest, n), { force: true });
   }
@@ -1031,6 +1125,10 @@ async function ensureStore(fs: FileSystem, dest: string): Promise<void> {
     await withRetry(() => fs.mkdir(dir, { recursive: true }), METADATA_RETRY);
   }
   if (!names.includes('store.json')) {
-    await writeFileAtomic(fs, layout.storeFile, `${JSON.stringify({ ...STORE_FORMAT, createdAt: new Date().toISOString(), host: os.hostname() }, null, 2)}\n`);
+    await writeFileAtomic(
+      fs,
+      layout.storeFile,
+      `${JSON.stringify({ ...STORE_FORMAT, createdAt: new Date().toISOString(), host: os.hostname() }, null, 2)}\n`,
+    );
   }
 }

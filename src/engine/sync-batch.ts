@@ -112,7 +112,11 @@ async function closeAll(batch: readonly Waiting[]): Promise<void> {
 }
 
 /** Runs `fn` over `items` with at most `limit` at a time; the first error wins (the others still settle). */
-export async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+export async function forEachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < items.length) {

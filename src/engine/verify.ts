@@ -77,7 +77,13 @@ export async function verifySnapshot(snapshot: SnapshotRef, options: VerifyOptio
       }
       throw err;
     }
-    const actualType = info.isSymbolicLink() ? 'symlink' : info.isDirectory() ? 'dir' : info.isFile() ? 'file' : 'special';
+    const actualType = info.isSymbolicLink()
+      ? 'symlink'
+      : info.isDirectory()
+        ? 'dir'
+        : info.isFile()
+          ? 'file'
+          : 'special';
     if (actualType !== entry.type) {
       problems.push({ kind: 'damaged', path: entry.path, detail: `expected a ${entry.type}, found a ${actualType}` });
       continue;
@@ -85,7 +91,11 @@ export async function verifySnapshot(snapshot: SnapshotRef, options: VerifyOptio
     if (entry.type === 'symlink') {
       const target = await fs.readlink(full).catch(() => null);
       if (entry.linkTarget !== undefined && target !== entry.linkTarget) {
-        problems.push({ kind: 'damaged', path: entry.path, detail: `link points to ${String(target)}, expected ${entry.linkTarget}` });
+        problems.push({
+          kind: 'damaged',
+          path: entry.path,
+          detail: `link points to ${String(target)}, expected ${entry.linkTarget}`,
+        });
       }
       continue;
     }
@@ -108,7 +118,11 @@ export async function verifySnapshot(snapshot: SnapshotRef, options: VerifyOptio
     bytesChecked += entry.size;
     options.onProgress?.({ filesChecked, bytesChecked });
     if (digest !== entry.sha256) {
-      problems.push({ kind: 'damaged', path: entry.path, detail: `content differs (SHA-256 ${digest}, expected ${entry.sha256})` });
+      problems.push({
+        kind: 'damaged',
+        path: entry.path,
+        detail: `content differs (SHA-256 ${digest}, expected ${entry.sha256})`,
+      });
     }
   }
 
@@ -151,14 +165,25 @@ export async function verifySnapshot(snapshot: SnapshotRef, options: VerifyOptio
  * that is not damage, so it is reported as a failed run instead.
  */
 async function assertStillThere(fs: FileSystem, snapshot: SnapshotRef): Promise<void> {
-  const present = async (p: string) => fs.lstat(p).then(() => true, () => false);
+  const present = async (p: string) =>
+    fs.lstat(p).then(
+      () => true,
+      () => false,
+    );
   if (!(await present(snapshot.dir)) || !(await present(snapshot.manifestPath))) {
-    throw new RunFailedError(`snapshot ${snapshot.id} was removed while it was being verified (by a prune?)`, 'run "avimark-backup list" and verify one that exists');
+    throw new RunFailedError(
+      `snapshot ${snapshot.id} was removed while it was being verified (by a prune?)`,
+      'run "avimark-backup list" and verify one that exists',
+    );
   }
 }
 
 /** Lower-case hex SHA-256 of a file, read in chunks into `buffer`. */
-export async function hashFile(fs: FileSystem, file: string, buffer: Buffer = Buffer.allocUnsafe(HASH_BUFFER_BYTES)): Promise<string> {
+export async function hashFile(
+  fs: FileSystem,
+  file: string,
+  buffer: Buffer = Buffer.allocUnsafe(HASH_BUFFER_BYTES),
+): Promise<string> {
   const hash = createHash('sha256');
   const handle = await fs.open(file, 'r');
   try {

@@ -99,7 +99,10 @@ export function createFaultyFs(inner: FileSystem, options: FaultyFsOptions): Fau
       get(target, prop, receiver) {
         const value: unknown = Reflect.get(target, prop, receiver);
         if (typeof value !== 'function') return value;
-        const op = prop === 'read' || prop === 'write' || prop === 'stat' || prop === 'sync' ? (`handle.${prop}` as FaultOp) : null;
+        const op =
+          prop === 'read' || prop === 'write' || prop === 'stat' || prop === 'sync'
+            ? (`handle.${prop}` as FaultOp)
+            : null;
         return (...args: unknown[]) => {
           if (op) {
             try {

@@ -3,7 +3,11 @@ import * as fsp from 'node:fs/promises';
 import type { FileSystem } from './types';
 
 type StatResult = fs.Stats | fs.BigIntStats;
-type StatCall = (p: fs.PathLike, options: fs.StatOptions, done: (err: NodeJS.ErrnoException | null, st: StatResult) => void) => void;
+type StatCall = (
+  p: fs.PathLike,
+  options: fs.StatOptions,
+  done: (err: NodeJS.ErrnoException | null, st: StatResult) => void,
+) => void;
 
 /**
  * lstat and stat through the callback API: the same system call, but about half the event-loop cost

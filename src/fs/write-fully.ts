@@ -5,7 +5,11 @@ import type { FileHandle } from 'node:fs/promises';
  * network share), so keep writing the rest until every byte is down. With `position`, writes there
  * (and onwards); without it, at the file's current position (append mode appends).
  */
-export async function writeFully(handle: Pick<FileHandle, 'write'>, data: string | Uint8Array, position?: number): Promise<void> {
+export async function writeFully(
+  handle: Pick<FileHandle, 'write'>,
+  data: string | Uint8Array,
+  position?: number,
+): Promise<void> {
   const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   let offset = 0;
   while (offset < buf.length) {

@@ -47,7 +47,8 @@ async function applyUnchecked(host: WindowsHost, step: LockoutStep): Promise<str
     }
     case 'removeShare': {
       await host.removeShare(step.share);
-      if (await host.getShare(step.share)) throw new StepFailedError(step, `share ${step.share} still exists after removing it`);
+      if (await host.getShare(step.share))
+        throw new StepFailedError(step, `share ${step.share} still exists after removing it`);
       return [`share ${step.share} removed`];
     }
     case 'closeOpenFiles': {
@@ -70,7 +71,7 @@ async function applyUnchecked(host: WindowsHost, step: LockoutStep): Promise<str
       if (!before) throw new StepFailedError(step, `service ${step.service} vanished`);
       if (before.status !== 'Stopped') await host.stopService(step.service, step.timeoutSeconds);
       const after = await host.getService(step.service);
-      if (!after || after.status !== 'Stopped' || after.startType !== 'Disabled') {
+      if (after?.status !== 'Stopped' || after.startType !== 'Disabled') {
         throw new StepFailedError(
           step,
           `service ${step.service} is ${after ? `${after.status} (${after.startType})` : 'gone'} after stopping and disabling it`,
@@ -108,9 +109,13 @@ async function applyUnchecked(host: WindowsHost, step: LockoutStep): Promise<str
       }
       const left = await host.waitForProcessExit(ids, step.waitSeconds);
       if (left.length > 0) {
-        const names = running.filter((p) => left.includes(p.id)).map((p) => `${p.name} pid ${p.id}${p.userName ? ` (${p.userName})` : ''}`);
+        const names = running
+          .filter((p) => left.includes(p.id))
+          .map((p) => `${p.name} pid ${p.id}${p.userName ? ` (${p.userName})` : ''}`);
         const why = stopError instanceof Error ? `: ${stopError.message}` : '';
-        throw new StepFailedError(step, `process would not stop even when forced: ${names.join(', ')}${why}`, { cause: stopError });
+        throw new StepFailedError(step, `process would not stop even when forced: ${names.join(', ')}${why}`, {
+          cause: stopError,
+        });
       }
       return [`force-stopped ${running.map((p) => `${p.name} pid ${p.id}`).join(', ')}`];
     }

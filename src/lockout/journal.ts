@@ -81,7 +81,7 @@ async function parseJournalFile(file: string, fs: AtomicFs): Promise<Journal | n
   } catch (err) {
     throw new RunFailedError(
       `the lockout journal ${file} is not valid JSON (${(err as Error).message})`,
-      'It is written atomically, so this means it was edited or the disk is damaged. Check by hand that the AVImark share ACL, the services\' start types and the executables\' names are as they should be, then delete the file.',
+      "It is written atomically, so this means it was edited or the disk is damaged. Check by hand that the AVImark share ACL, the services' start types and the executables' names are as they should be, then delete the file.",
     );
   }
   if (!isJournal(parsed)) {
@@ -93,7 +93,12 @@ async function parseJournalFile(file: string, fs: AtomicFs): Promise<Journal | n
 function isJournal(value: unknown): value is Journal {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Partial<Journal>;
-  return v.format === 'avimark-backup-lockout-journal' && v.version === 1 && Array.isArray(v.entries) && typeof v.owner === 'object';
+  return (
+    v.format === 'avimark-backup-lockout-journal' &&
+    v.version === 1 &&
+    Array.isArray(v.entries) &&
+    typeof v.owner === 'object'
+  );
 }
 
 /** Entries whose effect may still be in place (anything not yet undone that changes the server). */

@@ -76,11 +76,20 @@ export function lockoutPlan(input: PlanInput, observed: HostObservations): Locko
     const share = observed.share;
     if (!share) {
       if (lockout.share.optional) notes.push(`share ${lockout.share.name} not found (optional): not locked`);
-      else problems.push({ field: 'lockout.share.name', message: `SMB share "${lockout.share.name}" not found on this server` });
+      else
+        problems.push({
+          field: 'lockout.share.name',
+          message: `SMB share "${lockout.share.name}" not found on this server`,
+        });
     } else if (share.special) {
-      problems.push({ field: 'lockout.share.name', message: `share "${share.name}" is an administrative share; it cannot be locked` });
+      problems.push({
+        field: 'lockout.share.name',
+        message: `share "${share.name}" is an administrative share; it cannot be locked`,
+      });
     } else if (share.securityDescriptor.trim() === '') {
-      problems.push({ message: `share "${share.name}" reported an empty security descriptor; refusing to lock what could not be restored exactly` });
+      problems.push({
+        message: `share "${share.name}" reported an empty security descriptor; refusing to lock what could not be restored exactly`,
+      });
     } else if (share.securityDescriptor === DENY_ALL_SHARE_SDDL) {
       problems.push({
         message: `share "${share.name}" already has the lockout ACL: an earlier lockout was not undone. Run "avimark-backup recover".`,
@@ -103,7 +112,11 @@ export function lockoutPlan(input: PlanInput, observed: HostObservations): Locko
     const seen = observed.services.find((s) => s.name === svc.name)?.info ?? null;
     if (!seen) {
       if (svc.optional) notes.push(`service ${svc.name} not found (optional): not stopped`);
-      else problems.push({ field: `lockout.services[${i}].name`, message: `service "${svc.name}" not found on this server` });
+      else
+        problems.push({
+          field: `lockout.services[${i}].name`,
+          message: `service "${svc.name}" not found on this server`,
+        });
       return;
     }
     steps.push({
@@ -117,7 +130,12 @@ export function lockoutPlan(input: PlanInput, observed: HostObservations): Locko
 
   const names = lockout.processes.map((p) => p.name);
   if (names.length > 0) {
-    steps.push({ kind: 'closeProcesses', names, observed: observed.processes, graceSeconds: lockout.gracePeriodSeconds });
+    steps.push({
+      kind: 'closeProcesses',
+      names,
+      observed: observed.processes,
+      graceSeconds: lockout.gracePeriodSeconds,
+    });
     steps.push({ kind: 'forceStopProcesses', names, waitSeconds: 30 });
   }
   return { steps, problems, notes };
@@ -128,7 +146,8 @@ export function describePlan(plan: LockoutPlan, observed: HostObservations): str
   const lines: string[] = [];
   const users = new Set<string>();
   for (const s of observed.sessions) users.add(`${s.clientUserName} on ${s.clientComputerName} (SMB)`);
-  for (const p of observed.processes) users.add(`${p.userName ?? 'unknown user'} (session ${p.sessionId}, ${p.name} pid ${p.id})`);
+  for (const p of observed.processes)
+    users.add(`${p.userName ?? 'unknown user'} (session ${p.sessionId}, ${p.name} pid ${p.id})`);
   lines.push(`Users affected: ${users.size === 0 ? 'none connected right now' : ''}`);
   for (const u of users) lines.push(`  - ${u}`);
   lines.push('Lockout steps, in order:');

@@ -92,7 +92,14 @@ export class LockoutSession {
   }
 
   private async applyOne(step: LockoutStep): Promise<void> {
-    const entry: JournalEntry = { step, state: 'pending', startedAt: new Date(this.now()).toISOString(), seconds: null, detail: [], undoneAt: null };
+    const entry: JournalEntry = {
+      step,
+      state: 'pending',
+      startedAt: new Date(this.now()).toISOString(),
+      seconds: null,
+      detail: [],
+      undoneAt: null,
+    };
     this.journal.entries.push(entry);
     await this.save();
     const t0 = this.now();
@@ -147,7 +154,10 @@ export class LockoutSession {
     for (const entry of pending) {
       try {
         const outcome = await undoStepWithRetry(this.host, entry.step, this.undoRetry, (err, attempt) =>
-          this.log.warn({ step: stepLabel(entry.step), attempt, err: errorMessage(err) }, `give back failed, trying again: ${stepLabel(entry.step)}`),
+          this.log.warn(
+            { step: stepLabel(entry.step), attempt, err: errorMessage(err) },
+            `give back failed, trying again: ${stepLabel(entry.step)}`,
+          ),
         );
         entry.state = 'undone';
         entry.undoneAt = new Date(this.now()).toISOString();

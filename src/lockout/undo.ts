@@ -50,7 +50,9 @@ export async function undoStep(host: WindowsHost, step: LockoutStep): Promise<Un
       const original = await host.pathExists(step.path);
       if (original && !locked) return { detail: [`${step.path} is in place`], warnings: [] };
       if (original && locked) {
-        throw new Error(`both ${step.path} and ${step.lockedPath} exist (was AVImark updated during the backup?); decide which to keep`);
+        throw new Error(
+          `both ${step.path} and ${step.lockedPath} exist (was AVImark updated during the backup?); decide which to keep`,
+        );
       }
       if (!locked) throw new Error(`neither ${step.path} nor ${step.lockedPath} exists`);
       await host.renameFile(step.lockedPath, step.path);
@@ -78,13 +80,17 @@ export async function undoStep(host: WindowsHost, step: LockoutStep): Promise<Un
       const after = await host.getService(step.service);
       if (!after) throw new Error(`service ${step.service} vanished while restoring it`);
       if (after.startType !== step.originalStartType) {
-        throw new Error(`service ${step.service} start type is ${after.startType}, should be ${step.originalStartType}`);
+        throw new Error(
+          `service ${step.service} start type is ${after.startType}, should be ${step.originalStartType}`,
+        );
       }
       if (wasRunning(step.originalStatus) && after.status !== 'Running') {
         throw new Error(`service ${step.service} is ${after.status}, should be Running`);
       }
       return {
-        detail: [`service ${step.service}: ${detail.length > 0 ? detail.join(', ') : 'already as before'} (${after.startType}, ${after.status})`],
+        detail: [
+          `service ${step.service}: ${detail.length > 0 ? detail.join(', ') : 'already as before'} (${after.startType}, ${after.status})`,
+        ],
         warnings: [],
       };
     }
@@ -108,7 +114,9 @@ async function restoreShare(
     await host.createShare(original);
     detail.push(`share ${name} re-created at ${original.path}`);
     if (method === 'sddl') {
-      warnings.push(`share ${name} had vanished during the lockout; it was re-created from the definition saved before the lockout`);
+      warnings.push(
+        `share ${name} had vanished during the lockout; it was re-created from the definition saved before the lockout`,
+      );
     }
   } else if (now.securityDescriptor !== original.securityDescriptor) {
     await host.setShareSecurityDescriptor(name, original.securityDescriptor);

@@ -16,11 +16,14 @@ export class WatchdogFiredError extends Error {
 
 export function startWatchdog(maxMinutes: number, controller: AbortController, onFire?: () => void): Watchdog {
   let fired = false;
-  const timer = setTimeout(() => {
-    fired = true;
-    onFire?.();
-    controller.abort(new WatchdogFiredError(maxMinutes));
-  }, Math.max(0, Math.round(maxMinutes * 60_000)));
+  const timer = setTimeout(
+    () => {
+      fired = true;
+      onFire?.();
+      controller.abort(new WatchdogFiredError(maxMinutes));
+    },
+    Math.max(0, Math.round(maxMinutes * 60_000)),
+  );
   // The watchdog must not keep a finished process alive.
   timer.unref();
   return {

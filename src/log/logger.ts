@@ -80,11 +80,15 @@ export function openRunLog(options: LoggerOptions): RunLog {
   if (options.logDir) {
     if (options.keepDays !== undefined) removed = removeOldLogs(options.logDir, options.keepDays, now);
     file = path.join(options.logDir, `${logTimestamp(now)}-${safeRunName(options.runName)}.log`);
-    streams.push({ level: options.level, stream: pino.destination({ dest: file, sync: true, mkdir: true, append: true }) });
+    streams.push({
+      level: options.level,
+      stream: pino.destination({ dest: file, sync: true, mkdir: true, append: true }),
+    });
   }
   const consoleLevel = options.consoleLevel ?? options.level;
   const fd = options.consoleFd ?? 2;
-  if (options.console === 'json') streams.push({ level: consoleLevel, stream: pino.destination({ dest: fd, sync: true }) });
+  if (options.console === 'json')
+    streams.push({ level: consoleLevel, stream: pino.destination({ dest: fd, sync: true }) });
   if (options.console === 'pretty') streams.push({ level: consoleLevel, stream: prettyConsoleStream(fd) });
 
   const lowest = lowestLevel([options.level, ...(options.console === 'off' ? [] : [consoleLevel])]);

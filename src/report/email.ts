@@ -24,7 +24,10 @@ export interface EmailResult {
  * The SMTP password: from the environment variable `passwordEnv`, else the first line of
  * `passwordFile`. Null when no user is configured (no authentication).
  */
-export async function resolveEmailPassword(settings: EmailSettings, deps: EmailDeps = defaultDeps): Promise<string | null> {
+export async function resolveEmailPassword(
+  settings: EmailSettings,
+  deps: EmailDeps = defaultDeps,
+): Promise<string | null> {
   if (!settings.user) return null;
   if (settings.passwordEnv) {
     const value = deps.env[settings.passwordEnv];
@@ -38,7 +41,8 @@ export async function resolveEmailPassword(settings: EmailSettings, deps: EmailD
     try {
       text = await deps.readFile(settings.passwordFile);
     } catch (err) {
-      const code = typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : 'error';
+      const code =
+        typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : 'error';
       throw new ConfigError('alerts.email.passwordFile', `cannot read ${settings.passwordFile} (${code})`);
     }
     const first = text.split(/\r?\n/, 1)[0];
@@ -94,12 +98,17 @@ export function emailBody(alert: RunAlert): string {
   if (alert.statusSentence) lines.push('', `Backup status: ${alert.statusSentence}`);
   if (alert.hint) lines.push('', `What to do: ${alert.hint}`);
   if (alert.stillLocked && alert.stillLocked.length > 0) {
-    lines.push('', 'STILL LOCKED (users cannot work until this is fixed):', ...alert.stillLocked.map((s) => `  - ${s}`));
+    lines.push(
+      '',
+      'STILL LOCKED (users cannot work until this is fixed):',
+      ...alert.stillLocked.map((s) => `  - ${s}`),
+    );
     lines.push('Run "avimark-backup recover" (or Unlock-Avimark) on the server.');
   }
   lines.push('', `Started:  ${alert.startedAt.toISOString()}`, `Finished: ${alert.finishedAt.toISOString()}`);
   if (alert.logFile) lines.push(`Log file: ${alert.logFile}`);
-  if (alert.summary !== null && alert.summary !== undefined) lines.push('', 'Summary (JSON):', JSON.stringify(alert.summary, null, 2));
+  if (alert.summary !== null && alert.summary !== undefined)
+    lines.push('', 'Summary (JSON):', JSON.stringify(alert.summary, null, 2));
   return `${lines.join('\n')}\n`;
 }
 
@@ -107,7 +116,11 @@ export function emailBody(alert: RunAlert): string {
  * Sends the alert e-mail. Never throws and never returns or logs the password: failures come back
  * as `error` (scrubbed), for the caller to log and record in the Event Log.
  */
-export async function sendAlertEmail(settings: EmailSettings, alert: RunAlert, deps: EmailDeps = defaultDeps): Promise<EmailResult> {
+export async function sendAlertEmail(
+  settings: EmailSettings,
+  alert: RunAlert,
+  deps: EmailDeps = defaultDeps,
+): Promise<EmailResult> {
   let password: string | null = null;
   try {
     checkEmailSecurity(settings);
@@ -140,6 +153,14 @@ export async function sendAlertEmail(settings: EmailSettings, alert: RunAlert, d
     }
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    return { sent: false, error: scrubSecret(`e-mail to ${settings.to.join(', ')} via ${settings.host}:${settings.port} failed: ${message}`, password, settings.user), messageId: null };
+    return {
+      sent: false,
+      error: scrubSecret(
+        `e-mail to ${settings.to.join(', ')} via ${settings.host}:${settings.port} failed: ${message}`,
+        password,
+        settings.user,
+      ),
+      messageId: null,
+    };
   }
 }

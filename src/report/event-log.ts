@@ -44,7 +44,12 @@ const finishedIds: Record<RunOutcomeKind, { id: number; level: EventLevel; verb:
 };
 
 export function runStartedEvent(source: string, command: string, detail: string): EventEntry {
-  return { source, eventId: EventId.RunStarted, level: 'Information', message: `avimark-backup ${command} started. ${detail}`.trim() };
+  return {
+    source,
+    eventId: EventId.RunStarted,
+    level: 'Information',
+    message: `avimark-backup ${command} started. ${detail}`.trim(),
+  };
 }
 
 /** The event for a finished run: id by outcome, a readable first paragraph, then the JSON summary. */
@@ -55,9 +60,12 @@ export function runFinishedEvent(source: string, alert: RunAlert): EventEntry {
   if (alert.statusSentence) lines.push(`Backup status: ${alert.statusSentence}`);
   if (alert.hint) lines.push(`What to do: ${alert.hint}`);
   if (alert.stillLocked && alert.stillLocked.length > 0) lines.push(`Still locked: ${alert.stillLocked.join('; ')}`);
-  lines.push(`Started ${alert.startedAt.toISOString()}, finished ${alert.finishedAt.toISOString()} on ${alert.computerName}.`);
+  lines.push(
+    `Started ${alert.startedAt.toISOString()}, finished ${alert.finishedAt.toISOString()} on ${alert.computerName}.`,
+  );
   if (alert.logFile) lines.push(`Log: ${alert.logFile}`);
-  if (alert.summary !== null && alert.summary !== undefined) lines.push('', 'Summary:', JSON.stringify(alert.summary, null, 2));
+  if (alert.summary !== null && alert.summary !== undefined)
+    lines.push('', 'Summary:', JSON.stringify(alert.summary, null, 2));
   let message = lines.join('\n');
   if (message.length > MAX_MESSAGE) message = `${message.slice(0, MAX_MESSAGE)}\n… (truncated; see the log)`;
   if (recovered) return { source, eventId: EventId.RecoveredLeftoverLockout, level: 'Warning', message };

@@ -4,7 +4,8 @@ import type { DrillRecord, VerifyRecord } from '../store/types';
 export function verifyText(verify: VerifyRecord | null): string {
   if (!verify) return 'never';
   const when = shortStamp(verify.verifiedAt);
-  if (verify.ok) return `${verify.samplePercent >= 100 ? 'verified' : `spot-checked ${formatPercent(verify.samplePercent)}`} ${when}`;
+  if (verify.ok)
+    return `${verify.samplePercent >= 100 ? 'verified' : `spot-checked ${formatPercent(verify.samplePercent)}`} ${when}`;
   const bad = verify.missing.length + verify.damaged.length + verify.extra.length;
   return `DAMAGED (${bad} ${bad === 1 ? 'file' : 'files'}) ${when}`;
 }

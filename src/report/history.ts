@@ -50,7 +50,7 @@ export async function loadHistory(dest: string, options: HistoryOptions = {}): P
 
 /** A failed or interrupted backup recorded only in last-run.json, as a history run (null otherwise). */
 export function failedRunFromLastRun(last: LastRun | null): HistoryRun | null {
-  if (!last || last.command !== 'backup' || last.result === 'success') return null;
+  if (last?.command !== 'backup' || last.result === 'success') return null;
   if (Number.isNaN(Date.parse(last.startedAt))) return null;
   return runRecordOfLastRun(last, '');
 }
@@ -72,7 +72,11 @@ export async function snapshotHealth(dest: string, id: SnapshotId): Promise<Snap
 }
 
 /** The status sentence for the store at `dest` (for e-mail alerts and `status`). */
-export async function loadStatusSentence(dest: string, stateDir: string | null, now: Date = new Date()): Promise<string> {
+export async function loadStatusSentence(
+  dest: string,
+  stateDir: string | null,
+  now: Date = new Date(),
+): Promise<string> {
   return statusSentence(await loadHistory(dest, { stateDir }), { now });
 }
 

@@ -53,7 +53,11 @@ ${lineChart({
   description: 'How long AVImark was unavailable to users during each backup.',
   points: input.runs
     .filter((r) => r.offlineSeconds !== null)
-    .map((r) => ({ at: new Date(r.startedAt), value: r.offlineSeconds ?? 0, label: `${stamp(new Date(r.startedAt))}: offline ${duration(r.offlineSeconds ?? 0)}` })),
+    .map((r) => ({
+      at: new Date(r.startedAt),
+      value: r.offlineSeconds ?? 0,
+      label: `${stamp(new Date(r.startedAt))}: offline ${duration(r.offlineSeconds ?? 0)}`,
+    })),
   axis: durationAxis,
   empty: 'No backup with a lockout has run yet.',
 })}
@@ -63,7 +67,11 @@ ${lineChart({
   description: 'Total size of the AVImark data in each successful backup.',
   points: input.runs
     .filter((r) => r.result === 'success')
-    .map((r) => ({ at: new Date(r.startedAt), value: r.bytesTotal, label: `${stamp(new Date(r.startedAt))}: ${bytes(r.bytesTotal)} (${bytes(r.bytesCopied)} copied)` })),
+    .map((r) => ({
+      at: new Date(r.startedAt),
+      value: r.bytesTotal,
+      label: `${stamp(new Date(r.startedAt))}: ${bytes(r.bytesTotal)} (${bytes(r.bytesCopied)} copied)`,
+    })),
   axis: bytesAxis,
   empty: 'No successful backup yet.',
 })}
@@ -106,8 +114,15 @@ function snapshotsTable(snapshots: SnapshotHistory[]): string {
     .map((s) => {
       const v = s.verify ? (s.verify.ok ? 'ok' : 'failed') : 'none';
       const d = s.drill ? (s.drill.ok ? 'ok' : 'failed') : 'none';
-      const problems = [...(s.verify?.damaged ?? []).map((p) => `damaged: ${p}`), ...(s.verify?.missing ?? []).map((p) => `missing: ${p}`), ...(s.drill?.problems ?? [])];
-      const shown = problems.slice(0, 5).map((p) => `<li>${esc(p)}</li>`).join('');
+      const problems = [
+        ...(s.verify?.damaged ?? []).map((p) => `damaged: ${p}`),
+        ...(s.verify?.missing ?? []).map((p) => `missing: ${p}`),
+        ...(s.drill?.problems ?? []),
+      ];
+      const shown = problems
+        .slice(0, 5)
+        .map((p) => `<li>${esc(p)}</li>`)
+        .join('');
       const more = problems.length > 5 ? `<li>… and ${problems.length - 5} more</li>` : '';
       return `<tr class="snapshot"><td><code>${esc(s.id)}</code></td><td class="num">${s.run ? esc(bytes(s.run.bytesTotal)) : '—'}</td><td class="num">${s.run ? esc(String(s.run.filesTotal)) : '—'}</td><td><span class="badge ${v}">${esc(verifyText(s.verify))}</span></td><td><span class="badge ${d}">${esc(drillText(s.drill))}</span></td><td class="note">${problems.length ? `<ul>${shown}${more}</ul>` : ''}</td></tr>`;
     })
@@ -173,7 +188,8 @@ const PAD = { left: 78, right: 16, top: 14, bottom: 36 };
 /** A line chart as inline SVG with an accessible title; one <circle class="point"> (with its own title) per value. */
 export function lineChart(spec: ChartSpec): string {
   const heading = `<h3 id="${spec.id}-heading">${esc(spec.title)}</h3>`;
-  if (spec.points.length === 0) return `<figure class="chart">${heading}<p class="empty">${esc(spec.empty)}</p></figure>`;
+  if (spec.points.length === 0)
+    return `<figure class="chart">${heading}<p class="empty">${esc(spec.empty)}</p></figure>`;
   const points = [...spec.points].sort((a, b) => a.at.getTime() - b.at.getTime());
   const t0 = points[0].at.getTime();
   const t1 = points[points.length - 1].at.getTime();
@@ -181,7 +197,12 @@ export function lineChart(spec: ChartSpec): string {
   const plotW = W - PAD.left - PAD.right;
   const plotH = H - PAD.top - PAD.bottom;
   const x = (p: ChartPoint, i: number): number =>
-    PAD.left + (t1 > t0 ? ((p.at.getTime() - t0) / (t1 - t0)) * plotW : points.length > 1 ? (i / (points.length - 1)) * plotW : plotW / 2);
+    PAD.left +
+    (t1 > t0
+      ? ((p.at.getTime() - t0) / (t1 - t0)) * plotW
+      : points.length > 1
+        ? (i / (points.length - 1)) * plotW
+        : plotW / 2);
   const y = (v: number): number => PAD.top + plotH - (max > 0 ? (v / max) * plotH : 0);
   const coords = points.map((p, i) => ({ p, cx: round(x(p, i)), cy: round(y(p.value)) }));
   const grid = [0, 0.5, 1]
@@ -192,10 +213,16 @@ export function lineChart(spec: ChartSpec): string {
     .join('');
   const xLabels =
     `<text class="axis" x="${PAD.left}" y="${H - 12}" text-anchor="start">${esc(shortDate(points[0].at))}</text>` +
-    (points.length > 1 ? `<text class="axis" x="${W - PAD.right}" y="${H - 12}" text-anchor="end">${esc(shortDate(points[points.length - 1].at))}</text>` : '');
-  const line = coords.length > 1 ? `<polyline class="line" points="${coords.map((c) => `${c.cx},${c.cy}`).join(' ')}"/>` : '';
+    (points.length > 1
+      ? `<text class="axis" x="${W - PAD.right}" y="${H - 12}" text-anchor="end">${esc(shortDate(points[points.length - 1].at))}</text>`
+      : '');
+  const line =
+    coords.length > 1 ? `<polyline class="line" points="${coords.map((c) => `${c.cx},${c.cy}`).join(' ')}"/>` : '';
   const dots = coords
-    .map((c) => `<circle class="point" cx="${c.cx}" cy="${c.cy}" r="4" data-value="${c.p.value}"><title>${esc(c.p.label)}</title></circle>`)
+    .map(
+      (c) =>
+        `<circle class="point" cx="${c.cx}" cy="${c.cy}" r="4" data-value="${c.p.value}"><title>${esc(c.p.label)}</title></circle>`,
+    )
     .join('');
   return `<figure class="chart">${heading}
 <svg id="${spec.id}" role="img" aria-labelledby="${spec.id}-title ${spec.id}-desc" viewBox="0 0 ${W} ${H}" width="100%" preserveAspectRatio="xMidYMid meet" xmlns="http://www.w3.org/2000/svg">

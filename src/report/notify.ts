@@ -63,7 +63,12 @@ export async function notifyRunFinished(
       result.problems.push(problem);
       log.warn({ problem }, 'could not send the alert e-mail');
       if (host && eventLog.enabled) {
-        await writeEventSafely(host, { source: eventLog.source, eventId: EventId.EmailFailed, level: 'Warning', message: problem });
+        await writeEventSafely(host, {
+          source: eventLog.source,
+          eventId: EventId.EmailFailed,
+          level: 'Warning',
+          message: problem,
+        });
       }
     }
   }

@@ -27,10 +27,15 @@ export interface RunAlertContext {
   now?: () => Date;
 }
 
-export async function withRunAlerts(context: RunAlertContext, run: () => Promise<CommandOutcome>): Promise<CommandOutcome> {
+export async function withRunAlerts(
+  context: RunAlertContext,
+  run: () => Promise<CommandOutcome>,
+): Promise<CommandOutcome> {
   const now = context.now ?? (() => new Date());
   const startedAt = now();
-  await guarded(context.log, () => notifyRunStarted(context.settings, context.command, context.host, context.log, context.detail ?? ''));
+  await guarded(context.log, () =>
+    notifyRunStarted(context.settings, context.command, context.host, context.log, context.detail ?? ''),
+  );
   let outcome: CommandOutcome;
   try {
     outcome = await run();
@@ -78,12 +83,20 @@ export function alertForError(command: string, err: unknown, startedAt: Date, fi
 async function finish(context: RunAlertContext, alert: RunAlert): Promise<void> {
   await guarded(context.log, async () => {
     const statusSentence = context.store
-      ? await loadStatusSentence(context.store.destination, context.store.stateDir, alert.finishedAt).catch((err: unknown) => {
-          context.log.warn({ err: errorMessage(err) }, 'could not compute the status sentence for the alert');
-          return null;
-        })
+      ? await loadStatusSentence(context.store.destination, context.store.stateDir, alert.finishedAt).catch(
+          (err: unknown) => {
+            context.log.warn({ err: errorMessage(err) }, 'could not compute the status sentence for the alert');
+            return null;
+          },
+        )
       : null;
-    await notifyRunFinished(context.settings, { ...alert, statusSentence, logFile: context.logFile ?? null }, context.host, context.log, context.emailDeps);
+    await notifyRunFinished(
+      context.settings,
+      { ...alert, statusSentence, logFile: context.logFile ?? null },
+      context.host,
+      context.log,
+      context.emailDeps,
+    );
   });
 }
 

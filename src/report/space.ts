@@ -9,7 +9,14 @@ import type { SpaceUsage } from './model';
  * `apparentBytes`. Files with a single link cannot be shared, so only multi-link inodes are remembered.
  */
 export async function measureSpace(dest: string): Promise<SpaceUsage> {
-  const usage: SpaceUsage = { apparentBytes: 0, storedBytes: 0, files: 0, uniqueFiles: 0, volumeTotalBytes: null, volumeFreeBytes: null };
+  const usage: SpaceUsage = {
+    apparentBytes: 0,
+    storedBytes: 0,
+    files: 0,
+    uniqueFiles: 0,
+    volumeTotalBytes: null,
+    volumeFreeBytes: null,
+  };
   const seen = new Set<string>();
   const stack = [path.join(dest, 'snapshots')];
   while (stack.length > 0) {

@@ -51,8 +51,15 @@ export function backupStatus(history: StoreHistory, options: StatusOptions): Sta
 
   const goodAt = snapshotTime(lastGood);
   const ageHours = (now.getTime() - goodAt.getTime()) / 3_600_000;
-  const stale = ageHours > STALE_HOURS ? ` (${Math.floor(ageHours / 24)} ${Math.floor(ageHours / 24) === 1 ? 'day' : 'days'} ago, no backup since)` : '';
-  const parts = [`Last good backup: ${whenWords(goodAt, now, timeZone)}${stale}`, verifyWords(lastGood.verify), drillWords(lastDrill, now, timeZone)];
+  const stale =
+    ageHours > STALE_HOURS
+      ? ` (${Math.floor(ageHours / 24)} ${Math.floor(ageHours / 24) === 1 ? 'day' : 'days'} ago, no backup since)`
+      : '';
+  const parts = [
+    `Last good backup: ${whenWords(goodAt, now, timeZone)}${stale}`,
+    verifyWords(lastGood.verify),
+    drillWords(lastDrill, now, timeZone),
+  ];
   const damaged = (lastGood.verify && !lastGood.verify.ok) || (lastDrill && !lastDrill.ok);
   const level: StatusLevel = damaged ? 'failed' : stale || !lastGood.verify || !lastDrill ? 'attention' : 'ok';
   return { sentence: `${parts.join(', ')}.`, level };
@@ -80,7 +87,8 @@ function latestRun(runs: HistoryRun[]): HistoryRun | null {
 
 function latestDrill(snapshots: SnapshotHistory[]): DrillRecord | null {
   let best: DrillRecord | null = null;
-  for (const s of snapshots) if (s.drill && (!best || Date.parse(s.drill.drilledAt) >= Date.parse(best.drilledAt))) best = s.drill;
+  for (const s of snapshots)
+    if (s.drill && (!best || Date.parse(s.drill.drilledAt) >= Date.parse(best.drilledAt))) best = s.drill;
   return best;
 }
 
@@ -93,7 +101,10 @@ function isAfterGood(run: HistoryRun, good: SnapshotHistory | null): boolean {
 function shortReason(run: HistoryRun): string {
   const first = run.errors.find((e) => e.trim().length > 0);
   if (!first) return 'no reason was recorded (see the log)';
-  const oneLine = first.replace(/\s+/g, ' ').trim().replace(/[.\s]+$/, '');
+  const oneLine = first
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/[.\s]+$/, '');
   return oneLine.length > MAX_REASON_CHARS ? `${oneLine.slice(0, MAX_REASON_CHARS - 1)}…` : oneLine;
 }
 

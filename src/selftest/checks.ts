@@ -58,7 +58,8 @@ export const shareCheck: Check = {
   skip: () => null,
   async run(ctx) {
     const name = `avb-selftest-${ctx.suffix}$`;
-    if (ctx.settings.lockout.share && sameText(ctx.settings.lockout.share.name, name)) throw new Error(`refusing to use the name of AVImark's share (${name})`);
+    if (ctx.settings.lockout.share && sameText(ctx.settings.lockout.share.name, name))
+      throw new Error(`refusing to use the name of AVImark's share (${name})`);
     const folder = await throwawayFolder(ctx.settings.stateDir);
     let created = false;
     try {
@@ -89,14 +90,21 @@ export const shareCheck: Check = {
       await ctx.host.setShareSecurityDescriptor(name, original.securityDescriptor);
       const restored = await ctx.host.getShare(name);
       if (!restored || restored.securityDescriptor !== original.securityDescriptor) {
-        throw new Error(`SDDL not restored exactly: was ${original.securityDescriptor}, now ${restored?.securityDescriptor ?? 'missing'}`);
+        throw new Error(
+          `SDDL not restored exactly: was ${original.securityDescriptor}, now ${restored?.securityDescriptor ?? 'missing'}`,
+        );
       }
       await ctx.host.removeShare(name);
       created = false;
       if (await ctx.host.getShare(name)) throw new Error(`share ${name} is still there after Remove-SmbShare`);
       return `share ${name} on ${folder}: locked with ${LOCKED_SDDL}, restored to ${original.securityDescriptor} byte for byte, removed`;
     } finally {
-      if (created) await ctx.host.removeShare(name).catch((err: unknown) => ctx.log.warn({ share: name, problem: errorMessage(err) }, 'selftest: could not remove the temporary share'));
+      if (created)
+        await ctx.host
+          .removeShare(name)
+          .catch((err: unknown) =>
+            ctx.log.warn({ share: name, problem: errorMessage(err) }, 'selftest: could not remove the temporary share'),
+          );
       await rm(folder, { recursive: true, force: true });
     }
   },
@@ -110,9 +118,12 @@ export const shadowCheck: Check = {
   async run(ctx) {
     const source = ctx.settings.source as string;
     const volume = await ctx.host.getVolumeRoot(source);
-    if (!(await ctx.host.shadowCopySupported(volume))) throw new Error(`shadow copies are not available for volume ${volume}`);
+    if (!(await ctx.host.shadowCopySupported(volume)))
+      throw new Error(`shadow copies are not available for volume ${volume}`);
     const stateVolume = await ctx.host.getVolumeRoot(ctx.settings.stateDir).catch(() => null);
-    const folder = await throwawayFolder(stateVolume !== null && sameText(stateVolume, volume) ? ctx.settings.stateDir : volume);
+    const folder = await throwawayFolder(
+      stateVolume !== null && sameText(stateVolume, volume) ? ctx.settings.stateDir : volume,
+    );
     const probe = path.join(folder, 'probe.bin');
     const content = randomBytes(4096);
     let shadowId: string | null = null;
@@ -124,13 +135,19 @@ export const shadowCheck: Check = {
       await writeFile(probe, Buffer.alloc(content.length));
       const inShadow = shadowPath(probe, volume, shadow.deviceObject);
       const read = await readFile(inShadow);
-      if (!read.equals(content)) throw new Error(`${inShadow} does not hold the bytes the file had when the shadow was taken`);
+      if (!read.equals(content))
+        throw new Error(`${inShadow} does not hold the bytes the file had when the shadow was taken`);
       await ctx.host.deleteShadowCopy(shadow.id);
       shadowId = null;
       if (await ctx.host.getShadowCopy(shadow.id)) throw new Error(`shadow ${shadow.id} is still there after deletion`);
       return `shadow ${shadow.id} of ${volume}: read ${content.length} bytes of a probe file through ${shadow.deviceObject}, deleted`;
     } finally {
-      if (shadowId) await ctx.host.deleteShadowCopy(shadowId).catch((err: unknown) => ctx.log.warn({ shadowId, problem: errorMessage(err) }, 'selftest: could not delete the shadow copy'));
+      if (shadowId)
+        await ctx.host
+          .deleteShadowCopy(shadowId)
+          .catch((err: unknown) =>
+            ctx.log.warn({ shadowId, problem: errorMessage(err) }, 'selftest: could not delete the shadow copy'),
+          );
       await rm(folder, { recursive: true, force: true });
     }
   },
@@ -142,7 +159,10 @@ export const messageCheck: Check = {
   fix: 'msg.exe must exist (%windir%\\System32\\msg.exe; not on Home editions) and the Terminal Services / Remote Desktop Services service must be running. When it fails, users get no warning before the lockout (the backup still runs).',
   skip: () => null,
   async run(ctx) {
-    const result = await ctx.host.sendMessageToOwnSession('avimark-backup selftest: users will see the backup warnings like this one.', 10);
+    const result = await ctx.host.sendMessageToOwnSession(
+      'avimark-backup selftest: users will see the backup warnings like this one.',
+      10,
+    );
     if (!result.delivered) throw new Error(result.warnings.join('; ') || `msg.exe exited with code ${result.exitCode}`);
     return `delivered (msg.exe exit code ${result.exitCode})${result.warnings.length ? `; ${result.warnings.join('; ')}` : ''}`;
   },
@@ -155,7 +175,12 @@ export const eventLogCheck: Check = {
   skip: (ctx) => (ctx.settings.alerts.eventLog.enabled ? null : 'alerts.eventLog.enabled is false'),
   async run(ctx) {
     const source = ctx.settings.alerts.eventLog.source;
-    await ctx.host.writeEvent({ source, eventId: EventId.SelftestProbe, level: 'Information', message: 'avimark-backup selftest: the Event Log works.' });
+    await ctx.host.writeEvent({
+      source,
+      eventId: EventId.SelftestProbe,
+      level: 'Information',
+      message: 'avimark-backup selftest: the Event Log works.',
+    });
     return `event ${EventId.SelftestProbe} written to the Application log under source "${source}"`;
   },
 };
@@ -179,14 +204,22 @@ export const scheduledTaskCheck: Check = {
       });
       registered = true;
       const info = await host.getScheduledTask(SELFTEST_TASK_PATH, taskName);
-      if (!info) throw new Error(`task ${SELFTEST_TASK_PATH}${taskName} was registered but Get-ScheduledTask does not find it`);
-      if (!/SYSTEM$/i.test(info.userId) || info.runLevel !== 'Highest') throw new Error(`task runs as ${info.userId} (${info.runLevel}), not SYSTEM (Highest)`);
+      if (!info)
+        throw new Error(`task ${SELFTEST_TASK_PATH}${taskName} was registered but Get-ScheduledTask does not find it`);
+      if (!/SYSTEM$/i.test(info.userId) || info.runLevel !== 'Highest')
+        throw new Error(`task runs as ${info.userId} (${info.runLevel}), not SYSTEM (Highest)`);
       await host.unregisterScheduledTask(SELFTEST_TASK_PATH, taskName);
       registered = false;
-      if (await host.getScheduledTask(SELFTEST_TASK_PATH, taskName)) throw new Error('the task is still there after Unregister-ScheduledTask');
+      if (await host.getScheduledTask(SELFTEST_TASK_PATH, taskName))
+        throw new Error('the task is still there after Unregister-ScheduledTask');
       return `task ${SELFTEST_TASK_PATH}${taskName} registered as ${info.userId} (${info.runLevel}), removed`;
     } finally {
-      if (registered) await host.unregisterScheduledTask(SELFTEST_TASK_PATH, taskName).catch((err: unknown) => ctx.log.warn({ taskName, problem: errorMessage(err) }, 'selftest: could not remove the temporary task'));
+      if (registered)
+        await host
+          .unregisterScheduledTask(SELFTEST_TASK_PATH, taskName)
+          .catch((err: unknown) =>
+            ctx.log.warn({ taskName, problem: errorMessage(err) }, 'selftest: could not remove the temporary task'),
+          );
     }
   },
 };
@@ -220,4 +253,12 @@ export const emailCheck: Check = {
 };
 
 /** In order: the bridge first (everything else needs it). */
-export const allChecks: Check[] = [powershellCheck, shareCheck, shadowCheck, messageCheck, eventLogCheck, scheduledTaskCheck, emailCheck];
+export const allChecks: Check[] = [
+  powershellCheck,
+  shareCheck,
+  shadowCheck,
+  messageCheck,
+  eventLogCheck,
+  scheduledTaskCheck,
+  emailCheck,
+];

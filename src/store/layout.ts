@@ -74,7 +74,12 @@ async function exists(fs: FileSystem, p: string): Promise<boolean> {
  * already used by a snapshot, its metadata or a partial. `notBefore` (the newest existing id) keeps ids
  * increasing even if the clock stepped back, so `latest` stays the newest.
  */
-export async function newSnapshotId(fs: FileSystem, dest: string, now: Date, notBefore?: SnapshotId): Promise<SnapshotId> {
+export async function newSnapshotId(
+  fs: FileSystem,
+  dest: string,
+  now: Date,
+  notBefore?: SnapshotId,
+): Promise<SnapshotId> {
   let base = formatSnapshotId(now);
   let suffix = 1;
   if (notBefore && compareSnapshotIds(base, notBefore) <= 0) {

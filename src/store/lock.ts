@@ -34,7 +34,12 @@ async function readLock(fs: FileSystem, file: string): Promise<LockInfo | null> 
   try {
     const info = JSON.parse(await fs.readFile(file, 'utf8')) as Partial<LockInfo>;
     if (typeof info.pid !== 'number' || typeof info.hostname !== 'string') return null;
-    return { pid: info.pid, hostname: info.hostname, startedAt: String(info.startedAt ?? '?'), purpose: String(info.purpose ?? 'backup') };
+    return {
+      pid: info.pid,
+      hostname: info.hostname,
+      startedAt: String(info.startedAt ?? '?'),
+      purpose: String(info.purpose ?? 'backup'),
+    };
   } catch (err) {
     if (errnoCode(err) === 'ENOENT') throw err;
     return null;
@@ -74,7 +79,8 @@ export async function acquireLockFile(
           if (released) return;
           released = true;
           const current = await readLock(fs, file).catch(() => null);
-          if (current && current.pid === info.pid && current.hostname === info.hostname) await fs.rm(file, { force: true });
+          if (current && current.pid === info.pid && current.hostname === info.hostname)
+            await fs.rm(file, { force: true });
         },
       };
     } catch (err) {

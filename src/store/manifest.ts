@@ -58,7 +58,9 @@ export class ManifestWriter {
   async finish(): Promise<void> {
     if (this.count !== this.expected) {
       await this.abort();
-      throw new Error(`manifest ${this.file}: header announces ${this.expected} entries but ${this.count} were written`);
+      throw new Error(
+        `manifest ${this.file}: header announces ${this.expected} entries but ${this.count} were written`,
+      );
     }
     await this.flush();
     await this.handle.sync();
@@ -125,7 +127,7 @@ function parseHeader(line: string | undefined, file: string): ManifestHeader {
     header = undefined;
   }
   const h = header as Partial<ManifestHeader> | undefined;
-  if (!h || h.format !== 'avimark-backup-manifest' || h.version !== 1 || typeof h.entries !== 'number') {
+  if (h?.format !== 'avimark-backup-manifest' || h.version !== 1 || typeof h.entries !== 'number') {
     throw new ManifestFormatError(`${file} is not an avimark-backup manifest (bad header line)`);
   }
   return h as ManifestHeader;
@@ -165,7 +167,9 @@ export async function openManifest(
       yield entry;
     }
     if (n !== header.entries) {
-      throw new ManifestFormatError(`${file}: header announces ${header.entries} entries but the file has ${Math.max(n, 0)}`);
+      throw new ManifestFormatError(
+        `${file}: header announces ${header.entries} entries but the file has ${Math.max(n, 0)}`,
+      );
     }
   }
   return { header, entries: entries() };

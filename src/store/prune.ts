@@ -43,7 +43,11 @@ export interface PruneResult {
 }
 
 /** Applies the retention policy to the complete snapshots in `dest`. The caller holds the store lock. */
-export async function pruneSnapshots(dest: string, policy: RetentionPolicy, options: PruneOptions = {}): Promise<PruneResult> {
+export async function pruneSnapshots(
+  dest: string,
+  policy: RetentionPolicy,
+  options: PruneOptions = {},
+): Promise<PruneResult> {
   const fs = options.fs ?? localFs;
   const logger = (options.logger ?? silentLogger()).child({ component: 'prune' });
   const dryRun = options.dryRun ?? false;
@@ -63,7 +67,12 @@ export async function pruneSnapshots(dest: string, policy: RetentionPolicy, opti
       await deleteSnapshot(dest, decision.id, fs);
     }
   }
-  const failedRunRecords = await oldFailedRunRecords(dest, new Set(snapshots.map((s) => s.id)), plan.keep.map((k) => k.id), fs);
+  const failedRunRecords = await oldFailedRunRecords(
+    dest,
+    new Set(snapshots.map((s) => s.id)),
+    plan.keep.map((k) => k.id),
+    fs,
+  );
   if (!dryRun) {
     for (const id of failedRunRecords) {
       logger.info({ snapshotId: id }, 'removing the record of a failed run older than every kept snapshot');
@@ -78,7 +87,12 @@ export async function pruneSnapshots(dest: string, policy: RetentionPolicy, opti
  * meta/<ID> folders that belong to no snapshot (a failed or interrupted run's record), older than the
  * oldest kept snapshot, and with no partial of that id left to resume. Nothing when no snapshot is kept.
  */
-async function oldFailedRunRecords(dest: string, snapshots: Set<SnapshotId>, kept: SnapshotId[], fs: FileSystem): Promise<SnapshotId[]> {
+async function oldFailedRunRecords(
+  dest: string,
+  snapshots: Set<SnapshotId>,
+  kept: SnapshotId[],
+  fs: FileSystem,
+): Promise<SnapshotId[]> {
   const oldestKept = [...kept].sort(compareSnapshotIds)[0];
   if (oldestKept === undefined) return [];
   const layout = storeLayout(dest);
@@ -126,7 +140,8 @@ async function renameWithPatience(fs: FileSystem, from: string, to: string): Pro
   }
 }
 
-export const deletingDir = (dest: string, id: SnapshotId) => path.join(storeLayout(dest).inProgressDir, `${id}${DELETING_SUFFIX}`);
+export const deletingDir = (dest: string, id: SnapshotId) =>
+  path.join(storeLayout(dest).inProgressDir, `${id}${DELETING_SUFFIX}`);
 
 export async function findDeletingLeftovers(dest: string, fs: FileSystem = localFs): Promise<SnapshotId[]> {
   let names: string[];

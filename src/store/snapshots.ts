@@ -46,7 +46,11 @@ export async function listSnapshots(dest: string, fs: FileSystem = localFs): Pro
 }
 
 /** `latest` (case-insensitive) or an exact id → the snapshot; a UsageError naming the id otherwise. */
-export async function resolveSnapshotId(dest: string, idOrLatest: string, fs: FileSystem = localFs): Promise<SnapshotRef> {
+export async function resolveSnapshotId(
+  dest: string,
+  idOrLatest: string,
+  fs: FileSystem = localFs,
+): Promise<SnapshotRef> {
   const all = await listSnapshots(dest, fs);
   if (idOrLatest.toLowerCase() === 'latest') {
     const newest = all.at(-1);
@@ -55,8 +59,16 @@ export async function resolveSnapshotId(dest: string, idOrLatest: string, fs: Fi
   }
   const found = all.find((s) => s.id === idOrLatest);
   if (!found) {
-    const known = all.length ? `known snapshots: ${all.map((s) => s.id).slice(-5).join(', ')}${all.length > 5 ? ' …' : ''}` : 'there are none yet';
-    throw new UsageError(`no complete snapshot "${idOrLatest}" in ${dest}`, `run "avimark-backup list" to see them (${known})`);
+    const known = all.length
+      ? `known snapshots: ${all
+          .map((s) => s.id)
+          .slice(-5)
+          .join(', ')}${all.length > 5 ? ' …' : ''}`
+      : 'there are none yet';
+    throw new UsageError(
+      `no complete snapshot "${idOrLatest}" in ${dest}`,
+      `run "avimark-backup list" to see them (${known})`,
+    );
   }
   return found;
 }

@@ -52,9 +52,16 @@ function diffTrees(a: string, b: string): string {
 
 describe('avimark-backup backup (end to end, built bundle)', () => {
   it('first and incremental runs: JSON summary, hard links for unchanged files, exact copies', async () => {
-    writeTree(src, { 'CLIENT.V2$': 'c1', 'ANIMAL.V2$': 'a1', 'Sub Dir/ÄÖ $`x`.txt': 'odd', 'empty/': '', 'zero': '' });
+    writeTree(src, { 'CLIENT.V2$': 'c1', 'ANIMAL.V2$': 'a1', 'Sub Dir/ÄÖ $`x`.txt': 'odd', 'empty/': '', zero: '' });
     const first = await backup();
-    expect(first).toMatchObject({ filesTotal: 4, filesCopied: 4, filesLinked: 0, offlineSeconds: null, resumed: false, warnings: [] });
+    expect(first).toMatchObject({
+      filesTotal: 4,
+      filesCopied: 4,
+      filesLinked: 0,
+      offlineSeconds: null,
+      resumed: false,
+      warnings: [],
+    });
     expect(typeof first.durationSeconds).toBe('number');
     writeFileSync(path.join(src, 'CLIENT.V2$'), 'c2 changed');
     const second = await backup();
@@ -205,7 +212,12 @@ describe('avimark-backup backup (end to end, built bundle)', () => {
     const config = path.join(dir, 'config.json');
     writeFileSync(
       config,
-      JSON.stringify({ source: src, destination: dest, stateDir: path.join(dir, 'state'), engine: { largeFileBytes: 1 << 20 } }),
+      JSON.stringify({
+        source: src,
+        destination: dest,
+        stateDir: path.join(dir, 'state'),
+        engine: { largeFileBytes: 1 << 20 },
+      }),
     );
     const child = startCli(['backup', '--config', config, '--no-lockout', '--json']);
     const done = collect(child, 120_000);

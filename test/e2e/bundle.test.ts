@@ -58,7 +58,8 @@ describe('the one-file bundle (dist/avimark-backup.cjs)', () => {
 
 describe('nonBuiltinRequires', () => {
   it('finds non-built-in requires and accepts node: and bare built-ins', () => {
-    const text = 'require("node:fs");require("path");require( "debug" );x.require(\'supports-color\');require("./local")';
+    const text =
+      'require("node:fs");require("path");require( "debug" );x.require(\'supports-color\');require("./local")';
     expect(nonBuiltinRequires(text)).toEqual(['./local', 'debug', 'supports-color']);
   });
 });

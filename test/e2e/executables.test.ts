@@ -35,7 +35,8 @@ describe('the Linux single executable (dist/avimark-backup)', () => {
     if (process.env.CI) {
       expect(statSync(exePath).mtimeMs).toBeGreaterThanOrEqual(statSync(bundlePath).mtimeMs);
       expect(cliCommand().file).toBe(exePath);
-    } else if (cliCommand().file !== exePath) console.warn('e2e tests are running the bundle: the executable is older than it');
+    } else if (cliCommand().file !== exePath)
+      console.warn('e2e tests are running the bundle: the executable is older than it');
     expect([exePath, process.execPath]).toContain(cliCommand().file);
   });
 
@@ -98,7 +99,17 @@ describe('the Linux single executable (dist/avimark-backup)', () => {
       const restored = path.join(t.dir, 'restored');
       await writeSampleFolder(source);
 
-      const backup = runExe(['backup', '--source', source, '--dest', dest, '--state-dir', state, '--no-lockout', '--json']);
+      const backup = runExe([
+        'backup',
+        '--source',
+        source,
+        '--dest',
+        dest,
+        '--state-dir',
+        state,
+        '--no-lockout',
+        '--json',
+      ]);
       expect(backup.status, backup.stderr).toBe(0);
       const summary = JSON.parse(backup.stdout) as { snapshotId?: string; filesTotal?: number };
       expect(summary.snapshotId).toEqual(expect.any(String));
@@ -150,7 +161,21 @@ describe('the Windows single executable (dist/avimark-backup.exe)', () => {
       const key = path.join(t.dir, 'key.pem');
       const made = spawnSync(
         'openssl',
-        ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=avimark-backup test signing', '-keyout', key, '-out', cert],
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-days',
+          '2',
+          '-subj',
+          '/CN=avimark-backup test signing',
+          '-keyout',
+          key,
+          '-out',
+          cert,
+        ],
         { encoding: 'utf8' },
       );
       expect(made.status, made.stderr).toBe(0);

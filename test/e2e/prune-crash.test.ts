@@ -58,7 +58,9 @@ describe('prune killed with SIGKILL in the middle', () => {
     expect(listed.map((s) => s.id)).toContain(ids[11]);
     for (const snapshot of listed) {
       const { record } = await verifySnapshot(snapshot, { writeRecord: false });
-      expect(record.ok, `${snapshot.id} after the kill (exit ${String(killed.code)}/${String(killed.signal)})`).toBe(true);
+      expect(record.ok, `${snapshot.id} after the kill (exit ${String(killed.code)}/${String(killed.signal)})`).toBe(
+        true,
+      );
     }
 
     const again = await runCli(['prune', '--config', config, '--json']);

@@ -29,7 +29,11 @@ beforeAll(async () => {
     ids.push(id);
     snapshots.push({
       id,
-      files: { ...AVIMARK_FILES, [EVIL]: 'a file whose name is HTML', 'LOG004.V2$': 'log entry\n'.repeat(100 * (night + 1)) },
+      files: {
+        ...AVIMARK_FILES,
+        [EVIL]: 'a file whose name is HTML',
+        'LOG004.V2$': 'log entry\n'.repeat(100 * (night + 1)),
+      },
       run: { offlineSeconds: [95, 80, 130, 70, 65, 240, 75, 72, 68, 60][night], durationSeconds: 300 + night * 10 },
     });
   }
@@ -54,7 +58,16 @@ beforeAll(async () => {
   );
   await writeFile(
     path.join(dest, 'meta', ids[8], 'verify.json'),
-    JSON.stringify({ snapshotId: ids[8], verifiedAt: new Date().toISOString(), samplePercent: 100, filesChecked: 8, ok: true, missing: [], extra: [], damaged: [] }),
+    JSON.stringify({
+      snapshotId: ids[8],
+      verifiedAt: new Date().toISOString(),
+      samplePercent: 100,
+      filesChecked: 8,
+      ok: true,
+      missing: [],
+      extra: [],
+      damaged: [],
+    }),
   );
   // A passing drill of the latest snapshot and a failing one (damaged file with an HTML name) of an older one.
   const good = await runCli(['drill', '--dest', dest], { env: { AVIMARK_BACKUP_STATE_DIR: stateDir } });
@@ -74,73 +87,82 @@ afterAll(async () => {
 });
 
 describe('avimark-backup report in a browser', () => {
-  it.skipIf(!haveChromium && !process.env.CI)('renders the sentence, runs, charts and snapshots with no request leaving the page', async () => {
-    if (!haveChromium) throw new Error(`Chromium is required for this test in CI and is missing at ${chromiumPath}`);
-    const dest = path.join(root, 'dest');
-    const out = path.join(root, 'report', 'avimark-backup.html');
-    await mkdir(path.dirname(out));
-    const res = await runCli(['report', '--out', out, '--dest', dest, '--runs', '20', '--json'], { env: { AVIMARK_BACKUP_STATE_DIR: stateDir } });
-    expect(res.code, res.stderr).toBe(0);
-    const summary = JSON.parse(res.stdout) as { sentence: string; runs: number; snapshots: number };
-    expect(summary.sentence).toMatch(/^The last backup FAILED .* could not read <script>alert\(1\)<\/script>: EBUSY\. The last good backup is from /);
-    expect(summary).toMatchObject({ runs: 11, snapshots: 10 });
-
-    const browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
-    try {
-      const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-      const pageUrl = pathToFileURL(out).href;
-      const foreign: string[] = [];
-      const dialogs: string[] = [];
-      await page.route('**/*', async (route) => {
-        if (route.request().url() === pageUrl) return route.continue();
-        foreign.push(route.request().url());
-        return route.abort();
+  it.skipIf(!haveChromium && !process.env.CI)(
+    'renders the sentence, runs, charts and snapshots with no request leaving the page',
+    async () => {
+      if (!haveChromium) throw new Error(`Chromium is required for this test in CI and is missing at ${chromiumPath}`);
+      const dest = path.join(root, 'dest');
+      const out = path.join(root, 'report', 'avimark-backup.html');
+      await mkdir(path.dirname(out));
+      const res = await runCli(['report', '--out', out, '--dest', dest, '--runs', '20', '--json'], {
+        env: { AVIMARK_BACKUP_STATE_DIR: stateDir },
       });
-      // The page's Content-Security-Policy blocks a stray reference before it reaches the network, and
-      // Chromium reports that on the console: any console error fails the test too.
-      const consoleErrors: string[] = [];
-      page.on('console', (m) => {
-        if (m.type() === 'error' || m.type() === 'warning') consoleErrors.push(m.text());
-      });
-      page.on('dialog', (d) => {
-        dialogs.push(d.message());
-        void d.dismiss();
-      });
-      await page.goto(pageUrl);
+      expect(res.code, res.stderr).toBe(0);
+      const summary = JSON.parse(res.stdout) as { sentence: string; runs: number; snapshots: number };
+      expect(summary.sentence).toMatch(
+        /^The last backup FAILED .* could not read <script>alert\(1\)<\/script>: EBUSY\. The last good backup is from /,
+      );
+      expect(summary).toMatchObject({ runs: 11, snapshots: 10 });
 
-      expect(await page.locator('#status').innerText()).toBe(summary.sentence);
-      expect(await page.locator('#status').getAttribute('class')).toContain('failed');
-      expect(await page.locator('#runs tbody tr').count()).toBe(11);
-      expect(await page.locator('#runs tbody tr').first().innerText()).toContain('FAILED');
-      expect(await page.locator('#snapshots tbody tr').count()).toBe(10);
-      const latestRow = page.locator('#snapshots tbody tr').first();
-      expect(await latestRow.innerText()).toMatch(/passed \d{4}-\d{2}-\d{2}/);
-      const damagedRow = page.locator('#snapshots tbody tr', { hasText: ids[3] });
-      expect(await damagedRow.innerText()).toContain(`damaged: ${EVIL}`);
+      const browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
+      try {
+        const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+        const pageUrl = pathToFileURL(out).href;
+        const foreign: string[] = [];
+        const dialogs: string[] = [];
+        await page.route('**/*', async (route) => {
+          if (route.request().url() === pageUrl) return route.continue();
+          foreign.push(route.request().url());
+          return route.abort();
+        });
+        // The page's Content-Security-Policy blocks a stray reference before it reaches the network, and
+        // Chromium reports that on the console: any console error fails the test too.
+        const consoleErrors: string[] = [];
+        page.on('console', (m) => {
+          if (m.type() === 'error' || m.type() === 'warning') consoleErrors.push(m.text());
+        });
+        page.on('dialog', (d) => {
+          dialogs.push(d.message());
+          void d.dismiss();
+        });
+        await page.goto(pageUrl);
 
-      // Charts: inline SVG with accessible names and one point per night.
-      expect(await page.locator('svg').count()).toBe(2);
-      expect(await page.getByRole('img', { name: /Offline window per night/ }).count()).toBe(1);
-      expect(await page.getByRole('img', { name: /Backup size per night/ }).count()).toBe(1);
-      expect(await page.locator('#offline-chart circle.point').count()).toBe(11);
-      expect(await page.locator('#size-chart circle.point').count()).toBe(10);
-      const offlineValues = await page.locator('#offline-chart circle.point').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-value'))));
-      expect(offlineValues).toContain(240);
-      const box = await page.locator('#offline-chart').boundingBox();
-      expect(box?.width ?? 0).toBeGreaterThan(300);
+        expect(await page.locator('#status').innerText()).toBe(summary.sentence);
+        expect(await page.locator('#status').getAttribute('class')).toContain('failed');
+        expect(await page.locator('#runs tbody tr').count()).toBe(11);
+        expect(await page.locator('#runs tbody tr').first().innerText()).toContain('FAILED');
+        expect(await page.locator('#snapshots tbody tr').count()).toBe(10);
+        const latestRow = page.locator('#snapshots tbody tr').first();
+        expect(await latestRow.innerText()).toMatch(/passed \d{4}-\d{2}-\d{2}/);
+        const damagedRow = page.locator('#snapshots tbody tr', { hasText: ids[3] });
+        expect(await damagedRow.innerText()).toContain(`damaged: ${EVIL}`);
 
-      expect(await page.locator('#space-saved').innerText()).toMatch(/\(\d+%\)/);
-      expect(await page.locator('script').count()).toBe(0);
-      expect(await page.locator('[src], [href], link, img, iframe, object, embed').count()).toBe(0);
-      expect(dialogs).toEqual([]);
-      expect(foreign).toEqual([]);
-      expect(consoleErrors).toEqual([]);
+        // Charts: inline SVG with accessible names and one point per night.
+        expect(await page.locator('svg').count()).toBe(2);
+        expect(await page.getByRole('img', { name: /Offline window per night/ }).count()).toBe(1);
+        expect(await page.getByRole('img', { name: /Backup size per night/ }).count()).toBe(1);
+        expect(await page.locator('#offline-chart circle.point').count()).toBe(11);
+        expect(await page.locator('#size-chart circle.point').count()).toBe(10);
+        const offlineValues = await page
+          .locator('#offline-chart circle.point')
+          .evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-value'))));
+        expect(offlineValues).toContain(240);
+        const box = await page.locator('#offline-chart').boundingBox();
+        expect(box?.width ?? 0).toBeGreaterThan(300);
 
-      await mkdir(path.dirname(screenshot), { recursive: true });
-      await page.screenshot({ path: screenshot, fullPage: true });
-      expect(existsSync(screenshot)).toBe(true);
-    } finally {
-      await browser.close();
-    }
-  });
+        expect(await page.locator('#space-saved').innerText()).toMatch(/\(\d+%\)/);
+        expect(await page.locator('script').count()).toBe(0);
+        expect(await page.locator('[src], [href], link, img, iframe, object, embed').count()).toBe(0);
+        expect(dialogs).toEqual([]);
+        expect(foreign).toEqual([]);
+        expect(consoleErrors).toEqual([]);
+
+        await mkdir(path.dirname(screenshot), { recursive: true });
+        await page.screenshot({ path: screenshot, fullPage: true });
+        expect(existsSync(screenshot)).toBe(true);
+      } finally {
+        await browser.close();
+      }
+    },
+  );
 });

@@ -20,9 +20,19 @@ beforeAll(async () => {
   sim = await createSimulatedServer((p) => ({
     shares: [
       {
-        name: 'AVImark', scopeName: '*', path: `${p.volumeRoot}AVImark`, description: 'AVImark data', concurrentUserLimit: 0,
-        cachingMode: 'Manual', folderEnumerationMode: 'Unrestricted', encryptData: false, continuouslyAvailable: false,
-        caTimeout: 0, temporary: false, special: false, securityDescriptor: 'O:BAG:BAD:(A;;FA;;;WD)(D;;WD;;;S-1-5-21-1-2-3-1001)',
+        name: 'AVImark',
+        scopeName: '*',
+        path: `${p.volumeRoot}AVImark`,
+        description: 'AVImark data',
+        concurrentUserLimit: 0,
+        cachingMode: 'Manual',
+        folderEnumerationMode: 'Unrestricted',
+        encryptData: false,
+        continuouslyAvailable: false,
+        caTimeout: 0,
+        temporary: false,
+        special: false,
+        securityDescriptor: 'O:BAG:BAD:(A;;FA;;;WD)(D;;WD;;;S-1-5-21-1-2-3-1001)',
       },
     ],
     services: [{ name: 'AVImarkServer', startType: 'AutomaticDelayedStart' }],
@@ -65,13 +75,23 @@ describe('selftest against the simulated Windows server', () => {
     expect(after.services).toEqual(before.services);
     expect(after.shadowCopies).toEqual([]);
     expect(after.scheduledTasks ?? []).toEqual(before.scheduledTasks ?? []);
-    expect(after.events.map((e) => [e.Source, e.EventId, e.EntryType])).toEqual([['avimark-backup', 1010, 'Information']]);
+    expect(after.events.map((e) => [e.Source, e.EventId, e.EntryType])).toEqual([
+      ['avimark-backup', 1010, 'Information'],
+    ]);
     // The message went to one session, never to every user (`msg *`).
     expect(after.messages).toHaveLength(1);
     expect(after.messages[0].Target).toMatch(/^\d+$/);
     // Only the throwaway share was ever changed or removed.
     const touched = after.calls
-      .filter((c) => ['New-SmbShare', 'Set-SmbShare', 'Remove-SmbShare', 'Register-ScheduledTask', 'Unregister-ScheduledTask'].includes(c.Command))
+      .filter((c) =>
+        [
+          'New-SmbShare',
+          'Set-SmbShare',
+          'Remove-SmbShare',
+          'Register-ScheduledTask',
+          'Unregister-ScheduledTask',
+        ].includes(c.Command),
+      )
       .map((c) => [c.Command, c.Parameters.Name ?? c.Parameters.TaskName]);
     expect(touched.length).toBeGreaterThanOrEqual(6);
     for (const [, name] of touched) expect(String(name)).toMatch(/^(avb-selftest-[0-9a-f]{8}\$|selftest-[0-9a-f]{8})$/);

@@ -34,13 +34,37 @@ async function backedUpStore(): Promise<{ source: string; dest: string; ids: str
 describe('configuration errors: exit 2, the field named, nothing created', () => {
   const cases: [string, (d: string) => string, RegExp][] = [
     ['not JSON', () => '{ "source": "/x", ', /line \d+, column \d+.*not valid JSON/],
-    ['wrong type', (d) => JSON.stringify({ source: `${d}/AVImark`, destination: `${d}/b`, engine: { concurrency: 'four' } }), /engine\.concurrency: expected a number/],
-    ['unknown key', (d) => JSON.stringify({ source: `${d}/AVImark`, destination: `${d}/b`, lockout: { servces: [] } }), /lockout\.servces: is not a known field/],
+    [
+      'wrong type',
+      (d) => JSON.stringify({ source: `${d}/AVImark`, destination: `${d}/b`, engine: { concurrency: 'four' } }),
+      /engine\.concurrency: expected a number/,
+    ],
+    [
+      'unknown key',
+      (d) => JSON.stringify({ source: `${d}/AVImark`, destination: `${d}/b`, lockout: { servces: [] } }),
+      /lockout\.servces: is not a known field/,
+    ],
     ['missing required', (d) => JSON.stringify({ destination: `${d}/b` }), /source: is required/],
-    ['negative grace', (d) => JSON.stringify({ source: `${d}/AVImark`, destination: `${d}/b`, lockout: { gracePeriodSeconds: -1 } }), /lockout\.gracePeriodSeconds: must be zero or more/],
-    ['relative path', (d) => JSON.stringify({ source: 'AVImark', destination: `${d}/b` }), /source: must be an absolute path/],
-    ['destination inside source', (d) => JSON.stringify({ source: `${d}/AVImark`, destination: `${d}/AVImark/backup` }), /destination: is inside source/],
-    ['bad list entry', (d) => JSON.stringify({ source: `${d}/AVImark`, destination: `${d}/b`, lockout: { services: [{ name: '' }] } }), /lockout\.services\[0\]\.name: must not be empty/],
+    [
+      'negative grace',
+      (d) => JSON.stringify({ source: `${d}/AVImark`, destination: `${d}/b`, lockout: { gracePeriodSeconds: -1 } }),
+      /lockout\.gracePeriodSeconds: must be zero or more/,
+    ],
+    [
+      'relative path',
+      (d) => JSON.stringify({ source: 'AVImark', destination: `${d}/b` }),
+      /source: must be an absolute path/,
+    ],
+    [
+      'destination inside source',
+      (d) => JSON.stringify({ source: `${d}/AVImark`, destination: `${d}/AVImark/backup` }),
+      /destination: is inside source/,
+    ],
+    [
+      'bad list entry',
+      (d) => JSON.stringify({ source: `${d}/AVImark`, destination: `${d}/b`, lockout: { services: [{ name: '' }] } }),
+      /lockout\.services\[0\]\.name: must not be empty/,
+    ],
   ];
   it.each(cases)('%s', async (_name, content, message) => {
     const config = path.join(dir, 'config.jsonc');
@@ -107,7 +131,11 @@ describe('list, verify, restore, prune on a real backup', () => {
 
     const listed = await run(['list', '--dest', dest, '--json']);
     expect(listed.code, listed.stderr).toBe(0);
-    const summaries = JSON.parse(listed.stdout).snapshots as { id: string; files: number; verification: { state: string } }[];
+    const summaries = JSON.parse(listed.stdout).snapshots as {
+      id: string;
+      files: number;
+      verification: { state: string };
+    }[];
     expect(summaries.map((s) => s.id)).toEqual(ids);
     expect(summaries[1].files).toBe(6);
     expect(summaries[1].verification.state).toBe('never');
@@ -156,12 +184,19 @@ describe('list, verify, restore, prune on a real backup', () => {
     expect(text.stdout).toMatch(/damaged ANIMAL\.V2\$/);
     const after = JSON.parse((await run(['list', '--dest', dest, '--json'])).stdout).snapshots;
     expect(after[1].verification.state).toBe('damaged');
-    await writeFile(victim, (data[1234] ^= 0x01, data));
+    await writeFile(victim, ((data[1234] ^= 0x01), data));
     await chmod(victim, 0o444);
 
     // Prune with keepLast 1: the newest stays, still verifies, still read-only.
     const config = path.join(dir, 'prune.json');
-    await writeFile(config, JSON.stringify({ source, destination: dest, retention: { keepLast: 1, keepDaily: 0, keepWeekly: 0, keepMonthly: 0 } }));
+    await writeFile(
+      config,
+      JSON.stringify({
+        source,
+        destination: dest,
+        retention: { keepLast: 1, keepDaily: 0, keepWeekly: 0, keepMonthly: 0 },
+      }),
+    );
     const dryPrune = await run(['prune', '--config', config, '--dry-run', '--json']);
     expect(dryPrune.code, dryPrune.stderr).toBe(0);
     expect(JSON.parse(dryPrune.stdout).remove).toEqual([ids[0]]);

@@ -26,7 +26,9 @@ if (!wineInstalled && !process.env.CI) {
 // The round trip needs commands built in parallel with this test: missing ones fail in CI, skip locally.
 // Both executables are built from the same blob, so the Linux one's help lists the Windows one's commands.
 const exeHelp = existsSync(exePath) ? (spawnSync(exePath, ['--help'], { encoding: 'utf8' }).stdout ?? '') : '';
-const missingCommands = ['backup', 'verify', 'restore'].filter((name) => !new RegExp(`^\\s+${name}\\b`, 'm').test(exeHelp));
+const missingCommands = ['backup', 'verify', 'restore'].filter(
+  (name) => !new RegExp(`^\\s+${name}\\b`, 'm').test(exeHelp),
+);
 const skipRoundTrip = missingCommands.length > 0 && !process.env.CI;
 if (skipRoundTrip) console.warn(`Wine round trip skipped: no ${missingCommands.join(', ')} command yet`);
 
@@ -70,7 +72,9 @@ describe.skipIf(!wineInstalled && !process.env.CI)('the Windows executable under
     expect(wineInstalled, 'wine is required in CI (.ci/run installs wine64 and wine)').toBe(true);
     expect(existsSync(windowsExePath), 'run `npm run build` first').toBe(true);
     if (process.env.CI) {
-      expect(statSync(windowsExePath).mtimeMs, 'the .exe is older than the bundle').toBeGreaterThanOrEqual(statSync(bundlePath).mtimeMs);
+      expect(statSync(windowsExePath).mtimeMs, 'the .exe is older than the bundle').toBeGreaterThanOrEqual(
+        statSync(bundlePath).mtimeMs,
+      );
     }
     work = await tempDir('avb-wine-');
     if (!existsSync(readyMarker) || !existsSync(path.join(prefix, 'system.reg'))) {
@@ -110,7 +114,17 @@ describe.skipIf(!wineInstalled && !process.env.CI)('the Windows executable under
     const restored = path.join(work.dir, 'restored');
     await writeSampleFolder(source);
 
-    const backupArgs = ['backup', '--source', windowsPath(source), '--dest', windowsPath(dest), '--state-dir', windowsPath(state), '--no-lockout', '--json'];
+    const backupArgs = [
+      'backup',
+      '--source',
+      windowsPath(source),
+      '--dest',
+      windowsPath(dest),
+      '--state-dir',
+      windowsPath(state),
+      '--no-lockout',
+      '--json',
+    ];
     const backup = avimarkBackup(backupArgs);
     expect(backup.status, backup.stdout + backup.stderr).toBe(0);
     const first = JSON.parse(backup.stdout) as { snapshotId?: string; filesTotal?: number };
@@ -121,7 +135,11 @@ describe.skipIf(!wineInstalled && !process.env.CI)('the Windows executable under
     await appendFile(path.join(source, 'CLIENT.V2$'), 'one more client');
     const incremental = avimarkBackup(backupArgs);
     expect(incremental.status, incremental.stdout + incremental.stderr).toBe(0);
-    const second = JSON.parse(incremental.stdout) as { snapshotId?: string; filesCopied?: number; filesLinked?: number };
+    const second = JSON.parse(incremental.stdout) as {
+      snapshotId?: string;
+      filesCopied?: number;
+      filesLinked?: number;
+    };
     expect(second.snapshotId).not.toBe(first.snapshotId);
     expect(second.filesCopied).toBe(1);
     expect(second.filesLinked).toBe(5);
@@ -131,7 +149,14 @@ describe.skipIf(!wineInstalled && !process.env.CI)('the Windows executable under
     const verify = avimarkBackup(['verify', '--all', '--dest', windowsPath(dest)]);
     expect(verify.status, verify.stdout + verify.stderr).toBe(0);
 
-    const restore = avimarkBackup(['restore', String(second.snapshotId), '--to', windowsPath(restored), '--dest', windowsPath(dest)]);
+    const restore = avimarkBackup([
+      'restore',
+      String(second.snapshotId),
+      '--to',
+      windowsPath(restored),
+      '--dest',
+      windowsPath(dest),
+    ]);
     expect(restore.status, restore.stdout + restore.stderr).toBe(0);
     expect(await treeHashes(restored)).toEqual(await treeHashes(source));
   });

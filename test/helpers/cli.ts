@@ -12,7 +12,8 @@ export const exePath = path.join(repoRoot, 'dist', 'avimark-backup');
  * bundle (`npm test` builds both, so what ships is what is tested), otherwise the bundle under node.
  */
 export function cliCommand(): { file: string; prefix: string[] } {
-  if (process.env.AVIMARK_TEST_CLI === 'bundle' || !existsSync(exePath)) return { file: process.execPath, prefix: [bundlePath] };
+  if (process.env.AVIMARK_TEST_CLI === 'bundle' || !existsSync(exePath))
+    return { file: process.execPath, prefix: [bundlePath] };
   if (process.env.AVIMARK_TEST_CLI === 'exe') return { file: exePath, prefix: [] };
   const exeNewer = statSync(exePath).mtimeMs >= statSync(bundlePath).mtimeMs;
   return exeNewer ? { file: exePath, prefix: [] } : { file: process.execPath, prefix: [bundlePath] };

@@ -46,8 +46,12 @@ export function runPwsh(script: string, env: NodeJS.ProcessEnv = {}, timeoutMs =
  * ("What if: …") are skipped: the document starts at the first line that opens with `{` or `[`.
  */
 export async function pwshJson<T>(script: string, env: NodeJS.ProcessEnv = {}): Promise<T> {
-  const result = await runPwsh(`$ErrorActionPreference = 'Stop'; $PSStyle.OutputRendering = 'PlainText'\n${script}`, env);
-  if (result.code !== 0) throw new Error(`pwsh exited ${result.code}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`);
+  const result = await runPwsh(
+    `$ErrorActionPreference = 'Stop'; $PSStyle.OutputRendering = 'PlainText'\n${script}`,
+    env,
+  );
+  if (result.code !== 0)
+    throw new Error(`pwsh exited ${result.code}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`);
   try {
     const start = result.stdout.search(/^[[{]/m);
     return JSON.parse(start >= 0 ? result.stdout.slice(start) : result.stdout) as T;

@@ -18,7 +18,13 @@ import { mkdir, mkdtemp, readFile, rename, rm, symlink, writeFile } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { createPowerShellHost, type PowerShellHost } from '../../src/host/powershell';
-import type { ServiceStartType, ServiceStatus, ShareDefinition, SmbOpenFileInfo, SmbSessionInfo } from '../../src/host/types';
+import type {
+  ServiceStartType,
+  ServiceStatus,
+  ShareDefinition,
+  SmbOpenFileInfo,
+  SmbSessionInfo,
+} from '../../src/host/types';
 import { updateState } from '../sim/state.cjs';
 import { pwshPath, repoRoot } from './pwsh';
 
@@ -88,7 +94,14 @@ export interface SimState {
   volumes: Array<{ Name: string; DeviceID: string; FileSystem: string; ShadowDir: string | null }>;
   shadowCopies: Array<{ ID: string; DeviceObject: string; VolumeName: string; InstallDate: string }>;
   eventSources: Array<{ Source: string; LogName: string }>;
-  events: Array<{ LogName: string; Source: string; EntryType: string; EventId: number; Message: string; TimeWritten: string }>;
+  events: Array<{
+    LogName: string;
+    Source: string;
+    EntryType: string;
+    EventId: number;
+    Message: string;
+    TimeWritten: string;
+  }>;
   messages: Array<{ Target: string; Time: number | null; Text: string; Args: string[] }>;
   msg: { behaviour: string };
   processes: Array<{ Pid: number; Name: string; ExitsOnClose: boolean; ExitsOnMessage: boolean }>;
@@ -154,8 +167,15 @@ export function shareFromSim(s: Record<string, unknown>): ShareDefinition {
   };
 }
 
-export function serviceFromSim(s: Record<string, unknown>): { name: string; status: ServiceStatus; startType: ServiceStartType } {
-  const startType = s.StartType === 'Automatic' && s.DelayedAutoStart === true ? 'AutomaticDelayedStart' : (s.StartType as ServiceStartType);
+export function serviceFromSim(s: Record<string, unknown>): {
+  name: string;
+  status: ServiceStatus;
+  startType: ServiceStartType;
+} {
+  const startType =
+    s.StartType === 'Automatic' && s.DelayedAutoStart === true
+      ? 'AutomaticDelayedStart'
+      : (s.StartType as ServiceStartType);
   return { name: String(s.Name), status: s.Status as ServiceStatus, startType };
 }
 
@@ -243,7 +263,9 @@ function initialState(s: SimServerSpec, paths: SimPaths): SimState {
  * folder), <dir>/shadows/ (where shadow copies appear), stand-in processes started and registered.
  * `spec` may be a function of the paths (to put shares/open files under the volume).
  */
-export async function createSimulatedServer(spec: SimServerSpec | ((paths: SimPaths) => SimServerSpec) = {}): Promise<SimulatedServer> {
+export async function createSimulatedServer(
+  spec: SimServerSpec | ((paths: SimPaths) => SimServerSpec) = {},
+): Promise<SimulatedServer> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'avb-sim-'));
   const volumeRoot = `${path.join(dir, 'C')}/`;
   const shadowDir = path.join(dir, 'shadows');
@@ -284,7 +306,12 @@ export async function createSimulatedServer(spec: SimServerSpec | ((paths: SimPa
     const proc = { name: p.name, pid, child };
     processes.push(proc);
     update((st) => {
-      st.processes.push({ Pid: pid, Name: p.name, ExitsOnClose: Boolean(p.exitsOnClose), ExitsOnMessage: Boolean(p.exitsOnMessage) });
+      st.processes.push({
+        Pid: pid,
+        Name: p.name,
+        ExitsOnClose: Boolean(p.exitsOnClose),
+        ExitsOnMessage: Boolean(p.exitsOnMessage),
+      });
     });
     return proc;
   };
@@ -337,7 +364,11 @@ export async function createSimulatedServer(spec: SimServerSpec | ((paths: SimPa
       }
     },
     createHost: (options = {}) => {
-      const host = createPowerShellHost({ executable: pwshPath(), callTimeoutSeconds: options.callTimeoutSeconds ?? 60, env });
+      const host = createPowerShellHost({
+        executable: pwshPath(),
+        callTimeoutSeconds: options.callTimeoutSeconds ?? 60,
+        env,
+      });
       hosts.push(host);
       return host;
     },

@@ -17,7 +17,9 @@ export async function treeHashes(root: string): Promise<Record<string, string>> 
         result[relPath] = 'dir';
         await walk(full, relPath);
       } else if (entry.isFile()) {
-        result[relPath] = createHash('sha256').update(await readFile(full)).digest('hex');
+        result[relPath] = createHash('sha256')
+          .update(await readFile(full))
+          .digest('hex');
       } else {
         result[relPath] = 'other';
       }

@@ -45,7 +45,11 @@ describe('PowerShell bridge: one process, recovered after timeouts and crashes',
 
   it('runs PowerShell with TERM=dumb (else .NET on Unix glues terminal sequences to the end delimiter and calls hang)', async () => {
     const { readFile } = await import('node:fs/promises');
-    const host = createPowerShellHost({ executable: pwshPath(), callTimeoutSeconds: 60, env: { ...sim.env, TERM: 'xterm' } });
+    const host = createPowerShellHost({
+      executable: pwshPath(),
+      callTimeoutSeconds: 60,
+      env: { ...sim.env, TERM: 'xterm' },
+    });
     await host.info();
     const environ = (await readFile(`/proc/${host.powerShellPid}/environ`, 'utf8')).split('\0');
     expect(environ).toContain('TERM=dumb');
@@ -100,7 +104,16 @@ describe('PowerShell bridge: one process, recovered after timeouts and crashes',
     await sim.reset((p) => ({
       shares: [share(p)],
       sessions: [{ sessionId: '11', clientComputerName: 'PC1', clientUserName: 'HOSP\\a', numOpens: 1 }],
-      openFiles: [{ fileId: '21', sessionId: '11', path: `${p.volumeRoot}AVImark/X.V2$`, shareRelativePath: 'X.V2$', clientComputerName: 'PC1', clientUserName: 'HOSP\\a' }],
+      openFiles: [
+        {
+          fileId: '21',
+          sessionId: '11',
+          path: `${p.volumeRoot}AVImark/X.V2$`,
+          shareRelativePath: 'X.V2$',
+          clientComputerName: 'PC1',
+          clientUserName: 'HOSP\\a',
+        },
+      ],
     }));
     const host = sim.createHost();
     const saved = (await host.getShare('AVImark'))!;
@@ -117,7 +130,11 @@ describe('PowerShell bridge: one process, recovered after timeouts and crashes',
     expect(of('Remove-SmbShare')).toEqual([{ Name: ['AVImark'], Force: true }]);
     expect(of('Close-SmbOpenFile')).toEqual([{ FileId: [21], Force: true }]);
     expect(of('Close-SmbSession')).toEqual([{ SessionId: [11], Force: true }]);
-    expect(of('New-SmbShare')[0]).toMatchObject({ Name: 'AVImark', SecurityDescriptor: saved.securityDescriptor, Confirm: false });
+    expect(of('New-SmbShare')[0]).toMatchObject({
+      Name: 'AVImark',
+      SecurityDescriptor: saved.securityDescriptor,
+      Confirm: false,
+    });
     await host.dispose();
   });
 
@@ -155,7 +172,7 @@ describe('the simulator behaves like the documented cmdlets', () => {
         "try { Set-SmbShare -Name AVImark -Description x } catch { 'prompt: ' + $_.FullyQualifiedErrorId }",
         "Get-SmbShare -Name Missing -ErrorAction SilentlyContinue; 'after: ' + $?",
         "try { Get-SmbShare -Name Missing -ErrorAction Stop } catch { 'fqid: ' + $_.FullyQualifiedErrorId + ' ' + $_.CategoryInfo.Category }",
-        "(Get-SmbShare -Name AVImark | ConvertTo-Json -Compress | ConvertFrom-Json).CachingMode",
+        '(Get-SmbShare -Name AVImark | ConvertTo-Json -Compress | ConvertFrom-Json).CachingMode',
         'Close-SmbSession -Force',
         "'sessions: ' + @(Get-SmbSession).Count",
       ].join('\n'),

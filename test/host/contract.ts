@@ -12,7 +12,8 @@ import type { SimPaths, SimServerSpec } from '../helpers/sim';
 import type { Harness } from './harness';
 
 /** The SDDL a share has before the lockout: deny ACE, custom rights, a domain SID. Must come back byte-identical. */
-export const ORIGINAL_SDDL = 'O:BAG:DUD:(D;;FA;;;S-1-5-21-1004336348-1177238915-682003330-1105)(A;;0x1200a9;;;AU)(A;;0x1301bf;;;DU)(A;;FA;;;BA)';
+export const ORIGINAL_SDDL =
+  'O:BAG:DUD:(D;;FA;;;S-1-5-21-1004336348-1177238915-682003330-1105)(A;;0x1200a9;;;AU)(A;;0x1301bf;;;DU)(A;;FA;;;BA)';
 export const LOCKED_SDDL = 'O:BAG:BAD:(D;;FA;;;WD)(A;;FA;;;BA)';
 
 export function share(paths: SimPaths, overrides: Partial<ShareDefinition> = {}): ShareDefinition {
@@ -106,7 +107,9 @@ export function hostContract(name: string, makeHarness: () => Promise<Harness>):
       });
 
       it('removes a share and re-creates it exactly from its saved definition', async () => {
-        await h.seed((p) => ({ shares: [share(p), share(p, { name: 'Other', path: path.join(p.volumeRoot, 'Other') })] }));
+        await h.seed((p) => ({
+          shares: [share(p), share(p, { name: 'Other', path: path.join(p.volumeRoot, 'Other') })],
+        }));
         const saved = await h.host.getShare('AVImark');
         await h.host.removeShare('AVImark');
         expect(await h.host.getShare('AVImark')).toBeNull();
@@ -121,7 +124,9 @@ export function hostContract(name: string, makeHarness: () => Promise<Harness>):
         const saved = await h.host.getShare('AVImark');
         await h.seed({});
         expect(await h.host.getShare('AVImark')).toBeNull();
-        await expect(h.host.setShareSecurityDescriptor('AVImark', saved!.securityDescriptor)).rejects.toBeInstanceOf(HostError);
+        await expect(h.host.setShareSecurityDescriptor('AVImark', saved!.securityDescriptor)).rejects.toBeInstanceOf(
+          HostError,
+        );
       });
     });
 
@@ -157,7 +162,9 @@ export function hostContract(name: string, makeHarness: () => Promise<Harness>):
 
     describe('services', () => {
       it('reads status and start type; a missing service is null and mutators fail loudly', async () => {
-        await h.seed({ services: [{ name: 'AVImarkServer', displayName: 'AVImark Server', startType: 'AutomaticDelayedStart' }] });
+        await h.seed({
+          services: [{ name: 'AVImarkServer', displayName: 'AVImark Server', startType: 'AutomaticDelayedStart' }],
+        });
         expect(await h.host.getService('avimarkserver')).toEqual({
           name: 'AVImarkServer',
           displayName: 'AVImark Server',
@@ -178,7 +185,9 @@ export function hostContract(name: string, makeHarness: () => Promise<Harness>):
           await expect(h.host.startService('AVImarkServer', 5)).rejects.toBeInstanceOf(HostError);
           await h.host.setServiceStartType('AVImarkServer', original);
           await h.host.startService('AVImarkServer', 10);
-          expect((await h.view()).services).toEqual([{ name: 'AVImarkServer', status: 'Running', startType: original }]);
+          expect((await h.view()).services).toEqual([
+            { name: 'AVImarkServer', status: 'Running', startType: original },
+          ]);
         });
       }
 
@@ -203,7 +212,9 @@ export function hostContract(name: string, makeHarness: () => Promise<Harness>):
       it('lists processes by name (with or without .exe); unknown names give nothing', async () => {
         const [avimark, guardianName] = [h.processName('avimark'), h.processName('AVImarkGuard')];
         const pids = await h.seed({ processes: [{ name: avimark }, { name: avimark }, { name: guardianName }] });
-        expect((await h.host.listProcesses([`${avimark}.exe`])).map((p) => p.id).sort()).toEqual([pids[0], pids[1]].sort());
+        expect((await h.host.listProcesses([`${avimark}.exe`])).map((p) => p.id).sort()).toEqual(
+          [pids[0], pids[1]].sort(),
+        );
         const guardian = await h.host.listProcesses([guardianName, 'nothing-like-this']);
         expect(guardian.map((p) => [p.id, p.name])).toEqual([[pids[2], guardianName]]);
         expect(await h.host.listProcesses([])).toEqual([]);
@@ -227,7 +238,9 @@ export function hostContract(name: string, makeHarness: () => Promise<Harness>):
         const [leaves, stays] = await h.seed({ processes: [{ name, exitsOnMessage: true }, { name }] });
         const r = await h.host.sendMessage('AVImark will close in 5 minute(s). Save your work.', 60);
         expect(r).toMatchObject({ delivered: true, exitCode: 0 });
-        expect((await h.view()).messages).toEqual([{ text: 'AVImark will close in 5 minute(s). Save your work.', displaySeconds: 60 }]);
+        expect((await h.view()).messages).toEqual([
+          { text: 'AVImark will close in 5 minute(s). Save your work.', displaySeconds: 60 },
+        ]);
         expect(await h.host.waitForProcessExit([leaves, stays], 3)).toEqual([stays]);
       });
 
@@ -293,7 +306,9 @@ export function hostContract(name: string, makeHarness: () => Promise<Harness>):
         expect(await h.host.getScheduledTask(folder.toUpperCase(), 'SELFTEST-1234')).toEqual(expected);
         expect(await h.host.getScheduledTask(folder, 'selftest-9999')).toBeNull();
         expect(await h.host.getScheduledTask('\\elsewhere\\', 'selftest-1234')).toBeNull();
-        expect((await h.view()).scheduledTasks).toEqual([{ taskPath: folder, taskName: 'selftest-1234', description: 'temporary' }]);
+        expect((await h.view()).scheduledTasks).toEqual([
+          { taskPath: folder, taskName: 'selftest-1234', description: 'temporary' },
+        ]);
       });
 
       it('re-registering replaces the task (no duplicate); other tasks stay', async () => {
@@ -322,7 +337,9 @@ export function hostContract(name: string, makeHarness: () => Promise<Harness>):
 
       it('an invalid task path is refused', async () => {
         await h.seed({});
-        await expect(h.host.registerScheduledTask(task({ taskPath: 'no-backslashes' }))).rejects.toBeInstanceOf(HostError);
+        await expect(h.host.registerScheduledTask(task({ taskPath: 'no-backslashes' }))).rejects.toBeInstanceOf(
+          HostError,
+        );
         expect((await h.view()).scheduledTasks).toEqual([]);
       });
     });
@@ -339,7 +356,9 @@ export function hostContract(name: string, makeHarness: () => Promise<Harness>):
         await writeFile(exe, 'new');
         await expect(h.host.renameFile(blocked, exe)).rejects.toBeInstanceOf(HostError);
         expect(await readFile(exe, 'utf8')).toBe('new');
-        await expect(h.host.renameFile(path.join(h.paths.volumeRoot, 'missing.exe'), blocked + '2')).rejects.toBeInstanceOf(HostError);
+        await expect(
+          h.host.renameFile(path.join(h.paths.volumeRoot, 'missing.exe'), `${blocked}2`),
+        ).rejects.toBeInstanceOf(HostError);
       });
     });
 
@@ -379,7 +398,12 @@ export function hostContract(name: string, makeHarness: () => Promise<Harness>):
     describe('event log', () => {
       it('writes entries under our own source', async () => {
         await h.seed({});
-        await h.host.writeEvent({ source: 'avimark-backup', eventId: 1001, level: 'Information', message: 'Backup finished.' });
+        await h.host.writeEvent({
+          source: 'avimark-backup',
+          eventId: 1001,
+          level: 'Information',
+          message: 'Backup finished.',
+        });
         await h.host.writeEvent({ source: 'avimark-backup', eventId: 1002, level: 'Error', message: 'Line 1\nLine 2' });
         expect((await h.view()).events).toEqual([
           { source: 'avimark-backup', eventId: 1001, level: 'Information', message: 'Backup finished.' },
@@ -413,7 +437,12 @@ export function hostContract(name: string, makeHarness: () => Promise<Harness>):
       it('share names, paths, descriptions and SDDL arrive unchanged', async () => {
         await h.seed({});
         for (const value of payloads) {
-          const def = share(h.paths, { name: value, path: path.join(h.paths.volumeRoot, value), description: value, securityDescriptor: `${ORIGINAL_SDDL}${value}` });
+          const def = share(h.paths, {
+            name: value,
+            path: path.join(h.paths.volumeRoot, value),
+            description: value,
+            securityDescriptor: `${ORIGINAL_SDDL}${value}`,
+          });
           await h.host.createShare(def);
           expect(await h.host.getShare(value)).toEqual(def);
           await h.host.setShareSecurityDescriptor(value, value);
@@ -434,9 +463,18 @@ export function hostContract(name: string, makeHarness: () => Promise<Harness>):
         await h.seed({});
         for (const value of payloads) {
           expect((await h.host.sendMessageToOwnSession(value, 5)).delivered).toBe(true);
-          const task: ScheduledTaskDefinition = { taskPath: '\\avb-injection\\', taskName: `t${payloads.indexOf(value)}`, execute: value, argument: value, description: value };
+          const task: ScheduledTaskDefinition = {
+            taskPath: '\\avb-injection\\',
+            taskName: `t${payloads.indexOf(value)}`,
+            execute: value,
+            argument: value,
+            description: value,
+          };
           await h.host.registerScheduledTask(task);
-          expect(await h.host.getScheduledTask(task.taskPath, task.taskName)).toMatchObject({ execute: value, argument: value });
+          expect(await h.host.getScheduledTask(task.taskPath, task.taskName)).toMatchObject({
+            execute: value,
+            argument: value,
+          });
           await h.host.unregisterScheduledTask(task.taskPath, task.taskName);
         }
         expect((await h.view()).ownSessionMessages.map((m) => m.text)).toEqual(payloads);

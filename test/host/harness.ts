@@ -6,8 +6,24 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { MemoryHost, createMemoryHostState, type MemoryHostState } from '../../src/host/memory';
-import type { EventEntry, ServiceStartType, ServiceStatus, ShareDefinition, SmbOpenFileInfo, SmbSessionInfo, WindowsHost } from '../../src/host/types';
-import { createSimulatedServer, serviceFromSim, uniqueProcessName, shareFromSim, type SimPaths, type SimServerSpec, type SimulatedServer } from '../helpers/sim';
+import type {
+  EventEntry,
+  ServiceStartType,
+  ServiceStatus,
+  ShareDefinition,
+  SmbOpenFileInfo,
+  SmbSessionInfo,
+  WindowsHost,
+} from '../../src/host/types';
+import {
+  createSimulatedServer,
+  serviceFromSim,
+  uniqueProcessName,
+  shareFromSim,
+  type SimPaths,
+  type SimServerSpec,
+  type SimulatedServer,
+} from '../helpers/sim';
 
 export interface ServerView {
   shares: ShareDefinition[];
@@ -92,7 +108,11 @@ export async function memoryHarness(): Promise<Harness> {
       services: state.services.map((x) => ({ name: x.name, status: x.status, startType: x.startType })),
       messages: state.messages.map((m) => ({ text: m.text, displaySeconds: m.displaySeconds })),
       ownSessionMessages: state.ownSessionMessages.map((m) => ({ text: m.text, displaySeconds: m.displaySeconds })),
-      scheduledTasks: state.scheduledTasks.map((t) => ({ taskPath: t.taskPath, taskName: t.taskName, description: t.description })),
+      scheduledTasks: state.scheduledTasks.map((t) => ({
+        taskPath: t.taskPath,
+        taskName: t.taskName,
+        description: t.description,
+      })),
       events: state.events.map((e) => ({ ...e })),
       shadowCopyIds: state.shadowCopies.map((s) => s.id),
     }),
@@ -139,13 +159,22 @@ export async function simulatorHarness(): Promise<Harness & { server: SimulatedS
         })),
         services: st.services.map(serviceFromSim),
         messages: st.messages.filter((m) => m.Target === '*').map((m) => ({ text: m.Text, displaySeconds: m.Time })),
-        ownSessionMessages: st.messages.filter((m) => m.Target !== '*').map((m) => ({ text: m.Text, displaySeconds: m.Time })),
-        scheduledTasks: (st.scheduledTasks as Array<{ TaskPath: string; TaskName: string; Description: string | null }>).map((t) => ({
+        ownSessionMessages: st.messages
+          .filter((m) => m.Target !== '*')
+          .map((m) => ({ text: m.Text, displaySeconds: m.Time })),
+        scheduledTasks: (
+          st.scheduledTasks as Array<{ TaskPath: string; TaskName: string; Description: string | null }>
+        ).map((t) => ({
           taskPath: t.TaskPath,
           taskName: t.TaskName,
           description: t.Description,
         })),
-        events: st.events.map((e) => ({ source: e.Source, eventId: e.EventId, level: e.EntryType as EventEntry['level'], message: e.Message })),
+        events: st.events.map((e) => ({
+          source: e.Source,
+          eventId: e.EventId,
+          level: e.EntryType as EventEntry['level'],
+          message: e.Message,
+        })),
         shadowCopyIds: st.shadowCopies.map((s) => s.ID),
       };
     },

@@ -19,7 +19,9 @@ describe('in-memory host extras', () => {
   });
 
   it('a watchdog acts at the very next call after a stop', async () => {
-    const host = createMemoryHost({ services: [{ name: 'S', displayName: 'S', status: 'Running', startType: 'Automatic', watchdog: true }] });
+    const host = createMemoryHost({
+      services: [{ name: 'S', displayName: 'S', status: 'Running', startType: 'Automatic', watchdog: true }],
+    });
     await host.stopService('S', 1);
     expect(host.state.services[0].status).toBe('Stopped');
     // Disabling after stopping is too late: the watchdog already restarted it at this call.
@@ -29,7 +31,9 @@ describe('in-memory host extras', () => {
 
   it('a process that ignores force (access denied) is reported', async () => {
     const host = createMemoryHost({
-      processes: [{ id: 7, name: 'avimark', sessionId: 2, userName: null, path: null, alive: true, accessDenied: true }],
+      processes: [
+        { id: 7, name: 'avimark', sessionId: 2, userName: null, path: null, alive: true, accessDenied: true },
+      ],
     });
     await expect(host.forceStopProcesses([7])).rejects.toThrow(/Access is denied/);
     expect(await host.waitForProcessExit([7], 1)).toEqual([7]);

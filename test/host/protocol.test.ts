@@ -27,8 +27,13 @@ describe('request encoding', () => {
 
 describe('result parsing', () => {
   it('finds the envelope after other output', () => {
-    expect(parseEnvelope(`WARNING: x\r\n${RESULT_MARKER}{"ok":true,"result":[1]}\r\n`)).toEqual({ ok: true, result: [1] });
-    expect(parseEnvelope(`${RESULT_MARKER}{"ok":false,"error":{"message":"m","category":"ObjectNotFound","fqid":"f"}}`)).toEqual({
+    expect(parseEnvelope(`WARNING: x\r\n${RESULT_MARKER}{"ok":true,"result":[1]}\r\n`)).toEqual({
+      ok: true,
+      result: [1],
+    });
+    expect(
+      parseEnvelope(`${RESULT_MARKER}{"ok":false,"error":{"message":"m","category":"ObjectNotFound","fqid":"f"}}`),
+    ).toEqual({
       ok: false,
       error: { message: 'm', category: 'ObjectNotFound', fqid: 'f' },
     });
@@ -46,7 +51,12 @@ describe('msg.exe outcomes', () => {
     const headless = interpretMsgResult(1, ['Error sending message to session Console : Error 2147500058']);
     expect(headless.delivered).toBe(true);
     expect(headless.warnings[0]).toMatch(/harmless/);
-    expect(interpretMsgResult(1, ['Error sending message to session Console : Error 2147500058', 'Error 5 getting session names']).delivered).toBe(false);
+    expect(
+      interpretMsgResult(1, [
+        'Error sending message to session Console : Error 2147500058',
+        'Error 5 getting session names',
+      ]).delivered,
+    ).toBe(false);
     expect(interpretMsgResult(1, []).delivered).toBe(false);
   });
 });
@@ -63,7 +73,10 @@ describe('no value is ever interpolated into PowerShell text', () => {
     const offenders: string[] = [];
     for (const file of files(path.join(repoRoot, 'src'))) {
       const text = readFileSync(file, 'utf8');
-      if (/PowerShell\s*\.\s*(\$\$?|command|invoke)\b/.test(text) || /\b(ps|shell|PowerShell)\s*\.\s*\$\$?\s*`/.test(text)) {
+      if (
+        /PowerShell\s*\.\s*(\$\$?|command|invoke)\b/.test(text) ||
+        /\b(ps|shell|PowerShell)\s*\.\s*\$\$?\s*`/.test(text)
+      ) {
         offenders.push(path.relative(repoRoot, file));
       }
     }

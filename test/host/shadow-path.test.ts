@@ -16,7 +16,9 @@ describe('shadowPath (Windows paths)', () => {
     expect(() => shadowPath('C:', 'C:\\', DEVICE)).toThrow(/absolute/);
   });
   it('handles mount-point volumes and a device object given with a trailing backslash', () => {
-    expect(shadowPath('D:\\Mounts\\Data\\AVImark\\a.V2$', 'D:\\Mounts\\Data\\', `${DEVICE}\\`)).toBe(`${DEVICE}\\AVImark\\a.V2$`);
+    expect(shadowPath('D:\\Mounts\\Data\\AVImark\\a.V2$', 'D:\\Mounts\\Data\\', `${DEVICE}\\`)).toBe(
+      `${DEVICE}\\AVImark\\a.V2$`,
+    );
   });
   it('normalises .. before checking, so a path cannot escape its volume', () => {
     expect(shadowPath('C:\\AVImark\\..\\AVImark\\x', 'C:\\', DEVICE)).toBe(`${DEVICE}\\AVImark\\x`);
@@ -28,7 +30,7 @@ describe('shadowPath (Windows paths)', () => {
   });
 });
 
-describe('shadowPath (the simulator\'s POSIX paths)', () => {
+describe("shadowPath (the simulator's POSIX paths)", () => {
   it('maps a file under the volume folder into the shadow folder', () => {
     expect(shadowPath('/tmp/s/C/AVImark/CLIENT.V2$', '/tmp/s/C/', '/tmp/s/shadows/HarddiskVolumeShadowCopy1')).toBe(
       '/tmp/s/shadows/HarddiskVolumeShadowCopy1/AVImark/CLIENT.V2$',

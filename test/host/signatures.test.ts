@@ -13,7 +13,10 @@ const checker = path.join(repoRoot, 'test', 'sim', 'check-signatures.ps1');
 
 async function check(files: string[]): Promise<Array<Record<string, unknown>>> {
   const env = simEnv(path.join(os.tmpdir(), 'avb-signature-check-no-state.json'));
-  const { stdout } = await run(pwshPath(), ['-NoProfile', '-NonInteractive', '-File', checker, ...files], { env, maxBuffer: 1 << 24 });
+  const { stdout } = await run(pwshPath(), ['-NoProfile', '-NonInteractive', '-File', checker, ...files], {
+    env,
+    maxBuffer: 1 << 24,
+  });
   return JSON.parse(stdout.trim()) as Array<Record<string, unknown>>;
 }
 
@@ -82,13 +85,17 @@ describe('ps/host scripts use only cmdlets and parameters the simulator defines 
 describe('ps/host scripts stay Windows PowerShell 5.1 compatible', () => {
   const checker51 = path.join(repoRoot, 'test', 'sim', 'check-ps51.ps1');
   async function check51(files: string[]): Promise<Array<Record<string, unknown>>> {
-    const { stdout } = await run(pwshPath(), ['-NoProfile', '-NonInteractive', '-File', checker51, ...files], { maxBuffer: 1 << 24 });
+    const { stdout } = await run(pwshPath(), ['-NoProfile', '-NonInteractive', '-File', checker51, ...files], {
+      maxBuffer: 1 << 24,
+    });
     return JSON.parse(stdout.trim()) as Array<Record<string, unknown>>;
   }
 
   it('uses no PowerShell 7-only syntax or parameters', async () => {
     const dir = path.join(repoRoot, 'ps', 'host');
-    const files = readdirSync(dir).filter((f) => f.endsWith('.ps1')).map((f) => path.join(dir, f));
+    const files = readdirSync(dir)
+      .filter((f) => f.endsWith('.ps1'))
+      .map((f) => path.join(dir, f));
     expect(await check51(files)).toEqual([]);
   });
 
@@ -96,9 +103,20 @@ describe('ps/host scripts stay Windows PowerShell 5.1 compatible', () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'avb-ps51-'));
     try {
       const bad = path.join(dir, 'bad.ps1');
-      await writeFile(bad, ['$a = $b ?? 1', '$c = $d ? 1 : 2', 'ConvertFrom-Json -InputObject $x -AsHashtable', '${e}?.f', 'a && b'].join('\n'));
+      await writeFile(
+        bad,
+        ['$a = $b ?? 1', '$c = $d ? 1 : 2', 'ConvertFrom-Json -InputObject $x -AsHashtable', '${e}?.f', 'a && b'].join(
+          '\n',
+        ),
+      );
       expect((await check51([bad])).map((p) => String(p.problem)).sort()).toEqual(
-        ['&& / || (7 only)', '?. / ?[] (7 only)', '?? (7 only)', 'ConvertFrom-Json -AsHashtable (7 only)', 'ternary operator (7 only)'].sort(),
+        [
+          '&& / || (7 only)',
+          '?. / ?[] (7 only)',
+          '?? (7 only)',
+          'ConvertFrom-Json -AsHashtable (7 only)',
+          'ternary operator (7 only)',
+        ].sort(),
       );
     } finally {
       await rm(dir, { recursive: true, force: true });

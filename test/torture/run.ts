@@ -36,7 +36,8 @@ function parseArgs(argv: string[]): Args {
   if (!Number.isInteger(args.trials) || args.trials < 1) throw new Error('--trials must be a positive integer');
   if (!Number.isInteger(args.seed)) throw new Error('--seed must be an integer');
   const unknown = args.only.filter((n) => !campaigns.some((c) => c.name === n));
-  if (unknown.length) throw new Error(`unknown campaign ${unknown.join(', ')} (known: ${campaigns.map((c) => c.name).join(', ')})`);
+  if (unknown.length)
+    throw new Error(`unknown campaign ${unknown.join(', ')} (known: ${campaigns.map((c) => c.name).join(', ')})`);
   return args;
 }
 
@@ -55,17 +56,31 @@ async function main(): Promise<void> {
   // An unhandled rejection inside the in-process engine would kill this runner (BUG 6 in the report):
   // record it against the campaign instead, so the remaining campaigns still run.
   const unhandled: string[] = [];
-  process.on('unhandledRejection', (reason) => unhandled.push(reason instanceof Error ? reason.message : String(reason)));
+  process.on('unhandledRejection', (reason) =>
+    unhandled.push(reason instanceof Error ? reason.message : String(reason)),
+  );
   for (const c of selected) {
     const started = Date.now();
     unhandled.length = 0;
-    const results = await c.run({ trials: args.trials, seed: args.seed, short: args.short, log: args.verbose ? (l) => process.stdout.write(`${l}\n`) : undefined });
-    if (unhandled.length) results.push({ campaign: c.name, name: 'unhandled rejections (process would have crashed)', problems: unhandled.map((m) => `UNHANDLED REJECTION: ${m}`) });
+    const results = await c.run({
+      trials: args.trials,
+      seed: args.seed,
+      short: args.short,
+      log: args.verbose ? (l) => process.stdout.write(`${l}\n`) : undefined,
+    });
+    if (unhandled.length)
+      results.push({
+        campaign: c.name,
+        name: 'unhandled rejections (process would have crashed)',
+        problems: unhandled.map((m) => `UNHANDLED REJECTION: ${m}`),
+      });
     const bad = results.filter((r) => r.problems.length > 0);
     passed += results.length - bad.length;
     failed += bad.length;
     failures.push(...bad);
-    process.stdout.write(`${c.name.padEnd(14)} ${String(results.length).padStart(4)} trials  ${String(bad.length).padStart(3)} lost or damaged  (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
+    process.stdout.write(
+      `${c.name.padEnd(14)} ${String(results.length).padStart(4)} trials  ${String(bad.length).padStart(3)} lost or damaged  (${((Date.now() - started) / 1000).toFixed(1)} s)\n`,
+    );
   }
   for (const f of failures) {
     process.stdout.write(`\nFAILED ${f.campaign}: ${f.name}${f.note ? ` (${f.note})` : ''}\n`);

@@ -122,7 +122,11 @@ describe('bugs found by the campaigns (it.fails until fixed)', { timeout: 300_00
       const dest = path.join(dir, 'backup');
       writeSourceTree(source, seededRandom(6), { smallFiles: 3, largeFiles: 0, largeBytes: 0 });
       // kill -9 on entry to the first rename(2) of the very first run: store.json's tmp → final.
-      const killed = await cliKilledAtSyscall(['backup', '--source', source, '--dest', dest, '--no-lockout'], 'rename', 1);
+      const killed = await cliKilledAtSyscall(
+        ['backup', '--source', source, '--dest', dest, '--no-lockout'],
+        'rename',
+        1,
+      );
       expect(killed.signal === 'SIGKILL' || killed.code === 137).toBe(true);
       expect(readdirSync(dest).some((n) => n.startsWith('store.json.tmp-'))).toBe(true);
       const again = await cli(['backup', '--source', source, '--dest', dest, '--no-lockout']);
@@ -209,7 +213,14 @@ describe('bugs found by the campaigns (it.fails until fixed)', { timeout: 300_00
     const { dir, cleanup } = await tempDir('avb-torture-nostate-');
     try {
       const config = path.join(dir, 'config.json');
-      writeFileSync(config, JSON.stringify({ source: path.join(dir, 'missing'), destination: path.join(dir, 'backup'), stateDir: path.join(dir, 'state') }));
+      writeFileSync(
+        config,
+        JSON.stringify({
+          source: path.join(dir, 'missing'),
+          destination: path.join(dir, 'backup'),
+          stateDir: path.join(dir, 'state'),
+        }),
+      );
       const r = await cli(['backup', '--config', config]);
       expect(r.code).toBe(2);
       expect(existsSync(path.join(dir, 'state'))).toBe(false);
@@ -228,7 +239,16 @@ describe('bugs found by the campaigns (it.fails until fixed)', { timeout: 300_00
   it('BUG 6 (fixed): a source read failing during the overlapped write is an error of that file, not a process crash', async () => {
     const out = path.join(__dirname, '.repro-read-rejects.cjs');
     try {
-      await build({ entryPoints: [path.join(__dirname, 'repro', 'read-rejects-during-write.ts')], outfile: out, bundle: true, platform: 'node', format: 'cjs', target: 'node20', loader: { '.ps1': 'text', '.psm1': 'text' }, logLevel: 'silent' });
+      await build({
+        entryPoints: [path.join(__dirname, 'repro', 'read-rejects-during-write.ts')],
+        outfile: out,
+        bundle: true,
+        platform: 'node',
+        format: 'cjs',
+        target: 'node20',
+        loader: { '.ps1': 'text', '.psm1': 'text' },
+        logLevel: 'silent',
+      });
       const r = await run(process.execPath, [out], { timeoutMs: 60_000 });
       expect(r.stderr).not.toMatch(/EBUSY: injected fault/);
       expect(r.code).toBe(0);
@@ -238,4 +258,3 @@ describe('bugs found by the campaigns (it.fails until fixed)', { timeout: 300_00
     }
   });
 });
-

@@ -113,7 +113,17 @@ export async function backupCommand(flags: BackupFlags, deps: CommandDeps = {}):
   };
   try {
     if (!withConfig) return await run();
-    return await withRunAlerts(alertContext(settings, 'backup --no-lockout', host, log, deps, `Source ${settings.source}, destination ${settings.destination} (no lockout).`), run);
+    return await withRunAlerts(
+      alertContext(
+        settings,
+        'backup --no-lockout',
+        host,
+        log,
+        deps,
+        `Source ${settings.source}, destination ${settings.destination} (no lockout).`,
+      ),
+      run,
+    );
   } finally {
     progress.stop();
     process.off('SIGINT', onSignal);

@@ -44,7 +44,9 @@ export async function drillCommand(id: string, flags: DrillFlags, deps: CommandD
   if (settings.configFile === null) return drillRun(settings, snapshot, logger);
   const host = deps.host ?? (settings.alerts.eventLog.enabled ? openHost(settings) : null);
   try {
-    return await withRunAlerts(alertContext(settings, 'drill', host, logger, deps, `Snapshot ${snapshot.id}.`), () => drillRun(settings, snapshot, logger));
+    return await withRunAlerts(alertContext(settings, 'drill', host, logger, deps, `Snapshot ${snapshot.id}.`), () =>
+      drillRun(settings, snapshot, logger),
+    );
   } finally {
     if (host && !deps.host) await host.dispose().catch(() => undefined);
   }
@@ -53,7 +55,9 @@ export async function drillCommand(id: string, flags: DrillFlags, deps: CommandD
 async function drillRun(settings: StoreSettings, snapshot: SnapshotRef, logger: Logger): Promise<CommandOutcome> {
   const dest = settings.destination;
   const recordedSource = (await readManifestHeader(localFs, snapshot.manifestPath)).source;
-  const liveSources = [settings.source, recordedSource].filter((s): s is string => typeof s === 'string' && s.length > 0);
+  const liveSources = [settings.source, recordedSource].filter(
+    (s): s is string => typeof s === 'string' && s.length > 0,
+  );
   const { record, command } = await runDrill({
     dest,
     snapshot,
@@ -69,7 +73,9 @@ async function drillRun(settings: StoreSettings, snapshot: SnapshotRef, logger: 
       ? `Restore drill of ${record.snapshotId} PASSED: ${record.filesChecked} files restored and checked against the manifest${record.command ? `, drill command exited 0` : ''} (${record.durationSeconds} s).`
       : `Restore drill of ${record.snapshotId} FAILED (${record.problems.length} ${record.problems.length === 1 ? 'problem' : 'problems'}):`,
     ...record.problems.slice(0, 50).map((p) => `  - ${p}`),
-    ...(record.problems.length > 50 ? [`  … and ${record.problems.length - 50} more (see meta/${record.snapshotId}/drill.json)`] : []),
+    ...(record.problems.length > 50
+      ? [`  … and ${record.problems.length - 50} more (see meta/${record.snapshotId}/drill.json)`]
+      : []),
   ];
   return {
     exitCode: record.ok ? ExitCode.Success : ExitCode.Damage,

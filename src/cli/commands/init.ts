@@ -39,7 +39,13 @@ export async function initCommand(flags: InitFlags, cwd = process.cwd()): Promis
   settingsFromInput(parseConfigText(text, 'init'), 'init');
   if (out === '-') return ok(text, { file: null, config: text });
   const file = path.resolve(cwd, out);
-  if (!flags.force && (await access(file).then(() => true, () => false))) {
+  if (
+    !flags.force &&
+    (await access(file).then(
+      () => true,
+      () => false,
+    ))
+  ) {
     throw new UsageError(`${file} already exists`, 'add --force to replace it, or --out to write elsewhere');
   }
   await mkdir(path.dirname(file), { recursive: true });

@@ -40,19 +40,28 @@ export async function listCommand(flags: ListFlags): Promise<CommandOutcome> {
   const snapshots = await listSnapshots(settings.destination);
   const summaries: SnapshotSummary[] = [];
   for (const snapshot of snapshots) summaries.push(await summarize(settings.destination, snapshot));
-  if (summaries.length === 0) return ok(`No snapshots in ${settings.destination} yet.`, { destination: settings.destination, snapshots: [] });
+  if (summaries.length === 0)
+    return ok(`No snapshots in ${settings.destination} yet.`, { destination: settings.destination, snapshots: [] });
   const rows = summaries.map((s) => [
     s.id,
     s.time.replace('T', ' '),
     String(s.files),
     formatBytes(s.bytes),
-    s.verification.state === 'never' ? 'never' : `${s.verification.state} ${s.verification.at?.slice(0, 10) ?? ''}${s.verification.samplePercent !== null && s.verification.samplePercent < 100 ? ` (${s.verification.samplePercent}%)` : ''}`,
+    s.verification.state === 'never'
+      ? 'never'
+      : `${s.verification.state} ${s.verification.at?.slice(0, 10) ?? ''}${s.verification.samplePercent !== null && s.verification.samplePercent < 100 ? ` (${s.verification.samplePercent}%)` : ''}`,
     s.drill.state === 'never' ? '-' : `${s.drill.state} ${s.drill.at?.slice(0, 10) ?? ''}`,
   ]);
   const header = ['ID', 'TIME', 'FILES', 'SIZE', 'VERIFIED', 'DRILL'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const format = (cells: string[]) => cells.map((c, i) => (i === 2 || i === 3 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
-  const text = [format(header), ...rows.map(format), `${summaries.length} snapshot(s) in ${settings.destination}`].join('\n');
+  const format = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === 2 || i === 3 ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
+  const text = [format(header), ...rows.map(format), `${summaries.length} snapshot(s) in ${settings.destination}`].join(
+    '\n',
+  );
   return ok(text, { destination: settings.destination, snapshots: summaries });
 }
 
@@ -78,10 +87,15 @@ function verificationOf(record: VerifyRecord | null): SnapshotSummary['verificat
 }
 
 /** File count and bytes from the run record, or (older or foreign stores) by reading the manifest. */
-async function countsOf(dest: string, snapshot: SnapshotRef, fs: FileSystem): Promise<{ files: number; bytes: number }> {
+async function countsOf(
+  dest: string,
+  snapshot: SnapshotRef,
+  fs: FileSystem,
+): Promise<{ files: number; bytes: number }> {
   try {
     const run = await readRunRecord(dest, snapshot.id, fs);
-    if (typeof run.filesTotal === 'number' && typeof run.bytesTotal === 'number') return { files: run.filesTotal, bytes: run.bytesTotal };
+    if (typeof run.filesTotal === 'number' && typeof run.bytesTotal === 'number')
+      return { files: run.filesTotal, bytes: run.bytesTotal };
   } catch {
     // fall through to the manifest
   }

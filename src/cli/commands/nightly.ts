@@ -31,12 +31,19 @@ export function openHost(settings: StoreSettings): WindowsHost {
 
 /** The cycle's log: the per-run file, and on the console each lockout step as it happens (warnings only under --json). */
 export function cycleLogger(settings: StoreSettings, runName: string, json: boolean): Logger {
-  const options = { level: settings.logging.level, console: 'pretty' as const, consoleLevel: json ? ('warn' as const) : ('info' as const), runName };
+  const options = {
+    level: settings.logging.level,
+    console: 'pretty' as const,
+    consoleLevel: json ? ('warn' as const) : ('info' as const),
+    runName,
+  };
   try {
     return openRunLog({ ...options, logDir: settings.logging.dir, keepDays: settings.logging.keepDays }).logger;
   } catch (err) {
     const logger = openRunLog(options).logger;
-    logger.warn(`cannot write the log file in ${settings.logging.dir}, logging to the console only: ${errorMessage(err)}`);
+    logger.warn(
+      `cannot write the log file in ${settings.logging.dir}, logging to the console only: ${errorMessage(err)}`,
+    );
     return logger;
   }
 }
@@ -51,12 +58,31 @@ export interface CommandDeps {
 }
 
 /** The alert context of a run that has the full settings (a config) and a host. */
-export function alertContext(settings: StoreSettings, command: string, host: WindowsHost | null, log: Logger, deps: CommandDeps, detail = ''): RunAlertContext {
-  return { settings, command, host, log, store: { destination: settings.destination, stateDir: settings.stateDir }, detail, emailDeps: deps.emailDeps };
+export function alertContext(
+  settings: StoreSettings,
+  command: string,
+  host: WindowsHost | null,
+  log: Logger,
+  deps: CommandDeps,
+  detail = '',
+): RunAlertContext {
+  return {
+    settings,
+    command,
+    host,
+    log,
+    store: { destination: settings.destination, stateDir: settings.stateDir },
+    detail,
+    emailDeps: deps.emailDeps,
+  };
 }
 
 /** `backup --config FILE` (lockout on): the nightly cycle, between the start and finish alerts. */
-export async function nightlyBackupCommand(settings: Settings, flags: NightlyFlags, deps: CommandDeps = {}): Promise<CommandOutcome> {
+export async function nightlyBackupCommand(
+  settings: Settings,
+  flags: NightlyFlags,
+  deps: CommandDeps = {},
+): Promise<CommandOutcome> {
   await refuseBadPathsFirst(settings);
   const json = Boolean(flags.json);
   const log = deps.log ?? cycleLogger(settings, 'backup', json);
@@ -78,7 +104,17 @@ export async function nightlyBackupCommand(settings: Settings, flags: NightlyFla
   };
   try {
     if (flags.dryRun) return await runCycle();
-    return await withRunAlerts(alertContext(settings, 'backup', host, log, deps, `Source ${settings.source}, destination ${settings.destination}.`), runCycle);
+    return await withRunAlerts(
+      alertContext(
+        settings,
+        'backup',
+        host,
+        log,
+        deps,
+        `Source ${settings.source}, destination ${settings.destination}.`,
+      ),
+      runCycle,
+    );
   } finally {
     progress?.stop();
     await host.dispose().catch(() => undefined);
@@ -102,15 +138,30 @@ async function refuseBadPathsFirst(settings: Settings): Promise<void> {
   }
 }
 
-export function renderCycle(result: NightlyCycleResult, settings: Settings, after: AfterBackupResult | null = null): CommandOutcome {
+export function renderCycle(
+  result: NightlyCycleResult,
+  settings: Settings,
+  after: AfterBackupResult | null = null,
+): CommandOutcome {
   if (result.dryRun || !result.record) {
     const text = ['Dry run: nothing was changed and nobody was disturbed.', ...result.planText].join('\n');
-    return ok(text, { dryRun: true, mode: result.mode, plan: result.planText, expectedCopy: result.expectedCopy, notes: result.warnings });
+    return ok(text, {
+      dryRun: true,
+      mode: result.mode,
+      plan: result.planText,
+      expectedCopy: result.expectedCopy,
+      notes: result.warnings,
+    });
   }
-  const summary = summaryFromRecord(result.record, settings.destination, { filesCopied: result.record.filesCopied, bytesCopied: result.record.bytesCopied });
+  const summary = summaryFromRecord(result.record, settings.destination, {
+    filesCopied: result.record.filesCopied,
+    bytesCopied: result.record.bytesCopied,
+  });
   const lines = [renderSummary(summary), `  mode:     ${result.mode} (${result.modeReason})`];
   if (result.offlineSeconds !== null) {
-    lines.push(`  AVImark offline: ${formatDuration(result.offlineSeconds)} (from the first lockout step to the end of give-back)`);
+    lines.push(
+      `  AVImark offline: ${formatDuration(result.offlineSeconds)} (from the first lockout step to the end of give-back)`,
+    );
     for (const step of result.lockoutSteps) lines.push(`    ${step.seconds.toFixed(2).padStart(7)} s  ${step.step}`);
   }
   const rendered = renderAfterBackup(after, settings, summary.warnings);
@@ -133,13 +184,18 @@ export function renderAfterBackup(after: AfterBackupResult | null, settings: Set
   const problems = after?.verify?.problems ?? [];
   if (after?.verify) {
     const v = after.verify.record;
-    lines.push(`  verified: ${v.filesChecked} file(s) re-hashed (verify.after = ${settings.verify.after}): ${problems.length === 0 ? 'OK' : `${problems.length} PROBLEM(S)`}`);
+    lines.push(
+      `  verified: ${v.filesChecked} file(s) re-hashed (verify.after = ${settings.verify.after}): ${problems.length === 0 ? 'OK' : `${problems.length} PROBLEM(S)`}`,
+    );
     for (const p of problems.slice(0, 20)) lines.push(`    ${p.kind} ${p.path}: ${p.detail}`);
   }
-  if (after?.prune) lines.push(`  pruned:   ${after.prune.remove.length} old snapshot(s) removed, ${after.prune.keep.length} kept`);
+  if (after?.prune)
+    lines.push(`  pruned:   ${after.prune.remove.length} old snapshot(s) removed, ${after.prune.keep.length} kept`);
   for (const w of after?.warnings ?? []) lines.push(`  warning: ${w}`);
   const json = {
-    verify: after?.verify ? { ok: problems.length === 0, filesChecked: after.verify.record.filesChecked, problems } : null,
+    verify: after?.verify
+      ? { ok: problems.length === 0, filesChecked: after.verify.record.filesChecked, problems }
+      : null,
     pruned: after?.prune ? after.prune.remove.map((r) => r.id) : [],
     warnings: [...runWarnings, ...(after?.warnings ?? [])],
   };

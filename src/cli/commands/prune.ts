@@ -42,10 +42,14 @@ export async function pruneCommand(flags: PruneFlags): Promise<CommandOutcome> {
       ...result.keep.map((d) => `keep    ${d.id}  (${describeReasons(d.reasons)})`),
       ...result.remove.map((d) => `${dryRun ? 'remove' : 'removed'} ${d.id}`),
       ...(result.leftovers.length
-        ? [`${dryRun ? 'would finish' : 'finished'} removing ${result.leftovers.length} snapshot(s) an interrupted prune left: ${result.leftovers.join(', ')}`]
+        ? [
+            `${dryRun ? 'would finish' : 'finished'} removing ${result.leftovers.length} snapshot(s) an interrupted prune left: ${result.leftovers.join(', ')}`,
+          ]
         : []),
       ...(result.failedRunRecords.length
-        ? [`${dryRun ? 'would remove' : 'removed'} the records of ${result.failedRunRecords.length} failed run(s) older than every kept snapshot: ${result.failedRunRecords.join(', ')}`]
+        ? [
+            `${dryRun ? 'would remove' : 'removed'} the records of ${result.failedRunRecords.length} failed run(s) older than every kept snapshot: ${result.failedRunRecords.join(', ')}`,
+          ]
         : []),
       `${result.keep.length} kept, ${result.remove.length} ${verb}${dryRun ? ' (dry run: nothing changed)' : ''}.`,
     ];

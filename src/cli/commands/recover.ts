@@ -70,17 +70,43 @@ export async function recoverCommand(flags: RecoverFlags, deps: CommandDeps = {}
             ...result.warnings.map((w) => `  warning: ${w}`),
           ].join('\n');
     await writeLastRun(settings.stateDir, {
-      command: 'recover', result: 'success', exitCode: 0, startedAt: startedAt.toISOString(), endedAt: new Date().toISOString(),
-      mode: null, snapshotId: null, offlineSeconds: null, message: text, warnings: result.warnings,
+      command: 'recover',
+      result: 'success',
+      exitCode: 0,
+      startedAt: startedAt.toISOString(),
+      endedAt: new Date().toISOString(),
+      mode: null,
+      snapshotId: null,
+      offlineSeconds: null,
+      message: text,
+      warnings: result.warnings,
     }).catch(() => undefined);
     return ok(text, result);
   };
   try {
-    return await withRunAlerts(alertContext(settings, 'recover', host, log, deps, `Lockout journal of pid ${journal.owner.pid} (${journal.purpose}) found.`), run);
+    return await withRunAlerts(
+      alertContext(
+        settings,
+        'recover',
+        host,
+        log,
+        deps,
+        `Lockout journal of pid ${journal.owner.pid} (${journal.purpose}) found.`,
+      ),
+      run,
+    );
   } catch (err) {
     await writeLastRun(settings.stateDir, {
-      command: 'recover', result: 'failed', exitCode: err instanceof AppError ? err.exitCode : 1, startedAt: startedAt.toISOString(),
-      endedAt: new Date().toISOString(), mode: null, snapshotId: null, offlineSeconds: null, message: errorMessage(err), warnings: [],
+      command: 'recover',
+      result: 'failed',
+      exitCode: err instanceof AppError ? err.exitCode : 1,
+      startedAt: startedAt.toISOString(),
+      endedAt: new Date().toISOString(),
+      mode: null,
+      snapshotId: null,
+      offlineSeconds: null,
+      message: errorMessage(err),
+      warnings: [],
     }).catch(() => undefined);
     throw err;
   } finally {
@@ -88,4 +114,3 @@ export async function recoverCommand(flags: RecoverFlags, deps: CommandDeps = {}
     await runLock?.release();
   }
 }
-

@@ -49,7 +49,11 @@ export async function reportCommand(flags: ReportFlags, now: Date = new Date()):
   try {
     if (!(await stat(dest)).isDirectory()) throw new UsageError(`the destination ${dest} is not a folder`);
   } catch (err) {
-    if (errnoCode(err) === 'ENOENT') throw new UsageError(`the destination ${dest} does not exist`, 'check --dest or "destination" in the configuration');
+    if (errnoCode(err) === 'ENOENT')
+      throw new UsageError(
+        `the destination ${dest} does not exist`,
+        'check --dest or "destination" in the configuration',
+      );
     throw err;
   }
   const out = path.resolve(flags.out);
@@ -57,7 +61,15 @@ export async function reportCommand(flags: ReportFlags, now: Date = new Date()):
   const status = backupStatus(history, { now });
   const space = await measureSpace(dest);
   const runs = history.runs.slice(-flags.runs);
-  const html = renderReport({ status, generatedAt: now, destination: dest, version: VERSION, runs, snapshots: history.snapshots, space });
+  const html = renderReport({
+    status,
+    generatedAt: now,
+    destination: dest,
+    version: VERSION,
+    runs,
+    snapshots: history.snapshots,
+    space,
+  });
   try {
     await writeFileAtomic(localFs, out, html);
   } catch (err) {

@@ -18,15 +18,23 @@ export interface RestoreToLiveFlags extends SettingsOptionValues {
 /** Adds `--to-live` and `--dry-run` to the restore command (see src/cycle/restore-live.ts). */
 export function addRestoreToLiveOptions(command: Command): Command {
   return command
-    .option('--to-live', 'restore over the live AVImark folder: warn users, lock AVImark out, swap the folders, give it back (needs --config)')
+    .option(
+      '--to-live',
+      'restore over the live AVImark folder: warn users, lock AVImark out, swap the folders, give it back (needs --config)',
+    )
     .option('--dry-run', 'with --to-live: print the plan and change nothing');
 }
 
 /** `restore ID --to-live`: disaster recovery over the live folder. */
-export async function restoreToLiveCommand(id: string, flags: RestoreToLiveFlags, deps: CommandDeps = {}): Promise<CommandOutcome> {
+export async function restoreToLiveCommand(
+  id: string,
+  flags: RestoreToLiveFlags,
+  deps: CommandDeps = {},
+): Promise<CommandOutcome> {
   if (flags.to) throw new UsageError('give either --to DIR or --to-live, not both');
   const settings = await resolveSettings(flags);
-  if (settings.configFile === null) throw new UsageError('restore --to-live takes AVImark offline and needs the configuration: give --config FILE');
+  if (settings.configFile === null)
+    throw new UsageError('restore --to-live takes AVImark offline and needs the configuration: give --config FILE');
   const snapshot = await resolveSnapshotId(settings.destination, id);
   const json = Boolean(flags.json);
   const log = deps.log ?? cycleLogger(settings, 'restore-to-live', json);
@@ -45,7 +53,10 @@ export async function restoreToLiveCommand(id: string, flags: RestoreToLiveFlags
   };
   try {
     if (flags.dryRun) return await run();
-    return await withRunAlerts(alertContext(settings, 'restore --to-live', host, log, deps, `Snapshot ${snapshot.id} over ${settings.source}.`), run);
+    return await withRunAlerts(
+      alertContext(settings, 'restore --to-live', host, log, deps, `Snapshot ${snapshot.id} over ${settings.source}.`),
+      run,
+    );
   } finally {
     if (!deps.host) await host.dispose().catch(() => undefined);
   }

@@ -48,13 +48,18 @@ Exit codes: 0 restored and matching, 3 some files did not match the manifest or 
 export async function restoreCommand(id: string, flags: RestoreFlags): Promise<CommandOutcome> {
   if (!flags.to) throw new UsageError('restore needs --to DIR (or --to-live to restore over the live AVImark folder)');
   // Someone who asked for a dry run must not get a real restore.
-  if (flags.dryRun) throw new UsageError('--dry-run applies to --to-live only; a restore with --to only writes into a new or empty folder');
+  if (flags.dryRun)
+    throw new UsageError(
+      '--dry-run applies to --to-live only; a restore with --to only writes into a new or empty folder',
+    );
   const settings = await resolveStoreSettings(flags);
   const target = path.resolve(flags.to);
   const snapshot = await resolveSnapshotId(settings.destination, id);
   // The source recorded in the snapshot counts as live too: `--dest` alone must not let a restore land in AVImark.
   const recordedSource = (await readManifestHeader(localFs, snapshot.manifestPath)).source;
-  const liveSources = [settings.source, recordedSource].filter((s): s is string => typeof s === 'string' && path.isAbsolute(s));
+  const liveSources = [settings.source, recordedSource].filter(
+    (s): s is string => typeof s === 'string' && path.isAbsolute(s),
+  );
   const logger = commandLogger(settings, 'restore', 'warn', flags);
   const totalBytes = await readRunRecord(settings.destination, snapshot.id).then(
     (r) => r.bytesTotal,

@@ -44,10 +44,14 @@ export async function statusCommand(flags: StatusFlags): Promise<CommandOutcome>
     lines.push('AVImark is not locked out by avimark-backup.');
   } else if (ownerAlive) {
     state = 'locked-by-running-backup';
-    lines.push(`AVImark is locked out by a running ${journal?.purpose} (pid ${journal?.owner.pid}, since ${journal?.owner.startedAt}):`);
+    lines.push(
+      `AVImark is locked out by a running ${journal?.purpose} (pid ${journal?.owner.pid}, since ${journal?.owner.startedAt}):`,
+    );
   } else {
     state = 'locked-left-behind';
-    lines.push(`AVImark is STILL LOCKED OUT by a run that ended without giving it back (pid ${journal?.owner.pid}, started ${journal?.owner.startedAt}).`);
+    lines.push(
+      `AVImark is STILL LOCKED OUT by a run that ended without giving it back (pid ${journal?.owner.pid}, started ${journal?.owner.startedAt}).`,
+    );
     lines.push('Run "avimark-backup recover" to give it back. Still in place:');
   }
   for (const e of locked) lines.push(`  - ${stillLockedSentence(e.step)} [${e.state}]`);
@@ -74,19 +78,33 @@ export async function statusCommand(flags: StatusFlags): Promise<CommandOutcome>
       : `Newest snapshot: none in ${settings.destination}`,
   );
   if (lastLockout) {
-    lines.push(`Last lockout (${lastLockout.owner.startedAt}): ${lastLockout.entries.map((e) => `${stepLabel(e.step)} ${e.seconds?.toFixed(2) ?? '?'} s`).join('; ')}`);
+    lines.push(
+      `Last lockout (${lastLockout.owner.startedAt}): ${lastLockout.entries.map((e) => `${stepLabel(e.step)} ${e.seconds?.toFixed(2) ?? '?'} s`).join('; ')}`,
+    );
   }
   const json = {
     state,
     statusSentence: sentence,
-    locked: locked.map((e) => ({ step: stepLabel(e.step), state: e.state, stillLocked: stillLockedSentence(e.step), manualFix: manualUndo(e.step) })),
+    locked: locked.map((e) => ({
+      step: stepLabel(e.step),
+      state: e.state,
+      stillLocked: stillLockedSentence(e.step),
+      manualFix: manualUndo(e.step),
+    })),
     owner: journal?.owner ?? null,
     ownerAlive,
     lastRun,
-    lastLockout: lastLockout ? { startedAt: lastLockout.owner.startedAt, steps: lastLockout.entries.map((e) => ({ step: stepLabel(e.step), seconds: e.seconds, state: e.state })) } : null,
+    lastLockout: lastLockout
+      ? {
+          startedAt: lastLockout.owner.startedAt,
+          steps: lastLockout.entries.map((e) => ({ step: stepLabel(e.step), seconds: e.seconds, state: e.state })),
+        }
+      : null,
     stateDir: settings.stateDir,
     destination: settings.destination,
-    newestSnapshot: newest ? { id: newest.id, verification: verified ? { verifiedAt: verified.verifiedAt, ok: verified.ok } : null } : null,
+    newestSnapshot: newest
+      ? { id: newest.id, verification: verified ? { verifiedAt: verified.verifiedAt, ok: verified.ok } : null }
+      : null,
   };
   return ok(lines.join('\n'), json);
 }

@@ -47,7 +47,9 @@ export async function verifyCommand(id: string | undefined, flags: VerifyFlags):
   const samplePercent = parseSamplePercent(flags.sample);
   const settings = await resolveStoreSettings(flags);
   const dest = settings.destination;
-  const snapshots: SnapshotRef[] = flags.all ? await listSnapshots(dest) : [await resolveSnapshotId(dest, id ?? 'latest')];
+  const snapshots: SnapshotRef[] = flags.all
+    ? await listSnapshots(dest)
+    : [await resolveSnapshotId(dest, id ?? 'latest')];
   if (snapshots.length === 0) throw new UsageError(`there are no complete snapshots in ${dest}`, 'run a backup first');
   // Problems are listed in the summary; the console shows only errors, the log file everything.
   const logger = commandLogger(settings, 'verify', 'error', flags);
@@ -68,7 +70,9 @@ export async function verifyCommand(id: string | undefined, flags: VerifyFlags):
   for (const { record, problems, bytesChecked, warnings } of results) {
     const scope = record.samplePercent < 100 ? ` (sample of ${record.samplePercent}%)` : '';
     if (record.ok) {
-      lines.push(`${record.snapshotId}: OK, ${record.filesChecked} files re-hashed (${formatBytes(bytesChecked)})${scope}`);
+      lines.push(
+        `${record.snapshotId}: OK, ${record.filesChecked} files re-hashed (${formatBytes(bytesChecked)})${scope}`,
+      );
       for (const w of warnings) lines.push(`  warning: ${w}`);
       continue;
     }
@@ -76,18 +80,27 @@ export async function verifyCommand(id: string | undefined, flags: VerifyFlags):
       `${record.snapshotId}: DAMAGED${scope}: ${record.missing.length} missing, ${record.extra.length} extra, ${record.damaged.length} damaged`,
     );
     for (const p of problems.slice(0, 50)) lines.push(`  ${p.kind.padEnd(7)} ${p.path}: ${p.detail}`);
-    if (problems.length > 50) lines.push(`  … and ${problems.length - 50} more (see meta/${record.snapshotId}/verify.json)`);
+    if (problems.length > 50)
+      lines.push(`  … and ${problems.length - 50} more (see meta/${record.snapshotId}/verify.json)`);
     for (const w of warnings) lines.push(`  warning: ${w}`);
   }
   if (damaged.length > 0) {
-    lines.push('', 'Damage found. Older snapshots may still be intact ("avimark-backup verify --all"); run a new backup soon.');
+    lines.push(
+      '',
+      'Damage found. Older snapshots may still be intact ("avimark-backup verify --all"); run a new backup soon.',
+    );
   }
   return {
     exitCode: damaged.length > 0 ? ExitCode.Damage : ExitCode.Success,
     text: lines.join('\n'),
     json: {
       ok: damaged.length === 0,
-      snapshots: results.map((r) => ({ ...r.record, bytesChecked: r.bytesChecked, problems: r.problems, warnings: r.warnings })),
+      snapshots: results.map((r) => ({
+        ...r.record,
+        bytesChecked: r.bytesChecked,
+        problems: r.problems,
+        warnings: r.warnings,
+      })),
     },
   };
 }

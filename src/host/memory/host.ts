@@ -20,9 +20,22 @@ import {
   type SmbSessionInfo,
   type WindowsHost,
 } from '../types';
-import { createMemoryHostState, type MemoryHostState, type MemoryScheduledTask, type MemoryService, type MemoryVolume } from './state';
+import {
+  createMemoryHostState,
+  type MemoryHostState,
+  type MemoryScheduledTask,
+  type MemoryService,
+  type MemoryVolume,
+} from './state';
 
-const START_TYPES: readonly ServiceStartType[] = ['Boot', 'System', 'Automatic', 'AutomaticDelayedStart', 'Manual', 'Disabled'];
+const START_TYPES: readonly ServiceStartType[] = [
+  'Boot',
+  'System',
+  'Automatic',
+  'AutomaticDelayedStart',
+  'Manual',
+  'Disabled',
+];
 
 const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
@@ -47,7 +60,8 @@ export class MemoryHost implements WindowsHost {
   private enter(operation: keyof WindowsHost, args: unknown[]): void {
     this.state.calls.push({ operation, args: structuredClone(args) });
     for (const service of this.state.services) {
-      if (service.watchdog && service.status === 'Stopped' && service.startType !== 'Disabled') service.status = 'Running';
+      if (service.watchdog && service.status === 'Stopped' && service.startType !== 'Disabled')
+        service.status = 'Running';
     }
     const fault = this.state.faults.find((f) => f.operation === operation);
     if (fault) {
@@ -60,13 +74,21 @@ export class MemoryHost implements WindowsHost {
 
   private share(operation: keyof WindowsHost, name: string): ShareDefinition {
     const found = this.state.shares.find((s) => same(s.name, name));
-    if (!found) throw new HostError(operation, `The SMB share "${name}" does not exist (No MSFT_SMBShare objects found with property 'Name' equal to '${name}').`);
+    if (!found)
+      throw new HostError(
+        operation,
+        `The SMB share "${name}" does not exist (No MSFT_SMBShare objects found with property 'Name' equal to '${name}').`,
+      );
     return found;
   }
 
   private service(operation: keyof WindowsHost, name: string): MemoryService {
     const found = this.state.services.find((s) => same(s.name, name));
-    if (!found) throw new HostError(operation, `The service "${name}" does not exist (Cannot find any service with service name '${name}').`);
+    if (!found)
+      throw new HostError(
+        operation,
+        `The service "${name}" does not exist (Cannot find any service with service name '${name}').`,
+      );
     return found;
   }
 
@@ -83,7 +105,11 @@ export class MemoryHost implements WindowsHost {
 
   async setShareSecurityDescriptor(name: string, sddl: string): Promise<void> {
     this.enter('setShareSecurityDescriptor', [name, sddl]);
-    if (sddl.trim() === '') throw new HostError('setShareSecurityDescriptor', `Refusing to set an empty security descriptor on share "${name}".`);
+    if (sddl.trim() === '')
+      throw new HostError(
+        'setShareSecurityDescriptor',
+        `Refusing to set an empty security descriptor on share "${name}".`,
+      );
     this.share('setShareSecurityDescriptor', name).securityDescriptor = sddl;
   }
 
@@ -99,7 +125,10 @@ export class MemoryHost implements WindowsHost {
   async createShare(definition: ShareDefinition): Promise<void> {
     this.enter('createShare', [definition]);
     if (this.state.shares.some((s) => same(s.name, definition.name))) {
-      throw new HostError('createShare', `The name has already been shared: "${definition.name}" (Windows System Error 2118).`);
+      throw new HostError(
+        'createShare',
+        `The name has already been shared: "${definition.name}" (Windows System Error 2118).`,
+      );
     }
     this.state.shares.push({ ...definition });
   }
@@ -127,13 +156,16 @@ export class MemoryHost implements WindowsHost {
   }
 
   private recountOpens(): void {
-    for (const s of this.state.sessions) s.numOpens = this.state.openFiles.filter((f) => f.sessionId === s.sessionId).length;
+    for (const s of this.state.sessions)
+      s.numOpens = this.state.openFiles.filter((f) => f.sessionId === s.sessionId).length;
   }
 
   async getService(name: string): Promise<ServiceInfo | null> {
     this.enter('getService', [name]);
     const found = this.state.services.find((s) => same(s.name, name));
-    return found ? { name: found.name, displayName: found.displayName, status: found.status, startType: found.startType } : null;
+    return found
+      ? { name: found.name, displayName: found.displayName, status: found.status, startType: found.startType }
+      : null;
   }
 
   async stopService(name: string, timeoutSeconds: number): Promise<void> {
@@ -141,7 +173,10 @@ export class MemoryHost implements WindowsHost {
     const service = this.service('stopService', name);
     if (service.status === 'Stopped') return;
     if (service.refusesStop) {
-      throw new HostError('stopService', `The service "${name}" did not stop within ${timeoutSeconds} seconds (status: ${service.status}).`);
+      throw new HostError(
+        'stopService',
+        `The service "${name}" did not stop within ${timeoutSeconds} seconds (status: ${service.status}).`,
+      );
     }
     service.status = 'Stopped';
   }
@@ -154,16 +189,23 @@ export class MemoryHost implements WindowsHost {
       throw new HostError('startService', `The service "${name}" cannot be started because it is disabled.`);
     }
     if (service.refusesStart) {
-      throw new HostError('startService', `The service "${name}" did not start within ${timeoutSeconds} seconds (status: ${service.status}).`);
+      throw new HostError(
+        'startService',
+        `The service "${name}" did not start within ${timeoutSeconds} seconds (status: ${service.status}).`,
+      );
     }
     service.status = 'Running';
   }
 
   async setServiceStartType(name: string, startType: ServiceStartType): Promise<void> {
     this.enter('setServiceStartType', [name, startType]);
-    if (!START_TYPES.includes(startType)) throw new HostError('setServiceStartType', `Unknown start type "${String(startType)}".`);
+    if (!START_TYPES.includes(startType))
+      throw new HostError('setServiceStartType', `Unknown start type "${String(startType)}".`);
     if (startType === 'Boot' || startType === 'System') {
-      throw new HostError('setServiceStartType', `Start type ${startType} is only valid for device drivers; refusing to set it on "${name}".`);
+      throw new HostError(
+        'setServiceStartType',
+        `Start type ${startType} is only valid for device drivers; refusing to set it on "${name}".`,
+      );
     }
     this.service('setServiceStartType', name).startType = startType;
   }
@@ -201,7 +243,9 @@ export class MemoryHost implements WindowsHost {
     this.enter('sendMessage', [text, displaySeconds]);
     switch (this.state.messageBehaviour) {
       case 'missing':
-        return msgUnavailable('The term \'msg.exe\' is not recognized as a name of a cmdlet, function, script file, or executable program.');
+        return msgUnavailable(
+          "The term 'msg.exe' is not recognized as a name of a cmdlet, function, script file, or executable program.",
+        );
       case 'fail':
         return interpretMsgResult(1, ['Error 5 getting session names']);
       case 'noConsoleSession':
@@ -237,7 +281,10 @@ export class MemoryHost implements WindowsHost {
   async registerScheduledTask(task: ScheduledTaskDefinition): Promise<void> {
     this.enter('registerScheduledTask', [task]);
     if (!(task.taskPath.startsWith('\\') && task.taskPath.endsWith('\\'))) {
-      throw new HostError('registerScheduledTask', `The task path "${task.taskPath}" is invalid: it must start and end with a backslash.`);
+      throw new HostError(
+        'registerScheduledTask',
+        `The task path "${task.taskPath}" is invalid: it must start and end with a backslash.`,
+      );
     }
     const replaced = this.findTask(task.taskPath, task.taskName);
     if (replaced) this.state.scheduledTasks.splice(this.state.scheduledTasks.indexOf(replaced), 1);
@@ -282,9 +329,14 @@ export class MemoryHost implements WindowsHost {
   /** Like Rename-Item on Windows: fails when the target exists (POSIX rename would replace it). */
   async renameFile(from: string, to: string): Promise<void> {
     this.enter('renameFile', [from, to]);
-    const exists = async (p: string) => stat(p).then(() => true, () => false);
+    const exists = async (p: string) =>
+      stat(p).then(
+        () => true,
+        () => false,
+      );
     if (!(await exists(from))) throw new HostError('renameFile', `Cannot rename ${from}: it does not exist.`);
-    if (await exists(to)) throw new HostError('renameFile', `Cannot rename ${from} to ${to}: a file with that name already exists.`);
+    if (await exists(to))
+      throw new HostError('renameFile', `Cannot rename ${from} to ${to}: a file with that name already exists.`);
     try {
       await rename(from, to);
     } catch (err) {
@@ -294,9 +346,7 @@ export class MemoryHost implements WindowsHost {
   }
 
   private volumeFor(p: string): MemoryVolume | undefined {
-    return this.state.volumes
-      .filter((v) => isUnder(p, v.root))
-      .sort((a, b) => b.root.length - a.root.length)[0];
+    return this.state.volumes.filter((v) => isUnder(p, v.root)).sort((a, b) => b.root.length - a.root.length)[0];
   }
 
   async getVolumeRoot(p: string): Promise<string> {
@@ -319,9 +369,16 @@ export class MemoryHost implements WindowsHost {
   async createShadowCopy(volume: string): Promise<ShadowCopyInfo> {
     this.enter('createShadowCopy', [volume]);
     const v = this.exactVolume(volume);
-    if (!v) throw new HostError('createShadowCopy', `Shadow copy of ${volume} failed: Specified volume not found (Win32_ShadowCopy.Create returned 3).`);
+    if (!v)
+      throw new HostError(
+        'createShadowCopy',
+        `Shadow copy of ${volume} failed: Specified volume not found (Win32_ShadowCopy.Create returned 3).`,
+      );
     if (!v.shadowDir || !['NTFS', 'ReFS'].includes(v.fileSystem)) {
-      throw new HostError('createShadowCopy', `Shadow copy of ${volume} failed: Specified volume not supported (Win32_ShadowCopy.Create returned 4).`);
+      throw new HostError(
+        'createShadowCopy',
+        `Shadow copy of ${volume} failed: Specified volume not supported (Win32_ShadowCopy.Create returned 4).`,
+      );
     }
     const n = this.state.nextShadowNumber++;
     const dir = path.join(v.shadowDir, `HarddiskVolumeShadowCopy${n}`);
@@ -329,7 +386,11 @@ export class MemoryHost implements WindowsHost {
       await cp(v.root, dir, { recursive: true, preserveTimestamps: true, errorOnExist: true, force: false });
     } catch (err) {
       await rm(dir, { recursive: true, force: true });
-      throw new HostError('createShadowCopy', `Shadow copy of ${volume} failed: Shadow copy provider failure (Win32_ShadowCopy.Create returned 12): ${errorMessage(err)}`, { cause: err });
+      throw new HostError(
+        'createShadowCopy',
+        `Shadow copy of ${volume} failed: Shadow copy provider failure (Win32_ShadowCopy.Create returned 12): ${errorMessage(err)}`,
+        { cause: err },
+      );
     }
     const id = `{${randomUUID().toUpperCase()}}`;
     const info: ShadowCopyInfo = { id, volume: v.root, deviceObject: dir };

@@ -30,7 +30,15 @@ export interface PowerShellHostOptions {
   onEvent?: (event: SessionEvent) => void;
 }
 
-const serviceStatus = z.enum(['Stopped', 'StartPending', 'StopPending', 'Running', 'ContinuePending', 'PausePending', 'Paused']);
+const serviceStatus = z.enum([
+  'Stopped',
+  'StartPending',
+  'StopPending',
+  'Running',
+  'ContinuePending',
+  'PausePending',
+  'Paused',
+]);
 const startType = z.enum(['Boot', 'System', 'Automatic', 'AutomaticDelayedStart', 'Manual', 'Disabled']);
 
 const shareSchema = z.object({
@@ -48,7 +56,12 @@ const shareSchema = z.object({
   special: z.boolean(),
   securityDescriptor: z.string(),
 });
-const sessionSchema = z.object({ sessionId: z.string(), clientComputerName: z.string(), clientUserName: z.string(), numOpens: z.number() });
+const sessionSchema = z.object({
+  sessionId: z.string(),
+  clientComputerName: z.string(),
+  clientUserName: z.string(),
+  numOpens: z.number(),
+});
 const openFileSchema = z.object({
   fileId: z.string(),
   sessionId: z.string(),
@@ -58,9 +71,20 @@ const openFileSchema = z.object({
   clientUserName: z.string(),
 });
 const serviceSchema = z.object({ name: z.string(), displayName: z.string(), status: serviceStatus, startType });
-const processSchema = z.object({ id: z.number(), name: z.string(), sessionId: z.number(), userName: z.string().nullable(), path: z.string().nullable() });
+const processSchema = z.object({
+  id: z.number(),
+  name: z.string(),
+  sessionId: z.number(),
+  userName: z.string().nullable(),
+  path: z.string().nullable(),
+});
 const shadowSchema = z.object({ id: z.string(), volume: z.string(), deviceObject: z.string() });
-const infoSchema = z.object({ psVersion: z.string(), psEdition: z.string(), computerName: z.string(), simulated: z.boolean() });
+const infoSchema = z.object({
+  psVersion: z.string(),
+  psEdition: z.string(),
+  computerName: z.string(),
+  simulated: z.boolean(),
+});
 const taskInfoSchema = z.object({
   taskPath: z.string(),
   taskName: z.string(),
@@ -70,7 +94,11 @@ const taskInfoSchema = z.object({
   userId: z.string(),
   runLevel: z.string(),
 });
-const msgSchema = z.object({ found: z.boolean(), exitCode: z.number().nullable(), output: z.array(z.string()).nullable() });
+const msgSchema = z.object({
+  found: z.boolean(),
+  exitCode: z.number().nullable(),
+  output: z.array(z.string()).nullable(),
+});
 
 /** ConvertTo-Json writes a one-element array as the element and an empty one as null in some paths: normalise. */
 function list(value: unknown): unknown[] {
@@ -108,11 +136,19 @@ export class PowerShellHost implements WindowsHost {
     return this.session.pid;
   }
 
-  private async call<T>(op: keyof WindowsHost, args: Record<string, unknown>, schema: z.ZodType<T>, timeoutMs?: number): Promise<T> {
+  private async call<T>(
+    op: keyof WindowsHost,
+    args: Record<string, unknown>,
+    schema: z.ZodType<T>,
+    timeoutMs?: number,
+  ): Promise<T> {
     const raw = await this.session.call(op, args, timeoutMs);
     const parsed = schema.safeParse(raw);
     if (!parsed.success) {
-      throw new HostError(op, `Unexpected answer from PowerShell for ${op}: ${JSON.stringify(raw)?.slice(0, 300)} (${parsed.error.issues[0]?.message ?? 'invalid'})`);
+      throw new HostError(
+        op,
+        `Unexpected answer from PowerShell for ${op}: ${JSON.stringify(raw)?.slice(0, 300)} (${parsed.error.issues[0]?.message ?? 'invalid'})`,
+      );
     }
     return parsed.data;
   }
@@ -131,7 +167,11 @@ export class PowerShellHost implements WindowsHost {
   }
 
   async setShareSecurityDescriptor(name: string, sddl: string): Promise<void> {
-    if (sddl.trim() === '') throw new HostError('setShareSecurityDescriptor', `Refusing to set an empty security descriptor on share "${name}".`);
+    if (sddl.trim() === '')
+      throw new HostError(
+        'setShareSecurityDescriptor',
+        `Refusing to set an empty security descriptor on share "${name}".`,
+      );
     await this.call('setShareSecurityDescriptor', { name, sddl }, z.null());
   }
 
@@ -194,7 +234,12 @@ export class PowerShellHost implements WindowsHost {
 
   async waitForProcessExit(ids: number[], timeoutSeconds: number): Promise<number[]> {
     if (ids.length === 0) return [];
-    const alive = await this.call('waitForProcessExit', { ids, timeoutSeconds }, z.unknown(), this.withOwnTimeout(timeoutSeconds));
+    const alive = await this.call(
+      'waitForProcessExit',
+      { ids, timeoutSeconds },
+      z.unknown(),
+      this.withOwnTimeout(timeoutSeconds),
+    );
     return z.array(z.number()).parse(list(alive));
   }
 

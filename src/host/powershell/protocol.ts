@@ -38,7 +38,8 @@ export function parseEnvelope(stdout: string): Envelope | null {
     const at = lines[i].indexOf(RESULT_MARKER);
     if (at === -1) continue;
     const parsed: unknown = JSON.parse(lines[i].slice(at + RESULT_MARKER.length));
-    if (typeof parsed !== 'object' || parsed === null || !('ok' in parsed)) throw new Error('malformed result envelope');
+    if (typeof parsed !== 'object' || parsed === null || !('ok' in parsed))
+      throw new Error('malformed result envelope');
     return parsed as Envelope;
   }
   return null;

@@ -91,7 +91,11 @@ export class PowerShellSession {
       if (err instanceof Timeout) {
         this.options.onEvent?.({ type: 'timeout', op, timeoutMs });
         await this.kill();
-        throw new HostError(op, `PowerShell did not answer ${op} within ${Math.round(timeoutMs / 1000)} s; the PowerShell process was stopped and will be restarted for the next call.`, { cause: err });
+        throw new HostError(
+          op,
+          `PowerShell did not answer ${op} within ${Math.round(timeoutMs / 1000)} s; the PowerShell process was stopped and will be restarted for the next call.`,
+          { cause: err },
+        );
       }
       if (/invoke called after process exited/.test(errorMessage(err))) {
         // Nothing was sent: the process had already gone. Safe to start a new one and send once.
@@ -111,7 +115,8 @@ export class PowerShellSession {
     const stderr = result.stderr?.toString('utf8').trim() ?? '';
     const envelope = parseEnvelope(stdout);
     if (envelope === null) {
-      const exited = live.exited || live.internals.process.exitCode !== null || live.internals.process.signalCode !== null;
+      const exited =
+        live.exited || live.internals.process.exitCode !== null || live.internals.process.signalCode !== null;
       if (exited) this.forget(live);
       const why = exited ? 'the PowerShell process exited before answering' : 'PowerShell returned no result';
       throw new HostError(op, `${why} (${op})${stderr ? `: ${stderr}` : stdout.trim() ? `: ${stdout.trim()}` : ''}`);
@@ -137,7 +142,12 @@ export class PowerShellSession {
   }
 
   private async ensure(op: string): Promise<Live> {
-    if (this.live && !this.live.exited && this.live.internals.process.exitCode === null && this.live.internals.process.signalCode === null) {
+    if (
+      this.live &&
+      !this.live.exited &&
+      this.live.internals.process.exitCode === null &&
+      this.live.internals.process.signalCode === null
+    ) {
       return this.live;
     }
     if (this.live) this.forget(this.live);
@@ -147,7 +157,11 @@ export class PowerShellSession {
     try {
       return await this.starting;
     } catch (err) {
-      throw new HostError(op, `Could not start PowerShell (${this.options.executable}): ${errorMessage(err)}. Check powershell.executable in the configuration.`, { cause: err });
+      throw new HostError(
+        op,
+        `Could not start PowerShell (${this.options.executable}): ${errorMessage(err)}. Check powershell.executable in the configuration.`,
+        { cause: err },
+      );
     }
   }
 

@@ -52,7 +52,13 @@ function alert(overrides: Partial<RunAlert> = {}): RunAlert {
     computerName: 'VETSRV01',
     message: 'copy failed: D:\\Backup is full (ENOSPC)',
     hint: 'free space on D: or lower retention.keepDaily',
-    summary: { snapshotId: '2026-11-26T010000Z', filesTotal: 1234, filesCopied: 17, offlineSeconds: 41.5, warnings: [] },
+    summary: {
+      snapshotId: '2026-11-26T010000Z',
+      filesTotal: 1234,
+      filesCopied: 17,
+      offlineSeconds: 41.5,
+      warnings: [],
+    },
     ...overrides,
   };
 }
@@ -61,7 +67,10 @@ function settings(email: Record<string, unknown> | null): AlertSettings {
   return {
     alerts: {
       eventLog: { enabled: true, source: 'avimark-backup' },
-      email: email === null ? null : emailSchema.parse({ from: 'avimark-backup@clinic.example', to: ['it@clinic.example'], ...email }),
+      email:
+        email === null
+          ? null
+          : emailSchema.parse({ from: 'avimark-backup@clinic.example', to: ['it@clinic.example'], ...email }),
     },
   };
 }
@@ -70,7 +79,13 @@ function settings(email: Record<string, unknown> | null): AlertSettings {
 function runLog(name: string) {
   const consoleFile = path.join(dir, `${name}-console.txt`);
   const fd = openSync(consoleFile, 'w');
-  const { logger, file } = openRunLog({ logDir: path.join(dir, 'logs'), level: 'debug', console: 'json', consoleFd: fd, runName: name });
+  const { logger, file } = openRunLog({
+    logDir: path.join(dir, 'logs'),
+    level: 'debug',
+    console: 'json',
+    consoleFd: fd,
+    runName: name,
+  });
   return {
     logger,
     read: async () => {
@@ -82,8 +97,13 @@ function runLog(name: string) {
 }
 
 function expectNoPassword(...texts: string[]): void {
-  const forms = [PASSWORD, Buffer.from(PASSWORD).toString('base64'), Buffer.from(`\u0000${USER}\u0000${PASSWORD}`).toString('base64')];
-  for (const text of texts) for (const form of forms) expect(text.includes(form), `password form ${form} leaked`).toBe(false);
+  const forms = [
+    PASSWORD,
+    Buffer.from(PASSWORD).toString('base64'),
+    Buffer.from(`\u0000${USER}\u0000${PASSWORD}`).toString('base64'),
+  ];
+  for (const text of texts)
+    for (const form of forms) expect(text.includes(form), `password form ${form} leaked`).toBe(false);
 }
 
 describe('alert e-mail and Event Log at the end of a run', () => {
@@ -92,7 +112,14 @@ describe('alert e-mail and Event Log at the end of a run', () => {
     const log = runLog('starttls');
     const run = alert();
     const result = await notifyRunFinished(
-      settings({ host: '127.0.0.1', port: starttls.port, security: 'starttls', user: USER, passwordEnv: 'AVB_TEST_SMTP_PASSWORD', caFile: cert.certFile }),
+      settings({
+        host: '127.0.0.1',
+        port: starttls.port,
+        security: 'starttls',
+        user: USER,
+        passwordEnv: 'AVB_TEST_SMTP_PASSWORD',
+        caFile: cert.certFile,
+      }),
       run,
       host,
       log.logger,
@@ -110,12 +137,23 @@ describe('alert e-mail and Event Log at the end of a run', () => {
     expect(mail.raw).toContain('free space on D:');
 
     expect(host.state.events).toHaveLength(1);
-    expect(host.state.events[0]).toMatchObject({ source: 'avimark-backup', eventId: EventId.RunFailed, level: 'Error' });
+    expect(host.state.events[0]).toMatchObject({
+      source: 'avimark-backup',
+      eventId: EventId.RunFailed,
+      level: 'Error',
+    });
     expect(host.state.events[0].message).toContain('copy failed');
 
     const { log: logText, console: consoleText } = await log.read();
     expect(logText).toContain('alert e-mail sent');
-    expectNoPassword(logText, consoleText, JSON.stringify(result), JSON.stringify(run.summary), mail.raw, host.state.events[0].message);
+    expectNoPassword(
+      logText,
+      consoleText,
+      JSON.stringify(result),
+      JSON.stringify(run.summary),
+      mail.raw,
+      host.state.events[0].message,
+    );
   });
 
   it('a successful run writes event 1001 and sends no e-mail unless onSuccess', async () => {
@@ -123,7 +161,13 @@ describe('alert e-mail and Event Log at the end of a run', () => {
     const before = starttls.received.length;
     const log = runLog('success');
     const result = await notifyRunFinished(
-      settings({ host: '127.0.0.1', port: starttls.port, user: USER, passwordEnv: 'AVB_TEST_SMTP_PASSWORD', caFile: cert.certFile }),
+      settings({
+        host: '127.0.0.1',
+        port: starttls.port,
+        user: USER,
+        passwordEnv: 'AVB_TEST_SMTP_PASSWORD',
+        caFile: cert.certFile,
+      }),
       alert({ outcome: 'success', exitCode: 0, message: 'snapshot 2026-11-26T010000Z complete', hint: undefined }),
       host,
       log.logger,
@@ -138,7 +182,15 @@ describe('alert e-mail and Event Log at the end of a run', () => {
   it('implicit TLS with the password from a file, onSuccess: true', async () => {
     const log = runLog('implicit');
     const result = await notifyRunFinished(
-      settings({ host: 'localhost', port: implicit.port, security: 'tls', user: USER, passwordFile, caFile: cert.certFile, onSuccess: true }),
+      settings({
+        host: 'localhost',
+        port: implicit.port,
+        security: 'tls',
+        user: USER,
+        passwordFile,
+        caFile: cert.certFile,
+        onSuccess: true,
+      }),
       alert({ outcome: 'success', exitCode: 0, message: 'snapshot complete' }),
       null,
       log.logger,
@@ -164,7 +216,9 @@ describe('alert e-mail and Event Log at the end of a run', () => {
       { env: { P: wrong }, readFile: (p) => readFile(p, 'utf8') },
     );
     expect(badAuth.emailSent).toBe(false);
-    expect(badAuth.problems[0]).toMatch(/e-mail to it@clinic.example via 127\.0\.0\.1:\d+ failed: .*(Invalid username or password|535)/);
+    expect(badAuth.problems[0]).toMatch(
+      /e-mail to it@clinic.example via 127\.0\.0\.1:\d+ failed: .*(Invalid username or password|535)/,
+    );
     expect(starttls.authAttempts.some((a) => !a.ok)).toBe(true);
 
     const untrusted = await notifyRunFinished(
@@ -186,7 +240,13 @@ describe('alert e-mail and Event Log at the end of a run', () => {
     expect(host.state.events[0].message).toContain('Still locked: share AVImark (deny-all ACL still applied)');
     const { log: logText, console: consoleText } = await log.read();
     expect(logText).toContain('could not send the alert e-mail');
-    expectNoPassword(logText, consoleText, JSON.stringify(badAuth), JSON.stringify(untrusted), JSON.stringify(host.state.events));
+    expectNoPassword(
+      logText,
+      consoleText,
+      JSON.stringify(badAuth),
+      JSON.stringify(untrusted),
+      JSON.stringify(host.state.events),
+    );
     for (const text of [logText, consoleText, JSON.stringify(badAuth)]) expect(text.includes(wrong)).toBe(false);
   });
 
@@ -199,7 +259,9 @@ describe('alert e-mail and Event Log at the end of a run', () => {
       log.logger,
       { env: { P: PASSWORD }, readFile: (p) => readFile(p, 'utf8') },
     );
-    expect(clear.problems[0]).toContain('config alerts.email.security: "none" would send the password to mail.clinic.example unencrypted');
+    expect(clear.problems[0]).toContain(
+      'config alerts.email.security: "none" would send the password to mail.clinic.example unencrypted',
+    );
     const missing = await notifyRunFinished(
       settings({ host: '127.0.0.1', port: starttls.port, user: USER, passwordEnv: 'AVB_UNSET_VARIABLE' }),
       alert(),
@@ -207,7 +269,9 @@ describe('alert e-mail and Event Log at the end of a run', () => {
       log.logger,
       { env: {}, readFile: (p) => readFile(p, 'utf8') },
     );
-    expect(missing.problems[0]).toContain('config alerts.email.passwordEnv: environment variable AVB_UNSET_VARIABLE is not set');
+    expect(missing.problems[0]).toContain(
+      'config alerts.email.passwordEnv: environment variable AVB_UNSET_VARIABLE is not set',
+    );
     await log.read();
   });
 });

@@ -59,10 +59,23 @@ async function configFile(hh: Hospital, extra: Record<string, unknown> = {}): Pr
     stateDir: hh.stateDir,
     mode: 'offline',
     verify: { after: 'none' },
-    lockout: { services: [{ name: 'AVImarkServer' }, { name: 'VetLogicSync' }], gracePeriodSeconds: 1, warnMinutes: [0] },
+    lockout: {
+      services: [{ name: 'AVImarkServer' }, { name: 'VetLogicSync' }],
+      gracePeriodSeconds: 1,
+      warnMinutes: [0],
+    },
     alerts: {
       eventLog: { enabled: true, source: 'avimark-backup' },
-      email: { host: '127.0.0.1', port: smtp.port, security: 'starttls', user: USER, passwordEnv: 'AVB_TEST_SMTP', caFile: certFile, from: 'backup@clinic.example', to: ['it@clinic.example'] },
+      email: {
+        host: '127.0.0.1',
+        port: smtp.port,
+        security: 'starttls',
+        user: USER,
+        passwordEnv: 'AVB_TEST_SMTP',
+        caFile: certFile,
+        from: 'backup@clinic.example',
+        to: ['it@clinic.example'],
+      },
     },
     ...extra,
   };
@@ -78,7 +91,10 @@ describe('run alerts (memory host, real SMTP)', () => {
   it('a failed nightly run: events 1000 + 1002, an e-mail with the status sentence, a failed run record in the store', async () => {
     h = await hospital();
     const before = await serverSnapshot(h.state, h.source);
-    h.state.faults.push({ operation: 'stopService', message: 'Service AVImarkServer cannot be stopped (access denied).' });
+    h.state.faults.push({
+      operation: 'stopService',
+      message: 'Service AVImarkServer cannot be stopped (access denied).',
+    });
     const mailCount = smtp.received.length;
     const config = await configFile(h);
     const err = await backupCommand({ config, lockout: true, json: true }, deps(h.host)).catch((e: unknown) => e);
@@ -100,7 +116,10 @@ describe('run alerts (memory host, real SMTP)', () => {
     // The failed run left DEST/meta/<ID>/run.json: in the history, never listed as a snapshot.
     const metaIds = await readdir(path.join(h.dest, 'meta'));
     expect(metaIds).toHaveLength(1);
-    const record = JSON.parse(await readFile(path.join(h.dest, 'meta', metaIds[0], 'run.json'), 'utf8')) as { result: string; errors: string[] };
+    const record = JSON.parse(await readFile(path.join(h.dest, 'meta', metaIds[0], 'run.json'), 'utf8')) as {
+      result: string;
+      errors: string[];
+    };
     expect(record.result).toBe('failed');
     expect(record.errors[0]).toMatch(/cannot be stopped/);
     expect(await listSnapshots(h.dest)).toEqual([]);
@@ -173,7 +192,9 @@ describe('run alerts (memory host, real SMTP)', () => {
     const plan = lockoutPlan(input, await observeHost(h.host, input));
     const journal = newJournal('backup', h.source);
     journal.owner.pid = 2 ** 22 + 4321; // a dead process (killed with -9)
-    await new LockoutSession({ host: h.host, stateDir: h.stateDir, journal, log: silentLogger() }).lockOut(plan.steps.slice(0, 4));
+    await new LockoutSession({ host: h.host, stateDir: h.stateDir, journal, log: silentLogger() }).lockOut(
+      plan.steps.slice(0, 4),
+    );
     const config = await configFile(h);
     const r = await recoverCommand({ config, json: true }, deps(h.host));
     expect(r.exitCode).toBe(0);
@@ -201,7 +222,9 @@ describe('run alerts (memory host, real SMTP)', () => {
     expect(eventIds(h)).toEqual([EventId.RunStarted, EventId.RunSucceeded, EventId.RunStarted, EventId.RunSucceeded]);
     expect(h.state.events[0].message).toMatch(/backup --no-lockout started/);
     // Nothing was locked.
-    expect(h.state.calls.filter((c) => c.operation === 'setShareSecurityDescriptor' || c.operation === 'stopService')).toEqual([]);
+    expect(
+      h.state.calls.filter((c) => c.operation === 'setShareSecurityDescriptor' || c.operation === 'stopService'),
+    ).toEqual([]);
   });
 
   it('backup --no-lockout from flags only: no alerts, no prune', async () => {
@@ -223,7 +246,9 @@ describe('run alerts (memory host, real SMTP)', () => {
     const r = await drillCommand('latest', { config, json: true }, deps(h.host));
     expect(r.exitCode).toBe(3);
     expect(eventIds(h).slice(-2)).toEqual([EventId.RunStarted, EventId.VerificationDamage]);
-    expect(h.state.events.at(-1)?.message).toMatch(/avimark-backup drill found DAMAGE \(exit code 3\): Restore drill of .* FAILED/);
+    expect(h.state.events.at(-1)?.message).toMatch(
+      /avimark-backup drill found DAMAGE \(exit code 3\): Restore drill of .* FAILED/,
+    );
     const mails = mailsSince(mailCount);
     expect(mails).toHaveLength(1);
     expect(mails[0]).toMatch(/DAMAGE FOUND: drill/);

@@ -12,11 +12,15 @@ afterEach(async () => {
   h = undefined;
 });
 beforeAll(() => {
-  if (!existsSync(path.join(__dirname, '../../../dist/avimark-backup.cjs'))) throw new Error('build the bundle first: node build.mjs --bundle-only');
+  if (!existsSync(path.join(__dirname, '../../../dist/avimark-backup.cjs')))
+    throw new Error('build the bundle first: node build.mjs --bundle-only');
 });
 
 function backup(hh: SimHospital, extraArgs: string[] = []) {
-  return runCli(['backup', '--config', hh.configFile, '--json', ...extraArgs], { env: { ...hh.server.env, AVIMARK_TEST_CLI: 'bundle' }, timeoutMs: 180_000 });
+  return runCli(['backup', '--config', hh.configFile, '--json', ...extraArgs], {
+    env: { ...hh.server.env, AVIMARK_TEST_CLI: 'bundle' },
+    timeoutMs: 180_000,
+  });
 }
 
 describe('nightly cycle through the real PowerShell bridge and the simulated server', { timeout: 240_000 }, () => {

@@ -47,24 +47,47 @@ export async function simulatedHospital(options: { files?: Record<string, string
         { sessionId: '1002', clientComputerName: 'EXAM3', clientUserName: 'HOSP\\dan', numOpens: 1 },
       ],
       openFiles: [
-        { fileId: '5001', sessionId: '1001', path: path.join(source, 'CLIENT.V2$'), shareRelativePath: 'CLIENT.V2$', clientComputerName: 'FRONTDESK1', clientUserName: 'HOSP\\anna' },
-        { fileId: '5002', sessionId: '1002', path: path.join(source, 'ANIMAL.V2$'), shareRelativePath: 'ANIMAL.V2$', clientComputerName: 'EXAM3', clientUserName: 'HOSP\\dan' },
+        {
+          fileId: '5001',
+          sessionId: '1001',
+          path: path.join(source, 'CLIENT.V2$'),
+          shareRelativePath: 'CLIENT.V2$',
+          clientComputerName: 'FRONTDESK1',
+          clientUserName: 'HOSP\\anna',
+        },
+        {
+          fileId: '5002',
+          sessionId: '1002',
+          path: path.join(source, 'ANIMAL.V2$'),
+          shareRelativePath: 'ANIMAL.V2$',
+          clientComputerName: 'EXAM3',
+          clientUserName: 'HOSP\\dan',
+        },
       ],
       services: [
-        { name: 'AVImarkServer', displayName: 'AVImark Server', status: 'Running', startType: 'AutomaticDelayedStart', watchdog: true, watchdogDelayMs: 200 },
+        {
+          name: 'AVImarkServer',
+          displayName: 'AVImark Server',
+          status: 'Running',
+          startType: 'AutomaticDelayedStart',
+          watchdog: true,
+          watchdogDelayMs: 200,
+        },
         { name: 'VetLogicSync', displayName: 'VetLogic Sync', status: 'Stopped', startType: 'Manual' },
       ],
-      processes: [
-        { name: 'avimark', exitsOnMessage: true },
-        { name: 'avimark' },
-      ],
+      processes: [{ name: 'avimark', exitsOnMessage: true }, { name: 'avimark' }],
     };
   });
   const source = path.join(server.volumeRoot, 'AVImark');
   const dest = path.join(server.dir, 'backup');
   const stateDir = path.join(server.dir, 'state');
   await mkdir(source, { recursive: true });
-  const files = options.files ?? { 'avimark.exe': 'MZ program', 'CLIENT.V2$': 'clients\n', 'ANIMAL.V2$': 'animals\n', 'AVImark.db$': 'db' };
+  const files = options.files ?? {
+    'avimark.exe': 'MZ program',
+    'CLIENT.V2$': 'clients\n',
+    'ANIMAL.V2$': 'animals\n',
+    'AVImark.db$': 'db',
+  };
   for (const [name, content] of Object.entries(files)) {
     await mkdir(path.dirname(path.join(source, name)), { recursive: true });
     await writeFile(path.join(source, name), content);

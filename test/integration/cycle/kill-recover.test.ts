@@ -11,9 +11,19 @@ afterEach(async () => {
   h = undefined;
 });
 
-const STEPS = ['rename executable', 'lock share', 'close open files', 'stop AVImarkServer', 'stop VetLogicSync', 'polite close', 'force-stop'];
+const STEPS = [
+  'rename executable',
+  'lock share',
+  'close open files',
+  'stop AVImarkServer',
+  'stop VetLogicSync',
+  'polite close',
+  'force-stop',
+];
 
-describe('kill -9 right after each lockout step, then recover (real bridge, simulated server)', { timeout: 240_000 }, () => {
+describe('kill -9 right after each lockout step, then recover (real bridge, simulated server)', {
+  timeout: 240_000,
+}, () => {
   STEPS.forEach((name, i) => {
     const n = i + 1;
     it(`after step ${n} (${name}): recover restores share ACL, service start types and states, executable names exactly`, async () => {
@@ -52,13 +62,20 @@ describe('signals and concurrency through the CLI', { timeout: 240_000 }, () => 
     h = await simulatedHospital({ files });
     await h.writeConfig({ lockout: { warnMinutes: [0] } });
     const before = await simServerState(h);
-    const child = startCli(['backup', '--config', h.configFile], { env: { ...h.server.env, AVIMARK_TEST_CLI: 'bundle' } });
+    const child = startCli(['backup', '--config', h.configFile], {
+      env: { ...h.server.env, AVIMARK_TEST_CLI: 'bundle' },
+    });
     const done = collect(child, 180_000);
     // Wait until the whole lockout is journaled (the copy starts right after the quiet proof).
     const journalFile = path.join(h.stateDir, 'lockout-journal.json');
     for (;;) {
       const text = await readFile(journalFile, 'utf8').catch(() => '');
-      if (text && JSON.parse(text).entries.length === STEPS.length && JSON.parse(text).entries.every((e: { state: string }) => e.state === 'done')) break;
+      if (
+        text &&
+        JSON.parse(text).entries.length === STEPS.length &&
+        JSON.parse(text).entries.every((e: { state: string }) => e.state === 'done')
+      )
+        break;
       await new Promise((r) => setTimeout(r, 50));
     }
     child.kill('SIGINT');
@@ -72,14 +89,18 @@ describe('signals and concurrency through the CLI', { timeout: 240_000 }, () => 
     h = await simulatedHospital();
     await h.writeConfig({ lockout: { warnMinutes: [0.15] } });
     const before = await simServerState(h);
-    const first = startCli(['backup', '--config', h.configFile], { env: { ...h.server.env, AVIMARK_TEST_CLI: 'bundle' } });
+    const first = startCli(['backup', '--config', h.configFile], {
+      env: { ...h.server.env, AVIMARK_TEST_CLI: 'bundle' },
+    });
     const firstDone = collect(first, 180_000);
     const lock = path.join(h.stateDir, 'run.lock');
     for (let i = 0; i < 600; i += 1) {
       if (await readFile(lock, 'utf8').catch(() => null)) break;
       await new Promise((r) => setTimeout(r, 50));
     }
-    const second = await runCli(['backup', '--config', h.configFile], { env: { ...h.server.env, AVIMARK_TEST_CLI: 'bundle' } });
+    const second = await runCli(['backup', '--config', h.configFile], {
+      env: { ...h.server.env, AVIMARK_TEST_CLI: 'bundle' },
+    });
     expect(second.code).toBe(1);
     expect(second.stderr).toMatch(/another backup \(pid \d+/);
     const r = await firstDone;

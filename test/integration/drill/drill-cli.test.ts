@@ -29,7 +29,9 @@ afterAll(async () => {
   await stateCleanup();
 });
 
-async function store(files: Record<string, string> = AVIMARK_FILES): Promise<{ root: string; dest: string; source: string }> {
+async function store(
+  files: Record<string, string> = AVIMARK_FILES,
+): Promise<{ root: string; dest: string; source: string }> {
   const { dir, cleanup } = await tempDir('avb-drill-');
   cleanups.push(cleanup);
   const dest = path.join(dir, 'dest');
@@ -109,16 +111,24 @@ describe('avimark-backup drill', () => {
     const res = await runCli(['drill', '--dest', dest]);
     expect(res.code, res.stderr + res.stdout).toBe(3);
     expect(res.stdout).toContain('required file missing: TREAT.V2$');
-    expect((await readDrill(dest, ID2)).problems).toEqual(['required file missing: TREAT.V2$ (AVImark cannot start without it)']);
+    expect((await readDrill(dest, ID2)).problems).toEqual([
+      'required file missing: TREAT.V2$ (AVImark cannot start without it)',
+    ]);
     expect(existsSync(path.join(dest, 'drill-scratch'))).toBe(false);
   });
 
   it('uses drill.requiredFiles from the configuration (case-insensitive, like Windows)', async () => {
     const { root, dest, source } = await store();
-    const config = await writeConfig(root, { source, destination: dest, drill: { requiredFiles: ['client.v2$', 'PRICE.V2$'] } });
+    const config = await writeConfig(root, {
+      source,
+      destination: dest,
+      drill: { requiredFiles: ['client.v2$', 'PRICE.V2$'] },
+    });
     const res = await runCli(['drill', '--config', config]);
     expect(res.code, res.stderr + res.stdout).toBe(3);
-    expect((await readDrill(dest, ID2)).problems).toEqual(['required file missing: PRICE.V2$ (AVImark cannot start without it)']);
+    expect((await readDrill(dest, ID2)).problems).toEqual([
+      'required file missing: PRICE.V2$ (AVImark cannot start without it)',
+    ]);
   });
 
   it("runs the administrator's command on the restored copy, without a shell; its exit code is the verdict", async () => {
@@ -155,7 +165,13 @@ describe('avimark-backup drill', () => {
     const config = await writeConfig(root, {
       source,
       destination: dest,
-      drill: { command: [process.execPath, '-e', 'console.log("checking {dir}"); console.error("inventory table INVENT.V2$ is unreadable"); process.exit(7)'] },
+      drill: {
+        command: [
+          process.execPath,
+          '-e',
+          'console.log("checking {dir}"); console.error("inventory table INVENT.V2$ is unreadable"); process.exit(7)',
+        ],
+      },
     });
     const res = await runCli(['drill', '--config', config]);
     expect(res.code, res.stderr + res.stdout).toBe(3);
@@ -169,7 +185,11 @@ describe('avimark-backup drill', () => {
 
   it('reports a command that cannot start as a failed drill', async () => {
     const { root, dest, source } = await store();
-    const config = await writeConfig(root, { source, destination: dest, drill: { command: [path.join(root, 'no-such-tool.exe'), '{dir}'] } });
+    const config = await writeConfig(root, {
+      source,
+      destination: dest,
+      drill: { command: [path.join(root, 'no-such-tool.exe'), '{dir}'] },
+    });
     const res = await runCli(['drill', '--config', config]);
     expect(res.code, res.stderr + res.stdout).toBe(3);
     expect(res.stdout).toContain('no-such-tool.exe');

@@ -37,8 +37,12 @@ describe('runDrill', () => {
   it('refuses when the scratch folder would be inside the live AVImark folder, touching nothing', async () => {
     const { dest } = await setup();
     const snapshot = await resolveSnapshotId(dest, 'latest');
-    await expect(runDrill({ ...base, dest, snapshot, liveSources: [dest], restore: restoreInto(dest) })).rejects.toThrow(UsageError);
-    await expect(runDrill({ ...base, dest, snapshot, liveSources: [dest], restore: restoreInto(dest) })).rejects.toThrow(/inside the live AVImark folder/);
+    await expect(
+      runDrill({ ...base, dest, snapshot, liveSources: [dest], restore: restoreInto(dest) }),
+    ).rejects.toThrow(UsageError);
+    await expect(
+      runDrill({ ...base, dest, snapshot, liveSources: [dest], restore: restoreInto(dest) }),
+    ).rejects.toThrow(/inside the live AVImark folder/);
     expect(existsSync(path.join(dest, 'drill-scratch'))).toBe(false);
     expect(existsSync(path.join(dest, 'meta', ID, 'drill.json'))).toBe(false);
   });

@@ -56,7 +56,15 @@ export async function makeStore(dest: string, snapshots: FixtureSnapshot[]): Pro
         attributes: { mode: 0o444, readonly: true },
       });
     }
-    for (const d of dirs) entries.push({ path: d, type: 'dir', size: 0, mtimeNs: '0', sha256: null, attributes: { mode: 0o755, readonly: false } });
+    for (const d of dirs)
+      entries.push({
+        path: d,
+        type: 'dir',
+        size: 0,
+        mtimeNs: '0',
+        sha256: null,
+        attributes: { mode: 0o755, readonly: false },
+      });
     entries.sort((a, b) => (a.path < b.path ? -1 : 1));
     const meta = path.join(dest, 'meta', snap.id);
     await mkdir(meta, { recursive: true });
@@ -68,7 +76,10 @@ export async function makeStore(dest: string, snapshots: FixtureSnapshot[]): Pro
       createdAt: new Date().toISOString(),
       entries: entries.length,
     };
-    await writeFile(path.join(meta, 'manifest.jsonl'), [header, ...entries].map((l) => `${JSON.stringify(l)}\n`).join(''));
+    await writeFile(
+      path.join(meta, 'manifest.jsonl'),
+      [header, ...entries].map((l) => `${JSON.stringify(l)}\n`).join(''),
+    );
     const bytesTotal = entries.reduce((n, e) => n + e.size, 0);
     const run: RunRecord = {
       snapshotId: snap.id,
@@ -140,7 +151,9 @@ export async function fingerprint(root: string): Promise<Map<string, string>> {
         out.set(r, `dir ${st.mtimeNs} ${st.mode}`);
         await walk(full, r);
       } else {
-        const hash = createHash('sha256').update(await readFile(full)).digest('hex');
+        const hash = createHash('sha256')
+          .update(await readFile(full))
+          .digest('hex');
         out.set(r, `${hash} ${st.mtimeNs} ${st.mode} ${st.ino} ${st.nlink}`);
       }
     }

@@ -1,4 +1,15 @@
-import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -45,7 +56,13 @@ describe('backup engine', () => {
     });
     const now = clock();
     const first = await runBackup({ source: src, dest, engine: engineConfig(), log, now });
-    expect(first.record).toMatchObject({ filesTotal: 4, filesCopied: 4, filesLinked: 0, resumed: false, offlineSeconds: null });
+    expect(first.record).toMatchObject({
+      filesTotal: 4,
+      filesCopied: 4,
+      filesLinked: 0,
+      resumed: false,
+      offlineSeconds: null,
+    });
     expect(hashWalk(snapDir(first.record.snapshotId))).toEqual(hashWalk(src));
 
     writeFileSync(path.join(src, 'CLIENT.V2$'), 'clients v2, longer');
@@ -66,7 +83,11 @@ describe('backup engine', () => {
     expect(existsSync(path.join(dest, 'lock'))).toBe(false);
     // The manifest has a SHA-256 per file and the modification time at full precision.
     const entries = [];
-    for await (const e of await readManifestEntries(localFs, path.join(dest, 'meta', second.record.snapshotId, 'manifest.jsonl'))) entries.push(e);
+    for await (const e of await readManifestEntries(
+      localFs,
+      path.join(dest, 'meta', second.record.snapshotId, 'manifest.jsonl'),
+    ))
+      entries.push(e);
     const client = entries.find((e) => e.path === 'CLIENT.V2$');
     expect(client?.mtimeNs).toBe(statSync(path.join(src, 'CLIENT.V2$'), { bigint: true }).mtimeNs.toString());
     expect(entries.map((e) => e.path)).toContain('empty');
@@ -85,7 +106,9 @@ describe('backup engine', () => {
     const second = await runBackup({ source: src, dest, engine: engineConfig(), log, now });
     expect(hashWalk(snapDir(second.record.snapshotId))).toEqual(hashWalk(src));
     expect(hashWalk(snapDir(first.record.snapshotId))).toEqual(before);
-    expect(readFileSync(path.join(dest, 'meta', first.record.snapshotId, 'manifest.jsonl'), 'utf8')).toBe(manifestBefore);
+    expect(readFileSync(path.join(dest, 'meta', first.record.snapshotId, 'manifest.jsonl'), 'utf8')).toBe(
+      manifestBefore,
+    );
   });
 
   it('keeps odd names, deep trees, paths over 260 characters, empty folders, zero-byte files and symlinks', async () => {
@@ -94,11 +117,11 @@ describe('backup engine', () => {
     writeTree(src, {
       'name with spaces.txt': 'spaces',
       'dollar$and$more$.V2$': 'dollars',
-      "quote's \"double\" `back`.txt": 'quotes',
+      'quote\'s "double" `back`.txt': 'quotes',
       'ÄÖÜ ñ 日本語 😀.txt': 'unicode',
       [`${deep}/leaf.txt`]: 'deep',
       'empty/nested/': '',
-      'zero': '',
+      zero: '',
     });
     const { symlinkSync } = await import('node:fs');
     symlinkSync('name with spaces.txt', path.join(src, 'a link'));
@@ -117,7 +140,9 @@ describe('backup engine', () => {
     utimesSync(path.join(src, 'f.dat'), mtime, mtime); // a change size+mtime cannot see (and ns precision lost)
     const second = await runBackup({ source: src, dest, engine: engineConfig(), log, now, checksum: true });
     expect(readFileSync(path.join(snapDir(second.record.snapshotId), 'f.dat'), 'utf8')).toBe('bbbb');
-    expect(inodeOf(path.join(snapDir(second.record.snapshotId), 'g.dat'))).toBe(inodeOf(path.join(snapDir(first.record.snapshotId), 'g.dat')));
+    expect(inodeOf(path.join(snapDir(second.record.snapshotId), 'g.dat'))).toBe(
+      inodeOf(path.join(snapDir(first.record.snapshotId), 'g.dat')),
+    );
   });
 
   it('refuses overlapping or missing folders before creating anything', async () => {
@@ -194,7 +219,10 @@ describe('backup engine', () => {
     expect(faulty.injected.length).toBeGreaterThan(5);
     expect(hashWalk(snapDir(record.snapshotId))).toEqual(hashWalk(src));
     // The manifest hashes are those of the source (no torn copy passed).
-    for await (const e of await readManifestEntries(localFs, path.join(dest, 'meta', record.snapshotId, 'manifest.jsonl'))) {
+    for await (const e of await readManifestEntries(
+      localFs,
+      path.join(dest, 'meta', record.snapshotId, 'manifest.jsonl'),
+    )) {
       if (e.type === 'file') expect(`${e.sha256}:${e.size}`).toBe(hashWalk(src).get(e.path));
     }
   });
@@ -202,20 +230,35 @@ describe('backup engine', () => {
   it('fails naming the file on a persistent fault and commits nothing; the next run completes', async () => {
     writeTree(src, { 'ok1.dat': 'one', 'bad/PATIENT.V2$': 'two', 'ok2.dat': 'three' });
     const faulty = createFaultyFs(localFs, { rules: [{ code: 'EIO', ops: ['handle.read'], path: 'PATIENT.V2$' }] });
-    const attempt = runBackup({ source: src, dest, engine: engineConfig({ retries: 2 }), log, sourceFs: faulty.fs, now: clock() });
+    const attempt = runBackup({
+      source: src,
+      dest,
+      engine: engineConfig({ retries: 2 }),
+      log,
+      sourceFs: faulty.fs,
+      now: clock(),
+    });
     await expect(attempt).rejects.toBeInstanceOf(RunFailedError);
     await expect(attempt).rejects.toThrow(/bad\/PATIENT\.V2\$.*input\/output error/);
     expect(await listSnapshots(dest)).toEqual([]);
     expect(existsSync(path.join(dest, 'latest'))).toBe(false);
     expect(existsSync(path.join(dest, 'lock'))).toBe(false);
-    const { record } = await runBackup({ source: src, dest, engine: engineConfig(), log, now: clock(new Date(2026, 10, 27)) });
+    const { record } = await runBackup({
+      source: src,
+      dest,
+      engine: engineConfig(),
+      log,
+      now: clock(new Date(2026, 10, 27)),
+    });
     expect(record.resumed).toBe(true);
     expect(hashWalk(snapDir(record.snapshotId))).toEqual(hashWalk(src));
   });
 
   it('a full destination fails the run at once (no retries), naming the file and the reason', async () => {
     writeTree(src, { 'a.dat': 'a', 'b.dat': 'b' });
-    const full = createFaultyFs(localFs, { rules: [{ code: 'ENOSPC', ops: ['handle.write'], path: /in-progress\/[0-9_-]+\/b\.dat/ }] });
+    const full = createFaultyFs(localFs, {
+      rules: [{ code: 'ENOSPC', ops: ['handle.write'], path: /in-progress\/[0-9_-]+\/b\.dat/ }],
+    });
     const attempt = runBackup({ source: src, dest, engine: engineConfig(), log, destFs: full.fs, now: clock() });
     await expect(attempt).rejects.toThrow(/cannot back up "b\.dat": the destination is full \(ENOSPC\)/);
     expect(full.injected).toHaveLength(1);
@@ -225,14 +268,22 @@ describe('backup engine', () => {
   it('a crash before the commit rename leaves a resumable partial that is never listed; the next run commits it', async () => {
     writeTree(src, { 'a.dat': 'a', 'b/c.dat': 'c' });
     // The rename in-progress/<id> → snapshots/<id> fails every time (as if the process died right there).
-    const noRename = createFaultyFs(localFs, { rules: [{ code: 'EROFS', ops: ['rename'], path: /in-progress\/[0-9_-]+$/ }] });
-    await expect(runBackup({ source: src, dest, engine: engineConfig(), log, destFs: noRename.fs, now: clock() })).rejects.toThrow(
-      /could not commit snapshot .*EROFS/,
-    );
+    const noRename = createFaultyFs(localFs, {
+      rules: [{ code: 'EROFS', ops: ['rename'], path: /in-progress\/[0-9_-]+$/ }],
+    });
+    await expect(
+      runBackup({ source: src, dest, engine: engineConfig(), log, destFs: noRename.fs, now: clock() }),
+    ).rejects.toThrow(/could not commit snapshot .*EROFS/);
     const id = readdirSync(path.join(dest, 'in-progress')).find((n) => !n.endsWith('.state'))!;
     expect(existsSync(path.join(dest, 'meta', id, 'manifest.jsonl'))).toBe(true); // written, but the folder is not there
     expect(await listSnapshots(dest)).toEqual([]);
-    const { record } = await runBackup({ source: src, dest, engine: engineConfig(), log, now: clock(new Date(2027, 0, 1)) });
+    const { record } = await runBackup({
+      source: src,
+      dest,
+      engine: engineConfig(),
+      log,
+      now: clock(new Date(2027, 0, 1)),
+    });
     expect(record).toMatchObject({ snapshotId: id, resumed: true });
     expect(hashWalk(snapDir(id))).toEqual(hashWalk(src));
     expect(readdirSync(path.join(dest, 'meta', id)).sort()).toEqual(['manifest.jsonl', 'run.json']);
@@ -243,7 +294,9 @@ describe('backup engine', () => {
     const now = clock();
     const first = await runBackup({ source: src, dest, engine: engineConfig(), log, now });
     writeFileSync(path.join(src, 'a.dat'), 'a2');
-    const noCleanup = createFaultyFs(localFs, { rules: [{ code: 'EIO', ops: ['rm', 'symlink'], path: /\.state$|latest\.tmp/ }] });
+    const noCleanup = createFaultyFs(localFs, {
+      rules: [{ code: 'EIO', ops: ['rm', 'symlink'], path: /\.state$|latest\.tmp/ }],
+    });
     const second = await runBackup({ source: src, dest, engine: engineConfig(), log, destFs: noCleanup.fs, now });
     expect((await listSnapshots(dest)).map((s) => s.id)).toEqual([first.record.snapshotId, second.record.snapshotId]);
     expect(readFileSync(path.join(dest, 'latest', 'a.dat'), 'utf8')).toBe('a'); // not yet updated
@@ -257,9 +310,9 @@ describe('backup engine', () => {
   it('an unreadable folder fails the run naming it', async () => {
     writeTree(src, { 'a.dat': 'a', 'locked/b.dat': 'b' });
     const denied = createFaultyFs(localFs, { rules: [{ code: 'EACCES', ops: ['opendir'], path: /locked$/ }] });
-    await expect(runBackup({ source: src, dest, engine: engineConfig(), log, sourceFs: denied.fs, now: clock() })).rejects.toThrow(
-      /the backup failed at ".*locked": access denied \(EACCES\)/,
-    );
+    await expect(
+      runBackup({ source: src, dest, engine: engineConfig(), log, sourceFs: denied.fs, now: clock() }),
+    ).rejects.toThrow(/the backup failed at ".*locked": access denied \(EACCES\)/);
   });
 
   it('a damaged previous manifest does not block backups: everything is copied, with a warning', async () => {
@@ -295,15 +348,26 @@ describe('backup engine', () => {
     expect(second.record.filesCopied).toBe(3);
     expect(second.record.warnings.filter((w) => w.includes('hard links failed'))).toHaveLength(1);
     expect(hashWalk(snapDir(second.record.snapshotId))).toEqual(hashWalk(src));
-    expect(inodeOf(path.join(snapDir(second.record.snapshotId), 'a.dat'))).not.toBe(inodeOf(path.join(snapDir(first.record.snapshotId), 'a.dat')));
+    expect(inodeOf(path.join(snapDir(second.record.snapshotId), 'a.dat'))).not.toBe(
+      inodeOf(path.join(snapDir(first.record.snapshotId), 'a.dat')),
+    );
   });
 
   it('fails a file that keeps changing while it is read, naming it, and stores no torn copy', async () => {
     writeTree(src, { 'stable.dat': 'fine', 'busy.dat': pseudoRandom(3 << 20, 7) });
     // A source FileSystem whose reads of busy.dat append to it: its size moves during every copy.
     const { appendFileSync } = await import('node:fs');
-    const changing = createChangingFs(path.join(src, 'busy.dat'), () => appendFileSync(path.join(src, 'busy.dat'), 'x'));
-    const attempt = runBackup({ source: src, dest, engine: engineConfig({ unstableRetries: 2 }), log, sourceFs: changing, now: clock() });
+    const changing = createChangingFs(path.join(src, 'busy.dat'), () =>
+      appendFileSync(path.join(src, 'busy.dat'), 'x'),
+    );
+    const attempt = runBackup({
+      source: src,
+      dest,
+      engine: engineConfig({ unstableRetries: 2 }),
+      log,
+      sourceFs: changing,
+      now: clock(),
+    });
     await expect(attempt).rejects.toBeInstanceOf(UnstableFileError);
     await expect(attempt).rejects.toThrow(/"busy\.dat" kept changing/);
     expect(await listSnapshots(dest)).toEqual([]);
@@ -321,7 +385,12 @@ describe('backup engine', () => {
       rmSync(path.join(src, 'gone'), { recursive: true });
       const two = await snap.sync({ sourceRoot: src, engine: engineConfig() });
       expect(two).toMatchObject({ filesCopied: 1, filesKept: 1, removed: 2, filesTotal: 2 });
-      const record = await snap.commit({ mode: 'presync', offlineSeconds: 1.5, lockoutSteps: [{ step: 'stop service', seconds: 0.5 }], warnings: ['w'] });
+      const record = await snap.commit({
+        mode: 'presync',
+        offlineSeconds: 1.5,
+        lockoutSteps: [{ step: 'stop service', seconds: 0.5 }],
+        warnings: ['w'],
+      });
       expect(record).toMatchObject({ mode: 'presync', offlineSeconds: 1.5, filesTotal: 2, warnings: ['w'] });
       expect(hashWalk(snapDir(record.snapshotId))).toEqual(hashWalk(src));
     } finally {
@@ -330,7 +399,7 @@ describe('backup engine', () => {
   });
 
   it('sync() again after folders became files and files became folders', async () => {
-    writeTree(src, { 'x/inner.dat': 'i', 'y': 'file y', 'z/deep/q.dat': 'q' });
+    writeTree(src, { 'x/inner.dat': 'i', y: 'file y', 'z/deep/q.dat': 'q' });
     const { symlinkSync } = await import('node:fs');
     symlinkSync('y', path.join(src, 'l'));
     const snap = await openSnapshot({ dest, log, now: clock() });
@@ -370,13 +439,26 @@ describe('backup engine', () => {
       }) as typeof localFs.open,
     };
     await expect(
-      snap.sync({ sourceRoot: src, sourceFs: abortingFs, engine: engineConfig({ concurrency: 1 }), signal: controller.signal }),
+      snap.sync({
+        sourceRoot: src,
+        sourceFs: abortingFs,
+        engine: engineConfig({ concurrency: 1 }),
+        signal: controller.signal,
+      }),
     ).rejects.toBeInstanceOf(BackupInterruptedError);
-    await expect(snap.commit({ mode: 'no-lockout', offlineSeconds: null, lockoutSteps: [], warnings: [] })).rejects.toThrow(/not in sync/);
+    await expect(
+      snap.commit({ mode: 'no-lockout', offlineSeconds: null, lockoutSteps: [], warnings: [] }),
+    ).rejects.toThrow(/not in sync/);
     await snap.release();
     const partial = path.join(dest, 'in-progress', snap.id);
     const finishedInode = inodeOf(path.join(partial, 'f000.dat'));
-    const { record, summary } = await runBackup({ source: src, dest, engine: engineConfig(), log, now: clock(new Date(2027, 0, 1)) });
+    const { record, summary } = await runBackup({
+      source: src,
+      dest,
+      engine: engineConfig(),
+      log,
+      now: clock(new Date(2027, 0, 1)),
+    });
     expect(record.snapshotId).toBe(snap.id);
     expect(record.resumed).toBe(true);
     expect(summary.filesCopiedThisRun).toBeLessThanOrEqual(60 - 20);
@@ -390,7 +472,9 @@ describe('backup engine', () => {
     const moving = path.join(src, 'moving.dat');
     let bumps = 0;
     // moving.dat changes under every read (AVImark writing); locked.dat cannot be opened (a sharing violation).
-    const busy = createFaultyFs(localFs, { rules: [{ code: 'EBUSY', ops: ['open'], path: (p) => p.endsWith('locked.dat') }] });
+    const busy = createFaultyFs(localFs, {
+      rules: [{ code: 'EBUSY', ops: ['open'], path: (p) => p.endsWith('locked.dat') }],
+    });
     const inUse: FileSystem = {
       ...busy.fs,
       open: (async (p: string, flags?: string) => {
@@ -409,13 +493,20 @@ describe('backup engine', () => {
     };
     const snap = await openSnapshot({ dest, log, now: clock() });
     try {
-      const online = await snap.sync({ sourceRoot: src, sourceFs: inUse, engine: engineConfig({ retries: 1 }), skipChanging: true });
+      const online = await snap.sync({
+        sourceRoot: src,
+        sourceFs: inUse,
+        engine: engineConfig({ retries: 1 }),
+        skipChanging: true,
+      });
       expect(online.filesSkipped).toBe(2);
       expect(online.filesCopied).toBe(2);
       expect(bumps).toBeLessThanOrEqual(2); // not re-read: one attempt (a 1 MiB file is one read, plus the end)
       const partial = path.join(dest, 'in-progress', snap.id);
       expect(readdirSync(partial).sort()).toEqual(['a.dat', 'c.dat']);
-      await expect(snap.commit({ mode: 'presync', offlineSeconds: 0, lockoutSteps: [], warnings: [] })).rejects.toThrow(/left 2 file\(s\) in use/);
+      await expect(snap.commit({ mode: 'presync', offlineSeconds: 0, lockoutSteps: [], warnings: [] })).rejects.toThrow(
+        /left 2 file\(s\) in use/,
+      );
       // Under lockout nothing changes any more: the catch-up copies just those two.
       const offline = await snap.sync({ sourceRoot: src, engine: engineConfig() });
       expect(offline.filesCopied).toBe(2);
@@ -429,10 +520,14 @@ describe('backup engine', () => {
 
   it('without skipChanging, a file that keeps changing still fails the sync', async () => {
     writeTree(src, { 'a.dat': 'a' });
-    const busy = createFaultyFs(localFs, { rules: [{ code: 'EBUSY', ops: ['open'], path: (p) => p.endsWith('a.dat') }] });
+    const busy = createFaultyFs(localFs, {
+      rules: [{ code: 'EBUSY', ops: ['open'], path: (p) => p.endsWith('a.dat') }],
+    });
     const snap = await openSnapshot({ dest, log, now: clock() });
     try {
-      await expect(snap.sync({ sourceRoot: src, sourceFs: busy.fs, engine: engineConfig({ retries: 1 }) })).rejects.toThrow(/a\.dat/);
+      await expect(
+        snap.sync({ sourceRoot: src, sourceFs: busy.fs, engine: engineConfig({ retries: 1 }) }),
+      ).rejects.toThrow(/a\.dat/);
     } finally {
       await snap.release();
     }
@@ -458,7 +553,9 @@ describe('backup engine', () => {
         return handle;
       }) as FileSystem['open'],
     };
-    await expect(snap.sync({ sourceRoot: src, sourceFs: interrupting, engine, signal: controller.signal })).rejects.toBeInstanceOf(BackupInterruptedError);
+    await expect(
+      snap.sync({ sourceRoot: src, sourceFs: interrupting, engine, signal: controller.signal }),
+    ).rejects.toBeInstanceOf(BackupInterruptedError);
     await snap.release();
     const journal = await readFile(path.join(dest, 'in-progress', `${snap.id}.state`, 'journal.jsonl'), 'utf8');
     expect(journal).toMatch(/"t":"part","p":"big.dat","off":33554432/);
@@ -477,7 +574,13 @@ describe('backup engine', () => {
     unlinkSync(path.join(src, 'b.dat'));
     // A stray the checkpoint does not know (a copy torn by the kill) must not survive into the snapshot.
     writeFileSync(path.join(dest, 'in-progress', snap.id, 'torn.tmp'), 'half');
-    const { record } = await runBackup({ source: src, dest, engine: engineConfig(), log, now: clock(new Date(2027, 0, 1)) });
+    const { record } = await runBackup({
+      source: src,
+      dest,
+      engine: engineConfig(),
+      log,
+      now: clock(new Date(2027, 0, 1)),
+    });
     expect(record.snapshotId).toBe(snap.id);
     expect(hashWalk(snapDir(record.snapshotId))).toEqual(hashWalk(src));
   });
@@ -505,7 +608,13 @@ describe('backup engine', () => {
 
   it('honours engine.exclude', async () => {
     writeTree(src, { 'a.dat': 'a', 'Backup/old.zip': 'zip', 'Backupnot.dat': 'kept' });
-    const { record } = await runBackup({ source: src, dest, engine: engineConfig({ exclude: ['Backup'] }), log, now: clock() });
+    const { record } = await runBackup({
+      source: src,
+      dest,
+      engine: engineConfig({ exclude: ['Backup'] }),
+      log,
+      now: clock(),
+    });
     expect(readdirSync(snapDir(record.snapshotId)).sort()).toEqual(['Backupnot.dat', 'a.dat']);
   });
 
@@ -513,7 +622,10 @@ describe('backup engine', () => {
     writeTree(src, { 'ro.dat': 'r' });
     chmodSync(path.join(src, 'ro.dat'), 0o444);
     const { record } = await runBackup({ source: src, dest, engine: engineConfig(), log, now: clock() });
-    for await (const e of await readManifestEntries(localFs, path.join(dest, 'meta', record.snapshotId, 'manifest.jsonl'))) {
+    for await (const e of await readManifestEntries(
+      localFs,
+      path.join(dest, 'meta', record.snapshotId, 'manifest.jsonl'),
+    )) {
       if (e.path === 'ro.dat') expect(e.attributes).toEqual({ mode: 0o444, readonly: true });
     }
   });
@@ -529,7 +641,10 @@ describe('backup engine', () => {
     const st = statSync(copy);
     expect(st.size).toBe(statSync(big).size);
     expect(st.blocks * 512).toBeLessThan(64 << 20); // holes kept as holes
-    for await (const e of await readManifestEntries(localFs, path.join(dest, 'meta', record.snapshotId, 'manifest.jsonl'))) {
+    for await (const e of await readManifestEntries(
+      localFs,
+      path.join(dest, 'meta', record.snapshotId, 'manifest.jsonl'),
+    )) {
       if (e.path === 'huge.dat') expect(e.size).toBe(st.size);
     }
   });

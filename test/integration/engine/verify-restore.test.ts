@@ -167,7 +167,9 @@ describe('restoreSnapshot', () => {
     expect(err).toBeInstanceOf(UsageError);
     expect((err as Error).message).toMatch(message);
     const snapshot = await resolveSnapshotId(dest, 'latest');
-    await expect(restoreSnapshot(snapshot, target, { liveSources: [live], dest, force: true })).rejects.toThrow(message);
+    await expect(restoreSnapshot(snapshot, target, { liveSources: [live], dest, force: true })).rejects.toThrow(
+      message,
+    );
     await expect(stat(path.join(live, 'CLIENT.V2$'))).rejects.toThrow(/ENOENT/);
   });
 });

@@ -43,13 +43,21 @@ beforeEach(async () => {
 });
 afterEach(async () => cleanup());
 
-const env = (): NodeJS.ProcessEnv => ({ AVB_MANIFEST: manifest, AVIMARK_BACKUP_EXE: bundle, AVIMARK_BACKUP_CONFIG: configPath, AVIMARK_SIM_STATE: simState });
-const run = <T>(script: string): Promise<T> => pwshJson<T>(`Import-Module $env:AVB_MANIFEST -Force -ErrorAction Stop\n${script}`, env());
+const env = (): NodeJS.ProcessEnv => ({
+  AVB_MANIFEST: manifest,
+  AVIMARK_BACKUP_EXE: bundle,
+  AVIMARK_BACKUP_CONFIG: configPath,
+  AVIMARK_SIM_STATE: simState,
+});
+const run = <T>(script: string): Promise<T> =>
+  pwshJson<T>(`Import-Module $env:AVB_MANIFEST -Force -ErrorAction Stop\n${script}`, env());
 const sim = async (): Promise<SimState> => JSON.parse(await readFile(simState, 'utf8')) as SimState;
 
 describe('Set-AvimarkBackupAcl (simulated Get-Acl/Set-Acl)', { timeout: 120_000 }, () => {
   it('leaves only SYSTEM and Administrators on the config file and the state folder the CLI reports, and reads them back', async () => {
-    const out = await run<Array<{ Path: string; Sddl: string }>>('@(Set-AvimarkBackupAcl -Confirm:$false) | ConvertTo-Json -Depth 3');
+    const out = await run<Array<{ Path: string; Sddl: string }>>(
+      '@(Set-AvimarkBackupAcl -Confirm:$false) | ConvertTo-Json -Depth 3',
+    );
     expect(out).toEqual([
       { Path: configPath, Sddl: FILE },
       { Path: stateDir, Sddl: FOLDER },
@@ -64,15 +72,22 @@ describe('Set-AvimarkBackupAcl (simulated Get-Acl/Set-Acl)', { timeout: 120_000 
   it('also restricts the store with -IncludeDestination and extra files with -Path', async () => {
     const password = path.join(dir, 'smtp-password.txt');
     await writeFile(password, 'secret');
-    const out = await run<Array<{ Path: string }>>(`@(Set-AvimarkBackupAcl -IncludeDestination -Path '${password}' -Confirm:$false) | ConvertTo-Json -Depth 3`);
+    const out = await run<Array<{ Path: string }>>(
+      `@(Set-AvimarkBackupAcl -IncludeDestination -Path '${password}' -Confirm:$false) | ConvertTo-Json -Depth 3`,
+    );
     expect(out.map((o) => o.Path)).toEqual([configPath, stateDir, store, password]);
     expect((await sim()).acls).toEqual({ [configPath]: FILE, [stateDir]: FOLDER, [store]: FOLDER, [password]: FILE });
   });
 
   it('-WhatIf changes nothing', async () => {
-    const r = await runPwsh('Import-Module $env:AVB_MANIFEST -Force -ErrorAction Stop\nSet-AvimarkBackupAcl -WhatIf', env());
+    const r = await runPwsh(
+      'Import-Module $env:AVB_MANIFEST -Force -ErrorAction Stop\nSet-AvimarkBackupAcl -WhatIf',
+      env(),
+    );
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain(`What if: Performing the operation "Allow only SYSTEM and Administrators" on target "${configPath}"`);
+    expect(r.stdout).toContain(
+      `What if: Performing the operation "Allow only SYSTEM and Administrators" on target "${configPath}"`,
+    );
     expect(r.stdout).toContain(`on target "${stateDir}"`);
     const s = await sim();
     expect(s.acls ?? {}).toEqual({});
@@ -80,7 +95,10 @@ describe('Set-AvimarkBackupAcl (simulated Get-Acl/Set-Acl)', { timeout: 120_000 
   });
 
   it('a missing item is named, with what to do, before anything is changed', async () => {
-    const r = await runPwsh(`Import-Module $env:AVB_MANIFEST -Force -ErrorAction Stop\nSet-AvimarkBackupAcl -Path '${path.join(dir, 'nope.txt')}' -Confirm:$false`, env());
+    const r = await runPwsh(
+      `Import-Module $env:AVB_MANIFEST -Force -ErrorAction Stop\nSet-AvimarkBackupAcl -Path '${path.join(dir, 'nope.txt')}' -Confirm:$false`,
+      env(),
+    );
     expect(r.code).not.toBe(0);
     expect(r.stderr + r.stdout).toMatch(/nope\.txt' does not exist: create it first/);
     expect((await sim()).acls ?? {}).toEqual({});
@@ -88,7 +106,10 @@ describe('Set-AvimarkBackupAcl (simulated Get-Acl/Set-Acl)', { timeout: 120_000 
 
   it('fails when the access list does not read back as set', async () => {
     await writeFile(simState, JSON.stringify({ calls: [], knobs: { aclIgnored: true } }));
-    const r = await runPwsh('Import-Module $env:AVB_MANIFEST -Force -ErrorAction Stop\nSet-AvimarkBackupAcl -Confirm:$false', env());
+    const r = await runPwsh(
+      'Import-Module $env:AVB_MANIFEST -Force -ErrorAction Stop\nSet-AvimarkBackupAcl -Confirm:$false',
+      env(),
+    );
     expect(r.code).not.toBe(0);
     expect(r.stderr + r.stdout).toMatch(/reads back as D:AI\(A;ID;FA;;;SY\)/);
   });

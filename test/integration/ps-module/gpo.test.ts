@@ -50,7 +50,10 @@ describe('GPO startup script Avimark-Startup-Recover.ps1', { timeout: 240_000 },
   it('runs recover with the config (argument quoting intact), logs, writes event 1020 and exits 0', async () => {
     const r = await runScript('ok', {});
     expect(r.code, r.stderr).toBe(0);
-    const calls = (await readFile(argsLog, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as string[]);
+    const calls = (await readFile(argsLog, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as string[]);
     expect(calls).toEqual([['recover', '--json', '--config', configPath]]);
     expect(r.log).toMatch(/INFO finished in [\d.]+ s \(exit code 0\)/);
     expect(r.events.at(-1)).toMatchObject({ Source: 'avimark-backup', EventId: 1020, EntryType: 'Information' });
@@ -58,7 +61,10 @@ describe('GPO startup script Avimark-Startup-Recover.ps1', { timeout: 240_000 },
   });
 
   it('a failed recover is logged with its message, event 1021, exit 1', async () => {
-    const r = await runScript('fail', { FAKE_AVB_EXIT: '4', FAKE_AVB_MESSAGE: 'service AVImarkServer could not be started' });
+    const r = await runScript('fail', {
+      FAKE_AVB_EXIT: '4',
+      FAKE_AVB_MESSAGE: 'service AVImarkServer could not be started',
+    });
     expect(r.code).toBe(1);
     expect(r.log).toContain('ERROR failed with exit code 4');
     expect(r.events.at(-1)).toMatchObject({ EventId: 1021, EntryType: 'Error' });

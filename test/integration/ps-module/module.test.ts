@@ -81,7 +81,9 @@ describe('AvimarkBackup module', { timeout: 240_000 }, () => {
   });
 
   it('every public function has a synopsis, a description, parameter help and an example', async () => {
-    const help = await pwshJson<Array<{ name: string; synopsis: string; description: string; examples: number; undocumented: string[] }>>(
+    const help = await pwshJson<
+      Array<{ name: string; synopsis: string; description: string; examples: number; undocumented: string[] }>
+    >(
       `${importModule}
        $common = [System.Management.Automation.Cmdlet]::CommonParameters + [System.Management.Automation.Cmdlet]::OptionalCommonParameters
        @(foreach ($c in Get-Command -Module AvimarkBackup) {
@@ -225,7 +227,11 @@ describe('AvimarkBackup module', { timeout: 240_000 }, () => {
 
   it('-WhatIf maps to --dry-run where the command has one and otherwise runs nothing', async () => {
     await rm(argsLog, { force: true });
-    const out = await pwshJson<{ backup: { dryRun: boolean }; restore: { dryRun: boolean; target: string }; folder: number }>(
+    const out = await pwshJson<{
+      backup: { dryRun: boolean };
+      restore: { dryRun: boolean; target: string };
+      folder: number;
+    }>(
       `${importModule}
        $b = Invoke-AvimarkBackup -WhatIf
        $f = @(Restore-AvimarkSnapshot -Id 2026-11-25T010000Z -Destination (Join-Path $env:AVB_DIR 'restore here') -WhatIf)

@@ -70,7 +70,9 @@ afterAll(async () => cleanup());
 
 describe('Register-AvimarkBackupTask (simulated Task Scheduler)', { timeout: 240_000 }, () => {
   it('registers the nightly and startup tasks as SYSTEM/Highest with bounded run time, no battery conditions, IgnoreNew, StartWhenAvailable', async () => {
-    const tasks = await run<TaskView[]>(`Register-AvimarkBackupTask -At '01:30' | Out-Null\n${listTasks} | ConvertTo-Json -Depth 5`);
+    const tasks = await run<TaskView[]>(
+      `Register-AvimarkBackupTask -At '01:30' | Out-Null\n${listTasks} | ConvertTo-Json -Depth 5`,
+    );
     expect(tasks.map((t) => t.TaskName)).toEqual(['Give AVImark back at startup', 'Nightly backup']);
     const [recover, nightly] = tasks;
     const quotedConfig = `"${configPath}"`;
@@ -106,7 +108,12 @@ describe('Register-AvimarkBackupTask (simulated Task Scheduler)', { timeout: 240
          foreign = @(Get-ScheduledTask -TaskName 'Someone else' | ForEach-Object TaskName) } | ConvertTo-Json -Depth 6`,
     );
     const names = (ts: TaskView[]) => ts.map((t) => t.TaskName);
-    expect(names(after.withDrill)).toEqual(['Give AVImark back at startup', 'Nightly backup', 'Someone else', 'Weekly restore drill']);
+    expect(names(after.withDrill)).toEqual([
+      'Give AVImark back at startup',
+      'Nightly backup',
+      'Someone else',
+      'Weekly restore drill',
+    ]);
     const drill = after.withDrill.find((t) => t.TaskName === 'Weekly restore drill');
     expect(drill?.Trigger.CimClassName).toBe('MSFT_TaskWeeklyTrigger');
     expect(drill?.Trigger.DaysOfWeek).toBe(1 << 6); // Saturday
@@ -135,7 +142,9 @@ describe('Register-AvimarkBackupTask (simulated Task Scheduler)', { timeout: 240
     await run<unknown>(`Register-AvimarkBackupTask -At '01:00' | Out-Null; '{}'`);
     const before = await storedTasks();
     expect(before).toContain('Nightly backup');
-    await run<unknown>(`Register-AvimarkBackupTask -At '05:00' -WeeklyDrill -WhatIf | Out-Null; Unregister-AvimarkBackupTask -WhatIf | Out-Null; '{}'`);
+    await run<unknown>(
+      `Register-AvimarkBackupTask -At '05:00' -WeeklyDrill -WhatIf | Out-Null; Unregister-AvimarkBackupTask -WhatIf | Out-Null; '{}'`,
+    );
     expect(await storedTasks()).toBe(before);
   });
 

@@ -53,7 +53,9 @@ function memoryServer(withShadows: boolean) {
   return createMemoryHost({
     shares: [avimarkShare(path.join(volumeRoot, 'AVImark'))],
     services: [{ name: 'AVImarkServer', displayName: 'AVImark Server', status: 'Running', startType: 'Automatic' }],
-    volumes: [{ root: volumeRoot, fileSystem: 'NTFS', ...(withShadows ? { shadowDir: path.join(dir, 'shadows') } : {}) }],
+    volumes: [
+      { root: volumeRoot, fileSystem: 'NTFS', ...(withShadows ? { shadowDir: path.join(dir, 'shadows') } : {}) },
+    ],
   });
 }
 
@@ -80,25 +82,44 @@ describe('selftest against the in-memory host', () => {
     expect(share?.detail).toContain('restored to O:BAG:BAD:(A;;FA;;;BA) byte for byte');
 
     // The temporary share was locked, restored and removed; AVImark's share and service untouched.
-    const shareCalls = host.state.calls.filter((c) => ['createShare', 'setShareSecurityDescriptor', 'removeShare'].includes(c.operation));
-    expect(shareCalls.map((c) => [c.operation, (c.args[0] as { name?: string }).name ?? c.args[0], c.args[1]])).toEqual([
-      ['createShare', 'avb-selftest-abcd1234$', undefined],
-      ['setShareSecurityDescriptor', 'avb-selftest-abcd1234$', 'O:BAG:BAD:(D;;FA;;;WD)'],
-      ['setShareSecurityDescriptor', 'avb-selftest-abcd1234$', 'O:BAG:BAD:(A;;FA;;;BA)'],
-      ['removeShare', 'avb-selftest-abcd1234$', undefined],
-    ]);
+    const shareCalls = host.state.calls.filter((c) =>
+      ['createShare', 'setShareSecurityDescriptor', 'removeShare'].includes(c.operation),
+    );
+    expect(shareCalls.map((c) => [c.operation, (c.args[0] as { name?: string }).name ?? c.args[0], c.args[1]])).toEqual(
+      [
+        ['createShare', 'avb-selftest-abcd1234$', undefined],
+        ['setShareSecurityDescriptor', 'avb-selftest-abcd1234$', 'O:BAG:BAD:(D;;FA;;;WD)'],
+        ['setShareSecurityDescriptor', 'avb-selftest-abcd1234$', 'O:BAG:BAD:(A;;FA;;;BA)'],
+        ['removeShare', 'avb-selftest-abcd1234$', undefined],
+      ],
+    );
     expect(host.state.shares).toEqual(sharesBefore);
     expect(host.state.services).toEqual(servicesBefore);
-    expect(host.state.calls.some((c) => ['stopService', 'setServiceStartType', 'forceStopProcesses', 'sendMessage', 'closeSessions'].includes(c.operation))).toBe(false);
+    expect(
+      host.state.calls.some((c) =>
+        ['stopService', 'setServiceStartType', 'forceStopProcesses', 'sendMessage', 'closeSessions'].includes(
+          c.operation,
+        ),
+      ),
+    ).toBe(false);
     expect(host.state.shadowCopies).toEqual([]);
     // The message went to our own session only; nobody else was messaged.
     expect(host.state.ownSessionMessages).toEqual([
-      { text: 'avimark-backup selftest: users will see the backup warnings like this one.', displaySeconds: 10, sessionId: host.state.ownSessionId },
+      {
+        text: 'avimark-backup selftest: users will see the backup warnings like this one.',
+        displaySeconds: 10,
+        sessionId: host.state.ownSessionId,
+      },
     ]);
     expect(host.state.messages).toEqual([]);
     // The throwaway task was registered as SYSTEM (Highest), read back and removed.
     const taskCalls = host.state.calls.filter((c) => /ScheduledTask$/.test(c.operation)).map((c) => c.operation);
-    expect(taskCalls).toEqual(['registerScheduledTask', 'getScheduledTask', 'unregisterScheduledTask', 'getScheduledTask']);
+    expect(taskCalls).toEqual([
+      'registerScheduledTask',
+      'getScheduledTask',
+      'unregisterScheduledTask',
+      'getScheduledTask',
+    ]);
     expect(host.state.calls.find((c) => c.operation === 'registerScheduledTask')?.args[0]).toMatchObject({
       taskPath: '\\avimark-backup-selftest\\',
       taskName: 'selftest-abcd1234',
@@ -107,11 +128,20 @@ describe('selftest against the in-memory host', () => {
       'task \\avimark-backup-selftest\\selftest-abcd1234 registered as NT AUTHORITY\\SYSTEM (Highest), removed',
     );
     expect(host.state.scheduledTasks).toEqual([]);
-    expect(host.state.events).toEqual([{ source: 'avimark-backup', eventId: EventId.SelftestProbe, level: 'Information', message: 'avimark-backup selftest: the Event Log works.' }]);
+    expect(host.state.events).toEqual([
+      {
+        source: 'avimark-backup',
+        eventId: EventId.SelftestProbe,
+        level: 'Information',
+        message: 'avimark-backup selftest: the Event Log works.',
+      },
+    ]);
     // No throwaway folders left in the state folder or on the volume.
     expect(await readdir(settings().stateDir)).toEqual([]);
     expect((await readdir(volumeRoot)).sort()).toEqual(['AVImark', 'ProgramData']);
-    expect(renderSelftest(report)).toMatch(/Everything checked works \(1 skipped\)\. Nothing of AVImark's was touched\./);
+    expect(renderSelftest(report)).toMatch(
+      /Everything checked works \(1 skipped\)\. Nothing of AVImark's was touched\./,
+    );
   });
 
   it('puts the shadow probe at the root of the source volume when the state folder is on another volume, and removes it', async () => {
@@ -119,7 +149,12 @@ describe('selftest against the in-memory host', () => {
     await mkdir(otherRoot, { recursive: true });
     const host = memoryServer(true);
     host.state.volumes.push({ root: otherRoot, fileSystem: 'NTFS' });
-    const report = await runSelftest({ host, settings: settings({ stateDir: path.join(otherRoot, 'state') }), log: silentLogger(), suffix: 'beef' });
+    const report = await runSelftest({
+      host,
+      settings: settings({ stateDir: path.join(otherRoot, 'state') }),
+      log: silentLogger(),
+      suffix: 'beef',
+    });
     expect(report.checks.find((c) => c.id === 'shadow')).toMatchObject({ status: 'ok' });
     const probeCalls = host.state.calls.filter((c) => c.operation === 'createShadowCopy').map((c) => c.args[0]);
     expect(probeCalls).toEqual([volumeRoot]);
@@ -130,7 +165,10 @@ describe('selftest against the in-memory host', () => {
   it('reports each failure with its fix, cleans up after a failure half-way, and exits non-ok', async () => {
     const host = memoryServer(false);
     host.state.faults.push({ operation: 'setShareSecurityDescriptor', message: 'Access is denied.' });
-    host.state.faults.push({ operation: 'writeEvent', message: 'The source was not found, but some or all event logs could not be searched.' });
+    host.state.faults.push({
+      operation: 'writeEvent',
+      message: 'The source was not found, but some or all event logs could not be searched.',
+    });
     const report = await runSelftest({ host, settings: settings(), log: silentLogger(), suffix: 'f00d' });
     const byId = Object.fromEntries(report.checks.map((c) => [c.id, c]));
     expect(report.ok).toBe(false);
@@ -163,12 +201,20 @@ describe('selftest against the in-memory host', () => {
     expect(byId.task).toMatchObject({ status: 'failed', detail: 'The Task Scheduler service is not running.' });
     expect(byId.task.fix).toMatch(/Task Scheduler service/);
     expect(host.state.scheduledTasks).toEqual([]);
-    expect(host.state.calls.filter((c) => c.operation === 'unregisterScheduledTask').map((c) => c.args)).toEqual([['\\avimark-backup-selftest\\', 'selftest-cafe']]);
+    expect(host.state.calls.filter((c) => c.operation === 'unregisterScheduledTask').map((c) => c.args)).toEqual([
+      ['\\avimark-backup-selftest\\', 'selftest-cafe'],
+    ]);
   });
 
   it('a task left behind by a killed selftest does not block the next one', async () => {
     const host = memoryServer(true);
-    await host.registerScheduledTask({ taskPath: '\\avimark-backup-selftest\\', taskName: 'selftest-dead', execute: 'cmd.exe', argument: '/c exit 0', description: 'old' });
+    await host.registerScheduledTask({
+      taskPath: '\\avimark-backup-selftest\\',
+      taskName: 'selftest-dead',
+      execute: 'cmd.exe',
+      argument: '/c exit 0',
+      description: 'old',
+    });
     const report = await runSelftest({ host, settings: settings(), log: silentLogger(), suffix: 'dead' });
     expect(report.checks.find((c) => c.id === 'task')).toMatchObject({ status: 'ok' });
     expect(host.state.scheduledTasks).toEqual([]);
@@ -178,7 +224,11 @@ describe('selftest against the in-memory host', () => {
     const host = memoryServer(true);
     host.state.faults.push({ operation: 'info', message: 'powershell.exe could not be started' });
     const report = await runSelftest({ host, settings: settings({ source: null }), log: silentLogger(), suffix: 'x' });
-    expect(report.checks[0]).toMatchObject({ id: 'powershell', status: 'failed', detail: 'powershell.exe could not be started' });
+    expect(report.checks[0]).toMatchObject({
+      id: 'powershell',
+      status: 'failed',
+      detail: 'powershell.exe could not be started',
+    });
     for (const c of report.checks.slice(1, -1)) {
       expect(c.status, c.id).toBe('skipped');
       expect(c.detail, c.id).toContain('the PowerShell bridge does not work');

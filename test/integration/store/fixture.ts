@@ -10,7 +10,10 @@ import type { ManifestEntry } from '../../../src/store/types';
  * backup cannot produce): files read-only, a file identical to the previous snapshot's is a hard
  * link to it, manifests written with the store's own writer.
  */
-export async function buildStore(dest: string, snapshots: { id: string; files: Record<string, string> }[]): Promise<void> {
+export async function buildStore(
+  dest: string,
+  snapshots: { id: string; files: Record<string, string> }[],
+): Promise<void> {
   let previous: { id: string; files: Record<string, string> } | null = null;
   for (const snap of snapshots) {
     const root = path.join(dest, 'snapshots', snap.id);
@@ -40,14 +43,27 @@ export async function buildStore(dest: string, snapshots: { id: string; files: R
     }
     for (const d of dirs) {
       const st = await lstat(path.join(root, ...d.split('/')), { bigint: true });
-      entries.push({ path: d, type: 'dir', size: 0, mtimeNs: st.mtimeNs.toString(), sha256: null, attributes: { mode: 0o755, readonly: false } });
+      entries.push({
+        path: d,
+        type: 'dir',
+        size: 0,
+        mtimeNs: st.mtimeNs.toString(),
+        sha256: null,
+        attributes: { mode: 0o755, readonly: false },
+      });
     }
     entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     await mkdir(path.join(dest, 'meta', snap.id), { recursive: true });
     await writeManifest(
       localFs,
       path.join(dest, 'meta', snap.id, 'manifest.jsonl'),
-      { format: 'avimark-backup-manifest', version: 1, snapshotId: snap.id, source: '/live/AVImark', createdAt: new Date().toISOString() },
+      {
+        format: 'avimark-backup-manifest',
+        version: 1,
+        snapshotId: snap.id,
+        source: '/live/AVImark',
+        createdAt: new Date().toISOString(),
+      },
       entries,
       entries.length,
     );

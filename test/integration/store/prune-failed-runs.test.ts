@@ -19,9 +19,23 @@ afterEach(async () => cleanup());
 
 async function failedRun(dest: string, id: string): Promise<void> {
   const record: RunRecord = {
-    snapshotId: id, result: 'failed', startedAt: new Date().toISOString(), endedAt: new Date().toISOString(), durationSeconds: 3,
-    mode: 'offline', source: 'C:\\AVImark', filesTotal: 0, filesCopied: 0, filesLinked: 0, bytesTotal: 0, bytesCopied: 0,
-    offlineSeconds: 2, lockoutSteps: [], resumed: false, warnings: [], errors: ['the destination is full (ENOSPC)'],
+    snapshotId: id,
+    result: 'failed',
+    startedAt: new Date().toISOString(),
+    endedAt: new Date().toISOString(),
+    durationSeconds: 3,
+    mode: 'offline',
+    source: 'C:\\AVImark',
+    filesTotal: 0,
+    filesCopied: 0,
+    filesLinked: 0,
+    bytesTotal: 0,
+    bytesCopied: 0,
+    offlineSeconds: 2,
+    lockoutSteps: [],
+    resumed: false,
+    warnings: [],
+    errors: ['the destination is full (ENOSPC)'],
   };
   await mkdir(path.join(dest, 'meta', id), { recursive: true });
   await writeFile(path.join(dest, 'meta', id, 'run.json'), JSON.stringify(record));
@@ -31,7 +45,10 @@ describe('failed-run records in the store', () => {
   it('are not snapshots, are in the history, and prune removes those older than the oldest kept snapshot', async () => {
     const dest = path.join(dir, 'dest');
     const ids = dailyIds('2026-11-17', 6);
-    await buildStore(dest, ids.map((id) => ({ id, files: { 'CLIENT.V2$': `clients ${id}` } })));
+    await buildStore(
+      dest,
+      ids.map((id) => ({ id, files: { 'CLIENT.V2$': `clients ${id}` } })),
+    );
     // Failed runs: one on an old night, one between kept snapshots, one whose partial is still waiting to be resumed.
     const oldFail = `${ids[0].slice(0, 10)}_230000`;
     const recentFail = `${ids[4].slice(0, 10)}_230000`;
@@ -42,9 +59,18 @@ describe('failed-run records in the store', () => {
     expect((await listSnapshots(dest)).map((s) => s.id)).toEqual(ids);
     const history = await loadHistory(dest);
     expect(history.snapshots.map((s) => s.id)).toEqual(ids);
-    expect(history.runs.filter((r) => r.result === 'failed').map((r) => r.snapshotId).sort()).toEqual([oldFail, recentFail, resumable].sort());
+    expect(
+      history.runs
+        .filter((r) => r.result === 'failed')
+        .map((r) => r.snapshotId)
+        .sort(),
+    ).toEqual([oldFail, recentFail, resumable].sort());
 
-    const dry = await pruneSnapshots(dest, { keepLast: 3, keepDaily: 0, keepWeekly: 0, keepMonthly: 0 }, { dryRun: true });
+    const dry = await pruneSnapshots(
+      dest,
+      { keepLast: 3, keepDaily: 0, keepWeekly: 0, keepMonthly: 0 },
+      { dryRun: true },
+    );
     expect(dry.failedRunRecords).toEqual([oldFail]);
     expect(await readdir(path.join(dest, 'meta'))).toContain(oldFail);
 

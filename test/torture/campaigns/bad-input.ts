@@ -8,7 +8,17 @@
  *    since root reads anything): a clear error naming the file, nothing committed.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { tempDir } from '../../helpers/cli';
 import { bundlePath } from '../../helpers/pwsh';
@@ -33,23 +43,63 @@ const CONFIG_CASES: ConfigCase[] = [
   { name: 'wrong type', text: (p) => base(p, { engine: { concurrency: 'four' } }), names: /engine\.concurrency/ },
   { name: 'unknown key', text: (p) => base(p, { sourec: 'x' }), names: /sourec/ },
   { name: 'unknown nested key', text: (p) => base(p, { lockout: { grace: 5 } }), names: /lockout.*grace|grace/ },
-  { name: 'missing destination', text: (p) => JSON.stringify({ source: p.source, stateDir: p.stateDir }), names: /destination/ },
-  { name: 'missing source', text: (p) => JSON.stringify({ destination: p.dest, stateDir: p.stateDir }), names: /source/ },
-  { name: 'negative grace', text: (p) => base(p, { lockout: { gracePeriodSeconds: -1 } }), names: /lockout\.gracePeriodSeconds/ },
-  { name: 'negative warning time', text: (p) => base(p, { lockout: { warnMinutes: [-5] } }), names: /lockout\.warnMinutes/ },
+  {
+    name: 'missing destination',
+    text: (p) => JSON.stringify({ source: p.source, stateDir: p.stateDir }),
+    names: /destination/,
+  },
+  {
+    name: 'missing source',
+    text: (p) => JSON.stringify({ destination: p.dest, stateDir: p.stateDir }),
+    names: /source/,
+  },
+  {
+    name: 'negative grace',
+    text: (p) => base(p, { lockout: { gracePeriodSeconds: -1 } }),
+    names: /lockout\.gracePeriodSeconds/,
+  },
+  {
+    name: 'negative warning time',
+    text: (p) => base(p, { lockout: { warnMinutes: [-5] } }),
+    names: /lockout\.warnMinutes/,
+  },
   { name: 'fractional keepLast', text: (p) => base(p, { retention: { keepLast: 1.5 } }), names: /retention\.keepLast/ },
   { name: 'zero concurrency', text: (p) => base(p, { engine: { concurrency: 0 } }), names: /engine\.concurrency/ },
   { name: 'unknown mode', text: (p) => base(p, { mode: 'turbo' }), names: /mode/ },
   { name: 'relative source', text: (p) => base(p, { source: 'AVImark' }), names: /source/ },
   { name: 'relative destination', text: (p) => base(p, { destination: 'backup' }), names: /destination/ },
   { name: 'relative stateDir', text: (p) => base(p, { stateDir: 'state' }), names: /stateDir/ },
-  { name: 'destination inside source', text: (p) => base(p, { destination: path.join(p.source, 'backup') }), names: /destination|inside|source/ },
-  { name: 'source inside destination', text: (p) => base(p, { destination: path.dirname(p.source) }), names: /destination|inside|source/ },
-  { name: 'source equals destination', text: (p) => base(p, { destination: p.source }), names: /destination|same|source/ },
+  {
+    name: 'destination inside source',
+    text: (p) => base(p, { destination: path.join(p.source, 'backup') }),
+    names: /destination|inside|source/,
+  },
+  {
+    name: 'source inside destination',
+    text: (p) => base(p, { destination: path.dirname(p.source) }),
+    names: /destination|inside|source/,
+  },
+  {
+    name: 'source equals destination',
+    text: (p) => base(p, { destination: p.source }),
+    names: /destination|same|source/,
+  },
   { name: 'source does not exist', text: (p) => base(p, { source: `${p.source}-missing` }), names: /source|exist/ },
-  { name: 'e-mail without recipients', text: (p) => base(p, { alerts: { email: { host: 'mail', from: 'a@b.c', to: [] } } }), names: /alerts\.email\.to/ },
-  { name: 'port out of range', text: (p) => base(p, { alerts: { email: { host: 'mail', port: 70000, from: 'a@b.c', to: ['x@y.z'] } } }), names: /alerts\.email\.port/ },
-  { name: 'share name empty', text: (p) => base(p, { lockout: { share: { name: '' } } }), names: /lockout\.share\.name/ },
+  {
+    name: 'e-mail without recipients',
+    text: (p) => base(p, { alerts: { email: { host: 'mail', from: 'a@b.c', to: [] } } }),
+    names: /alerts\.email\.to/,
+  },
+  {
+    name: 'port out of range',
+    text: (p) => base(p, { alerts: { email: { host: 'mail', port: 70000, from: 'a@b.c', to: ['x@y.z'] } } }),
+    names: /alerts\.email\.port/,
+  },
+  {
+    name: 'share name empty',
+    text: (p) => base(p, { lockout: { share: { name: '' } } }),
+    names: /lockout\.share\.name/,
+  },
 ];
 
 /** Command lines: [args, what stderr must mention]; {config}/{source}/{dest} are replaced. */
@@ -68,7 +118,10 @@ const COMMAND_CASES: Array<[string[], RegExp]> = [
 
 export async function badInputCampaign(options: CampaignOptions): Promise<TrialResult[]> {
   const results: TrialResult[] = [];
-  const all = [...CONFIG_CASES.map((c) => ({ kind: 'config' as const, c })), ...COMMAND_CASES.map((c) => ({ kind: 'cli' as const, c }))];
+  const all = [
+    ...CONFIG_CASES.map((c) => ({ kind: 'config' as const, c })),
+    ...COMMAND_CASES.map((c) => ({ kind: 'cli' as const, c })),
+  ];
   // Every bad config and command line each time (they are cheap); `trials` repeats the hostile tree.
   for (const item of all) {
     const r = item.kind === 'config' ? await configCase(item.c) : await commandCase(item.c[0], item.c[1]);
@@ -87,12 +140,26 @@ export async function badInputCampaign(options: CampaignOptions): Promise<TrialR
   return results;
 }
 
-async function untouchedCheck(fn: (p: { source: string; dest: string; stateDir: string; config: string }) => Promise<{ code: number | null; stderr: string; stdout: string }>, names: RegExp, label: string): Promise<TrialResult> {
+async function untouchedCheck(
+  fn: (p: {
+    source: string;
+    dest: string;
+    stateDir: string;
+    config: string;
+  }) => Promise<{ code: number | null; stderr: string; stdout: string }>,
+  names: RegExp,
+  label: string,
+): Promise<TrialResult> {
   const { dir, cleanup } = await tempDir('avb-torture-bad-');
   const problems: string[] = [];
   let note = '';
   try {
-    const p = { source: path.join(dir, 'AVImark'), dest: path.join(dir, 'backup'), stateDir: path.join(dir, 'state'), config: path.join(dir, 'config.json') };
+    const p = {
+      source: path.join(dir, 'AVImark'),
+      dest: path.join(dir, 'backup'),
+      stateDir: path.join(dir, 'state'),
+      config: path.join(dir, 'config.json'),
+    };
     mkdirSync(p.source);
     writeFileSync(path.join(p.source, 'CLIENT.V2$'), 'clients');
     const before = readdirSync(dir).sort().join();
@@ -101,8 +168,12 @@ async function untouchedCheck(fn: (p: { source: string; dest: string; stateDir: 
     note = `exit ${r.code}: ${firstLine.slice(0, 140)}`;
     if (r.code !== 2) problems.push(`exit ${r.code} (expected 2): ${r.stderr.trim()}`);
     if (!names.test(r.stderr)) problems.push(`the message does not name ${names}: ${r.stderr.trim()}`);
-    if (/at .*\.cjs:\d+|unexpected error/.test(r.stderr)) problems.push(`a stack trace or "unexpected error" instead of a message: ${r.stderr.trim()}`);
-    const after = readdirSync(dir).filter((n) => n !== 'config.json').sort().join();
+    if (/at .*\.cjs:\d+|unexpected error/.test(r.stderr))
+      problems.push(`a stack trace or "unexpected error" instead of a message: ${r.stderr.trim()}`);
+    const after = readdirSync(dir)
+      .filter((n) => n !== 'config.json')
+      .sort()
+      .join();
     if (after !== before) problems.push(`something was created: before [${before}] after [${after}]`);
     if (existsSync(p.dest) || existsSync(p.stateDir)) problems.push('the destination or the state folder was created');
     if (readdirSync(p.source).join() !== 'CLIENT.V2$') problems.push('the source was changed');
@@ -127,7 +198,9 @@ function commandCase(args: string[], names: RegExp): Promise<TrialResult> {
   return untouchedCheck(
     async (p) => {
       writeFileSync(p.config, JSON.stringify({ source: p.source, destination: p.dest, stateDir: p.stateDir }));
-      return cli(args.map((a) => a.replace('{config}', p.config).replace('{source}', p.source).replace('{dest}', p.dest)));
+      return cli(
+        args.map((a) => a.replace('{config}', p.config).replace('{source}', p.source).replace('{dest}', p.dest)),
+      );
     },
     names,
     `command line: ${args.join(' ')}`,
@@ -143,7 +216,27 @@ function writeHostileTree(root: string, options: CampaignOptions): string[] {
     made.push(rel);
   };
   mkdirSync(root, { recursive: true });
-  for (const name of ['$dollar$.V2$', "it's.txt", 'say "hi".txt', 'back`tick`.txt', '$(touch CANARY).txt', '‘single’ “double”.txt', 'Ünïcödé ñame 日本語.txt', 'trailing dot.', 'trailing space ', 'CON', 'NUL', 'COM1.txt', 'aux.V2$', 'semi;colon&amp|pipe.txt', 'new\nline.txt', ' leading space.txt', 'UPPER.txt', 'upper.txt']) file(name);
+  for (const name of [
+    '$dollar$.V2$',
+    "it's.txt",
+    'say "hi".txt',
+    'back`tick`.txt',
+    '$(touch CANARY).txt',
+    '‘single’ “double”.txt',
+    'Ünïcödé ñame 日本語.txt',
+    'trailing dot.',
+    'trailing space ',
+    'CON',
+    'NUL',
+    'COM1.txt',
+    'aux.V2$',
+    'semi;colon&amp|pipe.txt',
+    'new\nline.txt',
+    ' leading space.txt',
+    'UPPER.txt',
+    'upper.txt',
+  ])
+    file(name);
   file('zero-byte.dat', '');
   // A path over 260 characters (and a component of 200).
   file(`${'d'.repeat(60)}/${'e'.repeat(60)}/${'f'.repeat(60)}/${'g'.repeat(60)}/${'long'.repeat(50)}.txt`);
@@ -175,18 +268,27 @@ async function hostileTree(options: CampaignOptions): Promise<TrialResult> {
     const restored = path.join(dir, 'restored');
     const made = writeHostileTree(source, options);
     const expected = hashTree(source);
-    const b = await cli(['backup', '--source', source, '--dest', dest, '--no-lockout', '--json'], { timeoutMs: 600_000 });
+    const b = await cli(['backup', '--source', source, '--dest', dest, '--no-lockout', '--json'], {
+      timeoutMs: 600_000,
+    });
     if (b.code !== 0) problems.push(`backup exit ${b.code}: ${b.stderr.trim()}`);
     const id = snapshotDirs(dest).at(-1) ?? '';
     if (id) {
-      for (const d of diffTrees(expected, hashTree(path.join(dest, 'snapshots', id)), 30)) problems.push(`snapshot: ${d}`);
+      for (const d of diffTrees(expected, hashTree(path.join(dest, 'snapshots', id)), 30))
+        problems.push(`snapshot: ${d}`);
       const v = await cli(['verify', id, '--dest', dest], { timeoutMs: 600_000 });
       if (v.code !== 0) problems.push(`verify exit ${v.code}: ${v.stderr.trim() || v.stdout.trim()}`);
       const r = await cli(['restore', id, '--dest', dest, '--to', restored], { timeoutMs: 600_000 });
       if (r.code !== 0) problems.push(`restore exit ${r.code}: ${r.stderr.trim()}`);
       else for (const d of diffTrees(expected, hashTree(restored), 30)) problems.push(`restored: ${d}`);
-      if (existsSync(path.join(dir, 'CANARY')) || existsSync(path.join(process.cwd(), 'CANARY'))) problems.push('a CANARY file appeared: a name was executed');
-      if (!options.short && existsSync(path.join(restored, 'huge-sparse.V2$')) && statSync(path.join(restored, 'huge-sparse.V2$')).size !== 4.5 * 1024 ** 3) problems.push('the huge file was restored with the wrong size');
+      if (existsSync(path.join(dir, 'CANARY')) || existsSync(path.join(process.cwd(), 'CANARY')))
+        problems.push('a CANARY file appeared: a name was executed');
+      if (
+        !options.short &&
+        existsSync(path.join(restored, 'huge-sparse.V2$')) &&
+        statSync(path.join(restored, 'huge-sparse.V2$')).size !== 4.5 * 1024 ** 3
+      )
+        problems.push('the huge file was restored with the wrong size');
     }
     note = `${made.length} hostile entries${options.short ? ' (no 4.5 GiB sparse file in the short version)' : ' incl. a 4.5 GiB sparse file'}`;
   } finally {
@@ -212,9 +314,28 @@ async function unreadableFile(): Promise<TrialResult> {
     // checkout lives (a clone in a 0700 folder would otherwise make this trial fail for the wrong reason).
     const bundle = path.join(dir, 'avimark-backup.cjs');
     copyFileSync(bundlePath, bundle);
-    for (const p of [dir, source, bundle, path.join(source, 'CLIENT.V2$'), path.join(source, 'SECRET.V2$')]) chownSync(p, nobody, nogroup);
+    for (const p of [dir, source, bundle, path.join(source, 'CLIENT.V2$'), path.join(source, 'SECRET.V2$')])
+      chownSync(p, nobody, nogroup);
     chmodSync(path.join(source, 'SECRET.V2$'), 0o000);
-    const r = await run('setpriv', ['--reuid', String(nobody), '--regid', String(nogroup), '--clear-groups', process.execPath, bundle, 'backup', '--source', source, '--dest', dest, '--no-lockout'], { env: { HOME: dir } });
+    const r = await run(
+      'setpriv',
+      [
+        '--reuid',
+        String(nobody),
+        '--regid',
+        String(nogroup),
+        '--clear-groups',
+        process.execPath,
+        bundle,
+        'backup',
+        '--source',
+        source,
+        '--dest',
+        dest,
+        '--no-lockout',
+      ],
+      { env: { HOME: dir } },
+    );
     note = `as nobody (setpriv): exit ${r.code}: ${r.stderr.trim().split('\n')[0]?.slice(0, 140)}`;
     if (r.code !== 1) problems.push(`exit ${r.code} (expected 1): ${r.stderr.trim()}`);
     if (!r.stderr.includes('SECRET.V2$')) problems.push(`the error does not name SECRET.V2$: ${r.stderr.trim()}`);

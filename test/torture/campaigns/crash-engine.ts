@@ -14,9 +14,31 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { tempDir } from '../../helpers/cli';
 import { checkStore, diffTrees, hashTree, inodes, inProgressIds, type TreeHash } from '../lib/oracle';
-import { type CampaignOptions, type TrialResult, cli, cliKilledAtSyscall, cliSyscallCounts, listedIds, mutateSourceTree, seededRandom, type TreeSpec, writeSourceTree } from '../lib/util';
+import {
+  type CampaignOptions,
+  type TrialResult,
+  cli,
+  cliKilledAtSyscall,
+  cliSyscallCounts,
+  listedIds,
+  mutateSourceTree,
+  seededRandom,
+  type TreeSpec,
+  writeSourceTree,
+} from '../lib/util';
 
-const POINTS = ['write', 'fsync', 'rename', 'link', 'openat', 'unlink', 'rmdir', 'getdents64', 'prune:unlink', 'prune:rename'] as const;
+const POINTS = [
+  'write',
+  'fsync',
+  'rename',
+  'link',
+  'openat',
+  'unlink',
+  'rmdir',
+  'getdents64',
+  'prune:unlink',
+  'prune:rename',
+] as const;
 
 /** One trial at a chosen kill point (for the short version inside `npm test`). */
 export function crashEngineTrial(point: (typeof POINTS)[number], seed: number): Promise<TrialResult> {
@@ -29,12 +51,19 @@ export async function crashEngineCampaign(options: CampaignOptions): Promise<Tri
     const point = POINTS[(options.seed + t) % POINTS.length];
     const random = seededRandom(options.seed * 1000 + t);
     results.push(await trial(point, random, options, `seed ${options.seed} trial ${t}`));
-    options.log?.(`  crash-engine ${results.at(-1)?.name}: ${results.at(-1)?.problems.length ? 'FAILED' : 'ok'} ${results.at(-1)?.note ?? ''}`);
+    options.log?.(
+      `  crash-engine ${results.at(-1)?.name}: ${results.at(-1)?.problems.length ? 'FAILED' : 'ok'} ${results.at(-1)?.note ?? ''}`,
+    );
   }
   return results;
 }
 
-async function trial(point: (typeof POINTS)[number], random: () => number, options: CampaignOptions, label: string): Promise<TrialResult> {
+async function trial(
+  point: (typeof POINTS)[number],
+  random: () => number,
+  options: CampaignOptions,
+  label: string,
+): Promise<TrialResult> {
   const { dir, cleanup } = await tempDir('avb-torture-crash-');
   const problems: string[] = [];
   let note = '';
@@ -44,7 +73,9 @@ async function trial(point: (typeof POINTS)[number], random: () => number, optio
     const source = path.join(dir, 'AVImark');
     const dest = path.join(dir, 'backup');
     const stateDir = path.join(dir, 'state');
-    const spec: TreeSpec = options.short ? { smallFiles: 24, largeFiles: 1, largeBytes: 3 << 20 } : { smallFiles: 120, largeFiles: 2, largeBytes: 6 << 20 };
+    const spec: TreeSpec = options.short
+      ? { smallFiles: 24, largeFiles: 1, largeBytes: 3 << 20 }
+      : { smallFiles: 120, largeFiles: 2, largeBytes: 6 << 20 };
     writeSourceTree(source, random, spec);
     const configFile = path.join(dir, 'config.json');
     const writeConfig = (keepLast: number) =>
@@ -64,18 +95,21 @@ async function trial(point: (typeof POINTS)[number], random: () => number, optio
 
     step('const first = await cli(backup');
     const first = await cli(backupArgs);
-    if (first.code !== 0) return { campaign: 'crash-engine', name: label, problems: [`setup backup 1 failed: ${first.stderr}`] };
+    if (first.code !== 0)
+      return { campaign: 'crash-engine', name: label, problems: [`setup backup 1 failed: ${first.stderr}`] };
     step('mutateSourceTree(source, rando');
     mutateSourceTree(source, random, spec);
     const syscalls = ['write', 'fsync', 'rename', 'link', 'openat', 'unlink', 'rmdir', 'getdents64'];
     const second = await cliSyscallCounts(backupArgs, syscalls);
     step('if (second.run.code !== 0)');
-    if (second.run.code !== 0) return { campaign: 'crash-engine', name: label, problems: [`setup backup 2 failed: ${second.run.stderr}`] };
+    if (second.run.code !== 0)
+      return { campaign: 'crash-engine', name: label, problems: [`setup backup 2 failed: ${second.run.stderr}`] };
     mutateSourceTree(source, random, spec);
 
     // Before the kill: every snapshot's content, and the source as the next backup must store it.
     const before = new Map<string, TreeHash>();
-    for (const id of listedIds((await cli(['list', '--config', configFile, '--json'])).stdout)) before.set(id, hashTree(path.join(dest, 'snapshots', id)));
+    for (const id of listedIds((await cli(['list', '--config', configFile, '--json'])).stdout))
+      before.set(id, hashTree(path.join(dest, 'snapshots', id)));
     step('const sourceHash = hashTree(so');
     const sourceHash = hashTree(source);
 
@@ -84,9 +118,11 @@ async function trial(point: (typeof POINTS)[number], random: () => number, optio
     if (point.startsWith('prune:')) {
       // A third snapshot, then `prune` keeping one: killed on entry to the N-th unlink / rename.
       const third = await cli(backupArgs);
-      if (third.code !== 0) return { campaign: 'crash-engine', name: label, problems: [`setup backup 3 failed: ${third.stderr}`] };
+      if (third.code !== 0)
+        return { campaign: 'crash-engine', name: label, problems: [`setup backup 3 failed: ${third.stderr}`] };
       before.clear();
-      for (const id of listedIds((await cli(['list', '--config', configFile, '--json'])).stdout)) before.set(id, hashTree(path.join(dest, 'snapshots', id)));
+      for (const id of listedIds((await cli(['list', '--config', configFile, '--json'])).stdout))
+        before.set(id, hashTree(path.join(dest, 'snapshots', id)));
       writeConfig(1);
       const syscall = point.slice('prune:'.length);
       const when = 1 + Math.floor(random() * (syscall === 'rename' ? 3 : spec.smallFiles));
@@ -101,18 +137,25 @@ async function trial(point: (typeof POINTS)[number], random: () => number, optio
     }
     step('const wasKilled');
     const wasKilled = killed.signal === 'SIGKILL' || killed.code === 137;
-    if (!wasKilled) note += killed.code === 0 ? ' (ran to completion first)' : ` (exit ${killed.code}: ${killed.stderr.trim().slice(0, 200)})`;
-    if (!wasKilled && killed.code !== 0) problems.push(`the run under strace failed without being killed: ${killed.stderr.trim()}`);
+    if (!wasKilled)
+      note +=
+        killed.code === 0
+          ? ' (ran to completion first)'
+          : ` (exit ${killed.code}: ${killed.stderr.trim().slice(0, 200)})`;
+    if (!wasKilled && killed.code !== 0)
+      problems.push(`the run under strace failed without being killed: ${killed.stderr.trim()}`);
 
     // Right after the kill: the store is consistent and older snapshots are unchanged.
     const listedAfterKill = listedIds((await cli(['list', '--config', configFile, '--json'])).stdout);
     problems.push(...checkStore(dest, listedAfterKill).map((p) => `after kill: ${p}`));
     for (const [id, hash] of before) {
       if (!listedAfterKill.includes(id)) {
-        if (existsSync(path.join(dest, 'snapshots', id))) problems.push(`after kill: snapshot ${id} folder exists but is no longer listed`);
+        if (existsSync(path.join(dest, 'snapshots', id)))
+          problems.push(`after kill: snapshot ${id} folder exists but is no longer listed`);
         continue;
       }
-      for (const d of diffTrees(hash, hashTree(path.join(dest, 'snapshots', id)))) problems.push(`after kill: older snapshot ${id} changed: ${d}`);
+      for (const d of diffTrees(hash, hashTree(path.join(dest, 'snapshots', id))))
+        problems.push(`after kill: older snapshot ${id} changed: ${d}`);
     }
 
     // What the partial had finished (journal `done` copies), with their inodes: must not be copied again.
@@ -125,7 +168,8 @@ async function trial(point: (typeof POINTS)[number], random: () => number, optio
       for (const line of readFileSync(journal, 'utf8').split('\n')) {
         try {
           const r = JSON.parse(line) as { t: string; how?: string; e?: { path: string }; p?: string };
-          if (r.t === 'done' && r.how === 'copy' && r.e && ino.has(r.e.path)) finished.set(r.e.path, ino.get(r.e.path) as bigint);
+          if (r.t === 'done' && r.how === 'copy' && r.e && ino.has(r.e.path))
+            finished.set(r.e.path, ino.get(r.e.path) as bigint);
           if (r.t === 'del' && r.p) finished.delete(r.p);
         } catch {
           // a torn last line: ignored, as the engine does
@@ -138,12 +182,15 @@ async function trial(point: (typeof POINTS)[number], random: () => number, optio
     if (recover.code !== 0) problems.push(`recover exit ${recover.code}: ${recover.stderr.trim()}`);
     step('const resumed = await cli');
     const resumed = await cli(backupArgs);
-    if (resumed.code !== 0) problems.push(`backup after the kill failed (exit ${resumed.code}): ${resumed.stderr.trim()}`);
+    if (resumed.code !== 0)
+      problems.push(`backup after the kill failed (exit ${resumed.code}): ${resumed.stderr.trim()}`);
     else {
       const summary = JSON.parse(resumed.stdout) as { snapshotId: string; resumed: boolean };
       const snap = path.join(dest, 'snapshots', summary.snapshotId);
-      for (const d of diffTrees(sourceHash, hashTree(snap))) problems.push(`snapshot after resume differs from the source: ${d}`);
-      if (partials.length > 0 && !point.startsWith('prune:') && !summary.resumed) problems.push('a partial was left but the next backup did not resume it');
+      for (const d of diffTrees(sourceHash, hashTree(snap)))
+        problems.push(`snapshot after resume differs from the source: ${d}`);
+      if (partials.length > 0 && !point.startsWith('prune:') && !summary.resumed)
+        problems.push('a partial was left but the next backup did not resume it');
       const finalInodes = inodes(snap);
       let kept = 0;
       for (const [rel, ino] of finished) {
@@ -156,9 +203,11 @@ async function trial(point: (typeof POINTS)[number], random: () => number, optio
       problems.push(...checkStore(dest, listed).map((p) => `after resume: ${p}`));
       for (const [id, hash] of before) {
         if (!listed.includes(id)) continue;
-        for (const d of diffTrees(hash, hashTree(path.join(dest, 'snapshots', id)))) problems.push(`after resume: older snapshot ${id} changed: ${d}`);
+        for (const d of diffTrees(hash, hashTree(path.join(dest, 'snapshots', id))))
+          problems.push(`after resume: older snapshot ${id} changed: ${d}`);
       }
-      if (inProgressIds(dest).length > 0) problems.push(`partials left after a successful backup: ${inProgressIds(dest).join(', ')}`);
+      if (inProgressIds(dest).length > 0)
+        problems.push(`partials left after a successful backup: ${inProgressIds(dest).join(', ')}`);
     }
   } catch (err) {
     problems.push(`trial crashed: ${(err as Error).stack ?? String(err)}`);

@@ -15,7 +15,15 @@ import { type CampaignOptions, type TrialResult, cli, listedIds, randomBytes, se
 import { bundlePath } from '../../helpers/pwsh';
 
 /** Lockout steps of the hospital fixture, in order (see kill-recover.test.ts). */
-const STEPS = ['rename executable', 'lock share', 'close open files', 'stop AVImarkServer', 'stop VetLogicSync', 'polite close', 'force-stop'];
+const STEPS = [
+  'rename executable',
+  'lock share',
+  'close open files',
+  'stop AVImarkServer',
+  'stop VetLogicSync',
+  'polite close',
+  'force-stop',
+];
 
 /** One trial: k = 0..6 kills after lockout step k+1, 7 kills during the copy (for `npm test`). */
 export function crashLockoutTrial(k: number, seed: number): Promise<TrialResult> {
@@ -35,7 +43,12 @@ export async function crashLockoutCampaign(options: CampaignOptions): Promise<Tr
 }
 
 async function trial(k: number, random: () => number, label: string): Promise<TrialResult> {
-  const files: Record<string, string> = { 'avimark.exe': 'MZ program', 'CLIENT.V2$': 'clients\n', 'ANIMAL.V2$': 'animals\n', 'AVImark.db$': 'db' };
+  const files: Record<string, string> = {
+    'avimark.exe': 'MZ program',
+    'CLIENT.V2$': 'clients\n',
+    'ANIMAL.V2$': 'animals\n',
+    'AVImark.db$': 'db',
+  };
   for (let i = 0; i < 150; i += 1) files[`Docs/doc${i}.pdf`] = randomBytes(random, 20_000).toString('base64');
   const h = await simulatedHospital({ files });
   const problems: string[] = [];
@@ -48,12 +61,19 @@ async function trial(k: number, random: () => number, label: string): Promise<Tr
     const env = h.server.env;
 
     if (killAfter) {
-      const r = await cli(['backup', '--config', h.configFile], { env: { ...env, [TEST_KILL_AFTER_STEP_ENV]: String(killAfter) }, timeoutMs: 180_000 });
-      if (r.signal !== 'SIGKILL') problems.push(`expected a kill after step ${killAfter}, got exit ${r.code}: ${r.stderr.trim()}`);
+      const r = await cli(['backup', '--config', h.configFile], {
+        env: { ...env, [TEST_KILL_AFTER_STEP_ENV]: String(killAfter) },
+        timeoutMs: 180_000,
+      });
+      if (r.signal !== 'SIGKILL')
+        problems.push(`expected a kill after step ${killAfter}, got exit ${r.code}: ${r.stderr.trim()}`);
     } else {
       // Kill -9 at a seeded moment after the whole lockout is journaled (i.e. while copying offline).
       const { spawn } = await import('node:child_process');
-      const child = spawn(process.execPath, [bundlePath, 'backup', '--config', h.configFile], { env: { ...process.env, ...env }, stdio: 'ignore' });
+      const child = spawn(process.execPath, [bundlePath, 'backup', '--config', h.configFile], {
+        env: { ...process.env, ...env },
+        stdio: 'ignore',
+      });
       const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
       const journal = path.join(h.stateDir, 'lockout-journal.json');
       const deadline = Date.now() + 120_000;
@@ -78,7 +98,8 @@ async function trial(k: number, random: () => number, label: string): Promise<Tr
 
     const status = await cli(['status', '--config', h.configFile, '--json'], { env });
     const state = (JSON.parse(status.stdout) as { state?: string }).state;
-    if (state !== 'locked-left-behind' && state !== 'nothing-locked') problems.push(`status after the kill says ${state}`);
+    if (state !== 'locked-left-behind' && state !== 'nothing-locked')
+      problems.push(`status after the kill says ${state}`);
     const rec = await cli(['recover', '--config', h.configFile], { env, timeoutMs: 120_000 });
     if (rec.code !== 0) problems.push(`recover exit ${rec.code}: ${rec.stderr.trim()}`);
     for (const d of diffServer(before, await simServerState(h))) problems.push(`after recover: ${d}`);
@@ -92,7 +113,8 @@ async function trial(k: number, random: () => number, label: string): Promise<Tr
     if (again.code !== 0) problems.push(`the next backup failed (exit ${again.code}): ${again.stderr.trim()}`);
     else {
       const id = (JSON.parse(again.stdout) as { snapshotId: string }).snapshotId;
-      for (const d of diffTrees(sourceHash, hashTree(path.join(h.dest, 'snapshots', id)))) problems.push(`next snapshot vs source: ${d}`);
+      for (const d of diffTrees(sourceHash, hashTree(path.join(h.dest, 'snapshots', id))))
+        problems.push(`next snapshot vs source: ${d}`);
     }
     for (const d of diffServer(before, await simServerState(h))) problems.push(`after the next backup: ${d}`);
     const listed2 = listedIds((await cli(['list', '--config', h.configFile, '--json'], { env })).stdout);
@@ -110,4 +132,3 @@ function diffServer(before: unknown, after: unknown): string[] {
   const b = JSON.stringify(after);
   return a === b ? [] : [`simulated server differs from its starting state:\n      before ${a}\n      after  ${b}`];
 }
-

@@ -20,7 +20,15 @@ import { simServerState, simulatedHospital } from '../../integration/cycle/hospi
 import { engineConfig } from '../../integration/engine/tree';
 import { hospital, serverSnapshot } from '../../unit/lockout/fixture';
 import { checkStore, diffTrees, hashTree, snapshotDirs } from '../lib/oracle';
-import { type CampaignOptions, type TrialResult, cli, randomBytes, seededRandom, type TreeSpec, writeSourceTree } from '../lib/util';
+import {
+  type CampaignOptions,
+  type TrialResult,
+  cli,
+  randomBytes,
+  seededRandom,
+  type TreeSpec,
+  writeSourceTree,
+} from '../lib/util';
 
 const TRANSIENT = ['EBUSY', 'EAGAIN', 'EIO', 'ETIMEDOUT'];
 const log = silentLogger();
@@ -63,26 +71,38 @@ const faultRate = () => Number(process.env.TORTURE_FAULT_RATE ?? 0.03);
  * report: store metadata writes are not retried) fail cleanly with nothing damaged and the next,
  * fault-free run resume and complete.
  */
-async function transientFaults(random: () => number, options: CampaignOptions, side: 'source' | 'dest'): Promise<{ problems: string[]; note: string }> {
+async function transientFaults(
+  random: () => number,
+  options: CampaignOptions,
+  side: 'source' | 'dest',
+): Promise<{ problems: string[]; note: string }> {
   const { dir, cleanup } = await tempDir('avb-torture-fault-');
   const problems: string[] = [];
   try {
     const source = path.join(dir, 'AVImark');
     const dest = path.join(dir, 'backup');
-    const spec: TreeSpec = options.short ? { smallFiles: 30, largeFiles: 1, largeBytes: 2 << 20 } : { smallFiles: 150, largeFiles: 2, largeBytes: 4 << 20 };
+    const spec: TreeSpec = options.short
+      ? { smallFiles: 30, largeFiles: 1, largeBytes: 2 << 20 }
+      : { smallFiles: 150, largeFiles: 2, largeBytes: 4 << 20 };
     writeSourceTree(source, random, spec);
     const seed = Math.floor(random() * 1e9);
     // Not on the source root or the destination's own path checks: a fault there is BUG 4 (not retried),
     // demonstrated on its own in torture.test.ts; here the faults hit the walk and the copies.
-    const target = (p: string) => p !== source && p !== dest && !dest.startsWith(`${p}/`) && p !== path.join(dest, 'store.json');
-    const rules = TRANSIENT.map((code) => ({ code, rate: faultRate() / TRANSIENT.length, path: side === 'source' ? target : undefined }));
+    const target = (p: string) =>
+      p !== source && p !== dest && !dest.startsWith(`${p}/`) && p !== path.join(dest, 'store.json');
+    const rules = TRANSIENT.map((code) => ({
+      code,
+      rate: faultRate() / TRANSIENT.length,
+      path: side === 'source' ? target : undefined,
+    }));
     const faults = createFaultyFs(localFs, { rules, seed });
     const engine = { ...engineConfig(), largeFileBytes: 1 << 20, retries: 10 };
     const fsOptions = side === 'source' ? { sourceFs: faults.fs } : { destFs: faults.fs };
     let note = `${side}: `;
     try {
       const out = await runBackup({ source, dest, engine, log, ...fsOptions });
-      for (const d of diffTrees(hashTree(source), hashTree(path.join(dest, 'snapshots', out.record.snapshotId)))) problems.push(`snapshot vs source: ${d}`);
+      for (const d of diffTrees(hashTree(source), hashTree(path.join(dest, 'snapshots', out.record.snapshotId))))
+        problems.push(`snapshot vs source: ${d}`);
       note += 'succeeded';
     } catch (err) {
       if (side === 'source') problems.push(`the run failed under transient source faults: ${errorMessage(err)}`);
@@ -92,7 +112,11 @@ async function transientFaults(random: () => number, options: CampaignOptions, s
         const next = await runBackup({ source, dest, engine, log }).catch((e: unknown) => e);
         if (next instanceof Error) problems.push(`the fault-free run after it failed too: ${next.message}`);
         else {
-          for (const d of diffTrees(hashTree(source), hashTree(path.join(dest, 'snapshots', (next as { record: { snapshotId: string } }).record.snapshotId)))) problems.push(`snapshot of the next run vs source: ${d}`);
+          for (const d of diffTrees(
+            hashTree(source),
+            hashTree(path.join(dest, 'snapshots', (next as { record: { snapshotId: string } }).record.snapshotId)),
+          ))
+            problems.push(`snapshot of the next run vs source: ${d}`);
           note += 'the next run completed';
         }
       }
@@ -111,17 +135,30 @@ async function persistentFault(random: () => number): Promise<{ problems: string
     for (let i = 0; i < 20; i += 1) writeFileSync(path.join(h.source, `T${i}.V2$`), randomBytes(random, 5000));
     const victim = `T${Math.floor(random() * 20)}.V2$`;
     const code = ['EIO', 'EACCES', 'EPERM', 'EBUSY'][Math.floor(random() * 4)];
-    const faulty = createFaultyFs(localFs, { rules: [{ code, path: (p) => p.endsWith(`/${victim}`), ops: ['open', 'handle.read'] }] });
+    const faulty = createFaultyFs(localFs, {
+      rules: [{ code, path: (p) => p.endsWith(`/${victim}`), ops: ['open', 'handle.read'] }],
+    });
     const before = await serverSnapshot(h.state, h.source);
-    const err = await runNightlyCycle({ settings: settings(h.source, h.dest, h.stateDir), host: h.host, log, handleSignals: false, sourceFs: faulty.fs }).then(
+    const err = await runNightlyCycle({
+      settings: settings(h.source, h.dest, h.stateDir),
+      host: h.host,
+      log,
+      handleSignals: false,
+      sourceFs: faulty.fs,
+    }).then(
       () => null,
       (e: unknown) => e,
     );
     if (err === null) problems.push(`the run succeeded although ${victim} could never be read (${code})`);
-    else if (!errorMessage(err).includes(victim)) problems.push(`the error does not name ${victim}: ${errorMessage(err)}`);
-    if (JSON.stringify(await serverSnapshot(h.state, h.source)) !== JSON.stringify(before)) problems.push('AVImark was not given back exactly');
+    else if (!errorMessage(err).includes(victim))
+      problems.push(`the error does not name ${victim}: ${errorMessage(err)}`);
+    if (JSON.stringify(await serverSnapshot(h.state, h.source)) !== JSON.stringify(before))
+      problems.push('AVImark was not given back exactly');
     if (snapshotDirs(h.dest).length > 0) problems.push(`something was committed: ${snapshotDirs(h.dest).join(', ')}`);
-    return { problems, note: `${code} on every read of ${victim}: ${err ? errorMessage(err).slice(0, 120) : 'no error'}` };
+    return {
+      problems,
+      note: `${code} on every read of ${victim}: ${err ? errorMessage(err).slice(0, 120) : 'no error'}`,
+    };
   } finally {
     await h.cleanup();
   }
@@ -136,7 +173,11 @@ function settings(source: string, destination: string, stateDir: string) {
       mode: 'offline',
       verify: { after: 'none' },
       engine: { retryMinTimeoutMs: 1, retryMaxTimeMs: 2000, retries: 2 },
-      lockout: { services: [{ name: 'AVImarkServer' }, { name: 'VetLogicSync' }], gracePeriodSeconds: 1, warnMinutes: [0] },
+      lockout: {
+        services: [{ name: 'AVImarkServer' }, { name: 'VetLogicSync' }],
+        gracePeriodSeconds: 1,
+        warnMinutes: [0],
+      },
     },
     null,
   );
@@ -146,12 +187,16 @@ function settings(source: string, destination: string, stateDir: string) {
 function finishedInPartial(dest: string): Map<string, number> {
   const finished = new Map<string, number>();
   const inProgress = path.join(dest, 'in-progress');
-  const id = readdirSync(inProgress).filter((n) => !n.endsWith('.state')).sort().at(-1);
+  const id = readdirSync(inProgress)
+    .filter((n) => !n.endsWith('.state'))
+    .sort()
+    .at(-1);
   if (id === undefined) return finished;
   const journal = readFileSync(path.join(inProgress, `${id}.state`, 'journal.jsonl'), 'utf8');
   for (const line of journal.split('\n').slice(0, -1)) {
     const r = JSON.parse(line) as { t: string; how?: string; e?: { path: string } };
-    if (r.t === 'done' && r.how === 'copy' && r.e) finished.set(r.e.path, statSync(path.join(inProgress, id, r.e.path)).ino);
+    if (r.t === 'done' && r.how === 'copy' && r.e)
+      finished.set(r.e.path, statSync(path.join(inProgress, id, r.e.path)).ino);
   }
   return finished;
 }
@@ -165,7 +210,10 @@ async function realFullDisk(random: () => number): Promise<{ problems: string[];
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=20m', 'tmpfs', mnt]);
   } catch (err) {
     await h.cleanup();
-    return { problems: [], note: `SKIPPED: cannot mount a tmpfs here (${errorMessage(err)}); the fault FS's ENOSPC covers the engine path only` };
+    return {
+      problems: [],
+      note: `SKIPPED: cannot mount a tmpfs here (${errorMessage(err)}); the fault FS's ENOSPC covers the engine path only`,
+    };
   }
   try {
     const dest = path.join(mnt, 'backup');
@@ -191,7 +239,13 @@ async function realFullDisk(random: () => number): Promise<{ problems: string[];
         return (localFs.open as (...a: unknown[]) => Promise<unknown>)(p, ...rest);
       }) as FileSystem['open'],
     };
-    const err = await runNightlyCycle({ settings: s, host: h.host, log, handleSignals: false, sourceFs: fillingFs }).then(
+    const err = await runNightlyCycle({
+      settings: s,
+      host: h.host,
+      log,
+      handleSignals: false,
+      sourceFs: fillingFs,
+    }).then(
       () => null,
       (e: unknown) => e,
     );
@@ -199,19 +253,28 @@ async function realFullDisk(random: () => number): Promise<{ problems: string[];
     if (err === null) problems.push('the run succeeded on a full disk');
     else {
       note = `full disk: ${errorMessage(err).slice(0, 160)}`;
-      if (!/ENOSPC|space|full|room/i.test(errorMessage(err))) problems.push(`the error does not say the disk is full: ${errorMessage(err)}`);
+      if (!/ENOSPC|space|full|room/i.test(errorMessage(err)))
+        problems.push(`the error does not say the disk is full: ${errorMessage(err)}`);
     }
-    if (JSON.stringify(await serverSnapshot(h.state, h.source)) !== JSON.stringify(before)) problems.push('AVImark was not given back exactly after ENOSPC');
-    if (snapshotDirs(dest).join() !== firstId) problems.push(`snapshots after ENOSPC: ${snapshotDirs(dest).join(', ')} (expected only ${firstId})`);
-    for (const d of diffTrees(firstHash, hashTree(path.join(dest, 'snapshots', firstId)))) problems.push(`earlier snapshot changed: ${d}`);
+    if (JSON.stringify(await serverSnapshot(h.state, h.source)) !== JSON.stringify(before))
+      problems.push('AVImark was not given back exactly after ENOSPC');
+    if (snapshotDirs(dest).join() !== firstId)
+      problems.push(`snapshots after ENOSPC: ${snapshotDirs(dest).join(', ')} (expected only ${firstId})`);
+    for (const d of diffTrees(firstHash, hashTree(path.join(dest, 'snapshots', firstId))))
+      problems.push(`earlier snapshot changed: ${d}`);
     problems.push(...checkStore(dest, snapshotDirs(dest)).map((p) => `after ENOSPC: ${p}`));
     // What the failed run claims to have finished (its journal), and those files' inodes: a resumed run
     // must keep them, not copy them again.
     const finished = finishedInPartial(dest);
-    if (finished.size === 0) problems.push('after ENOSPC the partial\'s journal claims no finished copy: the progress before the disk filled was lost');
+    if (finished.size === 0)
+      problems.push(
+        "after ENOSPC the partial's journal claims no finished copy: the progress before the disk filled was lost",
+      );
     // Free the space and run again: it resumes and completes.
     rmSync(filler);
-    let again = await runNightlyCycle({ settings: s, host: h.host, log, handleSignals: false }).catch((e: unknown) => e);
+    let again = await runNightlyCycle({ settings: s, host: h.host, log, handleSignals: false }).catch(
+      (e: unknown) => e,
+    );
     if (again instanceof Error && /not enough room/.test(again.message)) {
       // BUG 3 (fixed): the estimate must count what the partial already holds, and the partial's journal
       // must have survived the full disk. Grow the disk to check the resume itself anyway.
@@ -222,12 +285,19 @@ async function realFullDisk(random: () => number): Promise<{ problems: string[];
     if (again instanceof Error) problems.push(`the run after freeing space failed: ${again.message}`);
     else {
       const id = (again as { snapshotId: string | null }).snapshotId ?? '';
-      for (const d of diffTrees(sourceHash, hashTree(path.join(dest, 'snapshots', id)))) problems.push(`snapshot after freeing space: ${d}`);
-      const rec = JSON.parse(readFileSync(path.join(dest, 'meta', id, 'run.json'), 'utf8')) as { resumed: boolean; filesCopied: number };
-      note += rec.resumed ? `; resumed after space was freed (${rec.filesCopied} files copied)` : '; not resumed after space was freed';
+      for (const d of diffTrees(sourceHash, hashTree(path.join(dest, 'snapshots', id))))
+        problems.push(`snapshot after freeing space: ${d}`);
+      const rec = JSON.parse(readFileSync(path.join(dest, 'meta', id, 'run.json'), 'utf8')) as {
+        resumed: boolean;
+        filesCopied: number;
+      };
+      note += rec.resumed
+        ? `; resumed after space was freed (${rec.filesCopied} files copied)`
+        : '; not resumed after space was freed';
       if (!rec.resumed) problems.push('the run after freeing space did not resume the partial');
       for (const [rel, ino] of finished) {
-        if (statSync(path.join(dest, 'snapshots', id, rel)).ino !== ino) problems.push(`the resumed run copied ${rel} again, though the failed run had finished it`);
+        if (statSync(path.join(dest, 'snapshots', id, rel)).ino !== ino)
+          problems.push(`the resumed run copied ${rel} again, though the failed run had finished it`);
       }
       note += `; ${finished.size} file(s) finished before the disk filled were kept`;
     }
@@ -243,7 +313,10 @@ async function realFullDisk(random: () => number): Promise<{ problems: string[];
   }
 }
 
-async function sourceChanging(random: () => number, options: CampaignOptions): Promise<{ problems: string[]; note: string }> {
+async function sourceChanging(
+  random: () => number,
+  options: CampaignOptions,
+): Promise<{ problems: string[]; note: string }> {
   const { dir, cleanup } = await tempDir('avb-torture-moving-');
   const problems: string[] = [];
   try {
@@ -259,12 +332,16 @@ async function sourceChanging(random: () => number, options: CampaignOptions): P
     const moving: FileSystem = {
       ...localFs,
       open: (async (p: string, ...rest: unknown[]) => {
-        const handle = await (localFs.open as (...a: unknown[]) => Promise<import('node:fs/promises').FileHandle>)(p, ...rest);
+        const handle = await (localFs.open as (...a: unknown[]) => Promise<import('node:fs/promises').FileHandle>)(
+          p,
+          ...rest,
+        );
         if (p !== victim) return handle;
         return new Proxy(handle, {
           get(target, prop, receiver) {
             const value = Reflect.get(target, prop, receiver) as unknown;
-            if (prop !== 'read' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
+            if (prop !== 'read' || typeof value !== 'function')
+              return typeof value === 'function' ? value.bind(target) : value;
             return async (...args: unknown[]) => {
               const r = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
               // Each copy attempt starts reading at position 0: change the file right after that read.
@@ -306,11 +383,17 @@ async function sourceChanging(random: () => number, options: CampaignOptions): P
   }
 }
 
-async function powershellTrouble(kind: 'hang' | 'exit', options: CampaignOptions): Promise<{ problems: string[]; note: string }> {
+async function powershellTrouble(
+  kind: 'hang' | 'exit',
+  options: CampaignOptions,
+): Promise<{ problems: string[]; note: string }> {
   const h = await simulatedHospital();
   const problems: string[] = [];
   try {
-    await h.writeConfig({ lockout: { warnMinutes: [0] }, powershell: { executable: (await import('../../helpers/pwsh')).pwshPath(), callTimeoutSeconds: 15 } });
+    await h.writeConfig({
+      lockout: { warnMinutes: [0] },
+      powershell: { executable: (await import('../../helpers/pwsh')).pwshPath(), callTimeoutSeconds: 15 },
+    });
     const before = await simServerState(h);
     // Stop-Service hangs for 60 s (past the 15 s call timeout; 15 s because a PowerShell cold start on a loaded 2-core box takes several seconds) or kills PowerShell in the middle of it.
     h.server.updateState((st) => {
@@ -324,11 +407,15 @@ async function powershellTrouble(kind: 'hang' | 'exit', options: CampaignOptions
     if (r.code === 0) {
       // The bridge recovered (restarted PowerShell) and the run completed: fine if everything is back.
     } else if (r.code !== 1 && r.code !== 4) problems.push(`unexpected exit ${r.code}: ${r.stderr}`);
-    else if (!/PowerShell|timed out|Stop-Service|stop/i.test(r.stderr)) problems.push(`the failure does not say what went wrong: ${r.stderr}`);
+    else if (!/PowerShell|timed out|Stop-Service|stop/i.test(r.stderr))
+      problems.push(`the failure does not say what went wrong: ${r.stderr}`);
     if (r.code === 4) problems.push(`AVImark was NOT given back (exit 4): ${r.stderr}`);
     // The simulator's watchdog may restart AVImarkServer; compare only after a recover if one is needed.
     const after = await simServerState(h);
-    if (JSON.stringify(after) !== JSON.stringify(before)) problems.push(`server not back to its starting state:\n      before ${JSON.stringify(before)}\n      after  ${JSON.stringify(after)}`);
+    if (JSON.stringify(after) !== JSON.stringify(before))
+      problems.push(
+        `server not back to its starting state:\n      before ${JSON.stringify(before)}\n      after  ${JSON.stringify(after)}`,
+      );
     if (options.log) options.log(`    ${note}`);
     return { problems, note };
   } finally {

@@ -72,10 +72,13 @@ interface RawManifestEntry {
 export function manifestClaims(dest: string, id: string): TreeHash | null {
   const file = path.join(dest, 'meta', id, 'manifest.jsonl');
   if (!existsSync(file)) return null;
-  const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l !== '');
+  const lines = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '');
   const header = JSON.parse(lines[0]) as { format: string; entries: number; snapshotId: string };
   if (header.format !== 'avimark-backup-manifest') throw new Error(`${file}: not a manifest`);
-  if (header.entries !== lines.length - 1) throw new Error(`${file}: header says ${header.entries} entries, file has ${lines.length - 1}`);
+  if (header.entries !== lines.length - 1)
+    throw new Error(`${file}: header says ${header.entries} entries, file has ${lines.length - 1}`);
   if (header.snapshotId !== id) throw new Error(`${file}: header names snapshot ${header.snapshotId}`);
   const out: TreeHash = new Map();
   for (const line of lines.slice(1)) {
@@ -94,7 +97,11 @@ export function snapshotDirs(dest: string): string[] {
 
 export function inProgressIds(dest: string): string[] {
   const dir = path.join(dest, 'in-progress');
-  return existsSync(dir) ? readdirSync(dir).filter((n) => !n.includes('.')).sort() : [];
+  return existsSync(dir)
+    ? readdirSync(dir)
+        .filter((n) => !n.includes('.'))
+        .sort()
+    : [];
 }
 
 /**

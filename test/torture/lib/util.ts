@@ -34,9 +34,17 @@ export interface Run {
 }
 
 /** Runs a program and collects its output; killed (and reported) after timeoutMs. */
-export function run(file: string, args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {}): Promise<Run> {
+export function run(
+  file: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {},
+): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { env: { ...process.env, ...options.env }, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(file, args, {
+      env: { ...process.env, ...options.env },
+      cwd: options.cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -54,7 +62,10 @@ export function run(file: string, args: string[], options: { env?: NodeJS.Proces
 }
 
 /** The CLI under test: always the bundle under this node (what the exe embeds), so runs are fast. */
-export function cli(args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {}): Promise<Run> {
+export function cli(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {},
+): Promise<Run> {
   return run(process.execPath, [bundlePath, ...args], options);
 }
 
@@ -62,14 +73,55 @@ export function cli(args: string[], options: { env?: NodeJS.ProcessEnv; timeoutM
  * The CLI run under strace, SIGKILLed on entry to the `when`-th call of `syscall` (all threads:
  * libuv's pool does the file I/O). The syscall itself does not happen. Exit 137 / signal = killed.
  */
-export function cliKilledAtSyscall(args: string[], syscall: string, when: number, options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Run> {
-  return run('strace', ['-f', '-qq', '-o', '/dev/null', '-e', `trace=${syscall}`, '-e', `inject=${syscall}:signal=KILL:when=${when}`, process.execPath, bundlePath, ...args], options);
+export function cliKilledAtSyscall(
+  args: string[],
+  syscall: string,
+  when: number,
+  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<Run> {
+  return run(
+    'strace',
+    [
+      '-f',
+      '-qq',
+      '-o',
+      '/dev/null',
+      '-e',
+      `trace=${syscall}`,
+      '-e',
+      `inject=${syscall}:signal=KILL:when=${when}`,
+      process.execPath,
+      bundlePath,
+      ...args,
+    ],
+    options,
+  );
 }
 
 /** Counts syscalls of one CLI run (all threads): name → calls. */
-export async function cliSyscallCounts(args: string[], syscalls: string[], options: { env?: NodeJS.ProcessEnv } = {}): Promise<{ run: Run; counts: Map<string, number> }> {
+export async function cliSyscallCounts(
+  args: string[],
+  syscalls: string[],
+  options: { env?: NodeJS.ProcessEnv } = {},
+): Promise<{ run: Run; counts: Map<string, number> }> {
   const out = `/tmp/avb-torture-strace-${process.pid}-${Date.now()}.txt`;
-  const r = await run('strace', ['-f', '-qq', '--seccomp-bpf', '-c', '-o', out, '-e', `trace=${syscalls.join(',')}`, process.execPath, bundlePath, ...args], options);
+  const r = await run(
+    'strace',
+    [
+      '-f',
+      '-qq',
+      '--seccomp-bpf',
+      '-c',
+      '-o',
+      out,
+      '-e',
+      `trace=${syscalls.join(',')}`,
+      process.execPath,
+      bundlePath,
+      ...args,
+    ],
+    options,
+  );
   const counts = new Map<string, number>();
   for (const line of readFileSync(out, 'utf8').split('\n')) {
     const m = /^\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(?:\d+\s+)?(\w+)\s*$/.exec(line);
@@ -93,7 +145,8 @@ export function writeSourceTree(root: string, random: () => number, spec: TreeSp
     mkdirSync(path.join(root, dir), { recursive: true });
     writeFileSync(path.join(root, dir, `T${i}.V2$`), randomBytes(random, 1 + Math.floor(random() * 20_000)));
   }
-  for (let i = 0; i < spec.largeFiles; i += 1) writeFileSync(path.join(root, `BIG${i}.V2$`), randomBytes(random, spec.largeBytes));
+  for (let i = 0; i < spec.largeFiles; i += 1)
+    writeFileSync(path.join(root, `BIG${i}.V2$`), randomBytes(random, spec.largeBytes));
   writeFileSync(path.join(root, 'zero.dat'), '');
 }
 

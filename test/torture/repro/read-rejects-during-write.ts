@@ -15,10 +15,15 @@ import type { FileSystem } from '../../../src/fs/types';
 import { silentLogger } from '../../../src/log/logger';
 
 function withHandle(open: FileSystem['open'], wrap: (p: string, h: FileHandle) => FileHandle): FileSystem['open'] {
-  return (async (p: string, ...rest: unknown[]) => wrap(p, await (open as (...a: unknown[]) => Promise<FileHandle>)(p, ...rest))) as FileSystem['open'];
+  return (async (p: string, ...rest: unknown[]) =>
+    wrap(p, await (open as (...a: unknown[]) => Promise<FileHandle>)(p, ...rest))) as FileSystem['open'];
 }
 
-function proxy(h: FileHandle, name: 'read' | 'write', replacement: (target: FileHandle, args: unknown[]) => unknown): FileHandle {
+function proxy(
+  h: FileHandle,
+  name: 'read' | 'write',
+  replacement: (target: FileHandle, args: unknown[]) => unknown,
+): FileHandle {
   return new Proxy(h, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver) as unknown;
@@ -60,7 +65,14 @@ async function main(): Promise<void> {
       ),
     };
     const engine = { ...engineSchema.parse({}), retryMinTimeoutMs: 1 };
-    const r = await runBackup({ source, dest: path.join(dir, 'backup'), engine, log: silentLogger(), sourceFs, destFs }).then(
+    const r = await runBackup({
+      source,
+      dest: path.join(dir, 'backup'),
+      engine,
+      log: silentLogger(),
+      sourceFs,
+      destFs,
+    }).then(
       (o) => `committed ${o.record.snapshotId}`,
       (e: unknown) => `failed: ${(e as Error).message}`,
     );

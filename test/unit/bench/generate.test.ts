@@ -33,10 +33,27 @@ describe('planTree (pure)', () => {
   it('shapes a 2 GiB tree like an AVImark server and honours the total', () => {
     const plan = planTree({ totalBytes: 2 * GIB, seed: 1 });
     const paths = new Set(plan.files.map((f) => f.path));
-    for (const name of ['CLIENT.V2$', 'ANIMAL.V2$', 'TREAT.V2$', 'ACCOUNT.V2$', 'MEDABNRM.V2$', 'WP.V2$', 'SERVMEMO.V2$']) {
+    for (const name of [
+      'CLIENT.V2$',
+      'ANIMAL.V2$',
+      'TREAT.V2$',
+      'ACCOUNT.V2$',
+      'MEDABNRM.V2$',
+      'WP.V2$',
+      'SERVMEMO.V2$',
+    ]) {
       expect(paths.has(name), name).toBe(true);
     }
-    for (const name of ['LOG001.V2$', 'LOG001WP.V2$', 'LOG151.V2$', 'LOG151WP.V2$', 'AVImark.db$', 'AVImark.db$-lock', 'AVImarkServer.ini', 'avimark.exe']) {
+    for (const name of [
+      'LOG001.V2$',
+      'LOG001WP.V2$',
+      'LOG151.V2$',
+      'LOG151WP.V2$',
+      'AVImark.db$',
+      'AVImark.db$-lock',
+      'AVImarkServer.ini',
+      'avimark.exe',
+    ]) {
       expect(paths.has(name), name).toBe(true);
     }
     expect(plan.files.filter((f) => f.kind === 'log')).toHaveLength(302);
@@ -88,7 +105,9 @@ describe('generateAvimarkTree', () => {
     expect(Math.abs(onDisk - 24 * MIB) / (24 * MIB)).toBeLessThan(0.05);
     const { gzipSync } = await import('node:zlib');
     const sample = await readFile(path.join(dir, stats.largest.path));
-    expect(gzipSync(sample.subarray(0, 1024 * 1024)).length).toBeGreaterThan(0.99 * Math.min(sample.length, 1024 * 1024));
+    expect(gzipSync(sample.subarray(0, 1024 * 1024)).length).toBeGreaterThan(
+      0.99 * Math.min(sample.length, 1024 * 1024),
+    );
   });
 
   it('refuses a non-empty folder', async () => {

@@ -5,7 +5,16 @@ import { formatBytes, median, parseBytes } from '../../../bench/units';
 const MiB = 1024 ** 2;
 
 function figure(over: Partial<Figure>): Figure {
-  return { id: 'x', title: 'X', unit: 'seconds', ours: [10], peer: [10], peerLabel: 'cp -a', target: { kind: 'ratioAtMost', value: 2 }, ...over };
+  return {
+    id: 'x',
+    title: 'X',
+    unit: 'seconds',
+    ours: [10],
+    peer: [10],
+    peerLabel: 'cp -a',
+    target: { kind: 'ratioAtMost', value: 2 },
+    ...over,
+  };
 }
 
 describe('units', () => {
@@ -63,7 +72,16 @@ describe('renderMarkdown', () => {
   it('prints the machine, one table row per figure and the reasons for unmeasured ones', () => {
     const context: ReportContext = {
       when: '2026-11-26T05:00:00Z',
-      machine: { cpuModel: 'Test CPU', cores: 2, memoryBytes: 8 * 1024 * MiB, diskFreeBytes: 50 * 1024 * MiB, filesystem: 'ext2/ext3', node: 'v20.20.2', os: 'Linux 6', rsync: 'rsync 3.2.7' },
+      machine: {
+        cpuModel: 'Test CPU',
+        cores: 2,
+        memoryBytes: 8 * 1024 * MiB,
+        diskFreeBytes: 50 * 1024 * MiB,
+        filesystem: 'ext2/ext3',
+        node: 'v20.20.2',
+        os: 'Linux 6',
+        rsync: 'rsync 3.2.7',
+      },
       scaleBytes: 512 * MiB,
       manyFiles: 100_000,
       offlineBytes: null,
@@ -71,12 +89,20 @@ describe('renderMarkdown', () => {
       seed: 1,
       notes: ['warm cache'],
     };
-    const md = renderMarkdown([figure({ title: 'Full backup', ours: [12], peer: [10] }), figure({ title: 'Offline', ours: [], notMeasured: 'no cycle yet' })], context);
+    const md = renderMarkdown(
+      [
+        figure({ title: 'Full backup', ours: [12], peer: [10] }),
+        figure({ title: 'Offline', ours: [], notMeasured: 'no cycle yet' }),
+      ],
+      context,
+    );
     expect(md).toContain('Test CPU, 2 cores, 8.0 GiB RAM, 50.0 GiB free (ext2/ext3), Node v20.20.2');
     expect(md).toContain('| Full backup | 12.00 s | 10.00 s (cp -a) | 1.20x | ≤ 2.00x peer | met |');
     expect(md).toContain('| Offline | — | — | — | ≤ 2.00x peer | not measured |');
     expect(md).toContain('- Offline: not measured — no cycle yet');
-    expect(md).toContain('Data (seed 1): AVImark-shaped tree of 512 MiB; sweep variant with 100,000 documents. Median of 3 run(s)');
+    expect(md).toContain(
+      'Data (seed 1): AVImark-shaped tree of 512 MiB; sweep variant with 100,000 documents. Median of 3 run(s)',
+    );
     const offlineOnly = renderMarkdown([], { ...context, scaleBytes: null, manyFiles: null, offlineBytes: 128 * MiB });
     expect(offlineOnly).toContain('Data (seed 1): offline-window runs on 128 MiB.');
   });

@@ -46,7 +46,11 @@ describe('signingFromEnv', () => {
 
 describe('signArgs', () => {
   it('signs with SHA-256 and passes the password only as a file', () => {
-    const args = signArgs({ cert: '/c.pem', key: '/k.pem', passFile: '/p.txt', timestampUrl: null }, 'in.exe', 'out.exe');
+    const args = signArgs(
+      { cert: '/c.pem', key: '/k.pem', passFile: '/p.txt', timestampUrl: null },
+      'in.exe',
+      'out.exe',
+    );
     expect(args.slice(0, 5)).toEqual(['sign', '-certs', '/c.pem', '-key', '/k.pem']);
     expect(args.join(' ')).toContain('-h sha256');
     expect(args.join(' ')).toContain('-readpass /p.txt');

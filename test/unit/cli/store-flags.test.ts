@@ -41,19 +41,26 @@ describe('settings from flags', () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'avb-flags-'));
     try {
       const file = path.join(dir, 'c.jsonc');
-      await writeFile(file, JSON.stringify({ source: '/live/AVImark', destination: '/backup', retention: { keepLast: 2 } }));
+      await writeFile(
+        file,
+        JSON.stringify({ source: '/live/AVImark', destination: '/backup', retention: { keepLast: 2 } }),
+      );
       const s = await resolveStoreSettings({ config: file, dest: '/elsewhere' });
       expect(s.destination).toBe(path.resolve('/elsewhere'));
       expect(s.retention.keepLast).toBe(2);
       expect(s.configFile).toBe(file);
-      await expect(resolveSettings({ config: file, dest: '/live/AVImark/bk' })).rejects.toThrow(/destination: is inside source/);
+      await expect(resolveSettings({ config: file, dest: '/live/AVImark/bk' })).rejects.toThrow(
+        /destination: is inside source/,
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
   });
 
   it('refuses overlapping flag paths like a config file would', async () => {
-    await expect(resolveSettings({ source: '/data/avimark', dest: '/data/avimark/bk' })).rejects.toThrow(/destination: is inside source/);
+    await expect(resolveSettings({ source: '/data/avimark', dest: '/data/avimark/bk' })).rejects.toThrow(
+      /destination: is inside source/,
+    );
   });
 });
 

@@ -26,7 +26,9 @@ describe('generated configuration files', () => {
     expect(schema.required).toEqual(['source', 'destination']);
     expect(schema.additionalProperties).toBe(false);
     // A default computed on the generating machine must not be baked in.
-    const powershell = (schema.properties as Record<string, { properties: Record<string, { default?: unknown }>; default?: unknown }>).powershell;
+    const powershell = (
+      schema.properties as Record<string, { properties: Record<string, { default?: unknown }>; default?: unknown }>
+    ).powershell;
     expect(powershell.properties.executable.default).toBeUndefined();
     expect(powershell.default).toEqual({ callTimeoutSeconds: 120 });
   });

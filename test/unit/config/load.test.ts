@@ -37,10 +37,16 @@ describe('settingsFromInput', () => {
   });
 
   it('uses %ProgramData% on Windows and AVIMARK_BACKUP_STATE_DIR when set', () => {
-    const win = settingsFromInput({ source: '/a', destination: '/b' }, null, { platform: 'win32', env: { ProgramData: 'D:\\PD' } });
+    const win = settingsFromInput({ source: '/a', destination: '/b' }, null, {
+      platform: 'win32',
+      env: { ProgramData: 'D:\\PD' },
+    });
     expect(win.stateDir).toBe('D:\\PD\\avimark-backup');
     expect(win.logging.dir).toBe('D:\\PD\\avimark-backup\\logs');
-    const env = settingsFromInput({ source: '/a', destination: '/b' }, null, { platform: 'linux', env: { AVIMARK_BACKUP_STATE_DIR: '/tmp/st' } });
+    const env = settingsFromInput({ source: '/a', destination: '/b' }, null, {
+      platform: 'linux',
+      env: { AVIMARK_BACKUP_STATE_DIR: '/tmp/st' },
+    });
     expect(env.stateDir).toBe('/tmp/st');
   });
 
@@ -61,7 +67,11 @@ describe('settingsFromInput', () => {
           source: 'relative/dir',
           destination: 42,
           bogus: true,
-          lockout: { gracePeriodSeconds: -5, services: [{ name: 'ok' }, { nam: 'typo' }], share: { name: 'x', method: 'zap' } },
+          lockout: {
+            gracePeriodSeconds: -5,
+            services: [{ name: 'ok' }, { nam: 'typo' }],
+            share: { name: 'x', method: 'zap' },
+          },
           engine: { concurrency: 'four' },
         },
         '/etc/avb.jsonc',
@@ -82,11 +92,19 @@ describe('settingsFromInput', () => {
 
   it('refuses a drill command whose program is not an absolute path (it would run as SYSTEM in restored data)', () => {
     const problems = problemsOf(() =>
-      settingsFromInput({ source: '/srv/avimark', destination: '/backup', drill: { command: ['check.exe', '{dir}'] } }, null, linux),
+      settingsFromInput(
+        { source: '/srv/avimark', destination: '/backup', drill: { command: ['check.exe', '{dir}'] } },
+        null,
+        linux,
+      ),
     );
     expect(problems).toEqual([expect.objectContaining({ field: 'drill.command' })]);
     expect(problems[0].problem).toMatch(/absolute path/);
-    const ok = settingsFromInput({ source: '/srv/avimark', destination: '/backup', drill: { command: ['/usr/bin/check', '{dir}'] } }, null, linux);
+    const ok = settingsFromInput(
+      { source: '/srv/avimark', destination: '/backup', drill: { command: ['/usr/bin/check', '{dir}'] } },
+      null,
+      linux,
+    );
     expect(ok.drill.command).toEqual(['/usr/bin/check', '{dir}']);
   });
 
@@ -109,7 +127,9 @@ describe('settingsFromInput', () => {
   });
 
   it('allows siblings that share a name prefix', () => {
-    expect(() => settingsFromInput({ source: '/data/avimark', destination: '/data/avimark-backup' }, null, linux)).not.toThrow();
+    expect(() =>
+      settingsFromInput({ source: '/data/avimark', destination: '/data/avimark-backup' }, null, linux),
+    ).not.toThrow();
   });
 });
 
@@ -155,7 +175,10 @@ describe('loadConfig', () => {
 
   it('reads a commented file with a BOM and records where it came from', async () => {
     const file = path.join(dir, 'ok.jsonc');
-    await writeFile(file, `\ufeff{\n  // the live folder\n  "source": "${dir}/live",\n  "destination": "${dir}/dest",\n}\n`);
+    await writeFile(
+      file,
+      `\ufeff{\n  // the live folder\n  "source": "${dir}/live",\n  "destination": "${dir}/dest",\n}\n`,
+    );
     const s = await loadConfig(file, linux);
     expect(s.source).toBe(`${dir}/live`);
     expect(s.configFile).toBe(file);

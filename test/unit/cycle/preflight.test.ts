@@ -11,7 +11,14 @@ afterEach(async () => {
 
 async function doneRecord(file: string, rel: string): Promise<string> {
   const st = await stat(file, { bigint: true });
-  const e = { path: rel, type: 'file', size: Number(st.size), mtimeNs: st.mtimeNs.toString(), sha256: '0'.repeat(64), attributes: {} };
+  const e = {
+    path: rel,
+    type: 'file',
+    size: Number(st.size),
+    mtimeNs: st.mtimeNs.toString(),
+    sha256: '0'.repeat(64),
+    attributes: {},
+  };
   return JSON.stringify({ t: 'done', how: 'copy', e });
 }
 

@@ -2,7 +2,14 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { scriptHint } from '../../../src/drill/command';
 import { commandProblem } from '../../../src/drill/drill';
-import { appendTail, expandCommand, formatCommand, lastLines, missingRequiredFiles, scratchFolder } from '../../../src/drill/plan';
+import {
+  appendTail,
+  expandCommand,
+  formatCommand,
+  lastLines,
+  missingRequiredFiles,
+  scratchFolder,
+} from '../../../src/drill/plan';
 
 describe('drill planning', () => {
   it('puts the scratch folder on the destination, named by snapshot and time', () => {
@@ -12,12 +19,9 @@ describe('drill planning', () => {
   });
 
   it('replaces {dir} inside arguments and nothing else', () => {
-    expect(expandCommand(['C:\\Tools\\check.exe', '--data={dir}', '{dir}\\CLIENT.V2$', '$(rm -rf /)'], 'D:\\B\\s')).toEqual([
-      'C:\\Tools\\check.exe',
-      '--data=D:\\B\\s',
-      'D:\\B\\s\\CLIENT.V2$',
-      '$(rm -rf /)',
-    ]);
+    expect(
+      expandCommand(['C:\\Tools\\check.exe', '--data={dir}', '{dir}\\CLIENT.V2$', '$(rm -rf /)'], 'D:\\B\\s'),
+    ).toEqual(['C:\\Tools\\check.exe', '--data=D:\\B\\s', 'D:\\B\\s\\CLIENT.V2$', '$(rm -rf /)']);
   });
 
   it('shows a command on one line, quoting what needs it', () => {
@@ -42,10 +46,18 @@ describe('drill planning', () => {
   it('words each way a command can fail', () => {
     const base = { exitCode: 0, signal: null, timedOut: false, startError: null, outputTail: '' };
     expect(commandProblem('x', base, 60_000)).toBeNull();
-    expect(commandProblem('x', { ...base, exitCode: 2, outputTail: 'bad\n' }, 60_000)).toBe('drill command x exited with code 2; it said: bad');
-    expect(commandProblem('x', { ...base, exitCode: null, timedOut: true }, 90 * 60_000)).toBe('drill command x did not finish within 90 minutes and was stopped');
-    expect(commandProblem('x', { ...base, exitCode: null, signal: 'SIGTERM' }, 60_000)).toBe('drill command x was killed (SIGTERM)');
-    expect(commandProblem('x', { ...base, exitCode: null, startError: 'spawn x ENOENT' }, 60_000)).toBe('drill command x could not start: spawn x ENOENT');
+    expect(commandProblem('x', { ...base, exitCode: 2, outputTail: 'bad\n' }, 60_000)).toBe(
+      'drill command x exited with code 2; it said: bad',
+    );
+    expect(commandProblem('x', { ...base, exitCode: null, timedOut: true }, 90 * 60_000)).toBe(
+      'drill command x did not finish within 90 minutes and was stopped',
+    );
+    expect(commandProblem('x', { ...base, exitCode: null, signal: 'SIGTERM' }, 60_000)).toBe(
+      'drill command x was killed (SIGTERM)',
+    );
+    expect(commandProblem('x', { ...base, exitCode: null, startError: 'spawn x ENOENT' }, 60_000)).toBe(
+      'drill command x could not start: spawn x ENOENT',
+    );
   });
 
   it('tells how to run scripts, which are not programs', () => {

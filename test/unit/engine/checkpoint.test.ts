@@ -7,8 +7,22 @@ import { localFs } from '../../../src/fs/local';
 import type { ManifestEntry } from '../../../src/store/types';
 import { tempDir } from '../../helpers/cli';
 
-const e = (p: string, size = 1): ManifestEntry => ({ path: p, type: 'file', size, mtimeNs: '5', sha256: 'x', attributes: { mode: 0o644, readonly: false } });
-const state: PartialState = { format: 'avimark-backup-partial', version: 1, snapshotId: '2026-11-26_020000', source: '/src', startedAt: 't', previousSnapshotId: null };
+const e = (p: string, size = 1): ManifestEntry => ({
+  path: p,
+  type: 'file',
+  size,
+  mtimeNs: '5',
+  sha256: 'x',
+  attributes: { mode: 0o644, readonly: false },
+});
+const state: PartialState = {
+  format: 'avimark-backup-partial',
+  version: 1,
+  snapshotId: '2026-11-26_020000',
+  source: '/src',
+  startedAt: 't',
+  previousSnapshotId: null,
+};
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -44,7 +58,12 @@ describe('checkpoint journal', () => {
     await reopened.record({ t: 'done', how: 'copy', e: e('d') });
     await reopened.close();
     const text = readFileSync(file, 'utf8');
-    expect(text.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { e: { path: string } }).e.path)).toEqual(['a', 'b', 'd']);
+    expect(
+      text
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => (JSON.parse(l) as { e: { path: string } }).e.path),
+    ).toEqual(['a', 'b', 'd']);
     const again = await Checkpoint.open(localFs, stateDir);
     expect(again.state).toEqual(state);
     await again.close();
@@ -53,7 +72,10 @@ describe('checkpoint journal', () => {
 
 describe('checkpoint journal on a full disk', () => {
   /** A disk that is full until the journal reserve is deleted; a failing write first lands half its bytes. */
-  function fullDiskFs(stateDir: string, freedByReserve = true): { fs: FileSystem; full: { value: boolean }; failures: { count: number } } {
+  function fullDiskFs(
+    stateDir: string,
+    freedByReserve = true,
+  ): { fs: FileSystem; full: { value: boolean }; failures: { count: number } } {
     const full = { value: false };
     const failures = { count: 0 };
     const reserve = Checkpoint.reservePath(stateDir);

@@ -58,7 +58,9 @@ describe('saveFile', () => {
     const dst = path.join(dir, 'd');
     const attempt = saveFile({ ...common, source: touching, dstPath: dst, sourceLabel: 'data/CLIENT.V2$' });
     await expect(attempt).rejects.toBeInstanceOf(UnstableFileError);
-    await expect(attempt).rejects.toThrow(/"data\/CLIENT\.V2\$" kept changing while it was being copied \(3 attempts\)/);
+    await expect(attempt).rejects.toThrow(
+      /"data\/CLIENT\.V2\$" kept changing while it was being copied \(3 attempts\)/,
+    );
     await handle.close();
     expect(() => statSync(dst)).toThrow(); // no torn copy left behind
   });
@@ -150,7 +152,9 @@ describe('saveFile', () => {
     expect(parts.length).toBeGreaterThan(0);
     expect(parts).toEqual([...parts].sort((a, b) => a - b));
     for (const p of events.map((e, k) => [e, k] as const).filter(([e]) => e.startsWith('part'))) {
-      expect(events.slice(0, p[1]).lastIndexOf('sync done')).toBeGreaterThan(events.slice(0, p[1]).lastIndexOf('sync start'));
+      expect(events.slice(0, p[1]).lastIndexOf('sync done')).toBeGreaterThan(
+        events.slice(0, p[1]).lastIndexOf('sync start'),
+      );
     }
     expect(events.indexOf('bytes', events.indexOf('sync start'))).toBeLessThan(events.indexOf('sync done')); // copying went on
     expect(events.lastIndexOf('part')).toBeLessThan(events.indexOf('returned'));
@@ -167,7 +171,15 @@ describe('saveFile', () => {
         return h;
       }) as FileSystem['open'],
     };
-    const attempt = saveFile({ ...common, dstFs: failingFs, source: handle, dstPath: path.join(dir, 'd'), largeFileBytes: 1, checkpointEveryBytes: 1 << 20, onCheckpoint: async () => undefined });
+    const attempt = saveFile({
+      ...common,
+      dstFs: failingFs,
+      source: handle,
+      dstPath: path.join(dir, 'd'),
+      largeFileBytes: 1,
+      checkpointEveryBytes: 1 << 20,
+      onCheckpoint: async () => undefined,
+    });
     await expect(attempt).rejects.toThrow(/EIO/);
     await handle.close();
   });

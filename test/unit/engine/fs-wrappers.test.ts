@@ -18,7 +18,13 @@ describe('faulty FileSystem', () => {
     const run = async () => {
       const faulty = createFaultyFs(localFs, { seed: 7, rules: [{ code: 'EBUSY', ops: ['lstat'], rate: 0.5 }] });
       const outcomes: string[] = [];
-      for (let i = 0; i < 20; i += 1) outcomes.push(await faulty.fs.lstat(path.join(dir, 'f')).then(() => 'ok', (e: NodeJS.ErrnoException) => e.code ?? '?'));
+      for (let i = 0; i < 20; i += 1)
+        outcomes.push(
+          await faulty.fs.lstat(path.join(dir, 'f')).then(
+            () => 'ok',
+            (e: NodeJS.ErrnoException) => e.code ?? '?',
+          ),
+        );
       return outcomes;
     };
     const a = await run();
@@ -46,9 +52,14 @@ describe('shadow FileSystem', () => {
     expect((await fs.readdir(live)).sort()).toEqual(['sub']);
     writeFileSync(path.join(dir, 'other.txt'), 'other');
     expect(await fs.readFile(path.join(dir, 'other.txt'), 'utf8')).toBe('other');
-    expect(shadowPathOf('C:\\AVImark\\Sub\\X.V2$', 'c:\\avimark', '\\\\?\\GLOBALROOT\\Device\\HarddiskVolumeShadowCopy3\\AVImark', path.win32)).toBe(
-      '\\\\?\\GLOBALROOT\\Device\\HarddiskVolumeShadowCopy3\\AVImark\\Sub\\X.V2$',
-    );
+    expect(
+      shadowPathOf(
+        'C:\\AVImark\\Sub\\X.V2$',
+        'c:\\avimark',
+        '\\\\?\\GLOBALROOT\\Device\\HarddiskVolumeShadowCopy3\\AVImark',
+        path.win32,
+      ),
+    ).toBe('\\\\?\\GLOBALROOT\\Device\\HarddiskVolumeShadowCopy3\\AVImark\\Sub\\X.V2$');
     expect(shadowPathOf('C:\\AVImarkOld\\x', 'C:\\AVImark', 'S:\\', path.win32)).toBe('C:\\AVImarkOld\\x');
     expect(readFileSync(path.join(dir, 'shadow', 'sub', 'a.txt'), 'utf8')).toBe('from shadow');
   });
@@ -67,10 +78,14 @@ describe('retry', () => {
     expect(await withRetry(async () => (++n < 3 ? Promise.reject(err('EBUSY')) : 'done'), policy)).toBe('done');
     expect(n).toBe(3);
     n = 0;
-    await expect(withRetry(async () => (++n, Promise.reject(err('ENOSPC'))), policy)).rejects.toMatchObject({ code: 'ENOSPC' });
+    await expect(withRetry(async () => (++n, Promise.reject(err('ENOSPC'))), policy)).rejects.toMatchObject({
+      code: 'ENOSPC',
+    });
     expect(n).toBe(1);
     n = 0;
-    await expect(withRetry(async () => (++n, Promise.reject(err('EIO'))), { ...policy, retries: 2 })).rejects.toMatchObject({ code: 'EIO' });
+    await expect(
+      withRetry(async () => (++n, Promise.reject(err('EIO'))), { ...policy, retries: 2 }),
+    ).rejects.toMatchObject({ code: 'EIO' });
     expect(n).toBe(3);
   });
 });

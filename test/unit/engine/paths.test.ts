@@ -17,8 +17,13 @@ describe('checkSourceAndDest retries', () => {
       const dest = path.join(dir, 'dst');
       mkdirSync(source);
       mkdirSync(dest);
-      const faulty = createFaultyFs(localFs, { rules: [{ code: 'EIO', path: (p) => p === source || p === dest, times: 2 }] });
-      await expect(checkSourceAndDest(source, dest, { fs: faulty.fs, retryPolicy: fast })).resolves.toEqual({ source, dest });
+      const faulty = createFaultyFs(localFs, {
+        rules: [{ code: 'EIO', path: (p) => p === source || p === dest, times: 2 }],
+      });
+      await expect(checkSourceAndDest(source, dest, { fs: faulty.fs, retryPolicy: fast })).resolves.toEqual({
+        source,
+        dest,
+      });
       expect(faulty.injected.length).toBe(2);
     } finally {
       await cleanup();
@@ -31,7 +36,9 @@ describe('checkSourceAndDest retries', () => {
       const source = path.join(dir, 'src');
       mkdirSync(source);
       const faulty = createFaultyFs(localFs, { rules: [{ code: 'EIO', path: (p) => p === source }] });
-      const err = await checkSourceAndDest(source, path.join(dir, 'dst'), { fs: faulty.fs, retryPolicy: fast }).catch((e: unknown) => e);
+      const err = await checkSourceAndDest(source, path.join(dir, 'dst'), { fs: faulty.fs, retryPolicy: fast }).catch(
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(UsageError);
       expect((err as Error).message).toContain(source);
       expect(faulty.injected.length).toBe(3);

@@ -19,14 +19,23 @@ describe('planFile', () => {
     expect(planFile({ ...base, current: same, previous: entry() })).toEqual({ action: 'link', from: entry() });
   });
   it('copies when only the nanoseconds differ', () => {
-    expect(planFile({ ...base, current: { ...same, mtimeNs: '1700000000123456788' }, previous: entry() })).toEqual({ action: 'copy', reason: 'changed' });
+    expect(planFile({ ...base, current: { ...same, mtimeNs: '1700000000123456788' }, previous: entry() })).toEqual({
+      action: 'copy',
+      reason: 'changed',
+    });
   });
   it('copies when the size differs, and new files', () => {
-    expect(planFile({ ...base, current: { ...same, size: 101 }, previous: entry() })).toEqual({ action: 'copy', reason: 'changed' });
+    expect(planFile({ ...base, current: { ...same, size: 101 }, previous: entry() })).toEqual({
+      action: 'copy',
+      reason: 'changed',
+    });
     expect(planFile({ ...base, current: same })).toEqual({ action: 'copy', reason: 'new' });
   });
   it('never links to a previous entry that is not a hashed file', () => {
-    expect(planFile({ ...base, current: same, previous: entry({ type: 'symlink', sha256: null }) })).toEqual({ action: 'copy', reason: 'new' });
+    expect(planFile({ ...base, current: same, previous: entry({ type: 'symlink', sha256: null }) })).toEqual({
+      action: 'copy',
+      reason: 'new',
+    });
   });
   it('keeps what this snapshot already holds when the source is unchanged since, and redoes it otherwise', () => {
     const done = { how: 'copy' as const, entry: entry({ sha256: 'bb' }) };
@@ -35,18 +44,34 @@ describe('planFile', () => {
   });
   it('with checksum, hashes when sizes match (whatever the time), copies when they differ', () => {
     const p = entry();
-    expect(planFile({ ...base, checksum: true, current: { ...same, mtimeNs: '1' }, previous: p })).toEqual({ action: 'hash-then-decide', candidate: p });
-    expect(planFile({ ...base, checksum: true, current: { ...same, size: 1 }, previous: p })).toEqual({ action: 'copy', reason: 'changed' });
+    expect(planFile({ ...base, checksum: true, current: { ...same, mtimeNs: '1' }, previous: p })).toEqual({
+      action: 'hash-then-decide',
+      candidate: p,
+    });
+    expect(planFile({ ...base, checksum: true, current: { ...same, size: 1 }, previous: p })).toEqual({
+      action: 'copy',
+      reason: 'changed',
+    });
     expect(decideAfterHash(p, 'aa')).toEqual({ action: 'link', from: p });
     expect(decideAfterHash(p, 'ab')).toEqual({ action: 'copy', reason: 'changed' });
   });
   it('resumes a large file only when the source still has the checkpointed size and time', () => {
     const big = { size: 5000, mtimeNs: '9' };
-    expect(planFile({ ...base, current: big, partial: { offset: 2048, ...big } })).toEqual({ action: 'resume', offset: 2048 });
-    expect(planFile({ ...base, current: big, partial: { offset: 2048, size: 5000, mtimeNs: '8' } })).toEqual({ action: 'copy', reason: 'new' });
-    expect(planFile({ ...base, current: { size: 500, mtimeNs: '9' }, partial: { offset: 200, size: 500, mtimeNs: '9' } })).toEqual({ action: 'copy', reason: 'new' });
+    expect(planFile({ ...base, current: big, partial: { offset: 2048, ...big } })).toEqual({
+      action: 'resume',
+      offset: 2048,
+    });
+    expect(planFile({ ...base, current: big, partial: { offset: 2048, size: 5000, mtimeNs: '8' } })).toEqual({
+      action: 'copy',
+      reason: 'new',
+    });
+    expect(
+      planFile({ ...base, current: { size: 500, mtimeNs: '9' }, partial: { offset: 200, size: 500, mtimeNs: '9' } }),
+    ).toEqual({ action: 'copy', reason: 'new' });
     // Unchanged since the previous snapshot wins over resuming: a link costs nothing.
-    expect(planFile({ ...base, current: big, previous: entry(big), partial: { offset: 2048, ...big } }).action).toBe('link');
+    expect(planFile({ ...base, current: big, previous: entry(big), partial: { offset: 2048, ...big } }).action).toBe(
+      'link',
+    );
   });
 });
 

@@ -26,7 +26,15 @@ describe('scanTree', () => {
     writeFileSync(path.join(dir, 'a'), 'a');
     writeFileSync(path.join(dir, 'target/t'), 't');
     symlinkSync(path.join(dir, 'target'), path.join(dir, 'c-link'));
-    expect(await collect(localFs, dir)).toEqual(['file:a', 'dir:b', 'dir:b/inner', 'file:b/inner/x', 'symlink:c-link', 'dir:target', 'file:target/t']);
+    expect(await collect(localFs, dir)).toEqual([
+      'file:a',
+      'dir:b',
+      'dir:b/inner',
+      'file:b/inner/x',
+      'symlink:c-link',
+      'dir:target',
+      'file:target/t',
+    ]);
     expect(await collect(localFs, dir, ['b', 'target/t'])).toEqual(['file:a', 'symlink:c-link', 'dir:target']);
   });
 

@@ -16,8 +16,21 @@ let cleanup: () => Promise<void>;
 beforeEach(async () => ({ dir, cleanup } = await tempDir('avb-store-')));
 afterEach(async () => cleanup());
 
-const entry = (p: string): ManifestEntry => ({ path: p, type: 'file', size: 3, mtimeNs: '1795669394240973987', sha256: 'ab', attributes: { mode: 0o644, readonly: false } });
-const header = (id: string) => ({ format: 'avimark-backup-manifest' as const, version: 1 as const, snapshotId: id, source: '/s', createdAt: 'now' });
+const entry = (p: string): ManifestEntry => ({
+  path: p,
+  type: 'file',
+  size: 3,
+  mtimeNs: '1795669394240973987',
+  sha256: 'ab',
+  attributes: { mode: 0o644, readonly: false },
+});
+const header = (id: string) => ({
+  format: 'avimark-backup-manifest' as const,
+  version: 1 as const,
+  snapshotId: id,
+  source: '/s',
+  createdAt: 'now',
+});
 
 async function fakeSnapshot(dest: string, id: string, n = 2): Promise<void> {
   mkdirSync(path.join(dest, 'snapshots', id), { recursive: true });
@@ -32,7 +45,12 @@ describe('snapshot ids', () => {
   });
   it('orders collision suffixes numerically', () => {
     const ids = ['2026-11-26_020000_10', '2026-11-26_020000_2', '2026-11-26_020000', '2026-11-25_235959'];
-    expect([...ids].sort(compareSnapshotIds)).toEqual(['2026-11-25_235959', '2026-11-26_020000', '2026-11-26_020000_2', '2026-11-26_020000_10']);
+    expect([...ids].sort(compareSnapshotIds)).toEqual([
+      '2026-11-25_235959',
+      '2026-11-26_020000',
+      '2026-11-26_020000_2',
+      '2026-11-26_020000_10',
+    ]);
   });
   it('adds a suffix on collision and never goes below the newest id (clock stepped back)', async () => {
     const now = new Date(2026, 10, 26, 2, 0, 0);
@@ -63,7 +81,7 @@ describe('manifest and listing', () => {
     writeFileSync(file, text.slice(0, text.lastIndexOf('{')));
     expect(await isManifestComplete(localFs, file)).toBe(false);
     await expect(loadManifestIndex(localFs, file)).rejects.toThrow(/line 4 is not valid JSON/);
-    writeFileSync(file, text.split('\n').slice(0, 3).join('\n') + '\n'); // a whole line missing
+    writeFileSync(file, `${text.split('\n').slice(0, 3).join('\n')}\n`); // a whole line missing
     expect(await isManifestComplete(localFs, file)).toBe(false);
     await expect(loadManifestIndex(localFs, file)).rejects.toThrow(/announces 3 entries but the file has 2/);
   });
@@ -77,7 +95,9 @@ describe('manifest and listing', () => {
     expect((await listSnapshots(dir)).map((s) => s.id)).toEqual(['2026-11-25_020000', '2026-11-26_020000']);
     expect((await resolveSnapshotId(dir, 'latest')).id).toBe('2026-11-26_020000');
     await expect(resolveSnapshotId(dir, '2026-11-29_020000')).rejects.toThrow(UsageError);
-    await expect(resolveSnapshotId(dir, '2026-11-29_020000')).rejects.toThrow(/no complete snapshot "2026-11-29_020000"/);
+    await expect(resolveSnapshotId(dir, '2026-11-29_020000')).rejects.toThrow(
+      /no complete snapshot "2026-11-29_020000"/,
+    );
     expect(await listSnapshots(path.join(dir, 'nothing-here'))).toEqual([]);
   });
   it('writes the run record atomically', async () => {
@@ -96,7 +116,10 @@ describe('lock file', () => {
     await expect(acquireLockFile(file)).rejects.toThrow(new RegExp(`pid ${process.pid}`));
     await held.release();
     const { hostname } = await import('node:os');
-    writeFileSync(file, JSON.stringify({ pid: 2 ** 22 + 12345, hostname: hostname(), startedAt: 'long ago', purpose: 'backup' }));
+    writeFileSync(
+      file,
+      JSON.stringify({ pid: 2 ** 22 + 12345, hostname: hostname(), startedAt: 'long ago', purpose: 'backup' }),
+    );
     const taken = await acquireLockFile(file, { purpose: 'nightly' });
     expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ pid: process.pid, purpose: 'nightly' });
     await taken.release();

@@ -33,7 +33,9 @@ describe('writeFully', () => {
   });
 
   it('fails instead of spinning when a write makes no progress', async () => {
-    const stuck = { write: async () => ({ bytesWritten: 0, buffer: Buffer.alloc(0) }) } as unknown as Parameters<typeof writeFully>[0];
+    const stuck = { write: async () => ({ bytesWritten: 0, buffer: Buffer.alloc(0) }) } as unknown as Parameters<
+      typeof writeFully
+    >[0];
     await expect(writeFully(stuck, 'abc')).rejects.toThrow(/no progress/);
   });
 });

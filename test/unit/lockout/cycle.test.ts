@@ -24,7 +24,19 @@ afterEach(async () => {
   h = undefined;
 });
 
-const MUTATING = ['renameFile', 'setShareSecurityDescriptor', 'removeShare', 'closeOpenFiles', 'closeSessions', 'stopService', 'setServiceStartType', 'requestProcessClose', 'forceStopProcesses', 'sendMessage', 'createShadowCopy'];
+const MUTATING = [
+  'renameFile',
+  'setShareSecurityDescriptor',
+  'removeShare',
+  'closeOpenFiles',
+  'closeSessions',
+  'stopService',
+  'setServiceStartType',
+  'requestProcessClose',
+  'forceStopProcesses',
+  'sendMessage',
+  'createShadowCopy',
+];
 
 function settingsFor(hh: Hospital, extra: Record<string, unknown> = {}) {
   const { lockout: lockoutExtra, ...rest } = extra as { lockout?: Record<string, unknown> };
@@ -48,7 +60,13 @@ function settingsFor(hh: Hospital, extra: Record<string, unknown> = {}) {
 }
 
 function run(hh: Hospital, extra: Record<string, unknown> = {}, more: Partial<NightlyCycleOptions> = {}) {
-  return runNightlyCycle({ settings: settingsFor(hh, extra), host: hh.host, log: silentLogger(), handleSignals: false, ...more });
+  return runNightlyCycle({
+    settings: settingsFor(hh, extra),
+    host: hh.host,
+    log: silentLogger(),
+    handleSignals: false,
+    ...more,
+  });
 }
 
 async function snapshotFiles(dest: string, id: string): Promise<string[]> {
@@ -148,14 +166,28 @@ describe('nightly cycle (memory host, real engine)', () => {
         if (prop === 'closeSessions') {
           return async (ids: string[]) => {
             await target.closeSessions(ids);
-            state.openFiles.push({ fileId: '9', sessionId: '77', path: path.join(h?.source ?? '', 'CLIENT.V2$'), shareRelativePath: 'CLIENT.V2$', clientComputerName: 'LAB2', clientUserName: 'HOSP\\eve' });
+            state.openFiles.push({
+              fileId: '9',
+              sessionId: '77',
+              path: path.join(h?.source ?? '', 'CLIENT.V2$'),
+              shareRelativePath: 'CLIENT.V2$',
+              clientComputerName: 'LAB2',
+              clientUserName: 'HOSP\\eve',
+            });
           };
         }
         return typeof value === 'function' ? value.bind(target) : value;
       },
     }) as WindowsHost;
-    const err = await runNightlyCycle({ settings: settingsFor(h), host: reopening, log: silentLogger(), handleSignals: false }).catch((e: unknown) => e);
-    expect((err as Error).message).toMatch(/not quiet after the lockout, so nothing was copied[\s\S]*CLIENT\.V2\$ is open over SMB by HOSP\\eve/);
+    const err = await runNightlyCycle({
+      settings: settingsFor(h),
+      host: reopening,
+      log: silentLogger(),
+      handleSignals: false,
+    }).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(
+      /not quiet after the lockout, so nothing was copied[\s\S]*CLIENT\.V2\$ is open over SMB by HOSP\\eve/,
+    );
     expect((err as { exitCode: number }).exitCode).toBe(1);
     state.openFiles = [];
     expect(await serverSnapshot(state, h.source)).toEqual(before);
@@ -166,12 +198,17 @@ describe('nightly cycle (memory host, real engine)', () => {
     h = await hospital({});
     for (let i = 0; i < 20; i += 1) await writeFile(path.join(h.source, `DOC${i}.V2$`), 'x'.repeat(100));
     const before = await serverSnapshot(h.state, h.source);
-    const slowFs: FileSystem = { ...localFs, open: (async (...args: Parameters<FileSystem['open']>) => {
-      await new Promise((r) => setTimeout(r, 40));
-      return localFs.open(...args);
-    }) as FileSystem['open'] };
+    const slowFs: FileSystem = {
+      ...localFs,
+      open: (async (...args: Parameters<FileSystem['open']>) => {
+        await new Promise((r) => setTimeout(r, 40));
+        return localFs.open(...args);
+      }) as FileSystem['open'],
+    };
     const err = await run(h, { lockout: { maxLockoutMinutes: 0.004 } }, { sourceFs: slowFs }).catch((e: unknown) => e);
-    expect((err as Error).message).toMatch(/lockout reached its limit of 0.004 minute\(s\).*copy was stopped and AVImark given back; the partial snapshot is kept/);
+    expect((err as Error).message).toMatch(
+      /lockout reached its limit of 0.004 minute\(s\).*copy was stopped and AVImark given back; the partial snapshot is kept/,
+    );
     expect((err as { exitCode: number }).exitCode).toBe(1);
     expect(await serverSnapshot(h.state, h.source)).toEqual(before);
     expect((await readdir(path.join(h.dest, 'in-progress'))).length).toBeGreaterThan(0);
@@ -191,7 +228,9 @@ describe('nightly cycle (memory host, real engine)', () => {
 
   it('a preflight failure names the field, exits 2 and disturbs nobody', async () => {
     h = await hospital();
-    const err = await run(h, { lockout: { services: [{ name: 'AVImarkServer' }, { name: 'NoSuchService' }] } }).catch((e: unknown) => e);
+    const err = await run(h, { lockout: { services: [{ name: 'AVImarkServer' }, { name: 'NoSuchService' }] } }).catch(
+      (e: unknown) => e,
+    );
     expect((err as Error).message).toMatch(/lockout\.services\[1\]\.name.*NoSuchService/);
     expect((err as { exitCode: number }).exitCode).toBe(2);
     expect(h.state.calls.filter((c) => MUTATING.includes(c.operation))).toEqual([]);
@@ -241,19 +280,27 @@ describe('nightly cycle (memory host, real engine)', () => {
     for (let i = 0; i < 10; i += 1) await writeFile(path.join(h.source, `DOC${i}.V2$`), 'y');
     const before = await serverSnapshot(h.state, h.source);
     const controller = new AbortController();
-    const stoppingFs: FileSystem = { ...localFs, open: (async (...args: Parameters<FileSystem['open']>) => {
-      controller.abort();
-      return localFs.open(...args);
-    }) as FileSystem['open'] };
+    const stoppingFs: FileSystem = {
+      ...localFs,
+      open: (async (...args: Parameters<FileSystem['open']>) => {
+        controller.abort();
+        return localFs.open(...args);
+      }) as FileSystem['open'],
+    };
     const err = await run(h, {}, { sourceFs: stoppingFs, signal: controller.signal }).catch((e: unknown) => e);
-    expect((err as Error).message).toMatch(/interrupted by abort: AVImark was given back; the partial snapshot is kept/);
+    expect((err as Error).message).toMatch(
+      /interrupted by abort: AVImark was given back; the partial snapshot is kept/,
+    );
     expect(await serverSnapshot(h.state, h.source)).toEqual(before);
     expect(await readLastRun(h.stateDir)).toMatchObject({ result: 'interrupted' });
   });
 
   it('after the backup: verifies what verify.after says (the copied files) and prunes by the retention policy', async () => {
     h = await hospital();
-    const extra = { verify: { after: 'copied' }, retention: { keepLast: 1, keepDaily: 1, keepWeekly: 0, keepMonthly: 0, auto: true } };
+    const extra = {
+      verify: { after: 'copied' },
+      retention: { keepLast: 1, keepDaily: 1, keepWeekly: 0, keepMonthly: 0, auto: true },
+    };
     const first = await run(h, extra);
     await writeFile(path.join(h.source, 'CLIENT.V2$'), 'changed today');
     const second = await run(h, extra);

@@ -46,13 +46,34 @@ export async function hospital(overrides: Partial<LockoutConfig> = {}) {
       },
     ],
     services: [
-      { name: 'AVImarkServer', displayName: 'AVImark Server', status: 'Running', startType: 'Automatic', watchdog: true },
+      {
+        name: 'AVImarkServer',
+        displayName: 'AVImark Server',
+        status: 'Running',
+        startType: 'Automatic',
+        watchdog: true,
+      },
       { name: 'VetLogicSync', displayName: 'VetLogic Sync', status: 'Stopped', startType: 'Manual' },
     ],
     volumes: [{ root: volumeRoot, fileSystem: 'NTFS', shadowDir: path.join(dir, 'shadows') }],
     processes: [
-      { id: 4100, name: 'avimark', sessionId: 2, userName: 'HOSP\\bob', path: path.join(source, 'avimark.exe'), alive: true, exitsOnClose: true },
-      { id: 4200, name: 'avimark', sessionId: 3, userName: 'HOSP\\carl', path: path.join(source, 'avimark.exe'), alive: true },
+      {
+        id: 4100,
+        name: 'avimark',
+        sessionId: 2,
+        userName: 'HOSP\\bob',
+        path: path.join(source, 'avimark.exe'),
+        alive: true,
+        exitsOnClose: true,
+      },
+      {
+        id: 4200,
+        name: 'avimark',
+        sessionId: 3,
+        userName: 'HOSP\\carl',
+        path: path.join(source, 'avimark.exe'),
+        alive: true,
+      },
     ],
   });
   const host = new MemoryHost(state);

@@ -7,18 +7,42 @@ import { DENY_ALL_SHARE_SDDL } from '../../../src/lockout/steps';
 
 const source = 'C:\\AVImark';
 const share: ShareDefinition = {
-  name: 'AVImark', scopeName: '*', path: source, description: '', concurrentUserLimit: 0, cachingMode: 'Manual',
-  folderEnumerationMode: 'Unrestricted', encryptData: false, continuouslyAvailable: false, caTimeout: 0, temporary: false,
-  special: false, securityDescriptor: 'O:BAG:DUD:(A;;FA;;;WD)',
+  name: 'AVImark',
+  scopeName: '*',
+  path: source,
+  description: '',
+  concurrentUserLimit: 0,
+  cachingMode: 'Manual',
+  folderEnumerationMode: 'Unrestricted',
+  encryptData: false,
+  continuouslyAvailable: false,
+  caTimeout: 0,
+  temporary: false,
+  special: false,
+  securityDescriptor: 'O:BAG:DUD:(A;;FA;;;WD)',
 };
 
 function observed(over: Partial<HostObservations> = {}): HostObservations {
   return {
     share,
-    services: [{ name: 'AVImarkServer', info: { name: 'AVImarkServer', displayName: 'AVImark Server', status: 'Running', startType: 'Automatic' } }],
+    services: [
+      {
+        name: 'AVImarkServer',
+        info: { name: 'AVImarkServer', displayName: 'AVImark Server', status: 'Running', startType: 'Automatic' },
+      },
+    ],
     processes: [{ id: 7, name: 'avimark', sessionId: 2, userName: 'HOSP\\bob', path: null }],
     executables: [{ path: path.win32.join(source, 'avimark.exe'), exists: true, lockedExists: false }],
-    openFiles: [{ fileId: '1', sessionId: 's1', path: 'C:\\AVImark\\CLIENT.V2$', shareRelativePath: 'CLIENT.V2$', clientComputerName: 'PC1', clientUserName: 'HOSP\\anna' }],
+    openFiles: [
+      {
+        fileId: '1',
+        sessionId: 's1',
+        path: 'C:\\AVImark\\CLIENT.V2$',
+        shareRelativePath: 'CLIENT.V2$',
+        clientComputerName: 'PC1',
+        clientUserName: 'HOSP\\anna',
+      },
+    ],
     sessions: [
       { sessionId: 's1', clientComputerName: 'PC1', clientUserName: 'HOSP\\anna', numOpens: 1 },
       { sessionId: 's2', clientComputerName: 'PC2', clientUserName: 'HOSP\\dan', numOpens: 0 },
@@ -32,15 +56,30 @@ describe('lockoutPlan', () => {
     const plan = lockoutPlan({ lockout: lockoutSchema.parse({}), source }, observed());
     expect(plan.problems).toEqual([]);
     expect(plan.steps.map((s) => s.kind)).toEqual([
-      'renameExecutable', 'lockShareSddl', 'closeOpenFiles', 'stopService', 'closeProcesses', 'forceStopProcesses',
+      'renameExecutable',
+      'lockShareSddl',
+      'closeOpenFiles',
+      'stopService',
+      'closeProcesses',
+      'forceStopProcesses',
     ]);
     const rename = plan.steps[0];
-    expect(rename).toEqual({ kind: 'renameExecutable', path: 'C:\\AVImark\\avimark.exe', lockedPath: 'C:\\AVImark\\avimark.exe.avimark-backup-locked' });
+    expect(rename).toEqual({
+      kind: 'renameExecutable',
+      path: 'C:\\AVImark\\avimark.exe',
+      lockedPath: 'C:\\AVImark\\avimark.exe.avimark-backup-locked',
+    });
     const lock = plan.steps[1];
     expect(lock.kind === 'lockShareSddl' && lock.lockedSddl).toBe(DENY_ALL_SHARE_SDDL);
     expect(lock.kind === 'lockShareSddl' && lock.original.securityDescriptor).toBe(share.securityDescriptor);
     const svc = plan.steps[3];
-    expect(svc).toMatchObject({ kind: 'stopService', service: 'AVImarkServer', originalStartType: 'Automatic', originalStatus: 'Running', timeoutSeconds: 120 });
+    expect(svc).toMatchObject({
+      kind: 'stopService',
+      service: 'AVImarkServer',
+      originalStartType: 'Automatic',
+      originalStatus: 'Running',
+      timeoutSeconds: 120,
+    });
     // Only the session holding a file under the folder is in the step.
     const close = plan.steps[2];
     expect(close.kind === 'closeOpenFiles' && close.observedSessions.map((s) => s.sessionId)).toEqual(['s1']);
@@ -52,7 +91,10 @@ describe('lockoutPlan', () => {
   });
 
   it('removes the share (saving its full definition) when method is remove', () => {
-    const plan = lockoutPlan({ lockout: lockoutSchema.parse({ share: { name: 'AVImark', method: 'remove' } }), source }, observed());
+    const plan = lockoutPlan(
+      { lockout: lockoutSchema.parse({ share: { name: 'AVImark', method: 'remove' } }), source },
+      observed(),
+    );
     expect(plan.steps[1]).toEqual({ kind: 'removeShare', share: 'AVImark', original: share });
   });
 
@@ -61,11 +103,14 @@ describe('lockoutPlan', () => {
       services: [{ name: 'AVImarkServer' }, { name: 'Missing' }, { name: 'MaybeMissing', optional: true }],
       executables: [{ path: '/srv/AVImark/avimark.exe' }, { path: '/srv/AVImark/Guardian.exe', optional: true }],
     });
-    const plan = lockoutPlan({ lockout, source }, observed({
-      share: null,
-      services: [...observed().services, { name: 'Missing', info: null }, { name: 'MaybeMissing', info: null }],
-      executables: [{ path: '/srv/AVImark/avimark.exe', exists: true, lockedExists: false }],
-    }));
+    const plan = lockoutPlan(
+      { lockout, source },
+      observed({
+        share: null,
+        services: [...observed().services, { name: 'Missing', info: null }, { name: 'MaybeMissing', info: null }],
+        executables: [{ path: '/srv/AVImark/avimark.exe', exists: true, lockedExists: false }],
+      }),
+    );
     expect(plan.problems.map((p) => p.field)).toEqual(['lockout.share.name', 'lockout.services[1].name']);
     expect(plan.notes.join('\n')).toMatch(/MaybeMissing not found \(optional\)/);
     expect(plan.notes.join('\n')).toMatch(/Guardian\.exe not found \(optional\)/);
@@ -84,9 +129,15 @@ describe('lockoutPlan', () => {
   });
 
   it('refuses administrative shares and empty security descriptors', () => {
-    const special = lockoutPlan({ lockout: lockoutSchema.parse({}), source }, observed({ share: { ...share, special: true } }));
+    const special = lockoutPlan(
+      { lockout: lockoutSchema.parse({}), source },
+      observed({ share: { ...share, special: true } }),
+    );
     expect(special.problems[0].message).toMatch(/administrative share/);
-    const empty = lockoutPlan({ lockout: lockoutSchema.parse({}), source }, observed({ share: { ...share, securityDescriptor: '' } }));
+    const empty = lockoutPlan(
+      { lockout: lockoutSchema.parse({}), source },
+      observed({ share: { ...share, securityDescriptor: '' } }),
+    );
     expect(empty.problems[0].message).toMatch(/empty security descriptor/);
   });
 

@@ -8,7 +8,12 @@ import { writeFileAtomic } from '../../../src/lockout/atomic-file';
 import { journalPath, newJournal, readJournal, writeJournal } from '../../../src/lockout/journal';
 import { observeHost } from '../../../src/lockout/observe';
 import { lockoutPlan } from '../../../src/lockout/plan';
-import { journalOwnerAlive, recoverLockout, removeLockFromBeforeBoot, startedBeforeBoot } from '../../../src/lockout/recover';
+import {
+  journalOwnerAlive,
+  recoverLockout,
+  removeLockFromBeforeBoot,
+  startedBeforeBoot,
+} from '../../../src/lockout/recover';
 import os from 'node:os';
 import { existsSync } from 'node:fs';
 import { LockoutSession } from '../../../src/lockout/session';
@@ -68,7 +73,14 @@ describe('recover', () => {
     const journal = await readJournal(h.stateDir);
     if (!journal) throw new Error('no journal');
     // Step 3.. recorded as pending but never taken.
-    journal.entries.push({ step: plan.steps[3], state: 'pending', startedAt: new Date().toISOString(), seconds: null, detail: [], undoneAt: null });
+    journal.entries.push({
+      step: plan.steps[3],
+      state: 'pending',
+      startedAt: new Date().toISOString(),
+      seconds: null,
+      detail: [],
+      undoneAt: null,
+    });
     await writeJournal(h.stateDir, journal);
     await recoverLockout({ host: h.host, stateDir: h.stateDir, log: silentLogger() });
     expect(await serverSnapshot(h.state, h.source)).toEqual(before);
@@ -78,7 +90,9 @@ describe('recover', () => {
     h = await hospital();
     const before = await serverSnapshot(h.state, h.source);
     await crashAfter(h, 2, { pid: process.ppid });
-    const err = await recoverLockout({ host: h.host, stateDir: h.stateDir, log: silentLogger() }).catch((e: unknown) => e);
+    const err = await recoverLockout({ host: h.host, stateDir: h.stateDir, log: silentLogger() }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(RunFailedError);
     expect((err as Error).message).toMatch(new RegExp(`pid ${process.ppid}.*owns the lockout`));
     expect(await serverSnapshot(h.state, h.source)).not.toEqual(before);
@@ -99,7 +113,10 @@ describe('recover', () => {
     const { dir, cleanup } = await tempDir('avb-lock-');
     try {
       const lock = path.join(dir, 'run.lock');
-      await writeFile(lock, JSON.stringify({ pid: process.ppid, hostname: os.hostname(), startedAt: new Date().toISOString() }));
+      await writeFile(
+        lock,
+        JSON.stringify({ pid: process.ppid, hostname: os.hostname(), startedAt: new Date().toISOString() }),
+      );
       await removeLockFromBeforeBoot(lock, silentLogger());
       expect(existsSync(lock)).toBe(true);
       await writeFile(lock, JSON.stringify({ pid: process.ppid, hostname: os.hostname(), startedAt: beforeBoot }));
@@ -134,7 +151,14 @@ describe('journal atomicity', () => {
           throw Object.assign(new Error('EIO: simulated crash'), { code: 'EIO' });
         },
       };
-      j.entries.push({ step: { kind: 'renameExecutable', path: '/a', lockedPath: '/b' }, state: 'pending', startedAt: null, seconds: null, detail: [], undoneAt: null });
+      j.entries.push({
+        step: { kind: 'renameExecutable', path: '/a', lockedPath: '/b' },
+        state: 'pending',
+        startedAt: null,
+        seconds: null,
+        detail: [],
+        undoneAt: null,
+      });
       await expect(writeJournal(dir, j, failingFs)).rejects.toThrow(/EIO/);
       expect(await readFile(journalPath(dir), 'utf8')).toBe(good);
       expect(await readdir(dir)).toEqual(['lockout-journal.json']);

@@ -22,13 +22,25 @@ function settingsFor(hh: Hospital) {
       destination: hh.dest,
       stateDir: hh.stateDir,
       mode: 'offline',
-      lockout: { services: [{ name: 'AVImarkServer' }, { name: 'VetLogicSync' }], gracePeriodSeconds: 1, warnMinutes: [0] },
+      lockout: {
+        services: [{ name: 'AVImarkServer' }, { name: 'VetLogicSync' }],
+        gracePeriodSeconds: 1,
+        warnMinutes: [0],
+      },
     },
     null,
   );
 }
 
-const MUTATING = ['renameFile', 'setShareSecurityDescriptor', 'closeOpenFiles', 'stopService', 'setServiceStartType', 'forceStopProcesses', 'sendMessage'];
+const MUTATING = [
+  'renameFile',
+  'setShareSecurityDescriptor',
+  'closeOpenFiles',
+  'stopService',
+  'setServiceStartType',
+  'forceStopProcesses',
+  'sendMessage',
+];
 
 async function backedUp(hh: Hospital) {
   const settings = settingsFor(hh);
@@ -68,7 +80,13 @@ describe('restore --to-live (memory host)', () => {
     await chmod(file, 0o644);
     await writeFile(file, 'clientX');
     const from = h.state.calls.length;
-    const err = await restoreToLive({ settings, host: h.host, log: silentLogger(), snapshot, handleSignals: false }).catch((e: unknown) => e);
+    const err = await restoreToLive({
+      settings,
+      host: h.host,
+      log: silentLogger(),
+      snapshot,
+      handleSignals: false,
+    }).catch((e: unknown) => e);
     expect((err as { exitCode: number }).exitCode).toBe(3);
     expect(h.state.calls.slice(from).filter((c) => MUTATING.includes(c.operation))).toEqual([]);
     expect(await readFile(path.join(h.source, 'CLIENT.V2$'), 'utf8')).toBe('garbage');
@@ -79,7 +97,14 @@ describe('restore --to-live (memory host)', () => {
     h = await hospital();
     const { settings, snapshot } = await backedUp(h);
     const from = h.state.calls.length;
-    const r = await restoreToLive({ settings, host: h.host, log: silentLogger(), snapshot, dryRun: true, handleSignals: false });
+    const r = await restoreToLive({
+      settings,
+      host: h.host,
+      log: silentLogger(),
+      snapshot,
+      dryRun: true,
+      handleSignals: false,
+    });
     expect(r.planText.join('\n')).toMatch(/rename .* to .*before-restore-/);
     expect(h.state.calls.slice(from).filter((c) => MUTATING.includes(c.operation))).toEqual([]);
     expect(await readFile(path.join(h.source, 'CLIENT.V2$'), 'utf8')).toBe('garbage');

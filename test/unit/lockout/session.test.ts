@@ -63,7 +63,10 @@ describe('LockoutSession', () => {
     await s.lockOut(plan.steps);
 
     expect(h.state.shares[0].securityDescriptor).toBe(DENY_ALL_SHARE_SDDL);
-    expect(h.state.services.map((x) => [x.status, x.startType])).toEqual([['Stopped', 'Disabled'], ['Stopped', 'Disabled']]);
+    expect(h.state.services.map((x) => [x.status, x.startType])).toEqual([
+      ['Stopped', 'Disabled'],
+      ['Stopped', 'Disabled'],
+    ]);
     expect(h.state.processes.every((p) => !p.alive)).toBe(true);
     expect(h.state.openFiles).toEqual([]);
     expect(h.state.sessions).toEqual([]);
@@ -94,9 +97,21 @@ describe('LockoutSession', () => {
       .slice(from)
       .map((c) => c.operation)
       .filter((op) => ['setServiceStartType', 'startService', 'setShareSecurityDescriptor', 'renameFile'].includes(op));
-    expect(mutations).toEqual(['setServiceStartType', 'setServiceStartType', 'startService', 'setShareSecurityDescriptor', 'renameFile']);
-    const svcArgs = h.state.calls.slice(from).filter((c) => c.operation === 'setServiceStartType').map((c) => c.args);
-    expect(svcArgs).toEqual([['VetLogicSync', 'Manual'], ['AVImarkServer', 'Automatic']]);
+    expect(mutations).toEqual([
+      'setServiceStartType',
+      'setServiceStartType',
+      'startService',
+      'setShareSecurityDescriptor',
+      'renameFile',
+    ]);
+    const svcArgs = h.state.calls
+      .slice(from)
+      .filter((c) => c.operation === 'setServiceStartType')
+      .map((c) => c.args);
+    expect(svcArgs).toEqual([
+      ['VetLogicSync', 'Manual'],
+      ['AVImarkServer', 'Automatic'],
+    ]);
   });
 
   it('journals each step as pending BEFORE taking it, then done', async () => {
@@ -139,7 +154,9 @@ describe('LockoutSession', () => {
     const s = session(h);
     const err = await s.lockOut(plan.steps).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StepFailedError);
-    expect((err as Error).message).toMatch(/would not stop even when forced: avimark pid 4200 \(HOSP\\carl\).*Access is denied/);
+    expect((err as Error).message).toMatch(
+      /would not stop even when forced: avimark pid 4200 \(HOSP\\carl\).*Access is denied/,
+    );
     expect((await s.giveBack()).failures).toEqual([]);
     expect(await serverSnapshot(h.state, h.source)).toEqual(before);
   });
@@ -201,7 +218,9 @@ describe('LockoutSession', () => {
     expect(err.hint).toContain("Start-Service -Name 'AVImarkServer'");
     // The journal stays, so recover can retry.
     const j = await readJournal(h.stateDir);
-    expect(j?.entries.find((e) => e.step.kind === 'stopService' && e.step.service === 'AVImarkServer')?.state).toBe('done');
+    expect(j?.entries.find((e) => e.step.kind === 'stopService' && e.step.service === 'AVImarkServer')?.state).toBe(
+      'done',
+    );
   });
 
   it('an undo step that fails twice then succeeds is retried: everything is given back', async () => {

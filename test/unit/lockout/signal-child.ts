@@ -18,12 +18,32 @@ async function main(): Promise<void> {
   await writeFile(path.join(source, 'avimark.exe'), 'MZ');
   for (let i = 0; i < 50; i += 1) await writeFile(path.join(source, `T${i}.V2$`), `table ${i}`);
   const state = createMemoryHostState({
-    shares: [{ name: 'AVImark', scopeName: '*', path: source, description: '', concurrentUserLimit: 0, cachingMode: 'Manual', folderEnumerationMode: 'Unrestricted', encryptData: false, continuouslyAvailable: false, caTimeout: 0, temporary: false, special: false, securityDescriptor: 'O:BAG:DUD:(A;;FA;;;WD)' }],
-    services: [{ name: 'AVImarkServer', displayName: 'AVImark Server', status: 'Running', startType: 'AutomaticDelayedStart' }],
+    shares: [
+      {
+        name: 'AVImark',
+        scopeName: '*',
+        path: source,
+        description: '',
+        concurrentUserLimit: 0,
+        cachingMode: 'Manual',
+        folderEnumerationMode: 'Unrestricted',
+        encryptData: false,
+        continuouslyAvailable: false,
+        caTimeout: 0,
+        temporary: false,
+        special: false,
+        securityDescriptor: 'O:BAG:DUD:(A;;FA;;;WD)',
+      },
+    ],
+    services: [
+      { name: 'AVImarkServer', displayName: 'AVImark Server', status: 'Running', startType: 'AutomaticDelayedStart' },
+    ],
   });
   const host = new MemoryHost(state);
   const report = () => {
-    process.stdout.write(`STATE ${JSON.stringify({ shares: state.shares, services: state.services, exeBack: state.renames.length })}\n`);
+    process.stdout.write(
+      `STATE ${JSON.stringify({ shares: state.shares, services: state.services, exeBack: state.renames.length })}\n`,
+    );
   };
   process.on('exit', report);
   let announced = false;
@@ -33,9 +53,10 @@ async function main(): Promise<void> {
       if (!announced) {
         announced = true;
         process.stdout.write('COPYING\n');
-        if (behaviour === 'crash') setTimeout(() => {
-          throw new Error('simulated bug in an event handler');
-        }, 50);
+        if (behaviour === 'crash')
+          setTimeout(() => {
+            throw new Error('simulated bug in an event handler');
+          }, 50);
       }
       await new Promise((r) => setTimeout(r, 100));
       return localFs.open(...args);

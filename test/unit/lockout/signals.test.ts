@@ -10,7 +10,16 @@ let child: string;
 beforeAll(async () => {
   work = await tempDir('avb-signals-');
   child = path.join(work.dir, 'signal-child.cjs');
-  await build({ entryPoints: [path.join(__dirname, 'signal-child.ts')], outfile: child, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'silent', loader: { '.ps1': 'text', '.psm1': 'text' } });
+  await build({
+    entryPoints: [path.join(__dirname, 'signal-child.ts')],
+    outfile: child,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    logLevel: 'silent',
+    loader: { '.ps1': 'text', '.psm1': 'text' },
+  });
 });
 afterAll(async () => work?.cleanup());
 
@@ -22,7 +31,9 @@ interface ChildRun {
 
 function runChild(name: string, behaviour: string, signal?: NodeJS.Signals): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [child, path.join(work.dir, name), behaviour], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, [child, path.join(work.dir, name), behaviour], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     const timer = setTimeout(() => {
       p.kill('SIGKILL');
@@ -42,14 +53,20 @@ function runChild(name: string, behaviour: string, signal?: NodeJS.Signals): Pro
 function finalState(stdout: string) {
   const line = stdout.split('\n').find((l) => l.startsWith('STATE '));
   if (!line) throw new Error(`no state printed:\n${stdout}`);
-  return JSON.parse(line.slice(6)) as { shares: Array<{ securityDescriptor: string }>; services: Array<{ status: string; startType: string }>; exeBack: number };
+  return JSON.parse(line.slice(6)) as {
+    shares: Array<{ securityDescriptor: string }>;
+    services: Array<{ status: string; startType: string }>;
+    exeBack: number;
+  };
 }
 
 describe('every exit path gives AVImark back (real signals, in-memory server)', () => {
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     it(`${sig} during the copy: stops, gives back, exits 1 saying the partial is kept`, async () => {
       const r = await runChild(sig, 'signal', sig);
-      expect(r.stdout).toMatch(new RegExp(`FAILED interrupted by ${sig}: AVImark was given back; the partial snapshot is kept`));
+      expect(r.stdout).toMatch(
+        new RegExp(`FAILED interrupted by ${sig}: AVImark was given back; the partial snapshot is kept`),
+      );
       expect(r.code).toBe(1);
       const s = finalState(r.stdout);
       expect(s.shares[0].securityDescriptor).toBe('O:BAG:DUD:(A;;FA;;;WD)');

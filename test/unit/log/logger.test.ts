@@ -63,7 +63,11 @@ describe('openRunLog', () => {
     await utimes(recent, new Date(2026, 10, 20), new Date(2026, 10, 20));
     const { removed } = openRunLog({ logDir: dir, level: 'info', console: 'off', runName: 'prune', keepDays: 60, now });
     expect(removed).toEqual([old]);
-    expect((await readdir(dir)).sort()).toEqual(['2026-11-20_020000-backup.log', '2026-11-26_020000-prune.log', 'notes.log']);
+    expect((await readdir(dir)).sort()).toEqual([
+      '2026-11-20_020000-backup.log',
+      '2026-11-26_020000-prune.log',
+      'notes.log',
+    ]);
   });
 
   it('formats timestamps in local time', () => {
@@ -84,7 +88,14 @@ process.exit(3);
 `,
     );
     const bundle = path.join(dir, 'child.cjs');
-    await build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'cjs', outfile: bundle, logLevel: 'error' });
+    await build({
+      entryPoints: [entry],
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      outfile: bundle,
+      logLevel: 'error',
+    });
     for (const mode of ['pretty', 'json'] as const) {
       const logDir = path.join(dir, `logs-${mode}`);
       const child = spawnSync(process.execPath, [bundle, logDir, mode], { encoding: 'utf8', cwd: os.tmpdir() });

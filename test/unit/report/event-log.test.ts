@@ -47,7 +47,11 @@ describe('Event Log entries', () => {
   });
 
   it('a recover that undid a left-over lockout is a warning (1004); one that found nothing is 1001', () => {
-    const undid = runFinishedEvent('avimark-backup', { ...base, command: 'recover', summary: { undone: ['share AVImark ACL restored'] } });
+    const undid = runFinishedEvent('avimark-backup', {
+      ...base,
+      command: 'recover',
+      summary: { undone: ['share AVImark ACL restored'] },
+    });
     expect([undid.eventId, undid.level]).toEqual([EventId.RecoveredLeftoverLockout, 'Warning']);
     const nothing = runFinishedEvent('avimark-backup', { ...base, command: 'recover', summary: { undone: [] } });
     expect(nothing.eventId).toBe(EventId.RunSucceeded);
@@ -63,9 +67,16 @@ describe('Event Log entries', () => {
       stillLocked: ['share AVImark', 'service AVImarkServer (Disabled)'],
       summary: { big: 'x'.repeat(40_000) },
     });
-    expect(entry.message).toMatch(/^avimark-backup backup could NOT give AVImark back \(exit code 4\): could not restore the share\nWhat to do: run avimark-backup recover\nStill locked: share AVImark; service AVImarkServer \(Disabled\)/);
+    expect(entry.message).toMatch(
+      /^avimark-backup backup could NOT give AVImark back \(exit code 4\): could not restore the share\nWhat to do: run avimark-backup recover\nStill locked: share AVImark; service AVImarkServer \(Disabled\)/,
+    );
     expect(entry.message.length).toBeLessThan(31_839);
     expect(entry.message).toMatch(/truncated; see the log\)$/);
-    expect(runStartedEvent('src', 'backup', 'mode vss')).toEqual({ source: 'src', eventId: 1000, level: 'Information', message: 'avimark-backup backup started. mode vss' });
+    expect(runStartedEvent('src', 'backup', 'mode vss')).toEqual({
+      source: 'src',
+      eventId: 1000,
+      level: 'Information',
+      message: 'avimark-backup backup started. mode vss',
+    });
   });
 });

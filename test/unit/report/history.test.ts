@@ -28,7 +28,16 @@ describe('loadHistory and snapshotHealth', () => {
     await writeFile(path.join(d, 'meta', '2026-11-24_021000', 'verify.json'), '{"torn');
     await writeFile(
       path.join(d, 'meta', '2026-11-25_021000', 'drill.json'),
-      JSON.stringify({ snapshotId: '2026-11-25_021000', drilledAt: '2026-11-25T05:00:00Z', ok: false, durationSeconds: 1, filesChecked: 6, problems: ['damaged: X'], command: null, commandExitCode: null }),
+      JSON.stringify({
+        snapshotId: '2026-11-25_021000',
+        drilledAt: '2026-11-25T05:00:00Z',
+        ok: false,
+        durationSeconds: 1,
+        filesChecked: 6,
+        problems: ['damaged: X'],
+        command: null,
+        commandExitCode: null,
+      }),
     );
     // An unfinished snapshot folder without a manifest is not a snapshot.
     await mkdir(path.join(d, 'snapshots', '2026-11-27_021000'));
@@ -68,7 +77,12 @@ describe('loadHistory and snapshotHealth', () => {
     await writeFile(path.join(stateDir, 'last-run.json'), JSON.stringify(last));
     const history = await loadHistory(d, { stateDir });
     expect(history.runs).toHaveLength(2);
-    expect(history.runs[1]).toMatchObject({ result: 'failed', mode: null, durationSeconds: 90, errors: [last.message] });
+    expect(history.runs[1]).toMatchObject({
+      result: 'failed',
+      mode: null,
+      durationSeconds: 90,
+      errors: [last.message],
+    });
     expect(await loadStatusSentence(d, stateDir, new Date('2026-11-25T09:00:00Z'))).toMatch(
       /^The last backup FAILED .*: lockout step "stop service AVImarkServer" failed: timed out\. The last good backup is from /,
     );

@@ -50,11 +50,18 @@ const drilled = (id: string, drilledAt: string, ok = true): DrillRecord => ({
   command: null,
   commandExitCode: null,
 });
-function snap(id: string, startedAt: string, verify: VerifyRecord | null = null, drill: DrillRecord | null = null): SnapshotHistory {
+function snap(
+  id: string,
+  startedAt: string,
+  verify: VerifyRecord | null = null,
+  drill: DrillRecord | null = null,
+): SnapshotHistory {
   return { id, run: run(id, startedAt), verify, drill };
 }
 function history(snapshots: SnapshotHistory[], extraRuns: RunRecord[] = []): StoreHistory {
-  const runs = [...snapshots.map((s) => s.run as RunRecord), ...extraRuns].sort((a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt));
+  const runs = [...snapshots.map((s) => s.run as RunRecord), ...extraRuns].sort(
+    (a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt),
+  );
   return { snapshots, runs };
 }
 
@@ -73,7 +80,9 @@ describe('day words', () => {
   });
 
   it('says "early this morning" for a night backup read in the afternoon', () => {
-    expect(whenWords(new Date('2026-11-26T02:14:00Z'), new Date('2026-11-26T15:00:00Z'), tz)).toBe('early this morning 02:14');
+    expect(whenWords(new Date('2026-11-26T02:14:00Z'), new Date('2026-11-26T15:00:00Z'), tz)).toBe(
+      'early this morning 02:14',
+    );
   });
 
   it('says "today" for a backup read during the same night', () => {
@@ -99,13 +108,21 @@ describe('statusSentence', () => {
   const B = '2026-11-26_021400';
 
   it('says when the last good backup was, that it was verified and when the drill passed', () => {
-    const h = history([snap(A, '2026-11-24T02:10:00Z', verified(A), drilled(A, '2026-11-22T03:00:00Z')), snap(B, '2026-11-26T02:14:00Z', verified(B))]);
-    expect(statusSentence(h, { now, timeZone: tz })).toBe('Last good backup: last night 02:14, verified, drill passed Sunday.');
+    const h = history([
+      snap(A, '2026-11-24T02:10:00Z', verified(A), drilled(A, '2026-11-22T03:00:00Z')),
+      snap(B, '2026-11-26T02:14:00Z', verified(B)),
+    ]);
+    expect(statusSentence(h, { now, timeZone: tz })).toBe(
+      'Last good backup: last night 02:14, verified, drill passed Sunday.',
+    );
     expect(backupStatus(h, { now, timeZone: tz }).level).toBe('ok');
   });
 
   it('says when a failed run is the latest, with its reason and the last good backup', () => {
-    const failed = run('2026-11-26_021400', '2026-11-26T02:14:00Z', { result: 'failed', errors: ['the destination disk is full (ENOSPC).\nmore detail'] });
+    const failed = run('2026-11-26_021400', '2026-11-26T02:14:00Z', {
+      result: 'failed',
+      errors: ['the destination disk is full (ENOSPC).\nmore detail'],
+    });
     const h = history([snap(A, '2026-11-24T02:10:00Z', verified(A))], [failed]);
     const status = backupStatus(h, { now, timeZone: tz });
     expect(status.sentence).toBe(
@@ -124,28 +141,36 @@ describe('statusSentence', () => {
   it('ignores a failure that was followed by a good backup', () => {
     const failed = run('2026-11-25_021000', '2026-11-25T02:10:00Z', { result: 'failed', errors: ['boom'] });
     const h = history([snap(B, '2026-11-26T02:14:00Z', verified(B, true, 5))], [failed]);
-    expect(statusSentence(h, { now, timeZone: tz })).toBe('Last good backup: last night 02:14, spot-checked, no restore drill yet.');
+    expect(statusSentence(h, { now, timeZone: tz })).toBe(
+      'Last good backup: last night 02:14, spot-checked, no restore drill yet.',
+    );
     expect(backupStatus(h, { now, timeZone: tz }).level).toBe('attention');
   });
 
   it('calls out damage found by verification or a failed drill', () => {
     const h = history([snap(B, '2026-11-26T02:14:00Z', verified(B, false), drilled(B, '2026-11-26T03:00:00Z', false))]);
     const status = backupStatus(h, { now, timeZone: tz });
-    expect(status.sentence).toBe('Last good backup: last night 02:14, but verification FOUND DAMAGE, restore drill FAILED today.');
+    expect(status.sentence).toBe(
+      'Last good backup: last night 02:14, but verification FOUND DAMAGE, restore drill FAILED today.',
+    );
     expect(status.level).toBe('failed');
   });
 
   it('warns when the last good backup is old and nothing ran since', () => {
     const h = history([snap(A, '2026-11-22T02:10:00Z', verified(A))]);
     const status = backupStatus(h, { now, timeZone: tz });
-    expect(status.sentence).toBe('Last good backup: Sunday 02:10 (4 days ago, no backup since), verified, no restore drill yet.');
+    expect(status.sentence).toBe(
+      'Last good backup: Sunday 02:10 (4 days ago, no backup since), verified, no restore drill yet.',
+    );
     expect(status.level).toBe('attention');
   });
 
   it('reads well with dates more than a week old', () => {
     const failed = run('2026-11-20_021000', '2026-11-20T02:10:00Z', { result: 'failed', errors: ['EBUSY'] });
     const h = history([snap(A, '2026-11-02T02:19:00Z', null, drilled(A, '2026-11-02T05:00:00Z'))], [failed]);
-    expect(statusSentence(h, { now, timeZone: tz })).toBe('The last backup FAILED Friday at 02:10: EBUSY. The last good backup is from 2 Nov 02:19.');
+    expect(statusSentence(h, { now, timeZone: tz })).toBe(
+      'The last backup FAILED Friday at 02:10: EBUSY. The last good backup is from 2 Nov 02:19.',
+    );
     expect(statusSentence(history([h.snapshots[0]]), { now, timeZone: tz })).toBe(
       'Last good backup: 2 Nov 02:19 (24 days ago, no backup since), not verified yet, drill passed on 2 Nov.',
     );

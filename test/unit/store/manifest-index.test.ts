@@ -10,7 +10,14 @@ let cleanup: () => Promise<void>;
 beforeEach(async () => ({ dir, cleanup } = await tempDir('avb-mindex-')));
 afterEach(async () => cleanup());
 
-const file = (p: string, mode: number): ManifestEntry => ({ path: p, type: 'file', size: 1, mtimeNs: '7', sha256: 'a'.repeat(64), attributes: { mode, readonly: (mode & 0o200) === 0 } });
+const file = (p: string, mode: number): ManifestEntry => ({
+  path: p,
+  type: 'file',
+  size: 1,
+  mtimeNs: '7',
+  sha256: 'a'.repeat(64),
+  attributes: { mode, readonly: (mode & 0o200) === 0 },
+});
 
 describe('manifest index', () => {
   it('shares one frozen attributes object per distinct mode', () => {
@@ -24,7 +31,13 @@ describe('manifest index', () => {
   it('loads entries whose equal attributes are one object, with the values as written', async () => {
     const m = path.join(dir, 'manifest.jsonl');
     const entries = [file('a', 0o444), file('b', 0o444), file('c', 0o644)];
-    await writeManifest(localFs, m, { format: 'avimark-backup-manifest', version: 1, snapshotId: '2026-11-26_010000', source: '/s', createdAt: 't' }, entries, entries.length);
+    await writeManifest(
+      localFs,
+      m,
+      { format: 'avimark-backup-manifest', version: 1, snapshotId: '2026-11-26_010000', source: '/s', createdAt: 't' },
+      entries,
+      entries.length,
+    );
     const index = await loadManifestIndex(localFs, m);
     expect([...index.values()]).toEqual(entries);
     expect(index.get('a')?.attributes).toBe(index.get('b')?.attributes);

@@ -25,7 +25,13 @@ describe('planRetention', () => {
   });
 
   it('always keeps a single snapshot, even with keepLast 0 and other rules set', () => {
-    const plan = planRetention(['2026-11-26_020000'], { ...none, keepWeekly: 0, keepMonthly: 0, keepDaily: 0, keepLast: 0 });
+    const plan = planRetention(['2026-11-26_020000'], {
+      ...none,
+      keepWeekly: 0,
+      keepMonthly: 0,
+      keepDaily: 0,
+      keepLast: 0,
+    });
     expect(ids(plan)).toEqual({ keep: ['2026-11-26_020000'], remove: [] });
   });
 
@@ -51,10 +57,22 @@ describe('planRetention', () => {
   });
 
   it('keep-daily keeps the newest snapshot of each day, several snapshots on one day count once', () => {
-    const all = ['2026-11-24_020000', '2026-11-25_020000', '2026-11-25_140000', '2026-11-26_020000', '2026-11-26_090000', '2026-11-26_230000'];
+    const all = [
+      '2026-11-24_020000',
+      '2026-11-25_020000',
+      '2026-11-25_140000',
+      '2026-11-26_020000',
+      '2026-11-26_090000',
+      '2026-11-26_230000',
+    ];
     const plan = planRetention(all, { ...none, keepDaily: 2 });
     expect(ids(plan).keep).toEqual(['2026-11-26_230000', '2026-11-25_140000']);
-    expect(ids(plan).remove).toEqual(['2026-11-26_090000', '2026-11-26_020000', '2026-11-25_020000', '2026-11-24_020000']);
+    expect(ids(plan).remove).toEqual([
+      '2026-11-26_090000',
+      '2026-11-26_020000',
+      '2026-11-25_020000',
+      '2026-11-24_020000',
+    ]);
   });
 
   it('a rule with counts left keeps the oldest snapshot (longest history)', () => {
