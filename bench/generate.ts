@@ -2,7 +2,8 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, statSync, unli
 import path from 'node:path';
 import { type ChurnOptions, type ChurnPlan, type ListedFile, planChurn } from './dataset/churn-plan';
 import { ContentSource, setMtime } from './dataset/content';
-import { DEFAULT_TOTAL_BYTES, type FileKind, MIB, type TreeOptions, planTree } from './dataset/profile';
+import { planDataset } from './dataset/plan';
+import { type DatasetProfile, DEFAULT_TOTAL_BYTES, type FileKind, MIB, type TreeOptions } from './dataset/profile';
 
 /**
  * The benchmark data set: a folder shaped like a real AVImark server (tables, logs, AVImark.db$,
@@ -10,16 +11,21 @@ import { DEFAULT_TOTAL_BYTES, type FileKind, MIB, type TreeOptions, planTree } f
  * Used by the bench, the demo and tests.
  */
 
-export { DEFAULT_TOTAL_BYTES } from './dataset/profile';
+export { DATASET_PROFILES, DEFAULT_TOTAL_BYTES, type DatasetProfile } from './dataset/profile';
 export type { ChurnPlan, ListedFile } from './dataset/churn-plan';
 
 export interface GenerateOptions {
   /** Folder to fill; created if missing. Must be empty (or missing) unless `overwrite`. */
   dir: string;
+  /**
+   * `avimark` (default): the reference clinic's size mix, documents and images as many small files;
+   * `uniform`: the bench's first data set, sizes spread evenly (docs/bench.md).
+   */
+  profile?: DatasetProfile;
   /** Target size of the whole tree (default 2 GiB). */
   totalBytes?: number;
   seed?: number;
-  /** Number of documents (default: about 4,000 per 2 GiB). */
+  /** Number of documents (default: about 6,000 per 2 GiB in `avimark`, 4,000 in `uniform`). */
   files?: number;
   /** Share of the total spent on documents (default 0.25). */
   documentsShare?: number;
@@ -33,6 +39,7 @@ export interface KindStats {
 
 export interface GenerateStats {
   dir: string;
+  profile: DatasetProfile;
   seed: number;
   files: number;
   dirs: number;
@@ -48,13 +55,15 @@ export const DEFAULT_SEED = 20261125;
 export function generateAvimarkTree(options: GenerateOptions): GenerateStats {
   const started = process.hrtime.bigint();
   const seed = options.seed ?? DEFAULT_SEED;
-  const treeOptions: TreeOptions = {
+  const profile = options.profile ?? 'avimark';
+  const treeOptions: TreeOptions & { profile: DatasetProfile } = {
+    profile,
     totalBytes: options.totalBytes ?? DEFAULT_TOTAL_BYTES,
     seed,
     ...(options.files !== undefined ? { files: options.files } : {}),
     ...(options.documentsShare !== undefined ? { documentsShare: options.documentsShare } : {}),
   };
-  const plan = planTree(treeOptions);
+  const plan = planDataset(treeOptions);
   if (existsSync(options.dir) && readdirSync(options.dir).length > 0 && !options.overwrite) {
     throw new Error(`${options.dir} is not empty (pass overwrite: true to write into it anyway)`);
   }
@@ -82,6 +91,7 @@ export function generateAvimarkTree(options: GenerateOptions): GenerateStats {
 
   return {
     dir: options.dir,
+    profile,
     seed,
     files: plan.files.length,
     dirs: countDirs(options.dir),
@@ -93,11 +103,16 @@ export function generateAvimarkTree(options: GenerateOptions): GenerateStats {
 }
 
 /**
- * The "many files" variant for the sweep benchmark: `files` small documents (about 2 KiB each; 100,000 by
- * default) around the usual tables, half the bytes in documents (~390 MiB at 100,000).
+ * The "many files" variant for the sweep and memory benchmarks: `files` small documents (about 2 KiB
+ * each; 100,000 by default) around the usual tables, half the bytes in documents (~390 MiB at 100,000).
  */
-export function manyFilesOptions(dir: string, seed = DEFAULT_SEED, files = 100_000): GenerateOptions {
-  return { dir, seed, totalBytes: Math.max(4 * MIB, files * 4096), files, documentsShare: 0.5 };
+export function manyFilesOptions(
+  dir: string,
+  seed = DEFAULT_SEED,
+  files = 100_000,
+  profile: DatasetProfile = 'avimark',
+): GenerateOptions {
+  return { dir, seed, profile, totalBytes: Math.max(4 * MIB, files * 4096), files, documentsShare: 0.5 };
 }
 
 export interface ChurnRunOptions extends ChurnOptions {

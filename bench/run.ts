@@ -2,7 +2,14 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import os from 'node:os';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { DEFAULT_SEED, DEFAULT_TOTAL_BYTES, churn, generateAvimarkTree } from './generate';
+import {
+  DATASET_PROFILES,
+  DEFAULT_SEED,
+  DEFAULT_TOTAL_BYTES,
+  type DatasetProfile,
+  churn,
+  generateAvimarkTree,
+} from './generate';
 import { describeMachine, ensureRsync } from './machine';
 import { haveGnuTime, removeTree } from './measure';
 import { measureOfflineWindow, offlineUnavailable } from './offline';
@@ -43,6 +50,14 @@ const seedArg = (value: string): number => {
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number, 0 or more');
   return n;
 };
+const profileArg = (value: string, previous: DatasetProfile[] = []): DatasetProfile[] => {
+  const names = value.split(',').map((v) => v.trim());
+  for (const name of names) {
+    if (!(DATASET_PROFILES as readonly string[]).includes(name))
+      throw new InvalidArgumentError(`unknown data set "${name}" (one of: ${DATASET_PROFILES.join(', ')})`);
+  }
+  return [...new Set([...previous, ...(names as DatasetProfile[])])];
+};
 const groupArg = (value: string, previous: GroupName[] = []): GroupName[] => {
   const names = value.split(',').map((v) => v.trim());
   for (const name of names) {
@@ -57,7 +72,10 @@ interface BenchFlags {
   runs: number;
   quick?: boolean;
   only?: GroupName[];
-  manyFiles: number;
+  dataset?: DatasetProfile[];
+  sweepFiles: number;
+  manyFiles?: number;
+  killFile: number;
   offlineScale?: number;
   seed: number;
   workDir?: string;
@@ -70,7 +88,10 @@ async function bench(flags: BenchFlags): Promise<void> {
   const log = (line: string): void => void process.stdout.write(`${line}\n`);
   const scaleBytes = flags.quick ? 64 * 1024 ** 2 : flags.scale;
   const runs = flags.quick ? 1 : flags.runs;
-  const manyFiles = flags.quick ? 10_000 : flags.manyFiles;
+  const sweepFiles = flags.quick ? 10_000 : flags.sweepFiles;
+  const manyFiles = flags.manyFiles ?? null;
+  const killFileBytes = flags.quick ? 64 * 1024 ** 2 : flags.killFile;
+  const profiles = flags.dataset ?? [...DATASET_PROFILES];
   const offlineBytes = flags.quick ? 16 * 1024 ** 2 : (flags.offlineScale ?? Math.min(scaleBytes, 256 * 1024 ** 2));
   if (!existsSync(flags.cli))
     throw new Error(`avimark-backup bundle not found at ${flags.cli} (run node build.mjs --bundle-only)`);
@@ -85,7 +106,7 @@ async function bench(flags: BenchFlags): Promise<void> {
   const workDir = flags.workDir ?? mkdtempSync(path.join(os.tmpdir(), 'avb-bench-'));
   const machine = describeMachine(workDir);
   log(
-    `avimark-backup bench: ${formatBytes(scaleBytes)}, ${manyFiles.toLocaleString('en-US')}-file sweep, ${runs} run(s), work dir ${workDir}`,
+    `avimark-backup bench: ${formatBytes(scaleBytes)} (${profiles.join(', ')}), ${sweepFiles.toLocaleString('en-US')}-file sweep${manyFiles ? `, memory at ${manyFiles.toLocaleString('en-US')} files` : ''}, ${formatBytes(killFileBytes)} kill file, ${runs} run(s), work dir ${workDir}`,
   );
 
   const ran = (groups: GroupName[]): boolean => !flags.only || groups.some((g) => flags.only?.includes(g));
@@ -96,7 +117,10 @@ async function bench(flags: BenchFlags): Promise<void> {
       cli,
       runs,
       scaleBytes,
+      profiles,
+      sweepFiles,
       manyFiles,
+      killFileBytes,
       seed: flags.seed,
       haveRsync,
       only: flags.only ? new Set(flags.only) : null,
@@ -110,7 +134,10 @@ async function bench(flags: BenchFlags): Promise<void> {
       when: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
       machine,
       scaleBytes: ran(['full', 'incremental', 'verify', 'restore', 'memory']) ? scaleBytes : null,
-      manyFiles: ran(['sweep', 'memory']) ? manyFiles : null,
+      profiles,
+      manyFiles: ran(['sweep', 'memory']) ? sweepFiles : null,
+      manyFilesMemory: ran(['memory']) ? manyFiles : null,
+      killFileBytes: ran(['kill']) ? killFileBytes : null,
       offlineBytes: ran(['offline']) && offlineProblem === null ? offlineBytes : null,
       runs,
       seed: flags.seed,
@@ -143,9 +170,16 @@ function main(): void {
     .description('Benchmarks avimark-backup against cp -a, rsync and sha256sum on an AVImark-shaped data set.')
     .option('--scale <bytes>', 'size of the data set (e.g. 512MiB, 2GiB)', bytesArg, DEFAULT_TOTAL_BYTES)
     .option('--runs <n>', 'runs per figure (the median is reported)', intArg, 3)
-    .option('--quick', 'tiny smoke run: 64 MiB, 10,000-file sweep, 16 MiB offline windows, 1 run')
+    .option('--quick', 'tiny smoke run: 64 MiB, 10,000-file sweep, 64 MiB kill file, 16 MiB offline windows, 1 run')
     .option('--only <groups>', `only these figure groups, comma-separated (${GROUPS.join(', ')})`, groupArg)
-    .option('--many-files <n>', 'documents in the sweep variant', intArg, 100_000)
+    .option(
+      '--dataset <profiles>',
+      `data-set profiles of the scale figures, comma-separated (${DATASET_PROFILES.join(', ')}; default: both)`,
+      profileArg,
+    )
+    .option('--sweep-files <n>', 'documents in the sweep variant (the sweep and the memory figure)', intArg, 100_000)
+    .option('--many-files <n>', 'also measure peak memory at this many files (flat up to 1,000,000?)', intArg)
+    .option('--kill-file <bytes>', 'size of the large file killed mid-copy under I/O contention', bytesArg, 1024 ** 3)
     .option(
       '--offline-scale <bytes>',
       'data size for the offline-window runs (default: the scale, at most 256 MiB)',
@@ -164,12 +198,19 @@ function main(): void {
     .argument('<dir>')
     .option('--scale <bytes>', 'total size', bytesArg, DEFAULT_TOTAL_BYTES)
     .option('--seed <n>', 'seed', seedArg, DEFAULT_SEED)
-    .option('--files <n>', 'number of documents (default: about 4,000 per 2 GiB)', intArg)
-    .action((dir: string, o: { scale: number; seed: number; files?: number }) => {
+    .option('--files <n>', 'number of documents (default: about 6,000 per 2 GiB, 4,000 in uniform)', intArg)
+    .option(
+      '--dataset <profile>',
+      `profile (${DATASET_PROFILES.join(', ')})`,
+      (v: string) => profileArg(v)[0],
+      'avimark',
+    )
+    .action((dir: string, o: { scale: number; seed: number; files?: number; dataset: DatasetProfile }) => {
       const stats = generateAvimarkTree({
         dir: path.resolve(dir),
         totalBytes: o.scale,
         seed: o.seed,
+        profile: o.dataset,
         ...(o.files ? { files: o.files } : {}),
       });
       process.stdout.write(`${JSON.stringify(stats, null, 2)}\n`);

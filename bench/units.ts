@@ -1,5 +1,7 @@
 /** Byte sizes and durations as people type and read them. */
 
+import { formatBytes as formatSize, formatBytesIn } from '../src/format/bytes';
+
 const UNITS: Record<string, number> = {
   '': 1,
   b: 1,
@@ -22,15 +24,9 @@ export function parseBytes(text: string): number {
   return Math.round(Number(m[1]) * unit);
 }
 
+/** Compact binary sizes: "512 MiB", "1.5 KiB" (src/format/bytes.ts). */
 export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let i = 0;
-  while (Math.abs(value) >= 1024 && i < units.length - 1) {
-    value /= 1024;
-    i++;
-  }
-  return `${value >= 100 || i === 0 ? value.toFixed(0) : value.toFixed(1)} ${units[i]}`;
+  return formatSize(bytes, { compact: true });
 }
 
 export function formatSeconds(seconds: number): string {
@@ -40,7 +36,7 @@ export function formatSeconds(seconds: number): string {
 }
 
 export function formatRate(bytesPerSecond: number): string {
-  return `${(bytesPerSecond / 1024 ** 2).toFixed(0)} MiB/s`;
+  return `${formatBytesIn(bytesPerSecond, 'MiB', 0)}/s`;
 }
 
 export function median(values: readonly number[]): number {

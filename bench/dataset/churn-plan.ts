@@ -1,9 +1,13 @@
 import path from 'node:path';
+import { AVIMARK_DOCUMENT_KINDS, avimarkDocumentFolder } from './avimark-profile';
+import { detectProfile } from './plan';
 import {
   BUSY_TABLES,
+  type DatasetProfile,
   DEFAULT_TOTAL_BYTES,
   DOCUMENT_KINDS,
   DOCUMENT_NAME,
+  type DocumentNaming,
   documentFileName,
   recordBytesOf,
 } from './profile';
@@ -37,6 +41,8 @@ export interface ChurnOptions {
   night?: number;
   /** Multiplier on the default amounts (1 = about 2 GiB worth of activity). Default: from the tree's size. */
   scale?: number;
+  /** The tree's profile (where new documents go); default: recognised from the listing. */
+  profile?: DatasetProfile;
 }
 
 /** Plans one night of AVImark activity against a listing of the tree (sorted by path). */
@@ -73,20 +79,19 @@ export function planChurn(listing: readonly ListedFile[], options: ChurnOptions)
     if (byPath.has(wp)) append.push({ path: wp, bytes: Math.max(256, Math.round(bytes * 0.02)) });
   }
 
-  const documents = listing.filter(
-    (f) => f.path.startsWith('My Documents/') && DOCUMENT_NAME.test(path.posix.basename(f.path)),
-  );
+  const documents = listing.filter((f) => f.path.includes('/') && DOCUMENT_NAME.test(path.posix.basename(f.path)));
+  const profile = options.profile ?? detectProfile(listing.map((f) => f.path));
   const nextNumber =
     documents.reduce((max, f) => Math.max(max, Number(DOCUMENT_NAME.exec(path.posix.basename(f.path))?.[1] ?? 0)), 0) +
     1;
   const create: ChurnPlan['create'] = [];
   const newCount = Math.max(3, Math.round(300 * scale));
   for (let i = 0; i < newCount; i++) {
-    const kind = rng.pick(DOCUMENT_KINDS);
+    const [folder, naming] = newDocumentFolder(profile, rng);
     // New documents look like the old ones: sizes drawn from the existing ones.
     const like = documents.length > 0 ? rng.pick(documents).size : 20_000;
     const size = Math.max(128, Math.round(like * (0.5 + rng.float())));
-    create.push({ path: `My Documents/${kind.folder}/2026/11/${documentFileName(kind, nextNumber + i, rng)}`, size });
+    create.push({ path: `${folder}/${documentFileName(naming, nextNumber + i, rng)}`, size });
   }
 
   const deleteCount = Math.max(1, Math.round(10 * scale));
@@ -96,6 +101,16 @@ export function planChurn(listing: readonly ListedFile[], options: ChurnOptions)
     .sort();
 
   return { rewrite, append, create, delete: doomed };
+}
+
+/** Where tonight's new document goes (this month's folder of a kind picked at random), and its naming. */
+function newDocumentFolder(profile: DatasetProfile, rng: Random): [string, DocumentNaming] {
+  if (profile === 'avimark') {
+    const kind = rng.pick(AVIMARK_DOCUMENT_KINDS);
+    return [avimarkDocumentFolder(kind, 2026, 11), kind];
+  }
+  const kind = rng.pick(DOCUMENT_KINDS);
+  return [`My Documents/${kind.folder}/2026/11`, kind];
 }
 
 /** Sorts regions and merges overlapping ones, so "bytes changed" is counted once. */

@@ -17,7 +17,7 @@ export const DEFAULT_TOTAL_BYTES = 2 * GIB;
 
 /** The generated tree pretends "now" is the night of 2026-11-25; file dates lie before it. */
 export const DATASET_EPOCH_MS = Date.UTC(2026, 10, 25, 2, 0, 0);
-const DAY_MS = 86_400_000;
+export const DAY_MS = 86_400_000;
 
 export type FileKind = 'table' | 'log' | 'document' | 'program' | 'database' | 'config';
 
@@ -45,6 +45,14 @@ export interface TreeOptions {
   /** Share of the total spent on documents (default 0.25). */
   documentsShare?: number;
 }
+
+/**
+ * The two data-set shapes (docs/bench.md): `avimark`, the reference clinic's size mix (a few tables and
+ * logs of hundreds of MB at 4 GiB, a documents and images tree of many small files), and `uniform`, the
+ * bench's first data set (sizes spread over ~260 tables and logs, 4,000 documents per 2 GiB).
+ */
+export const DATASET_PROFILES = ['avimark', 'uniform'] as const;
+export type DatasetProfile = (typeof DATASET_PROFILES)[number];
 
 interface TableSpec {
   name: string;
@@ -206,7 +214,7 @@ export function recordBytesOf(fileName: string): number {
 
 export const LOG_COUNT = 151;
 /** The big historical logs of the reference clinic (MB). */
-const LOG_REFERENCE_MB: Record<number, number> = { 3: 181, 4: 363, 11: 60, 15: 189, 16: 284 };
+export const LOG_REFERENCE_MB: Record<number, number> = { 3: 181, 4: 363, 11: 60, 15: 189, 16: 284 };
 
 const SHARES = { tables: 0.45, logs: 0.27, documents: 0.25 } as const;
 
@@ -221,12 +229,15 @@ export const DOCUMENT_KINDS = [
   { folder: 'Letters', prefix: 'L', names: ['Reminder Letter', 'Referral Letter', 'Discharge Notes'], ext: 'rtf' },
 ] as const;
 
-/** Matches a generated document's file name and captures its number (used by churn to continue the sequence). */
-export const DOCUMENT_NAME = /^[AIL](\d{6,}) /;
+/**
+ * Matches a generated document's file name (either profile) and captures its number (used by churn to
+ * continue the sequence).
+ */
+export const DOCUMENT_NAME = /^[AILRST](\d{6,}) /;
 
-const FIRST_YEAR = 2013;
-const LAST_YEAR = 2026;
-const LAST_MONTH = 11;
+export const FIRST_YEAR = 2013;
+export const LAST_YEAR = 2026;
+export const LAST_MONTH = 11;
 
 export function planTree(options: TreeOptions): TreePlan {
   const { totalBytes, seed } = options;
@@ -335,14 +346,21 @@ export function planTree(options: TreeOptions): TreePlan {
   return { files, dirs: [...dirs].sort() };
 }
 
-export function documentFileName(kind: (typeof DOCUMENT_KINDS)[number], number: number, rng: Random): string {
+/** What a document's file name is made of. */
+export interface DocumentNaming {
+  prefix: string;
+  names: readonly string[];
+  ext: string;
+}
+
+export function documentFileName(kind: DocumentNaming, number: number, rng: Random): string {
   const title = rng.pick(kind.names);
   // A few names with non-ASCII characters, as typed by staff on Windows.
   const owner = number % 97 === 0 ? ' – Müller' : number % 89 === 0 ? ' (Åsa Øberg)' : '';
   return `${kind.prefix}${String(number).padStart(6, '0')} ${title}${owner}.${kind.ext}`;
 }
 
-function pickWeighted(rng: Random, weights: number[], sum: number): number {
+export function pickWeighted(rng: Random, weights: number[], sum: number): number {
   let r = rng.float() * sum;
   for (let i = 0; i < weights.length; i++) {
     r -= weights[i];
@@ -351,14 +369,14 @@ function pickWeighted(rng: Random, weights: number[], sum: number): number {
   return weights.length - 1;
 }
 
-function clamp(value: number, min: number, max: number): number {
+export function clamp(value: number, min: number, max: number): number {
   return Math.min(max, Math.max(min, value));
 }
 
-function roundDown(value: number, unit: number): number {
+export function roundDown(value: number, unit: number): number {
   return Math.floor(value / unit) * unit;
 }
 
-function roundTo(value: number, unit: number): number {
+export function roundTo(value: number, unit: number): number {
   return Math.round(value / unit) * unit;
 }

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { mergeRegions, planChurn } from '../../../bench/dataset/churn-plan';
+import { detectProfile, planDataset } from '../../../bench/dataset/plan';
 import { GIB, MIB, planTree } from '../../../bench/dataset/profile';
 import { churn, generateAvimarkTree, listTree, manyFilesOptions } from '../../../bench/generate';
 
@@ -192,3 +193,114 @@ describe('mergeRegions', () => {
     ]);
   });
 });
+
+describe('the avimark profile (the reference clinic’s size mix)', () => {
+  const plan = planDataset({ profile: 'avimark', totalBytes: 2 * GIB, seed: 1 });
+  const of = (kind: string) => plan.files.filter((f) => f.kind === kind);
+
+  it('has the real tables and logs, a few of them large, many medium and small, and honours the total', () => {
+    const tables = of('table');
+    expect(tables.length).toBeGreaterThanOrEqual(90);
+    expect(of('log')).toHaveLength(302);
+    const total = plan.files.reduce((s, f) => s + f.size, 0);
+    expect(Math.abs(total - 2 * GIB) / (2 * GIB)).toBeLessThan(0.02);
+    const bySize = [...plan.files].sort((a, b) => b.size - a.size);
+    expect(bySize[0].path).toBe('LOG004.V2$');
+    const large = plan.files.filter((f) => f.size > 90 * MIB).map((f) => f.path);
+    expect(large.length).toBeGreaterThanOrEqual(3);
+    expect(large.length).toBeLessThanOrEqual(6);
+    expect(large).toContain('MEDABNRM.V2$');
+    const mid = tables.filter((f) => f.size >= 1 * MIB && f.size <= 50 * MIB).length;
+    const small = tables.filter((f) => f.size < 1 * MIB).length;
+    expect(mid).toBeGreaterThanOrEqual(20);
+    expect(small).toBeGreaterThanOrEqual(20);
+    for (const name of ['AVImarkCOMServer.dll', 'avimark.exe', 'AVImark.db$', 'AVImark.db$-lock', 'AVImarkServer.ini'])
+      expect(
+        plan.files.some((f) => f.path === name),
+        name,
+      ).toBe(true);
+  });
+
+  it('has a documents and images tree of many small files', () => {
+    const docs = of('document');
+    expect(docs.length).toBeGreaterThanOrEqual(5000);
+    expect(docs.length).toBeGreaterThan(planTree({ totalBytes: 2 * GIB, seed: 1 }).files.length);
+    const sizes = docs.map((f) => f.size).sort((a, b) => a - b);
+    expect(sizes[Math.floor(sizes.length / 2)]).toBeLessThan(64 * 1024);
+    expect(sizes[sizes.length - 1]).toBeGreaterThan(1 * MIB);
+    const tops = new Set(docs.map((f) => f.path.split('/').slice(0, 2).join('/')));
+    expect(tops).toEqual(
+      new Set([
+        'My Documents/Letters',
+        'My Documents/Scanned',
+        'Images/Thumbs',
+        'Images/Radiology',
+        ...yearFolders('Images'),
+      ]),
+    );
+    for (const ext of ['pdf', 'jpg', 'rtf', 'dcm'])
+      expect(
+        docs.some((f) => f.path.endsWith(`.${ext}`)),
+        ext,
+      ).toBe(true);
+    expect(plan.dirs.length).toBeGreaterThan(300);
+    expect(plan.dirs.every((d) => /^(My Documents|Images)\/.*\d{4}\/\d{2}$/.test(d))).toBe(true);
+    const total = plan.files.reduce((s, f) => s + f.size, 0);
+    const docBytes = docs.reduce((s, f) => s + f.size, 0);
+    expect(docBytes / total).toBeCloseTo(0.25, 1);
+  });
+
+  it('has the reference clinic’s real sizes at 4 GiB and scales everything with the total', () => {
+    const full = planDataset({ profile: 'avimark', totalBytes: 4 * GIB, seed: 1 });
+    const size = (name: string) => full.files.find((f) => f.path === name)?.size ?? 0;
+    expect(size('LOG004.V2$') / (363 * 1e6)).toBeGreaterThan(0.9);
+    expect(size('LOG004.V2$') / (363 * 1e6)).toBeLessThan(1.2);
+    expect(size('MEDABNRM.V2$') / (200 * 1e6)).toBeGreaterThan(0.9);
+    expect(size('MEDABNRM.V2$') / (200 * 1e6)).toBeLessThan(1.2);
+    const docs = (p: typeof plan) => p.files.filter((f) => f.kind === 'document').length;
+    expect(docs(full) / docs(plan)).toBeCloseTo(2, 0);
+    const many = planDataset({
+      profile: 'avimark',
+      totalBytes: 10_000 * 4096,
+      seed: 1,
+      files: 10_000,
+      documentsShare: 0.5,
+    });
+    expect(many.files.filter((f) => f.kind === 'document')).toHaveLength(10_000);
+    expect(manyFilesOptions('/x')).toMatchObject({ profile: 'avimark' });
+  });
+
+  it('leaves the uniform profile as it was', () => {
+    expect(planDataset({ profile: 'uniform', totalBytes: 64 * MIB, seed: 4 })).toEqual(
+      planTree({ totalBytes: 64 * MIB, seed: 4 }),
+    );
+    expect(detectProfile(plan.files.map((f) => f.path))).toBe('avimark');
+    expect(detectProfile(planTree({ totalBytes: 64 * MIB, seed: 4 }).files.map((f) => f.path))).toBe('uniform');
+  });
+
+  it('generates it by default, and a night adds documents to this month’s folders of its tree', async () => {
+    const dir = await tempDir();
+    const stats = generateAvimarkTree({ dir, totalBytes: 8 * MIB, seed: 2 });
+    expect(stats.profile).toBe('avimark');
+    expect(stats.byKind.document.files).toBeGreaterThan(20);
+    const night = churn({ dir, seed: 2, now: new Date(Date.UTC(2026, 10, 26)) });
+    expect(night.created.length).toBeGreaterThanOrEqual(3);
+    for (const c of night.created)
+      expect(c.path).toMatch(
+        /^(My Documents\/(Letters|Scanned)|Images(\/Thumbs|\/Radiology)?)\/2026\/11\/[LSTIR]\d{6} /,
+      );
+    expect(night.deleted.every((p) => p.startsWith('My Documents/') || p.startsWith('Images/'))).toBe(true);
+    const uniform = await tempDir();
+    expect(generateAvimarkTree({ dir: uniform, totalBytes: 8 * MIB, seed: 2, profile: 'uniform' }).profile).toBe(
+      'uniform',
+    );
+    for (const c of churn({ dir: uniform, seed: 2 }).created)
+      expect(c.path).toMatch(/^My Documents\/(Attachments|Images|Letters)\/2026\/11\//);
+  });
+});
+
+function yearFolders(root: string): string[] {
+  const out: string[] = [];
+  for (let y = 2013; y <= 2026; y++) out.push(`${root}/${y}`);
+  return out;
+}

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { type Figure, type ReportContext, judge, ratioOf, renderMarkdown } from '../../../bench/report';
+import type { DurableTimed } from '../../../bench/measure';
+import { type Figure, type ReportContext, judge, ratioOf, renderMarkdown, unsyncedRows } from '../../../bench/report';
+import { durableFigure } from '../../../bench/scenario-common';
+import { TARGETS } from '../../../bench/targets';
 import { formatBytes, median, parseBytes } from '../../../bench/units';
 
 const MiB = 1024 ** 2;
@@ -105,5 +108,91 @@ describe('renderMarkdown', () => {
     );
     const offlineOnly = renderMarkdown([], { ...context, scaleBytes: null, manyFiles: null, offlineBytes: 128 * MiB });
     expect(offlineOnly).toContain('Data (seed 1): offline-window runs on 128 MiB.');
+  });
+});
+
+describe('issue 17 targets', () => {
+  it('judges each figure against the issue’s target, times lower-is-better', () => {
+    const at = (target: Figure['target'], ours: number, peer: number) =>
+      judge(figure({ target, ours: [ours], peer: [peer] })).verdict;
+    expect(at(TARGETS.fullVsCp, 11, 10)).toBe('met');
+    expect(at(TARGETS.fullVsCp, 11.2, 10)).toBe('not met');
+    expect(at(TARGETS.fullVsRsync, 8, 10)).toBe('met');
+    expect(at(TARGETS.fullVsRsync, 9.1, 10)).toBe('not met');
+    expect(at(TARGETS.incrementalVsRsyncLinkDest, 11.8, 10)).toBe('not met');
+    expect(at(TARGETS.restoreVsCp, 17.7, 10)).toBe('not met');
+    expect(at(TARGETS.sweepVsRsyncLinkDest, 12.1, 10)).toBe('not met');
+    expect(at(TARGETS.verifyVsSha256sum, 4.4, 10)).toBe('met');
+    expect(at(TARGETS.verifyVsSha256sum, 4.6, 10)).toBe('not met');
+    expect(judge(figure({ target: TARGETS.fullVsCp })).target).toBe('≤ 1.10x peer');
+  });
+
+  it('judges memory and the kill figure as absolute limits, inclusive', () => {
+    const abs = (target: Figure['target'], ours: number) =>
+      judge(figure({ unit: 'bytes', peer: null, target, ours: [ours] }));
+    expect(abs(TARGETS.peakRss, 100e6).verdict).toBe('met');
+    expect(abs(TARGETS.peakRss, 190 * MiB)).toMatchObject({ verdict: 'not met', target: '≤ 100 MB (95.4 MiB)' });
+    expect(abs(TARGETS.killCopiedAgain, 256 * MiB).verdict).toBe('met');
+    expect(abs(TARGETS.killCopiedAgain, 0.9 * 1024 * MiB).verdict).toBe('not met');
+    const flat = judge(figure({ unit: 'bytes', ours: [99 * MiB], peer: [90 * MiB], target: TARGETS.peakRssFlat }));
+    expect(flat).toMatchObject({ verdict: 'met', ratio: '1.10x' });
+  });
+});
+
+describe('synced and unsynced peers', () => {
+  const timed = (tool: number, sync: number): DurableTimed => ({
+    seconds: tool + sync,
+    toolSeconds: tool,
+    syncSeconds: sync,
+    peakRssBytes: null,
+    stdout: '',
+    stderr: '',
+  });
+
+  it('judges on the synced times and shows the unsynced ones for reference', () => {
+    const f = durableFigure(
+      { id: 'full', title: 'Full backup, 2.0 GiB avimark', peerLabel: 'cp -a', target: TARGETS.fullVsCp },
+      [timed(10, 0.1), timed(12, 0.1)],
+      [timed(6, 4), timed(7, 5)],
+    );
+    expect(f.peer).toEqual([10, 12]);
+    expect(f.peerUnsynced).toEqual([6, 7]);
+    expect(judge(f)).toMatchObject({ verdict: 'met', ratio: '1.01x' });
+    expect(unsyncedRows([f])).toEqual([
+      { figure: 'Full backup, 2.0 GiB avimark', ours: '11.10 s', peer: '6.50 s (cp -a, not flushed)', ratio: '1.71x' },
+    ]);
+  });
+
+  it('renders the reference table only when some figure has unsynced times, and names the profiles', () => {
+    const context: ReportContext = {
+      when: '2026-11-26T05:00:00Z',
+      machine: {
+        cpuModel: 'CPU',
+        cores: 2,
+        memoryBytes: MiB,
+        diskFreeBytes: null,
+        filesystem: null,
+        node: 'v20',
+        os: 'Linux',
+        rsync: null,
+      },
+      scaleBytes: 512 * MiB,
+      manyFiles: 5000,
+      offlineBytes: null,
+      runs: 1,
+      seed: 1,
+      notes: [],
+      profiles: ['avimark', 'uniform'],
+      manyFilesMemory: 1_000_000,
+      killFileBytes: 256 * MiB,
+    };
+    const plain = renderMarkdown([figure({})], context);
+    expect(plain).not.toContain('Peer, unsynced');
+    expect(plain).toContain(
+      'AVImark-shaped tree of 512 MiB (profiles: avimark, uniform); sweep variant with 5,000 documents; memory run with 1,000,000 documents; kill run on a 256 MiB file.',
+    );
+    const md = renderMarkdown([figure({ title: 'Restore', ours: [12], peer: [10], peerUnsynced: [5] })], context);
+    expect(md).toContain('| Figure | Ours (flushed) | Peer, unsynced | Ratio |');
+    expect(md).toContain('| Restore | 12.00 s | 5.00 s (cp -a, not flushed) | 2.40x |');
   });
 });
