@@ -1,0 +1,58 @@
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../../helpers/pwsh';
+import { pwshJson } from '../../helpers/run-pwsh';
+import { treeHashes } from '../../helpers/tree-hash';
+import { cli, cliBundle, type Fixture, fixture, randomText } from './harness';
+
+/** The offsite cmdlets of the AvimarkBackup module, through real pwsh, the real CLI and real restic. */
+
+const ID = '2026-11-25_020000';
+let fx: Fixture;
+let env: NodeJS.ProcessEnv;
+beforeAll(async () => {
+  fx = await fixture([{ id: ID, files: { 'CLIENT.V2$': randomText(200_000), 'sub/ANIMAL.V2$': 'a' } }]);
+  expect((await cli(['offsite', 'init', '--config', fx.configFile])).code).toBe(0);
+  env = {
+    AVB_MANIFEST: path.join(repoRoot, 'ps', 'AvimarkBackup', 'AvimarkBackup.psd1'),
+    AVIMARK_BACKUP_EXE: await cliBundle(),
+    AVIMARK_BACKUP_CONFIG: fx.configFile,
+  };
+});
+afterAll(async () => fx.cleanup());
+
+const importModule = 'Import-Module $env:AVB_MANIFEST -Force -ErrorAction Stop';
+
+describe('offsite cmdlets', { timeout: 240_000 }, () => {
+  it('-WhatIf pushes nothing; then push, list and restore', async () => {
+    const target = path.join(fx.dir, 'restored by ps');
+    const result = await pwshJson<{
+      whatIf: number;
+      pushed: { snapshotId: string; resticSnapshotId: string; bytesAdded: number };
+      copies: { snapshotId: string; resticSnapshotId: string }[];
+      whatIfRestore: boolean;
+      restored: { files: number };
+      status: { alert: string | null };
+    }>(
+      `${importModule}
+       $w = @(Invoke-AvimarkOffsitePush -WhatIf)
+       $before = @(Get-AvimarkOffsiteSnapshot)
+       $p = Invoke-AvimarkOffsitePush -Id ${ID}
+       $copies = @(Get-AvimarkOffsiteSnapshot -Id '2026-11-*')
+       $copies | Restore-AvimarkOffsiteSnapshot -Destination $env:TARGET -WhatIf
+       $whatIfRestore = Test-Path -LiteralPath $env:TARGET
+       $r = Get-AvimarkOffsiteSnapshot | Restore-AvimarkOffsiteSnapshot -Destination $env:TARGET -Confirm:$false
+       [pscustomobject]@{ whatIf = $w.Count + $before.Count; pushed = $p; copies = $copies
+         whatIfRestore = $whatIfRestore; restored = $r; status = (Get-AvimarkOffsiteSnapshot -Status) } | ConvertTo-Json -Depth 5`,
+      { ...env, TARGET: target },
+    );
+    expect(result.whatIf).toBe(0);
+    expect(result.pushed.snapshotId).toBe(ID);
+    expect(result.pushed.resticSnapshotId).toMatch(/^[0-9a-f]{64}$/);
+    expect(result.copies.map((c) => c.snapshotId)).toEqual([ID]);
+    expect(result.whatIfRestore).toBe(false);
+    expect(result.restored.files).toBe(2);
+    expect(result.status.alert).toBeNull();
+    expect(await treeHashes(target)).toEqual(await treeHashes(path.join(fx.dest, 'snapshots', ID)));
+  });
+});
