@@ -1,0 +1,157 @@
+import { hasRansomExtension, ransomNoteKind } from './ransom-names';
+
+/**
+ * What changed between the previous snapshot and this one, reduced to the facts the ransomware guard
+ * weighs. Pure, over manifest entries (the previous snapshot's index, this snapshot's entries as they
+ * are written): ransomware rewrites many files in place with the same size (stream ciphers, or
+ * encrypt-then-pad to the same length), renames files to a new extension, and drops ransom notes.
+ * Memory: one path string per current file (the previous index is held by the engine anyway).
+ */
+
+/** The fields of a manifest entry the guard reads (a ManifestEntry fits). */
+export interface FileFacts {
+  path: string;
+  type: 'file' | 'dir' | 'symlink';
+  size: number;
+  mtimeNs: string;
+  sha256: string | null;
+}
+
+export interface ChangeSignals {
+  /** Files in both snapshots (same path, a file in each): the denominator of the shares. */
+  filesCompared: number;
+  /** Of those, files whose content changed (size or not). */
+  changed: number;
+  /** Changed content, same size. */
+  changedSameSize: number;
+  /** Changed content, same size AND same modification time (a tool that restores times: never a normal save). */
+  changedSameStat: number;
+  /** New files whose last extension is a ransomware one (up to EXAMPLES of them in `examples.extension`). */
+  ransomExtension: number;
+  /**
+   * New files named like an old file plus one or more extensions ("ANIMAL.V2$" → "ANIMAL.V2$.id-3F2A.akira")
+   * while the old name disappeared: how most ransomware renames what it encrypted.
+   */
+  appendedExtension: number;
+  /** New files named like a ransom note. */
+  ransomNotes: number;
+  /** New plain README files (weak alone: some families drop one per folder). */
+  readmes: number;
+  /** A few paths per signal, for the message. */
+  examples: { changedSameSize: string[]; extension: string[]; appended: string[]; notes: string[] };
+}
+
+const EXAMPLES = 5;
+
+export interface TallyOptions {
+  /** Ransomware extensions (ransomExtensionSet(guard.ransomware.extensions)). */
+  extensions: ReadonlySet<string>;
+  /** Windows: names compare case-insensitively (an appended extension on "animal.v2$" still matches). */
+  caseInsensitive: boolean;
+}
+
+/** Accumulates ChangeSignals while this snapshot's entries stream by; `finish()` adds the rename signal. */
+export class ChangeTally {
+  private readonly signals: ChangeSignals = {
+    filesCompared: 0,
+    changed: 0,
+    changedSameSize: 0,
+    changedSameStat: 0,
+    ransomExtension: 0,
+    appendedExtension: 0,
+    ransomNotes: 0,
+    readmes: 0,
+    examples: { changedSameSize: [], extension: [], appended: [], notes: [] },
+  };
+  private readonly currentPaths = new Set<string>();
+  /** New files whose name minus the last extension may be an old file that disappeared. */
+  private readonly renameCandidates: Array<{ path: string; stems: string[] }> = [];
+
+  constructor(
+    private readonly previous: ReadonlyMap<string, FileFacts>,
+    private readonly options: TallyOptions,
+  ) {}
+
+  add(entry: FileFacts): void {
+    const key = this.key(entry.path);
+    this.currentPaths.add(key);
+    if (entry.type !== 'file') return;
+    const before = this.previous.get(entry.path);
+    if (before !== undefined && before.type === 'file') {
+      this.compare(before, entry);
+      return;
+    }
+    this.newFile(entry);
+  }
+
+  private compare(before: FileFacts, entry: FileFacts): void {
+    const s = this.signals;
+    s.filesCompared += 1;
+    if (before.sha256 === entry.sha256) return;
+    s.changed += 1;
+    if (before.size !== entry.size) return;
+    s.changedSameSize += 1;
+    if (before.mtimeNs === entry.mtimeNs) s.changedSameStat += 1;
+    pushExample(s.examples.changedSameSize, entry.path);
+  }
+
+  private newFile(entry: FileFacts): void {
+    const s = this.signals;
+    if (hasRansomExtension(entry.path, this.options.extensions)) {
+      s.ransomExtension += 1;
+      pushExample(s.examples.extension, entry.path);
+    }
+    const note = ransomNoteKind(entry.path, entry.size);
+    if (note === 'note') {
+      s.ransomNotes += 1;
+      pushExample(s.examples.notes, entry.path);
+    } else if (note === 'readme') {
+      s.readmes += 1;
+    }
+    const stems = nameStems(entry.path).map((stem) => this.key(stem));
+    if (stems.length > 0) this.renameCandidates.push({ path: entry.path, stems });
+  }
+
+  private key(p: string): string {
+    return this.options.caseInsensitive ? p.toLowerCase() : p;
+  }
+
+  finish(): ChangeSignals {
+    const previousFiles = new Set<string>();
+    for (const [p, facts] of this.previous) if (facts.type === 'file') previousFiles.add(this.key(p));
+    const s = this.signals;
+    for (const c of this.renameCandidates) {
+      if (!c.stems.some((stem) => previousFiles.has(stem) && !this.currentPaths.has(stem))) continue;
+      s.appendedExtension += 1;
+      pushExample(s.examples.appended, c.path);
+    }
+    return structuredClone(s);
+  }
+}
+
+/** The whole tally in one call (tests, small trees). */
+export function tallyChanges(
+  previous: ReadonlyMap<string, FileFacts>,
+  current: Iterable<FileFacts>,
+  options: TallyOptions,
+): ChangeSignals {
+  const tally = new ChangeTally(previous, options);
+  for (const entry of current) tally.add(entry);
+  return tally.finish();
+}
+
+/**
+ * The names `rel` would have had before one or more extensions were appended:
+ * "d/ANIMAL.V2$.id-1F.[x@y].akira" → "d/ANIMAL", "d/ANIMAL.V2$", "d/ANIMAL.V2$.id-1F", "d/ANIMAL.V2$.id-1F.[x@y]".
+ */
+export function nameStems(rel: string): string[] {
+  const slash = rel.lastIndexOf('/') + 1;
+  const stems: string[] = [];
+  for (let dot = rel.indexOf('.', slash + 1); dot !== -1; dot = rel.indexOf('.', dot + 1))
+    stems.push(rel.slice(0, dot));
+  return stems;
+}
+
+function pushExample(list: string[], p: string): void {
+  if (list.length < EXAMPLES) list.push(p);
+}
