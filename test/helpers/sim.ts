@@ -25,6 +25,7 @@ import type {
   SmbOpenFileInfo,
   SmbSessionInfo,
 } from '../../src/host/types';
+import { fireDueTasks as fireSimDueTasks, type FiredTask } from '../sim/scheduler.cjs';
 import { updateState } from '../sim/state.cjs';
 import { pwshPath, repoRoot } from './pwsh';
 
@@ -63,7 +64,7 @@ export interface SimServerSpec {
   openFiles?: SmbOpenFileInfo[];
   services?: SimServiceSpec[];
   processes?: SimProcessSpec[];
-  msg?: 'ok' | 'noConsoleSession' | 'fail';
+  msg?: 'ok' | 'noConsoleSession' | 'noConsoleSessionGerman' | 'noConsoleSessionSilent' | 'fail';
   /** Test knobs: hang: { 'Get-SmbShare': seconds }, shadowReturnValue: n, cimAccessDenied: true. */
   knobs?: Record<string, unknown>;
   /** File system of volume C (default NTFS). */
@@ -126,6 +127,16 @@ export interface SimulatedServer extends SimPaths {
   /** Starts one more stand-in and registers it. */
   startProcess(spec: SimProcessSpec): Promise<SimProcess>;
   isAlive(pid: number): boolean;
+  /**
+   * The simulated Task Scheduler: runs the actions of registered tasks that are due at `now` (default:
+   * the clock) as real processes with this server's environment (see test/sim/scheduler.cjs).
+   */
+  fireDueTasks(options?: { now?: Date; boot?: boolean }): Promise<FiredTask[]>;
+  /**
+   * Starts a long-lived process that has nothing to do with AVImark or avimark-backup (issue 13 §1: a
+   * freed PID handed to an unrelated process). Killed by cleanup.
+   */
+  startUnrelatedProcess(): Promise<SimProcess>;
   /** The real PowerShell bridge pointed at this simulator. Dispose it before cleanup. */
   createHost(options?: { callTimeoutSeconds?: number }): PowerShellHost;
   cleanup(): Promise<void>;
@@ -362,6 +373,21 @@ export async function createSimulatedServer(
       } catch {
         return false;
       }
+    },
+    fireDueTasks: (options = {}) => fireSimDueTasks({ ...options, env, statePath }),
+    startUnrelatedProcess: async () => {
+      const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 60000); console.log("ready")'], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      await new Promise<void>((resolve, reject) => {
+        child.stdout?.setEncoding('utf8').once('data', () => resolve());
+        child.on('error', reject);
+      });
+      if (child.pid === undefined) throw new Error('unrelated process has no pid');
+      child.stdout?.resume();
+      const proc = { name: 'node', pid: child.pid, child };
+      processes.push(proc);
+      return proc;
     },
     createHost: (options = {}) => {
       const host = createPowerShellHost({

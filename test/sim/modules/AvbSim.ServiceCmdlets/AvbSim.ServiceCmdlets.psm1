@@ -120,10 +120,27 @@ function Start-Service {
             if ($null -eq $svc) { return 'missing' }
             if ($svc.Status -eq 'Running') { return 'ok' }
             if ($svc.StartType -eq 'Disabled' -or $svc.RefusesStart) { return 'refused' }
+            # Switch knobs.startServiceOnPendingFails (issue 13 §3): the service manager answers
+            # ERROR_SERVICE_ALREADY_RUNNING (1056) to StartService on a service that is not Stopped.
+            if ($svc.Status -ne 'Stopped' -and (Get-AvbSimKnob $s 'startServiceOnPendingFails')) { return 'pending' }
             $svc.Status = 'Running'
             return 'ok'
         }
         if ($outcome -eq 'missing') { Write-SimServiceNotFound $PSCmdlet $n; continue }
+        if ($outcome -eq 'pending') {
+            # PowerShell's DoStartService ignores 1056, then waits 2 s for Running while the service is
+            # StartPending; any other state (StopPending, or Stopped by then) is a non-terminating
+            # StartServiceFailed error, and the service is NOT started (PowerShell/PowerShell
+            # Microsoft.PowerShell.Commands.Management/commands/management/Service.cs, ServiceResources.resx).
+            Start-Sleep -Seconds 2
+            $svc = Find-SimService (Update-AvbSimState { param($s) $s }) $n
+            if ($svc.Status -eq 'Running') { if ($PassThru) { ConvertTo-SimService $svc }; continue }
+            # Windows: a ServiceCommandException (absent from pwsh on Linux).
+            $exception = [System.InvalidOperationException]::new("Failed to start service '$($svc.DisplayName) ($n)'.")
+            $record = [System.Management.Automation.ErrorRecord]::new($exception, 'StartServiceFailed', [System.Management.Automation.ErrorCategory]::OpenError, $n)
+            $PSCmdlet.WriteError($record)
+            continue
+        }
         if ($outcome -eq 'refused') {
             $exception = [System.InvalidOperationException]::new("Service '$n ($n)' cannot be started due to the following error: Cannot start service '$n' on computer '.'.")
             $record = [System.Management.Automation.ErrorRecord]::new($exception, 'CouldNotStartService', [System.Management.Automation.ErrorCategory]::OpenError, $n)

@@ -5,7 +5,7 @@
     Author            = 'avimark-backup tests'
     Description       = 'Simulated Windows server: the shared JSON state file ($env:AVIMARK_SIM_STATE), locked and atomically replaced.'
     PowerShellVersion = '7.0'
-    FunctionsToExport = @('Read-AvbSimState', 'Update-AvbSimState', 'Add-AvbSimCall', 'Invoke-AvbSimHang', 'New-AvbSimNotFound', 'Assert-AvbSimConfirmed', 'Get-AvbSimStatePath')
+    FunctionsToExport = @('Read-AvbSimState', 'Update-AvbSimState', 'Add-AvbSimCall', 'Invoke-AvbSimHang', 'New-AvbSimNotFound', 'Assert-AvbSimConfirmed', 'Get-AvbSimStatePath', 'Get-AvbSimKnob')
     CmdletsToExport   = @()
     VariablesToExport = @()
     AliasesToExport   = @()

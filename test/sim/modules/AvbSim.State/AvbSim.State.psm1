@@ -53,6 +53,9 @@ function Step-AvbSimWatchdog([hashtable]$State) {
         if ($svc.Status -eq 'StopPending' -and -not $svc.RefusesStop) {
             $delay = 0
             if ($svc.ContainsKey('StopDelayMs') -and $null -ne $svc.StopDelayMs) { $delay = [long]$svc.StopDelayMs }
+            # Switch knobs.stopPendingMs: every service stays StopPending at least that long (issue 13 §3).
+            $knob = Get-AvbSimKnob $State 'stopPendingMs'
+            if ($null -ne $knob -and [long]$knob -gt $delay) { $delay = [long]$knob }
             if ($now -ge [long]$svc.StopRequestedAt + $delay) { $svc.Status = 'Stopped'; $svc.StoppedAt = $now }
         }
     }
@@ -105,9 +108,57 @@ function Add-AvbSimCall([string]$Command, [System.Collections.IDictionary]$Bound
     } | Out-Null
 }
 
+# A knob's value, or $null when the state does not set it.
+function Get-AvbSimKnob([hashtable]$State, [string]$Name) {
+    if (-not $State.ContainsKey('knobs') -or $null -eq $State.knobs -or -not $State.knobs.ContainsKey($Name)) { return $null }
+    return $State.knobs[$Name]
+}
+
+# Switch knobs.bootNotReady = @{ calls = N; untilMs = <epoch ms>; commands = @('Get-SmbShare', ...) } (issue 13 §6):
+# right after boot the Server service / SMB WMI provider and the service control manager may not answer.
+# The first N calls (and every call before untilMs) of the listed commands (default: every SmbShare and
+# service cmdlet) fail with a terminating error shaped like the real one. [INFERRED: the exact text on a
+# booting server; see docs/windows-validation.md.]
+$script:AvbSimBootCommands = @('Get-SmbShare', 'New-SmbShare', 'Set-SmbShare', 'Remove-SmbShare', 'Get-SmbSession', 'Close-SmbSession',
+    'Get-SmbOpenFile', 'Close-SmbOpenFile', 'Get-SmbShareAccess', 'Grant-SmbShareAccess', 'Revoke-SmbShareAccess', 'Block-SmbShareAccess',
+    'Unblock-SmbShareAccess', 'Get-Service', 'Stop-Service', 'Start-Service', 'Set-Service')
+
+function Test-AvbSimBootNotReady([string]$Command) {
+    $state = Read-AvbSimState
+    $boot = Get-AvbSimKnob $state 'bootNotReady'
+    if ($null -eq $boot) { return $false }
+    $commands = $script:AvbSimBootCommands
+    if ($boot.ContainsKey('commands') -and $null -ne $boot.commands) { $commands = @($boot.commands) }
+    if ($commands -notcontains $Command) { return $false }
+    return [bool](Update-AvbSimState {
+            param($s)
+            $b = $s.knobs.bootNotReady
+            $now = [DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds()
+            $failed = 0
+            if ($b.ContainsKey('failed') -and $null -ne $b.failed) { $failed = [int]$b.failed }
+            $byTime = $b.ContainsKey('untilMs') -and $null -ne $b.untilMs -and $now -lt [long]$b.untilMs
+            $byCount = $b.ContainsKey('calls') -and $null -ne $b.calls -and $failed -lt [int]$b.calls
+            if ($byTime -or $byCount) { $b.failed = $failed + 1; return $true }
+            return $false
+        })
+}
+
+function Invoke-AvbSimBootFailure([string]$Command) {
+    if ($Command -like '*-Service') {
+        $exception = [System.InvalidOperationException]::new("Cannot open Service Control Manager on computer '.'. This operation might require other privileges.")
+        $record = [System.Management.Automation.ErrorRecord]::new($exception, "CouldNotOpenServiceControlManager,$Command", [System.Management.Automation.ErrorCategory]::NotSpecified, $null)
+    } else {
+        $exception = [System.InvalidOperationException]::new('The Server service is not started.')
+        $record = [System.Management.Automation.ErrorRecord]::new($exception, "Windows System Error 2114,$Command", [System.Management.Automation.ErrorCategory]::NotSpecified, 'MSFT_SMBShare')
+    }
+    throw $record
+}
+
 # Knobs: $state.knobs.hang.<Command> = seconds makes that command hang (to test the bridge's timeout);
-# $state.knobs.exit.<Command> = code makes the whole PowerShell process exit in the middle of it.
+# $state.knobs.exit.<Command> = code makes the whole PowerShell process exit in the middle of it;
+# $state.knobs.bootNotReady (see above) makes it fail as on a server that is still booting.
 function Invoke-AvbSimHang([string]$Command) {
+    if (Test-AvbSimBootNotReady $Command) { Invoke-AvbSimBootFailure $Command }
     $state = Read-AvbSimState
     if ($state.ContainsKey('knobs') -and $state.knobs -and $state.knobs.ContainsKey('exit') -and $state.knobs.exit -and $state.knobs.exit.ContainsKey($Command)) {
         [Environment]::Exit([int]$state.knobs.exit[$Command])

@@ -4,6 +4,8 @@
 #   <volume.ShadowDir>/HarddiskVolumeShadowCopyN, which acts as the device object. Failures come back as
 #   ReturnValue codes, never as errors (knob: knobs.shadowReturnValue forces a code). Deletion through
 #   Remove-CimInstance. Knob knobs.cimAccessDenied makes Win32_ShadowCopy queries fail with Access denied.
+#   Switches (issue 13 §4): knobs.shadowTransientCodes (codes returned by the next Create calls, one each),
+#   knobs.shadowLateCompletionSeconds (Create completes late; the copy appears even if the caller gave up).
 # - Win32_Service: Name, DisplayName, State, StartMode ('Auto'/'Manual'/'Disabled'/'Boot'/'System'), DelayedAutoStart.
 Set-StrictMode -Version 3.0
 
@@ -41,7 +43,10 @@ function Get-SimClassInstances([System.Management.Automation.PSCmdlet]$Cmdlet, [
                 Write-SimCimError $Cmdlet 'Access denied ' ([System.Management.Automation.ErrorCategory]::PermissionDenied) 'HRESULT 0x80041003,Microsoft.Management.Infrastructure.CimCmdlets.GetCimInstanceCommand'
                 return
             }
+            $now = [DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds()
             foreach ($sc in @($State.shadowCopies)) {
+                # A late completion (knobs.shadowLateCompletionSeconds) is not listed before it completes.
+                if ($sc.ContainsKey('VisibleAfterMs') -and $null -ne $sc.VisibleAfterMs -and $now -lt [long]$sc.VisibleAfterMs) { continue }
                 New-SimCimInstance 'Win32_ShadowCopy' ([ordered]@{
                         ID = $sc.ID; DeviceObject = $sc.DeviceObject; VolumeName = $sc.VolumeName; InstallDate = $sc.InstallDate
                         ClientAccessible = $true; Persistent = $true; NoAutoRelease = $true; State = [uint32]12
@@ -122,6 +127,13 @@ function Invoke-CimMethod {
         $forced = 0
         if ($s.ContainsKey('knobs') -and $null -ne $s.knobs -and $s.knobs.ContainsKey('shadowReturnValue') -and $null -ne $s.knobs.shadowReturnValue) { $forced = [int]$s.knobs.shadowReturnValue }
         if ($forced -ne 0) { return @{ Code = $forced } }
+        # Switch knobs.shadowTransientCodes = @(9, 12, ...) (issue 13 §4): each Create call consumes the
+        # first code and returns it (9 = another shadow copy operation is already in progress), until empty.
+        $transient = @(Get-AvbSimKnob $s 'shadowTransientCodes')
+        if ($transient.Count -gt 0 -and $null -ne $transient[0]) {
+            $s.knobs.shadowTransientCodes = @($transient | Select-Object -Skip 1)
+            return @{ Code = [int]$transient[0] }
+        }
         if ($context -ne 'ClientAccessible') { return @{ Code = 5 } }
         $volume = $null
         foreach ($v in @($s.volumes)) {
@@ -147,10 +159,16 @@ function Invoke-CimMethod {
     }
     $id = '{' + [guid]::NewGuid().ToString().ToUpperInvariant() + '}'
     $volumeName = [string]$plan.Volume.DeviceID
+    # Switch knobs.shadowLateCompletionSeconds = S (issue 13 §4): Create returns only after S seconds, and
+    # the shadow copy exists (listed from then on) even if the caller gave up waiting and killed PowerShell.
+    $late = [double](Get-AvbSimKnob (Read-AvbSimState) 'shadowLateCompletionSeconds')
+    $entry = [ordered]@{ ID = $id; DeviceObject = $device; VolumeName = $volumeName; InstallDate = [DateTime]::UtcNow.ToString('o') }
+    if ($late -gt 0) { $entry.VisibleAfterMs = [DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds() + [long]($late * 1000) }
     Update-AvbSimState {
         param($s)
-        $s.shadowCopies = @($s.shadowCopies) + @([ordered]@{ ID = $id; DeviceObject = $device; VolumeName = $volumeName; InstallDate = [DateTime]::UtcNow.ToString('o') })
+        $s.shadowCopies = @($s.shadowCopies) + @($entry)
     } | Out-Null
+    if ($late -gt 0) { Start-Sleep -Milliseconds ([int]($late * 1000)) }
     [pscustomobject]@{ PSTypeName = 'Microsoft.Management.Infrastructure.CimMethodResult#Win32_ShadowCopy#Create'; ReturnValue = [uint32]0; ShadowID = $id }
 }
 

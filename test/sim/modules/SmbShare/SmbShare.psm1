@@ -85,6 +85,17 @@ function Update-SimOpenCounts([hashtable]$State) {
     }
 }
 
+# Switch knobs.smbPerFileDelayMs = d (issue 13 §5): the SMB provider enumerates the server's open-file
+# table for every Get-SmbOpenFile / Close-SmbOpenFile query, so each call costs d ms per open file on
+# the server (hundreds of V2$ files x one call per file exceeds any fixed call timeout); Close-SmbSession
+# costs d ms per file it closes. [INFERRED cost model; see docs/windows-validation.md.]
+function Wait-SimOpenFileCost([double]$Files) {
+    $delay = Get-AvbSimKnob (Read-AvbSimState) 'smbPerFileDelayMs'
+    if ($null -eq $delay -or [double]$delay -le 0) { return }
+    $ms = [int][Math]::Ceiling([double]$delay * $Files)
+    if ($ms -gt 0) { Start-Sleep -Milliseconds $ms }
+}
+
 function Get-SmbShare {
     [CmdletBinding(DefaultParameterSetName = 'Query')]
     param(
@@ -361,6 +372,7 @@ function Close-SmbSession {
     if ($targets.Count -eq 0) { return }
     Assert-AvbSimConfirmed -Cmdlet $PSCmdlet -Bound $PSBoundParameters -Operation 'Close-Session' -Target (($targets | ForEach-Object { $_.SessionId }) -join ',')
     $closing = @($targets | ForEach-Object { [uint64]$_.SessionId })
+    Wait-SimOpenFileCost @(@($state.openFiles) | Where-Object { $closing -contains [uint64]$_.SessionId }).Count
     Update-AvbSimState {
         param($s)
         $s.sessions = @(@($s.sessions) | Where-Object { $closing -notcontains [uint64]$_.SessionId })
@@ -389,6 +401,7 @@ function Get-SmbOpenFile {
     if (-not $PSBoundParameters.ContainsKey('ErrorAction')) { $ErrorActionPreference = $PSCmdlet.SessionState.PSVariable.GetValue('ErrorActionPreference') }
     Invoke-AvbSimHang 'Get-SmbOpenFile'
     $state = Update-AvbSimState { param($s) $s }
+    Wait-SimOpenFileCost @($state.openFiles).Count
     foreach ($f in @($state.openFiles)) {
         if ($FileId -and -not ($FileId -contains [uint64]$f.FileId)) { continue }
         if ($SessionId -and -not ($SessionId -contains [uint64]$f.SessionId)) { continue }
@@ -419,6 +432,7 @@ function Close-SmbOpenFile {
     Invoke-AvbSimHang 'Close-SmbOpenFile'
     $ids = if ($PSCmdlet.ParameterSetName -eq 'InputObject') { @($InputObject | ForEach-Object { [uint64]$_.FileId }) } else { $FileId }
     $state = Read-AvbSimState
+    Wait-SimOpenFileCost @($state.openFiles).Count
     # No filter at all matches EVERY open file.
     $targets = @(@($state.openFiles) | Where-Object {
             (-not $ids -or $ids -contains [uint64]$_.FileId) -and
