@@ -7,6 +7,7 @@
     Copyright            = '(c) avimark-backup contributors'
     Description          = 'Administration of avimark-backup: run and inspect backups, restore snapshots, give AVImark back, and register the nightly and startup scheduled tasks. Every function calls avimark-backup.exe with --json and returns objects.'
     PowerShellVersion    = '5.1'
+    FormatsToProcess     = @('AvimarkBackup.format.ps1xml')
     CompatiblePSEditions = @('Desktop', 'Core')
     FunctionsToExport    = @(
         'Invoke-AvimarkBackup'
@@ -19,6 +20,9 @@
         'Invoke-AvimarkRestoreDrill'
         'Register-AvimarkBackupTask'
         'Unregister-AvimarkBackupTask'
+        'Invoke-AvimarkOffsitePush'
+        'Get-AvimarkOffsiteSnapshot'
+        'Restore-AvimarkOffsiteSnapshot'
     )
     CmdletsToExport      = @()
     VariablesToExport    = @()

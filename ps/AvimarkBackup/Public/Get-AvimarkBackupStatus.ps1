@@ -27,7 +27,6 @@ function Get-AvimarkBackupStatus {
         [string]$ConfigPath,
         [string]$ExecutablePath
     )
-    try { $result = Invoke-AvimarkBackupExe -Arguments @('status') -ConfigPath $ConfigPath -ExecutablePath $ExecutablePath }
-    catch { $PSCmdlet.ThrowTerminatingError($_) }
+    $result = (Invoke-AvimarkCommand -Cmdlet $PSCmdlet -Arguments @('status') -ConfigPath $ConfigPath -ExecutablePath $ExecutablePath).Output
     Write-AvimarkResult -InputObject $result -TypeName 'AvimarkBackup.Status'
 }

@@ -30,8 +30,7 @@ function Get-AvimarkSnapshot {
         [string]$ConfigPath,
         [string]$ExecutablePath
     )
-    try { $result = Invoke-AvimarkBackupExe -Arguments @('list') -ConfigPath $ConfigPath -ExecutablePath $ExecutablePath }
-    catch { $PSCmdlet.ThrowTerminatingError($_) }
+    $result = (Invoke-AvimarkCommand -Cmdlet $PSCmdlet -Arguments @('list') -ConfigPath $ConfigPath -ExecutablePath $ExecutablePath).Output
     $snapshots = Write-AvimarkResult -InputObject $result -TypeName 'AvimarkBackup.Snapshot' -CollectionProperty 'snapshots'
     foreach ($snapshot in $snapshots) {
         $snapshotId = if ($snapshot.PSObject.Properties['id']) { [string]$snapshot.id } elseif ($snapshot.PSObject.Properties['snapshotId']) { [string]$snapshot.snapshotId } else { '' }

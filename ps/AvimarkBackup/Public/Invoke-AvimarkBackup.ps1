@@ -16,7 +16,8 @@ function Invoke-AvimarkBackup {
     %ProgramData%\avimark-backup\config.json.
 
     .PARAMETER Mode
-    Overrides the configured mode: auto, vss, presync or offline.
+    Overrides the configured mode for this run (avimark-backup backup --mode): auto, vss, presync or
+    offline. Cannot be combined with -NoLockout.
 
     .PARAMETER NoLockout
     Backs up without taking AVImark offline (for tests or a copy of a folder nobody uses).
@@ -30,6 +31,10 @@ function Invoke-AvimarkBackup {
     Runs the backup with the default configuration and returns the summary.
 
     .EXAMPLE
+    Invoke-AvimarkBackup -Mode offline -Verbose
+    Backs up with AVImark offline for the whole copy this once, showing the command line it runs.
+
+    .EXAMPLE
     Invoke-AvimarkBackup -ConfigPath D:\avimark-backup\config.json -WhatIf
     Shows which users, share, services and files the run would touch, without changing anything.
     #>
@@ -40,18 +45,17 @@ function Invoke-AvimarkBackup {
         [switch]$NoLockout,
         [string]$ExecutablePath
     )
-    $arguments = @('backup')
-    if ($Mode) { $arguments += @('--mode', $Mode) }
-    if ($NoLockout) { $arguments += '--no-lockout' }
-    try {
-        if ($PSCmdlet.ShouldProcess('AVImark data', 'Back up (takes AVImark offline as configured)')) {
-            $result = Invoke-AvimarkBackupExe -Arguments $arguments -ConfigPath $ConfigPath -ExecutablePath $ExecutablePath
-        }
-        elseif ($WhatIfPreference) {
-            $result = Invoke-AvimarkBackupExe -Arguments ($arguments + '--dry-run') -ConfigPath $ConfigPath -ExecutablePath $ExecutablePath
-        }
-        else { return }
+    $values = @{ Mode = $Mode; NoLockout = $NoLockout }
+    $arguments = @('backup') + (New-AvimarkArgumentList -CommandName $MyInvocation.MyCommand.Name -Values $values)
+    $action = if ($NoLockout) { 'Back up without taking AVImark offline (--no-lockout: AVImark keeps running)' }
+    elseif ($Mode) { "Back up, taking AVImark offline in mode '$Mode' (overrides the configured mode)" }
+    else { 'Back up, taking AVImark offline as configured' }
+    if ($PSCmdlet.ShouldProcess('AVImark data', $action)) {
+        $run = Invoke-AvimarkCommand -Cmdlet $PSCmdlet -Arguments $arguments -ConfigPath $ConfigPath -ExecutablePath $ExecutablePath
+        Write-AvimarkResult -InputObject $run.Output -TypeName 'AvimarkBackup.RunSummary'
     }
-    catch { $PSCmdlet.ThrowTerminatingError($_) }
-    Write-AvimarkResult -InputObject $result -TypeName 'AvimarkBackup.RunSummary'
+    elseif ($WhatIfPreference) {
+        $run = Invoke-AvimarkCommand -Cmdlet $PSCmdlet -Arguments ($arguments + '--dry-run') -ConfigPath $ConfigPath -ExecutablePath $ExecutablePath
+        Write-AvimarkResult -InputObject $run.Output -TypeName 'AvimarkBackup.BackupPlan'
+    }
 }

@@ -6,7 +6,10 @@ function Invoke-AvimarkRestoreDrill {
     .DESCRIPTION
     Restores a snapshot into a scratch folder, checks it against its manifest and the files AVImark
     needs to start (and runs the configured drill command), records the result and removes the scratch
-    copy. Returns the drill record. A failed drill becomes an error with the executable's message.
+    copy. Returns the drill record (AvimarkBackup.DrillResult). A failed drill gives one
+    non-terminating error per snapshot (per pipeline item) naming the snapshot and its first problems;
+    the drill record is its TargetObject. -WhatIf says which snapshot would be drilled and runs
+    nothing (the drill has no dry run). -Verbose shows the executable and its arguments.
 
     .PARAMETER Id
     The snapshot to drill. Default: the newest.
@@ -22,20 +25,24 @@ function Invoke-AvimarkRestoreDrill {
     Drills the newest snapshot.
 
     .EXAMPLE
+    Invoke-AvimarkRestoreDrill -Id 2026-11-25_010000 -WhatIf
+    Says what drilling the snapshot of 25 November at 01:00 would do, without doing it.
+
+    .EXAMPLE
     Get-AvimarkSnapshot | Select-Object -First 1 | Invoke-AvimarkRestoreDrill
     Drills the oldest snapshot still kept.
     #>
-    [CmdletBinding()]
+    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Low')]
     param(
         [Parameter(Position = 0, ValueFromPipelineByPropertyName = $true)][Alias('SnapshotId')][string]$Id,
         [string]$ConfigPath,
         [string]$ExecutablePath
     )
     process {
-        $arguments = @('drill')
-        if ($Id) { $arguments += $Id }
-        try { $result = Invoke-AvimarkBackupExe -Arguments $arguments -ConfigPath $ConfigPath -ExecutablePath $ExecutablePath }
-        catch { $PSCmdlet.ThrowTerminatingError($_) }
-        Write-AvimarkResult -InputObject $result -TypeName 'AvimarkBackup.DrillResult'
+        $arguments = @('drill') + (New-AvimarkArgumentList -CommandName $MyInvocation.MyCommand.Name -Values @{ Id = $Id })
+        $snapshot = if ($Id) { "snapshot $Id" } else { 'the newest snapshot' }
+        if (-not $PSCmdlet.ShouldProcess($snapshot, 'Restore into a scratch folder in the store, check it, record the drill result and remove the scratch copy')) { return }
+        $run = Invoke-AvimarkCommand -Cmdlet $PSCmdlet -NonTerminating -Arguments $arguments -ConfigPath $ConfigPath -ExecutablePath $ExecutablePath
+        if (-not $run.Record) { Write-AvimarkResult -InputObject $run.Output -TypeName 'AvimarkBackup.DrillResult' }
     }
 }

@@ -87,6 +87,6 @@ function Set-AvimarkBackupAcl {
             if (($now -replace '^D:PAI', 'D:P') -ne ($sddl -replace '^D:PAI', 'D:P')) { throw "the access list of '$item' reads back as $now instead of $sddl" }
         }
         catch { $PSCmdlet.ThrowTerminatingError((New-Object System.Management.Automation.ErrorRecord $_.Exception, 'AvimarkBackup.Acl', ([System.Management.Automation.ErrorCategory]::PermissionDenied), $item)) }
-        [pscustomobject]@{ Path = $item; Sddl = $sddl }
+        [pscustomobject]@{ PSTypeName = 'AvimarkBackup.AclResult'; Path = $item; Sddl = $sddl }
     }
 }

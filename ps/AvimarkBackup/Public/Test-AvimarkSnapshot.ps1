@@ -4,9 +4,17 @@ function Test-AvimarkSnapshot {
     Verifies snapshots against their manifests (avimark-backup verify).
 
     .DESCRIPTION
-    Re-reads snapshot files and compares their SHA-256 with the manifest. Returns the verification
-    report as an object. Missing, extra or damaged files make avimark-backup exit with code 3; that
-    becomes an error whose message names the damage (the report is the error's TargetObject).
+    Re-reads snapshot files and compares their SHA-256 with the manifest. Writes one
+    AvimarkBackup.VerifyResult per snapshot checked (snapshotId, ok, filesChecked, damaged, missing,
+    extra, problems), so -All gives one object per snapshot in the store.
+    Each damaged snapshot also gives one non-terminating error whose message names the snapshot, how
+    many files differ and the first of their names, e.g.
+      avimark-backup verify: snapshot 2026-11-25_010000 is damaged: 2 of 5 checked files differ from
+      its manifest (damaged: CLIENT.V2$, ANIMAL.V2$)
+    (error id AvimarkBackup.Exit3, category InvalidData, the snapshot's result as TargetObject).
+    Errors are per snapshot and per pipeline item, so -ErrorAction and -ErrorVariable work as usual:
+    -ErrorAction Stop stops at the first damaged snapshot, -ErrorAction SilentlyContinue only returns
+    the results. -Verbose shows the executable and its arguments.
 
     .PARAMETER Id
     The snapshot to verify; accepts pipeline input from Get-AvimarkSnapshot. Default: the newest.
@@ -25,7 +33,11 @@ function Test-AvimarkSnapshot {
 
     .EXAMPLE
     Test-AvimarkSnapshot -All
-    Verifies every snapshot in the store.
+    Verifies every snapshot in the store: one result per snapshot, one error per damaged one.
+
+    .EXAMPLE
+    Test-AvimarkSnapshot -Id 2026-11-25_010000 -ErrorVariable damage -ErrorAction SilentlyContinue
+    Verifies the snapshot of 25 November at 01:00; $damage holds one error if it is damaged.
 
     .EXAMPLE
     Get-AvimarkSnapshot | Select-Object -Last 1 | Test-AvimarkSnapshot -SamplePercent 10
@@ -41,13 +53,22 @@ function Test-AvimarkSnapshot {
         [string]$ExecutablePath
     )
     process {
-        $arguments = @('verify')
-        if ($All) { $arguments += '--all' } elseif ($Id) { $arguments += $Id }
-        if ($PSBoundParameters.ContainsKey('SamplePercent')) {
-            $arguments += @('--sample', $SamplePercent.ToString([System.Globalization.CultureInfo]::InvariantCulture))
+        $values = @{ Id = $Id; All = $All }
+        if ($PSBoundParameters.ContainsKey('SamplePercent')) { $values['SamplePercent'] = $SamplePercent }
+        $arguments = @('verify') + (New-AvimarkArgumentList -CommandName $MyInvocation.MyCommand.Name -Values $values)
+        $run = Invoke-AvimarkBackupProcess -Arguments $arguments -ConfigPath $ConfigPath -ExecutablePath $ExecutablePath
+        $reports = @(Write-AvimarkResult -InputObject $run.Output -TypeName 'AvimarkBackup.VerifyResult' -CollectionProperty 'snapshots')
+        $damaged = @($reports | Where-Object {
+                $_.PSObject.TypeNames[0] -eq 'AvimarkBackup.VerifyResult' -and $_.PSObject.Properties['snapshotId'] -and
+                $_.PSObject.Properties['ok'] -and $_.ok -eq $false })
+        $reports
+        if ($run.ExitCode -eq 3 -and $damaged.Count -gt 0) {
+            # One error per damaged snapshot, each naming it (not one for the whole run).
+            foreach ($report in $damaged) {
+                $message = "avimark-backup verify: $(Get-AvimarkSnapshotDamageMessage -Report $report)"
+                $PSCmdlet.WriteError((New-AvimarkErrorRecord -Message $message -ExitCode 3 -Target $report))
+            }
         }
-        try { $result = Invoke-AvimarkBackupExe -Arguments $arguments -ConfigPath $ConfigPath -ExecutablePath $ExecutablePath }
-        catch { $PSCmdlet.ThrowTerminatingError($_) }
-        Write-AvimarkResult -InputObject $result -TypeName 'AvimarkBackup.VerifyResult'
+        elseif ($run.Record) { $PSCmdlet.WriteError($run.Record) }
     }
 }

@@ -29,7 +29,6 @@ function Unlock-Avimark {
         [string]$ExecutablePath
     )
     if (-not $PSCmdlet.ShouldProcess('AVImark', 'Undo the lockout left by an interrupted run')) { return }
-    try { $result = Invoke-AvimarkBackupExe -Arguments @('recover') -ConfigPath $ConfigPath -ExecutablePath $ExecutablePath }
-    catch { $PSCmdlet.ThrowTerminatingError($_) }
+    $result = (Invoke-AvimarkCommand -Cmdlet $PSCmdlet -Arguments @('recover') -ConfigPath $ConfigPath -ExecutablePath $ExecutablePath).Output
     Write-AvimarkResult -InputObject $result -TypeName 'AvimarkBackup.RecoverResult'
 }

@@ -27,7 +27,7 @@ function Unregister-AvimarkBackupTask {
         if ($PSCmdlet.ShouldProcess("$TaskPath$name", 'Unregister scheduled task')) {
             try { Unregister-ScheduledTask -TaskName $name -TaskPath $TaskPath -Confirm:$false -ErrorAction Stop }
             catch { $PSCmdlet.ThrowTerminatingError($_) }
-            [pscustomobject]@{ TaskPath = $TaskPath; TaskName = $name; Removed = $true }
+            [pscustomobject]@{ PSTypeName = 'AvimarkBackup.TaskRemoval'; TaskPath = $TaskPath; TaskName = $name; Removed = $true }
         }
     }
 }

@@ -15,10 +15,13 @@ const manifest = path.join(repoRoot, 'ps', 'AvimarkBackup', 'AvimarkBackup.psd1'
 const fakeExe = path.join(repoRoot, 'test', 'fixtures', 'fake-avimark-backup.cjs');
 const exported = [
   'Get-AvimarkBackupStatus',
+  'Get-AvimarkOffsiteSnapshot',
   'Get-AvimarkSnapshot',
   'Invoke-AvimarkBackup',
+  'Invoke-AvimarkOffsitePush',
   'Invoke-AvimarkRestoreDrill',
   'Register-AvimarkBackupTask',
+  'Restore-AvimarkOffsiteSnapshot',
   'Restore-AvimarkSnapshot',
   'Set-AvimarkBackupAcl',
   'Test-AvimarkSnapshot',
