@@ -1,6 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // Like build.mjs's test bundle: the test-only hooks are on (build/bundle.mjs).
+  define: { __AVB_TEST_HOOKS__: 'true' },
   // Like build.mjs's text loader: `import script from '…/Host.ps1'` gives the file's text.
   plugins: [
     {

@@ -5,6 +5,7 @@ export const ExitCode = {
   Usage: 2,
   Damage: 3,
   LockoutNotUndone: 4,
+  Suspect: 5,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -49,6 +50,9 @@ export class RunFailedError extends AppError {
   }
 }
 
+/** The run was stopped (a signal, the caller) before it finished; AVImark was given back: exit 1. */
+export class InterruptedError extends RunFailedError {}
+
 /** Verification found missing, extra or damaged files: exit 3. */
 export class DamageError extends AppError {
   constructor(message: string, hint?: string) {
@@ -64,6 +68,47 @@ export class LockoutNotUndoneError extends AppError {
     hint?: string,
   ) {
     super(message, ExitCode.LockoutNotUndone, hint);
+  }
+}
+
+/**
+ * The first error of class `type` in the chain `err`, `err.cause`, `err.cause.cause` …, or undefined.
+ * Errors are classified this way, by class, never by their message.
+ */
+export function findCause<T extends Error>(err: unknown, type: abstract new (...args: never[]) => T): T | undefined {
+  const seen = new Set<unknown>();
+  for (let e: unknown = err; e instanceof Error && !seen.has(e); e = e.cause) {
+    if (e instanceof type) return e;
+    seen.add(e);
+  }
+  return undefined;
+}
+
+/**
+ * How an error ends a run: an AppError's own exit code, message and hint; anything else is a bug
+ * (exit 1, "unexpected error"). The CLI, the alerts and last-run.json all describe errors through this.
+ */
+export function describeError(err: unknown): { exitCode: ExitCodeValue; message: string; hint?: string } {
+  if (err instanceof AppError) return { exitCode: err.exitCode, message: err.message, hint: err.hint };
+  return { exitCode: ExitCode.RunFailed, message: `unexpected error: ${errorMessage(err)}` };
+}
+
+export function exitCodeOf(err: unknown): ExitCodeValue {
+  return describeError(err).exitCode;
+}
+
+/**
+ * The backup looked like ransomware at work (src/guard): the snapshot was committed but marked suspect,
+ * `latest` did not move and pruning is held until `avimark-backup accept ID`: exit 5. `reasons` says why.
+ */
+export class SuspectSnapshotError extends AppError {
+  constructor(
+    message: string,
+    readonly snapshotId: string,
+    readonly reasons: readonly string[],
+    hint?: string,
+  ) {
+    super(message, ExitCode.Suspect, hint);
   }
 }
 

@@ -1,8 +1,7 @@
-# avimark-backup: scheduled-task and own-session message operations for `selftest`.
-# Loaded right AFTER Host.ps1 into the same (the only) PowerShell process: it adds its operations to the allow-list
-# $script:AvbOperations that Host.ps1 defines; same rules:
-# values arrive as decoded JSON data and are passed as parameter values, never made into code.
-# Runs on Windows PowerShell 5.1 and PowerShell 7.
+# avimark-backup host operations: scheduled tasks (used by selftest).
+# Loaded into the one PowerShell process together with Host.ps1 (which holds the allow-list of operations and
+# calls these functions); defines functions only. Values arrive as decoded JSON data and are passed as parameter
+# values, never made into code. Runs on Windows PowerShell 5.1 and PowerShell 7.
 
 function ConvertTo-AvbTaskInfo($t) {
     $action = @($t.Actions) | Select-Object -First 1
@@ -63,19 +62,3 @@ function Invoke-AvbUnregisterScheduledTask($a) {
     }
     return $null
 }
-
-function Invoke-AvbSendMessageToOwnSession($a) {
-    $program = 'msg.exe'
-    if ($env:windir -and [Environment]::Is64BitOperatingSystem -and -not [Environment]::Is64BitProcess) {
-        $program = Join-Path $env:windir 'Sysnative\msg.exe'
-    }
-    $session = [System.Diagnostics.Process]::GetCurrentProcess().SessionId
-    $text = ConvertTo-AvbNativeArgument ([string]$a.text)
-    $r = Invoke-AvbNative $program @("$session", "/TIME:$([int]$a.displaySeconds)", $text)
-    return [ordered]@{ found = $r.found; exitCode = $r.exitCode; output = @($r.output); sessionId = $session }
-}
-
-$script:AvbOperations['registerScheduledTask'] = 'Invoke-AvbRegisterScheduledTask'
-$script:AvbOperations['getScheduledTask'] = 'Invoke-AvbGetScheduledTask'
-$script:AvbOperations['unregisterScheduledTask'] = 'Invoke-AvbUnregisterScheduledTask'
-$script:AvbOperations['sendMessageToOwnSession'] = 'Invoke-AvbSendMessageToOwnSession'

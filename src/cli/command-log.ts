@@ -1,5 +1,6 @@
 import type { StoreSettings } from '../config/load';
 import { errorMessage } from '../errors';
+import { formatBytesIn } from '../format/bytes';
 import { type Logger, type LogLevel, openRunLog } from '../log/logger';
 
 /**
@@ -52,11 +53,7 @@ export function progressTicker(
     if (now - last < interval) return;
     last = now;
     const rate = bytes / Math.max(0.001, (now - started) / 1000);
-    const of = options.totalBytes ? ` of ${formatMiB(options.totalBytes)}` : '';
-    stream.write(`${label}: ${files} files, ${formatMiB(bytes)}${of} (${formatMiB(rate)}/s)\n`);
+    const of = options.totalBytes ? ` of ${formatBytesIn(options.totalBytes, 'MiB')}` : '';
+    stream.write(`${label}: ${files} files, ${formatBytesIn(bytes, 'MiB')}${of} (${formatBytesIn(rate, 'MiB')}/s)\n`);
   };
-}
-
-function formatMiB(bytes: number): string {
-  return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
 }

@@ -1,12 +1,9 @@
 import type { Command } from 'commander';
-import { AppError, ExitCode, type ExitCodeValue, errorMessage } from '../errors';
+import { AppError, ExitCode, describeError } from '../errors';
+import type { FinishedRun } from '../report/run-notifier';
 
 /** What a command hands back: the CLI prints `text` (or `json` under --json) and exits with `exitCode`. */
-export interface CommandOutcome {
-  exitCode: ExitCodeValue;
-  text: string;
-  json: unknown;
-}
+export type CommandOutcome = FinishedRun;
 
 export function ok(text: string, json: unknown): CommandOutcome {
   return { exitCode: ExitCode.Success, text, json };
@@ -34,9 +31,7 @@ export function action<A extends unknown[]>(
 }
 
 export function reportError(err: unknown, json: boolean): void {
-  const exitCode = err instanceof AppError ? err.exitCode : ExitCode.RunFailed;
-  const hint = err instanceof AppError ? err.hint : undefined;
-  const message = err instanceof AppError ? err.message : `unexpected error: ${errorMessage(err)}`;
+  const { exitCode, message, hint } = describeError(err);
   if (json) {
     process.stdout.write(`${JSON.stringify({ error: { message, hint: hint ?? null, exitCode } }, null, 2)}\n`);
   }

@@ -1,6 +1,6 @@
 import cliProgress from 'cli-progress';
-import type { BackupProgress } from '../engine/snapshot';
-import { formatBytes } from '../engine/summary';
+import type { BackupProgress } from '../engine/backup';
+import { formatBytes } from '../format/bytes';
 
 export interface ProgressReporter {
   onProgress: (p: BackupProgress) => void;

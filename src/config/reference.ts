@@ -108,6 +108,44 @@ export const fieldReference: Record<string, FieldReference> = {
     description: '"none", "copied" (the files copied by this run), "sample" (samplePercent of all files) or "all".',
   },
   'verify.samplePercent': { description: 'Share of files re-hashed when after = "sample" (above 0, at most 100).' },
+  'verify.scrubDays': {
+    description:
+      'Rolling scrub: the nightly verification also re-reads a slice of the unchanged files, so that every file of every kept snapshot is re-hashed at least once in this many days (like restic check --read-data-subset).',
+  },
+  guard: {
+    description:
+      'Defences of the snapshots: an empty or shrunken source fails the run, and a night that looks like ransomware is kept but marked suspect.',
+  },
+  'guard.maxShrinkPercent': {
+    description:
+      'The run fails (exit 1, nothing committed or pruned) when the file count or the bytes fall by more than this percentage against the previous snapshot; --allow-shrink accepts it once.',
+  },
+  'guard.ransomware': {
+    description:
+      'When a night looks like ransomware, the snapshot is committed but marked suspect: latest does not move, pruning is held until "avimark-backup accept ID", and the run exits 5.',
+  },
+  'guard.ransomware.changedSameSizePercent': {
+    description:
+      'Suspect when at least this percentage of the files kept from the previous snapshot changed content while keeping their size (a normal night rewrites a few tables).',
+  },
+  'guard.ransomware.incompressiblePercent': {
+    description:
+      'Suspect when at least this percentage of the sampled changed files became incompressible (AVImark tables compress well; encrypted data does not).',
+  },
+  'guard.ransomware.minFiles': {
+    description:
+      'A percentage signal counts only when at least this many files are behind it, so a small folder does not trip it.',
+  },
+  'guard.ransomware.sampleFiles': {
+    description: 'At most this many changed files are sampled for compressibility each night (0 = no sampling).',
+  },
+  'guard.ransomware.sampleBytes': {
+    description: 'At most this many bytes are read for the compressibility sample each night (blocks of 64 KiB).',
+  },
+  'guard.ransomware.extensions': {
+    description:
+      'Extra file extensions (with the dot, e.g. ".xyz") that mark encrypted files, on top of the built-in list (.locked, .encrypted, .lockbit, .akira …).',
+  },
   logging: { description: 'Log files (JSON lines, one file per run).' },
   'logging.dir': { description: 'Folder for the log files.', defaultText: '<stateDir>/logs' },
   'logging.keepDays': { description: 'Log files older than this many days are deleted.' },
@@ -150,4 +188,43 @@ export const fieldReference: Record<string, FieldReference> = {
   'drill.commandTimeoutMinutes': {
     description: 'The drill command is stopped (and the drill fails) after this many minutes.',
   },
+  offsite: {
+    description:
+      'Offsite copies through restic (docs/offsite.md): after each good night the committed snapshot is backed up to a restic repository. null = none.',
+  },
+  'offsite.restic': {
+    description:
+      "Absolute path of restic's executable (installed separately), e.g. C:\\Program Files\\restic\\restic.exe.",
+  },
+  'offsite.repository': {
+    description:
+      'The restic repository, e.g. rest:https://backup.example.net/clinic1, s3:s3.eu-central-1.amazonaws.com/bucket/clinic1, sftp:user@host:/srv/restic/clinic1, or a folder. No password in it: RESTIC_REPOSITORY in the environmentFile overrides it.',
+  },
+  'offsite.passwordFile': {
+    description:
+      "File (readable only by SYSTEM and Administrators) holding the repository's password; handed to restic as RESTIC_PASSWORD_FILE, never on a command line.",
+  },
+  'offsite.environmentFile': {
+    description:
+      'Optional file (readable only by SYSTEM and Administrators) of KEY=VALUE lines with the backend keys (e.g. AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, B2_ACCOUNT_ID, AZURE_ACCOUNT_KEY, RESTIC_REST_USERNAME); passed to restic through its environment.',
+  },
+  'offsite.everyNights': { description: 'Push after every night (1) or every N nights.' },
+  'offsite.timeLimitMinutes': {
+    description: 'An offsite push (and the check after it) is stopped after this many minutes; the next run resumes.',
+  },
+  'offsite.retention': {
+    description:
+      '"append-only": never delete (the repository or an administrator elsewhere prunes); or an object with keepDaily/keepWeekly/keepMonthly: restic forget --prune --group-by host after each push.',
+    defaultText: '"append-only"',
+  },
+  'offsite.retention.keepDaily': { description: 'Offsite snapshots kept: the last one of each of this many days.' },
+  'offsite.retention.keepWeekly': { description: 'Offsite snapshots kept: the last one of each of this many weeks.' },
+  'offsite.retention.keepMonthly': {
+    description: 'Offsite snapshots kept: the last one of each of this many months.',
+  },
+  'offsite.scrubDays': {
+    description:
+      "offsite verify reads 1/scrubDays of the repository's data each time (restic check --read-data-subset n/scrubDays, n rotating), so the whole repository is read back over this many runs.",
+  },
+  'offsite.maxAgeDays': { description: 'Alert when the newest offsite copy is older than this many days.' },
 };

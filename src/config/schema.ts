@@ -96,6 +96,33 @@ export const verifySchema = z
     /** After each backup: none, the files copied this run, a random sample, or everything. */
     after: z.enum(['none', 'copied', 'sample', 'all']).default('copied'),
     samplePercent: z.number().gt(0).max(100).default(5),
+    /** Rolling scrub: every file of every kept snapshot is re-hashed at least once in this many days. */
+    scrubDays: z.number().int().min(1, 'must be 1 or more').max(365, 'must be at most 365').default(30),
+  })
+  .strict();
+
+/** Defences of the snapshots (src/guard): a shrunken source and ransomware never become the good backup. */
+export const ransomwareSchema = z
+  .object({
+    changedSameSizePercent: z.number().gt(0, 'must be more than 0').max(100, 'must be at most 100').default(25),
+    incompressiblePercent: z.number().gt(0, 'must be more than 0').max(100, 'must be at most 100').default(50),
+    minFiles: z.number().int().min(1, 'must be 1 or more').default(20),
+    sampleFiles: z.number().int().min(0, 'must be zero or more').max(1000, 'must be at most 1000').default(24),
+    sampleBytes: z
+      .number()
+      .int()
+      .min(0, 'must be zero or more')
+      .default(16 * 1024 * 1024),
+    extensions: z
+      .array(z.string().regex(/^\.[^\\/.\s]+$/, 'must be an extension with its dot, e.g. ".xyz"'))
+      .default([]),
+  })
+  .strict();
+
+export const guardSchema = z
+  .object({
+    maxShrinkPercent: z.number().gt(0, 'must be more than 0').max(100, 'must be at most 100').default(50),
+    ransomware: ransomwareSchema.default(() => ransomwareSchema.parse({})),
   })
   .strict();
 
@@ -168,6 +195,44 @@ export const drillSchema = z
   })
   .strict();
 
+/** Offsite copies through restic (src/offsite); null = no offsite copy. */
+const credentialsInUrl = /^[a-z0-9]+:[a-z][a-z0-9+.-]*:\/\/[^/@\s]*:[^/@\s]*@/i;
+
+export const offsiteRetentionSchema = z.union([
+  z.literal('append-only'),
+  z
+    .object({
+      keepDaily: z.number().int().nonnegative('must be zero or more').default(14),
+      keepWeekly: z.number().int().nonnegative('must be zero or more').default(8),
+      keepMonthly: z.number().int().nonnegative('must be zero or more').default(12),
+    })
+    .strict()
+    .refine((r) => r.keepDaily + r.keepWeekly + r.keepMonthly > 0, {
+      message: 'keeps nothing: set keepDaily, keepWeekly or keepMonthly above zero, or use "append-only"',
+    }),
+]);
+
+export const offsiteSchema = z
+  .object({
+    /** restic's executable, installed separately (never bundled). Absolute: a bare name could run a planted program. */
+    restic: absolutePath,
+    repository: z
+      .string()
+      .min(1, 'must not be empty')
+      .refine((r) => !credentialsInUrl.test(r), {
+        message:
+          'must not contain a user name and password: put RESTIC_REPOSITORY (or RESTIC_REST_USERNAME/RESTIC_REST_PASSWORD) in the environmentFile',
+      }),
+    passwordFile: absolutePath,
+    environmentFile: absolutePath.optional(),
+    everyNights: z.number().int().min(1, 'must be 1 or more').default(1),
+    timeLimitMinutes: z.number().positive('must be more than zero').default(240),
+    retention: offsiteRetentionSchema.default('append-only'),
+    scrubDays: z.number().int().min(1, 'must be 1 or more').default(30),
+    maxAgeDays: z.number().positive('must be more than zero').default(3),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     $schema: z.string().optional(),
@@ -183,10 +248,12 @@ export const configSchema = z
     engine: engineSchema.default(() => engineSchema.parse({})),
     retention: retentionSchema.default(() => retentionSchema.parse({})),
     verify: verifySchema.default(() => verifySchema.parse({})),
+    guard: guardSchema.default(() => guardSchema.parse({})),
     logging: loggingSchema.default(() => loggingSchema.parse({})),
     powershell: powershellSchema.default(() => powershellSchema.parse({})),
     alerts: alertsSchema.default(() => alertsSchema.parse({})),
     drill: drillSchema.default(() => drillSchema.parse({})),
+    offsite: offsiteSchema.nullable().default(null),
   })
   .strict();
 
@@ -195,3 +262,6 @@ export type Config = z.output<typeof configSchema>;
 export type LockoutConfig = Config['lockout'];
 export type EngineConfig = Config['engine'];
 export type RetentionConfig = Config['retention'];
+export type GuardConfig = Config['guard'];
+export type RansomwareConfig = GuardConfig['ransomware'];
+export type OffsiteConfig = z.output<typeof offsiteSchema>;

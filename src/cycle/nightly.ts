@@ -1,34 +1,24 @@
-import { mkdir, stat } from 'node:fs/promises';
-import path from 'node:path';
 import type { Settings } from '../config/load';
-import { openSnapshot, checkSourceAndDest, type BackupProgress, type SnapshotInProgress } from '../engine/backup';
-import { AppError, LockoutNotUndoneError, RunFailedError, errorMessage } from '../errors';
-import { createShadowFs } from '../fs/shadow';
+import { type BackupProgress, checkSourceAndDest, openSnapshot } from '../engine/backup';
+import { errorMessage } from '../errors';
+import { formatBytesIn } from '../format/bytes';
 import { localFs } from '../fs/local';
 import type { FileSystem } from '../fs/types';
-import { shadowPath } from '../host/shadow-path';
-import type { ShadowCopyInfo, WindowsHost } from '../host/types';
+import type { WindowsHost } from '../host/types';
 import type { Logger } from '../log/logger';
-import { StepFailedError } from '../lockout/apply';
-import { entriesStillLocked, newJournal, readJournal } from '../lockout/journal';
+import { entriesStillLocked, readJournal } from '../lockout/journal';
 import { observeHost } from '../lockout/observe';
-import { describePlan, lockoutPlan, type LockoutPlan, type PlanInput } from '../lockout/plan';
-import { proveQuiet } from '../lockout/quiet';
-import { recoverLockout, removeLockFromBeforeBoot } from '../lockout/recover';
-import { LockoutInterruptedError, LockoutSession, notUndoneError } from '../lockout/session';
-import { stepLabel, type LockoutStep } from '../lockout/steps';
-import { WatchdogFiredError, startWatchdog } from '../lockout/watchdog';
-import { metaDir, newSnapshotId, runRecordPath, snapshotDir } from '../store/layout';
-import { writeFileAtomic } from '../store/durable';
-import { acquireLockFile, type HeldLock } from '../store/lock';
-import { readRunRecord, writeRunRecord } from '../store/run-record';
+import { describePlan, lockoutPlan, planProblemsError, type PlanInput } from '../lockout/plan';
+import { giveBackLeftover } from '../lockout/recover';
+import { realSleep, type Sleep } from '../lockout/warn';
+import { type LockoutWindowContext, type WindowWords, withLockout } from '../lockout/window';
+import { type NoteRun, recordedRun } from '../state/run';
 import type { LockoutStepTiming, RunRecord } from '../store/types';
-import { createRenamedFilesFs, type RenamedFile } from './alias-fs';
-import { runRecordOfLastRun, writeLastRun, type LastRun } from './last-run';
+import { type AfterBackupResult, afterBackup } from './after-backup';
+import { keepEarlierFailure, readFailedRunRecord, writeFailedRunRecord } from './failed-run';
 import { expectedOfflineMinutes, resolveMode, type CycleMode } from './mode';
-import { checkDestinationRoom, checkHostReachable, expectedCopyBytes, planProblemsError } from './preflight';
-import { installExitGuards, type ExitGuard, type ExitSignal } from './signals';
-import { realSleep, sendToUsers, warnUsers, type Sleep } from './warn';
+import { modeHooks } from './modes';
+import { checkDestinationRoom, checkHostReachable, expectedCopyBytes } from './preflight';
 
 export interface NightlyCycleOptions {
   settings: Settings;
@@ -37,6 +27,8 @@ export interface NightlyCycleOptions {
   dryRun?: boolean;
   checksum?: boolean;
   onProgress?: (progress: BackupProgress) => void;
+  /** Called once the copy is over (committed or not), before verify and prune: the CLI stops its progress bar. */
+  onCopyDone?: () => void;
   now?: () => Date;
   sleep?: Sleep;
   /** Read the source through this (tests inject faults); default: the local disk. */
@@ -59,426 +51,200 @@ export interface NightlyCycleResult {
   lockoutSteps: LockoutStepTiming[];
   warnings: string[];
   expectedCopy: { bytes: number; files: number };
+  /** Step 7: verify per `verify.after`, prune per `retention.auto` (null for a dry run). */
+  after: AfterBackupResult | null;
 }
 
-/** A stop was requested (signal or caller). */
-class StopRequested extends Error {
-  constructor(readonly why: ExitSignal | 'abort') {
-    super(`interrupted by ${why}`);
-    this.name = 'StopRequested';
-  }
-}
-
-export const RUN_LOCK_FILE = 'run.lock';
+const BACKUP_WORDS: WindowWords = {
+  work: 'the copy',
+  notQuiet: 'nothing was copied (a live database is never copied)',
+  stepFailed: 'nothing was copied',
+  afterStop: 'the partial snapshot is kept and the next run resumes it',
+  watchdogHint:
+    'raise lockout.maxLockoutMinutes, or use mode "presync" or "vss" so less is copied while AVImark is offline',
+  failed: (why) => `the backup failed: ${why}. AVImark was given back.`,
+};
 
 /**
- * The nightly cycle: preflight (changes nothing) → warn users → lock out (journal first) → prove
- * quiet → copy by mode → give back (always) → commit. See docs/nightly-cycle.md.
+ * The nightly cycle: preflight (changes nothing) → the lockout window (warn users, lock out with the
+ * journal first, prove quiet, copy by mode, give back always) → commit → verify and prune.
+ * See docs/nightly-cycle.md.
  */
 export async function runNightlyCycle(options: NightlyCycleOptions): Promise<NightlyCycleResult> {
   const now = options.now ?? (() => new Date());
+  if (options.dryRun) return dryRunCycle(options);
+  const { settings, log } = options;
   const startedAt = now();
-  const { settings } = options;
-  let runLock: HeldLock | null = null;
-  if (!options.dryRun) {
-    await mkdir(settings.stateDir, { recursive: true });
-    await removeLockFromBeforeBoot(path.join(settings.stateDir, RUN_LOCK_FILE), options.log);
-    runLock = await acquireLockFile(path.join(settings.stateDir, RUN_LOCK_FILE), { purpose: 'backup' });
-  }
-  let last: Omit<LastRun, 'endedAt'> = {
-    command: 'backup',
-    result: 'failed',
-    exitCode: 1,
-    startedAt: startedAt.toISOString(),
-    mode: null,
-    snapshotId: null,
-    offlineSeconds: null,
-    message: '',
-    warnings: [],
-  };
-  try {
-    const result = await cycle(options, now, startedAt, (update) => (last = { ...last, ...update }));
-    last = {
-      ...last,
-      result: 'success',
-      exitCode: 0,
-      message: result.dryRun ? 'dry run' : `snapshot ${result.snapshotId} created`,
-    };
-    return result;
-  } catch (err) {
-    const exitCode = err instanceof AppError ? err.exitCode : 1;
-    last = {
-      ...last,
-      result: /interrupted|SIG/.test(errorMessage(err)) ? 'interrupted' : 'failed',
-      exitCode,
-      message: errorMessage(err),
-    };
-    throw err;
-  } finally {
-    if (runLock) {
-      const endedAt = now();
-      await writeLastRun(settings.stateDir, { ...last, endedAt: endedAt.toISOString() }).catch((err: unknown) =>
-        options.log.warn({ err: errorMessage(err) }, 'could not write last-run.json'),
-      );
-      if (last.result !== 'success') {
-        await writeFailedRunRecord(settings, last, startedAt, endedAt).catch((err: unknown) =>
-          options.log.warn({ err: errorMessage(err) }, "could not write the failed run's record in the store"),
-        );
-      }
-      await runLock.release();
-    }
-  }
+  const result = await recordedRun(
+    {
+      stateDir: settings.stateDir,
+      log,
+      command: 'backup',
+      purpose: 'backup',
+      now,
+      startedAt,
+      successMessage: (r: NightlyCycleResult) => `snapshot ${r.snapshotId} created`,
+      finished: (last) =>
+        writeFailedRunRecord(settings, last).then(
+          () => undefined,
+          (err: unknown) =>
+            log.warn({ err: errorMessage(err) }, "could not write the failed run's record in the store"),
+        ),
+    },
+    (note) => lockedCycle(options, now, startedAt, note),
+  ).finally(() => options.onCopyDone?.());
+  const after = result.snapshotId ? await afterBackup(settings, result.snapshotId, log) : null;
+  return { ...result, after };
 }
 
-/**
- * A failed or interrupted run that had opened a snapshot leaves DEST/meta/<ID>/run.json (no manifest,
- * so it is never listed as a snapshot) for the history and the report. A run that resumes the partial
- * later commits the same id and replaces this record with its own.
- */
-export async function writeFailedRunRecord(
-  settings: Settings,
-  last: Omit<LastRun, 'endedAt'>,
-  startedAt: Date,
-  endedAt: Date,
-): Promise<boolean> {
-  if (!last.snapshotId || last.result === 'success') return false;
-  if (await pathExists(snapshotDir(settings.destination, last.snapshotId))) return false;
-  const known = runRecordOfLastRun(
-    { ...last, startedAt: startedAt.toISOString(), endedAt: endedAt.toISOString() },
-    settings.source,
-  );
-  const record: RunRecord = { ...known, snapshotId: last.snapshotId, mode: known.mode ?? 'offline' };
-  await mkdir(metaDir(settings.destination, last.snapshotId), { recursive: true });
-  await writeRunRecord(settings.destination, record);
-  return true;
+interface Preflight {
+  source: string;
+  dest: string;
+  mode: CycleMode;
+  modeVolume: string | null;
+  modeReason: string;
+  expectedCopy: { bytes: number; files: number };
+  planText: string[];
+  plan: ReturnType<typeof lockoutPlan>;
 }
 
-/** The failed run's record of a partial that is being resumed (the commit replaces meta/<ID>). */
-async function readFailedRunRecord(dest: string, id: string): Promise<RunRecord | null> {
-  try {
-    const record = await readRunRecord(dest, id);
-    return record.result !== 'success' ? record : null;
-  } catch {
-    return null;
-  }
-}
-
-/**
- * Commit replaced the failed run's record with the snapshot's own; keep the failure in the history under
- * the next free id (meta/<ID>_2/run.json, its snapshotId still naming the snapshot it was building).
- * A taken id is skipped by later snapshots, and prune removes the record like any other failed run's.
- */
-async function keepEarlierFailure(dest: string, record: RunRecord, log: Logger): Promise<void> {
-  try {
-    const id = await newSnapshotId(localFs, dest, new Date(record.startedAt), record.snapshotId);
-    await mkdir(metaDir(dest, id), { recursive: true });
-    await writeFileAtomic(localFs, runRecordPath(dest, id), `${JSON.stringify(record, null, 2)}\n`);
-  } catch (err) {
-    log.warn({ err: errorMessage(err) }, 'could not keep the record of the interrupted run that this run resumed');
-  }
-}
-
-async function pathExists(p: string): Promise<boolean> {
-  try {
-    await stat(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function cycle(
-  options: NightlyCycleOptions,
-  now: () => Date,
-  startedAt: Date,
-  note: (update: Partial<LastRun>) => void,
-): Promise<NightlyCycleResult> {
-  const { settings, host, log } = options;
-  const sourceFs = options.sourceFs ?? localFs;
-  const sleep = options.sleep ?? realSleep;
+/** Changes nothing; any failure exits before a user is disturbed. */
+async function preflight(options: NightlyCycleOptions, sourceFs: FileSystem): Promise<Preflight> {
+  const { settings, host } = options;
   const planInput: PlanInput = { lockout: settings.lockout, source: settings.source };
-  const warnings: string[] = [];
-
-  // A lockout left by a killed run comes first: give it back before anything else.
-  const leftover = await readJournal(settings.stateDir);
-  const leftoverLocked = leftover ? entriesStillLocked(leftover) : [];
-  if (leftoverLocked.length > 0 && !options.dryRun) {
-    log.warn({ owner: leftover?.owner }, 'a killed run left AVImark locked out: giving it back first');
-    await recoverLockout({ host, stateDir: settings.stateDir, log });
-    warnings.push(`a lockout left by an earlier run (pid ${leftover?.owner.pid}) was given back before this run`);
-  }
-
-  // Preflight: changes nothing; any failure exits before a user is disturbed.
   const { source, dest } = await checkSourceAndDest(settings.source, settings.destination, { fs: sourceFs });
   await checkHostReachable(host);
   const observed = await observeHost(host, planInput);
   const plan = lockoutPlan(planInput, observed);
   const { mode, volume: modeVolume, reason: modeReason } = await resolveMode(settings.mode, host, source);
-  note({ mode });
   const expectedCopy = await expectedCopyBytes(source, dest, settings.engine.exclude, sourceFs);
   const planText = [
     `Mode: ${mode} (${modeReason})`,
     `Source: ${source}`,
     `Destination: ${dest}`,
-    `Expected to copy: ${expectedCopy.files} file(s), ${(expectedCopy.bytes / 1024 / 1024).toFixed(1)} MiB`,
+    `Expected to copy: ${expectedCopy.files} file(s), ${formatBytesIn(expectedCopy.bytes, 'MiB')}`,
     `Warnings to users at: ${settings.lockout.warnMinutes.map((m) => `${m} min`).join(', ') || 'none'} before the lockout`,
     `Lockout limit (watchdog): ${settings.lockout.maxLockoutMinutes} min`,
     ...describePlan(plan, observed),
   ];
+  return { source, dest, mode, modeVolume, modeReason, expectedCopy, planText, plan };
+}
+
+/** --dry-run: the plan in words; no run lock, no lockout, nothing written. */
+async function dryRunCycle(options: NightlyCycleOptions): Promise<NightlyCycleResult> {
+  const leftover = await readJournal(options.settings.stateDir);
+  const leftoverLocked = leftover ? entriesStillLocked(leftover) : [];
+  const p = await preflight(options, options.sourceFs ?? localFs);
+  const planText = [...p.planText];
   if (leftoverLocked.length > 0) {
     planText.unshift(
       `A killed run left ${leftoverLocked.length} lockout step(s) in place; the run would give them back first (or run "avimark-backup recover").`,
     );
   }
-  if (options.dryRun) {
-    for (const p of plan.problems) planText.push(`Problem: ${p.field ? `config ${p.field}: ` : ''}${p.message}`);
-    return {
-      dryRun: true,
-      mode,
-      modeReason,
-      planText,
-      record: null,
-      snapshotId: null,
-      offlineSeconds: null,
-      lockoutSteps: [],
-      warnings: plan.notes,
-      expectedCopy,
-    };
-  }
-  if (plan.problems.length > 0) throw planProblemsError(plan.problems);
-  await checkDestinationRoom(dest, expectedCopy.bytes);
+  for (const q of p.plan.problems) planText.push(`Problem: ${q.field ? `config ${q.field}: ` : ''}${q.message}`);
+  return {
+    dryRun: true,
+    mode: p.mode,
+    modeReason: p.modeReason,
+    planText,
+    record: null,
+    snapshotId: null,
+    offlineSeconds: null,
+    lockoutSteps: [],
+    warnings: p.plan.notes,
+    expectedCopy: p.expectedCopy,
+    after: null,
+  };
+}
 
-  const snap = await openSnapshot({ dest, log, now });
+/** Under the run lock: a leftover lockout given back, preflight, then the snapshot copied in the lockout window. */
+async function lockedCycle(
+  options: NightlyCycleOptions,
+  now: () => Date,
+  startedAt: Date,
+  note: NoteRun,
+): Promise<NightlyCycleResult> {
+  const { settings, host, log } = options;
+  const sourceFs = options.sourceFs ?? localFs;
+  const leftover = await giveBackLeftover(host, settings.stateDir, log);
+  const p = await preflight(options, sourceFs);
+  note({ mode: p.mode });
+  if (p.plan.problems.length > 0) throw planProblemsError(p.plan.problems);
+  await checkDestinationRoom(p.dest, p.expectedCopy.bytes);
+
+  const snap = await openSnapshot({ dest: p.dest, log, now });
   note({ snapshotId: snap.id });
-  const earlierFailure = snap.resumed ? await readFailedRunRecord(dest, snap.id) : null;
-  const controller = new AbortController();
-  const stopFromCaller = () => controller.abort(new StopRequested('abort'));
-  if (options.signal?.aborted) stopFromCaller();
-  options.signal?.addEventListener('abort', stopFromCaller, { once: true });
-  let session: LockoutSession | null = null;
-  let guard: ExitGuard | null = null;
-  if (options.handleSignals !== false) {
-    guard = installExitGuards({
-      onSignal: (sig) => {
-        log.warn(`received ${sig}: stopping${session ? ' and giving AVImark back' : ''}`);
-        controller.abort(new StopRequested(sig));
-        void session?.giveBack(sig);
-      },
-      onFatal: async (error) => {
-        log.error({ err: errorMessage(error) }, `unexpected error: ${errorMessage(error)}; giving AVImark back`);
-        controller.abort(new StopRequested('abort'));
-        if (!session) return 1;
-        const back = await session.giveBack('crash');
-        if (back.failures.length > 0) {
-          const err = notUndoneError(back.failures);
-          process.stderr.write(`avimark-backup: ${err.message}\n  hint: ${err.hint ?? ''}\n`);
-          return 4;
-        }
-        return 1;
-      },
-    });
-  }
   try {
-    const lockout = settings.lockout;
-    const signal = controller.signal;
-    const backBy = (at: Date) =>
-      new Date(at.getTime() + expectedOfflineMinutes(mode, lockout.maxLockoutMinutes) * 60_000);
-
-    // Warn users; in presync the online pass runs meanwhile (its result is not trusted, only reused).
-    const warning = warnUsers({ host, lockout, log, backBy, now, sleep, signal });
-    const online = mode === 'presync' ? onlinePass(snap, options, source, sourceFs, signal) : Promise.resolve();
-    const [warned, onlineDone] = await Promise.allSettled([warning, online]);
-    if (signal.aborted) throw stopError(signal);
-    if (warned.status === 'rejected') throw warned.reason;
-    if (onlineDone.status === 'rejected') throw onlineDone.reason;
-    warnings.push(...warned.value);
-
-    // Plan again right before locking: the originals saved must be what is there now.
-    const fresh = lockoutPlan(planInput, await observeHost(host, planInput));
-    if (fresh.problems.length > 0) throw planProblemsError(fresh.problems);
-    warnings.push(...fresh.notes);
-
-    session = new LockoutSession({ host, stateDir: settings.stateDir, journal: newJournal('backup', source), log });
-    await session.begin();
-    const watchdog = startWatchdog(lockout.maxLockoutMinutes, controller, () =>
-      log.error(
-        `the lockout reached ${lockout.maxLockoutMinutes} minute(s): stopping the copy and giving AVImark back`,
-      ),
-    );
-    const renamed = renamedFiles(fresh);
-    let failure: unknown = null;
-    let shadow: ShadowCopyInfo | null = null;
-    const volume = modeVolume ?? (mode === 'vss' ? await host.getVolumeRoot(source) : null);
-    try {
-      await session.lockOut(fresh.steps, signal);
-      const quiet = await proveQuiet(host, lockout, source);
-      if (!quiet.quiet) {
-        throw new RunFailedError(
-          `AVImark is not quiet after the lockout, so nothing was copied (a live database is never copied):\n${quiet.reasons.map((r) => `  - ${r}`).join('\n')}`,
-          'AVImark was given back. Add what kept running to lockout.processes / lockout.services, or find what holds the files open.',
-        );
-      }
-      log.info('AVImark is quiet: no process, no open file, services stopped');
-      if (mode === 'vss') {
-        shadow = await host.createShadowCopy(volume ?? '');
-        log.info(`shadow copy ${shadow.id} of ${volume} created`);
-      } else {
-        await snap.sync({
-          sourceRoot: source,
-          sourceFs: createRenamedFilesFs(sourceFs, renamed),
-          engine: settings.engine,
-          checksum: options.checksum,
-          signal,
-          onProgress: options.onProgress,
-        });
-      }
-    } catch (err) {
-      failure = err;
-    } finally {
-      watchdog.cancel();
-    }
-
-    const back = await session.giveBack(failure ? 'failure' : 'done');
-    warnings.push(...back.warnings);
-    const offlineSeconds = session.offlineSeconds();
-    note({ offlineSeconds });
-    if (back.failures.length > 0) {
-      if (shadow) await deleteShadow(host, shadow, log, warnings);
-      const err = notUndoneError(back.failures);
-      if (failure)
-        log.error({ err: errorMessage(failure) }, `the run had failed before giving back: ${errorMessage(failure)}`);
-      throw err;
-    }
-    log.info(`AVImark is available again (offline ${offlineSeconds?.toFixed(1)} s)`);
-    warnings.push(...(await sendToUsers(host, log, lockout.backMessage)));
-    if (failure) {
-      if (shadow) await deleteShadow(host, shadow, log, warnings);
-      throw explainFailure(failure, watchdog.fired, lockout.maxLockoutMinutes, signal);
-    }
-
-    if (mode === 'vss' && shadow && volume) {
-      try {
-        const shadowRoot = shadowPath(source, volume, shadow.deviceObject);
-        log.info(`copying from the shadow copy (${shadowRoot})`);
-        await snap.sync({
-          sourceRoot: source,
-          sourceFs: createRenamedFilesFs(createShadowFs(sourceFs, source, shadowRoot), renamed),
-          engine: settings.engine,
-          checksum: options.checksum,
-          signal,
-          onProgress: options.onProgress,
-        });
-      } catch (err) {
-        throw explainFailure(err, false, lockout.maxLockoutMinutes, signal);
-      } finally {
-        await deleteShadow(host, shadow, log, warnings);
-      }
-    }
-
-    const record = await snap.commit({
-      mode,
-      offlineSeconds,
-      lockoutSteps: session.timings(),
-      warnings,
-      startedAt,
+    const earlierFailure = snap.resumed ? await readFailedRunRecord(p.dest, snap.id) : null;
+    const mode = modeHooks({
+      mode: p.mode,
+      settings,
+      host,
+      log,
+      snap,
+      source: p.source,
+      sourceFs,
+      volume: p.modeVolume,
+      checksum: options.checksum,
+      onProgress: options.onProgress,
     });
-    if (earlierFailure) await keepEarlierFailure(dest, earlierFailure, log);
+    const { value: record, window } = await withLockout(windowContext(options, p, now, note), {
+      before: async (run) => {
+        if (leftover) run.warnings.push(leftover);
+      },
+      ...mode,
+      after: async (copied, run, lockedOut) => {
+        await mode.afterGiveBack(copied, run);
+        const committed = await snap.commit({
+          mode: p.mode,
+          offlineSeconds: lockedOut.offlineSeconds,
+          lockoutSteps: lockedOut.lockoutSteps,
+          warnings: run.warnings,
+          startedAt,
+        });
+        if (earlierFailure) await keepEarlierFailure(p.dest, earlierFailure, log);
+        return committed;
+      },
+    });
     return {
       dryRun: false,
-      mode,
-      modeReason,
-      planText,
+      mode: p.mode,
+      modeReason: p.modeReason,
+      planText: p.planText,
       record,
       snapshotId: record.snapshotId,
-      offlineSeconds,
-      lockoutSteps: session.timings(),
+      offlineSeconds: window.offlineSeconds,
+      lockoutSteps: window.lockoutSteps,
       warnings: record.warnings,
-      expectedCopy,
+      expectedCopy: p.expectedCopy,
+      after: null,
     };
-  } catch (err) {
-    if (err instanceof StopRequested) throw stopError(controller.signal);
-    throw err;
   } finally {
-    options.signal?.removeEventListener('abort', stopFromCaller);
-    guard?.uninstall();
     await snap.release();
   }
 }
 
-/** Presync's online pass. A file AVImark is writing may not settle: that is expected, the catch-up under lockout copies it. */
-async function onlinePass(
-  snap: SnapshotInProgress,
+/** The backup's lockout window: users are told AVImark is back by the mode's expected offline time. */
+function windowContext(
   options: NightlyCycleOptions,
-  source: string,
-  sourceFs: FileSystem,
-  signal: AbortSignal,
-): Promise<void> {
-  options.log.info('presync: copying while AVImark is still online (catch-up follows under lockout)');
-  try {
-    const r = await snap.sync({
-      sourceRoot: source,
-      sourceFs,
-      engine: options.settings.engine,
-      checksum: options.checksum,
-      signal,
-      onProgress: options.onProgress,
-      skipChanging: true,
-    });
-    const left = r.filesSkipped > 0 ? `; ${r.filesSkipped} file(s) in use were left for the catch-up` : '';
-    options.log.info(`presync: online pass copied ${r.filesCopied} file(s), ${r.bytesCopied} bytes${left}`);
-  } catch (err) {
-    if (signal.aborted) throw err;
-    options.log.warn(
-      `presync: the online pass did not finish (${errorMessage(err)}); the catch-up under lockout copies the rest`,
-    );
-  }
-}
-
-function renamedFiles(plan: LockoutPlan): RenamedFile[] {
-  return plan.steps
-    .filter((s): s is Extract<LockoutStep, { kind: 'renameExecutable' }> => s.kind === 'renameExecutable')
-    .map((s) => ({ original: s.path, renamed: s.lockedPath }));
-}
-
-async function deleteShadow(host: WindowsHost, shadow: ShadowCopyInfo, log: Logger, warnings: string[]): Promise<void> {
-  try {
-    await host.deleteShadowCopy(shadow.id);
-    log.info(`shadow copy ${shadow.id} deleted`);
-  } catch (err) {
-    const w = `the shadow copy ${shadow.id} could not be deleted (${errorMessage(err)}); delete it with: vssadmin delete shadows /shadow=${shadow.id} /quiet`;
-    log.warn(w);
-    warnings.push(w);
-  }
-}
-
-function stopError(signal: AbortSignal): RunFailedError {
-  const reason: unknown = signal.reason;
-  if (reason instanceof WatchdogFiredError) return watchdogError(reason.maxMinutes);
-  const why = reason instanceof StopRequested ? reason.why : 'a stop request';
-  return new RunFailedError(
-    `interrupted by ${why}: AVImark was given back; the partial snapshot is kept and the next run resumes it`,
-  );
-}
-
-function watchdogError(maxMinutes: number): RunFailedError {
-  return new RunFailedError(
-    `the lockout reached its limit of ${maxMinutes} minute(s) (lockout.maxLockoutMinutes): the copy was stopped and AVImark given back; the partial snapshot is kept and the next run resumes it`,
-    'raise lockout.maxLockoutMinutes, or use mode "presync" or "vss" so less is copied while AVImark is offline',
-  );
-}
-
-function explainFailure(err: unknown, watchdogFired: boolean, maxMinutes: number, signal: AbortSignal): Error {
-  if (watchdogFired) return watchdogError(maxMinutes);
-  if (signal.aborted) return stopError(signal);
-  if (err instanceof LockoutInterruptedError) return stopError(signal);
-  if (err instanceof StepFailedError) {
-    return new RunFailedError(
-      `lockout step "${stepLabel(err.step)}" failed: ${err.message}. AVImark was given back; nothing was copied.`,
-      'see the log for the step; fix the cause (elevation, a service that hangs, a process that cannot be stopped) and run again',
-    );
-  }
-  if (err instanceof LockoutNotUndoneError || err instanceof AppError) return err;
-  return new RunFailedError(`the backup failed: ${errorMessage(err)}. AVImark was given back.`, undefined, {
-    cause: err,
-  });
+  p: Preflight,
+  now: () => Date,
+  note: NoteRun,
+): LockoutWindowContext {
+  const { settings } = options;
+  return {
+    host: options.host,
+    log: options.log,
+    stateDir: settings.stateDir,
+    lockout: settings.lockout,
+    source: p.source,
+    purpose: 'backup',
+    backByMinutes: expectedOfflineMinutes(p.mode, settings.lockout.maxLockoutMinutes),
+    now,
+    sleep: options.sleep ?? realSleep,
+    words: BACKUP_WORDS,
+    handleSignals: options.handleSignals,
+    signal: options.signal,
+    onGivenBack: (offlineSeconds) => note({ offlineSeconds }),
+  };
 }

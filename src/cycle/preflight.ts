@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { ConfigError, RunFailedError, UsageError, errnoCode, errorMessage } from '../errors';
+import { RunFailedError, errnoCode, errorMessage } from '../errors';
+import { formatBytesIn } from '../format/bytes';
 import type { FileSystem } from '../fs/types';
 import { localFs } from '../fs/local';
 import type { HostInfo, WindowsHost } from '../host/types';
@@ -8,7 +9,6 @@ import { compareSnapshotIds, isSnapshotId, manifestPath, partialStateDir, storeL
 import { Checkpoint, replayJournal, type ReplayedJournal } from '../engine/checkpoint';
 import { loadManifestIndex } from '../store/manifest';
 import { listSnapshots } from '../store/snapshots';
-import type { PlanProblem } from '../lockout/plan';
 
 /** PowerShell answers (the bridge can start and run our script); a failure names what to check. */
 export async function checkHostReachable(host: WindowsHost): Promise<HostInfo> {
@@ -20,18 +20,6 @@ export async function checkHostReachable(host: WindowsHost): Promise<HostInfo> {
       'check "powershell.executable" in the config and that the account running the backup may start it; nothing was changed',
     );
   }
-}
-
-/** Turns lockout plan problems into one error: exit 2 when they are all about the config, else exit 1. */
-export function planProblemsError(problems: PlanProblem[]): Error {
-  const lines = problems.map((p) => (p.field ? `config ${p.field}: ${p.message}` : p.message));
-  const message = `preflight failed, nothing was changed and no user was disturbed:\n${lines.map((l) => `  - ${l}`).join('\n')}`;
-  if (problems.every((p) => p.field)) {
-    if (problems.length === 1)
-      return new ConfigError(problems[0].field ?? '', problems[0].message, 'fix the name, or mark it "optional": true');
-    return new UsageError(message, 'fix the names, or mark them "optional": true');
-  }
-  return new RunFailedError(message);
 }
 
 /**
@@ -129,13 +117,9 @@ export async function checkDestinationRoom(
   const freeBytes = Number(st.bavail) * Number(st.bsize);
   if (freeBytes < neededBytes) {
     throw new RunFailedError(
-      `not enough room at ${dest}: about ${mib(neededBytes)} MiB to copy, ${mib(freeBytes)} MiB free`,
+      `not enough room at ${dest}: about ${formatBytesIn(neededBytes, 'MiB')} to copy, ${formatBytesIn(freeBytes, 'MiB')} free`,
       'free some space (avimark-backup prune) or use a bigger disk; nothing was changed and no user was disturbed',
     );
   }
   return { freeBytes };
-}
-
-function mib(bytes: number): string {
-  return (bytes / 1024 / 1024).toFixed(1);
 }

@@ -1,26 +1,20 @@
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Settings } from '../config/load';
 import { restoreSnapshot } from '../engine/restore';
 import { DamageError, RunFailedError, errnoCode, errorMessage } from '../errors';
 import type { WindowsHost } from '../host/types';
 import type { Logger } from '../log/logger';
-import { entriesStillLocked, newJournal, readJournal } from '../lockout/journal';
 import { observeHost } from '../lockout/observe';
-import { describePlan, lockoutPlan, type PlanInput } from '../lockout/plan';
-import { proveQuiet } from '../lockout/quiet';
-import { recoverLockout, removeLockFromBeforeBoot } from '../lockout/recover';
-import { LockoutSession, notUndoneError } from '../lockout/session';
-import { startWatchdog } from '../lockout/watchdog';
+import { describePlan, lockoutPlan, planProblemsError, type PlanInput } from '../lockout/plan';
+import { giveBackLeftover } from '../lockout/recover';
+import { realSleep, type Sleep } from '../lockout/warn';
+import { type WindowWords, withLockout } from '../lockout/window';
+import { type NoteRun, recordedRun } from '../state/run';
 import { formatSnapshotId } from '../store/layout';
-import { acquireLockFile } from '../store/lock';
 import type { SnapshotRef } from '../store/snapshots';
 import type { LockoutStepTiming } from '../store/types';
-import { writeLastRun, type LastRun } from './last-run';
-import { RUN_LOCK_FILE } from './nightly';
-import { checkHostReachable, planProblemsError } from './preflight';
-import { installExitGuards, type ExitGuard } from './signals';
-import { realSleep, sendToUsers, warnUsers, type Sleep } from './warn';
+import { checkHostReachable } from './preflight';
 
 export interface RestoreToLiveOptions {
   settings: Settings;
@@ -55,10 +49,18 @@ export interface RestoreToLiveResult {
  * is two renames. Any failure before the swap leaves the live folder untouched; a failure in the swap
  * renames the rollback copy back.
  */
+const RESTORE_WORDS: WindowWords = {
+  work: 'the restore',
+  notQuiet: 'the live folder was not replaced',
+  stepFailed: 'the live folder is unchanged',
+  afterStop: 'the live folder is unchanged unless the swap had completed (see the log)',
+  watchdogHint: 'raise lockout.maxLockoutMinutes',
+  failed: (why) => `restore --to-live failed: ${why}; AVImark was given back and the live folder is unchanged`,
+};
+
 export async function restoreToLive(options: RestoreToLiveOptions): Promise<RestoreToLiveResult> {
   const { settings, host, log, snapshot } = options;
   const now = options.now ?? (() => new Date());
-  const sleep = options.sleep ?? realSleep;
   const source = path.resolve(settings.source);
   const stamp = formatSnapshotId(now());
   const staging = `${source}.restoring-${stamp}`;
@@ -94,157 +96,121 @@ export async function restoreToLive(options: RestoreToLiveOptions): Promise<Rest
   }
   if (plan.problems.length > 0) throw planProblemsError(plan.problems);
 
-  await mkdir(settings.stateDir, { recursive: true });
-  await removeLockFromBeforeBoot(path.join(settings.stateDir, RUN_LOCK_FILE), log);
-  const runLock = await acquireLockFile(path.join(settings.stateDir, RUN_LOCK_FILE), { purpose: 'restore --to-live' });
-  const startedAt = now();
-  let last: Omit<LastRun, 'endedAt'> = {
-    command: 'restore-to-live',
-    result: 'failed',
-    exitCode: 1,
-    startedAt: startedAt.toISOString(),
-    mode: null,
-    snapshotId: snapshot.id,
-    offlineSeconds: null,
-    message: '',
-    warnings: [],
-  };
-  let guard: ExitGuard | null = null;
-  let session: LockoutSession | null = null;
-  const controller = new AbortController();
-  let stagingExists = false;
-  try {
-    const leftover = await readJournal(settings.stateDir);
-    if (leftover && entriesStillLocked(leftover).length > 0) {
-      log.warn('a killed run left AVImark locked out: giving it back first');
-      await recoverLockout({ host, stateDir: settings.stateDir, log });
-    }
-    if (options.handleSignals !== false) {
-      guard = installExitGuards({
-        onSignal: (sig) => {
-          log.warn(`received ${sig}: stopping${session ? ' and giving AVImark back' : ''}`);
-          controller.abort(
-            new RunFailedError(
-              `interrupted by ${sig}; AVImark was given back and the live folder is unchanged unless the swap had completed (see the log)`,
-            ),
-          );
-          void session?.giveBack(sig);
-        },
-        onFatal: async () => {
-          controller.abort(new RunFailedError('stopped by an unexpected error'));
-          if (!session) return 1;
-          return (await session.giveBack('crash')).failures.length > 0 ? 4 : 1;
-        },
-      });
-    }
-
-    log.info({ staging }, `restoring snapshot ${snapshot.id} into ${staging}`);
-    stagingExists = true;
-    const restored = await restoreSnapshot(snapshot, staging, {
-      liveSources: [source],
-      dest: settings.destination,
-      logger: log,
-    });
-    if (restored.problems.length > 0) {
-      throw new DamageError(
-        `snapshot ${snapshot.id} does not match its manifest (${restored.problems.length} file(s), e.g. ${restored.problems[0].path}: ${restored.problems[0].detail}); the live folder was not touched`,
-        'restore an older snapshot ("avimark-backup list")',
-      );
-    }
-    controller.signal.throwIfAborted();
-
-    const warnings: string[] = [...restored.warnings];
-    const lockout = settings.lockout;
-    warnings.push(
-      ...(await warnUsers({
-        host,
-        lockout,
-        log,
-        backBy: (at) => new Date(at.getTime() + 5 * 60_000),
-        now,
-        sleep,
-        signal: controller.signal,
-      })),
-    );
-    const fresh = lockoutPlan(planInput, await observeHost(host, planInput));
-    if (fresh.problems.length > 0) throw planProblemsError(fresh.problems);
-    const activeSession = new LockoutSession({
-      host,
+  const swap = { source, staging, rollbackDir, stagingExists: false };
+  return recordedRun(
+    {
       stateDir: settings.stateDir,
-      journal: newJournal('restore-to-live', source),
       log,
-    });
-    session = activeSession;
-    await activeSession.begin();
-    const watchdog = startWatchdog(lockout.maxLockoutMinutes, controller);
-    let failure: unknown = null;
-    let swapped = false;
-    try {
-      await activeSession.lockOut(fresh.steps, controller.signal);
-      const quiet = await proveQuiet(host, lockout, source);
-      if (!quiet.quiet)
-        throw new RunFailedError(
-          `AVImark is not quiet after the lockout, so the live folder was not replaced:\n${quiet.reasons.map((r) => `  - ${r}`).join('\n')}`,
-        );
-      controller.signal.throwIfAborted();
-      await rename(source, rollbackDir);
+      command: 'restore-to-live',
+      purpose: 'restore --to-live',
+      now,
+      known: { snapshotId: snapshot.id },
+      successMessage: () => `snapshot ${snapshot.id} restored over ${source}; previous folder kept at ${rollbackDir}`,
+    },
+    async (note) => {
       try {
-        await rename(staging, source);
-        stagingExists = false;
-        swapped = true;
-      } catch (err) {
-        await rename(rollbackDir, source);
-        throw new RunFailedError(
-          `could not put the restored folder in place (${errorMessage(err)}); the live folder was put back`,
-        );
+        return await swapUnderLockout(options, swap, now, note, planText);
+      } finally {
+        if (swap.stagingExists) await rm(staging, { recursive: true, force: true }).catch(() => undefined);
       }
-    } catch (err) {
-      failure = err;
-    } finally {
-      watchdog.cancel();
-    }
-    const back = await activeSession.giveBack(failure ? 'failure' : 'done');
-    warnings.push(...back.warnings);
-    last = { ...last, offlineSeconds: activeSession.offlineSeconds() };
-    if (back.failures.length > 0) throw notUndoneError(back.failures);
-    warnings.push(...(await sendToUsers(host, log, lockout.backMessage)));
-    if (failure) {
-      if (failure instanceof RunFailedError) throw failure;
-      throw new RunFailedError(
-        `restore --to-live failed: ${errorMessage(failure)}; AVImark was given back and the live folder is unchanged`,
-      );
-    }
-    if (swapped) await unrenameInRollback(fresh.steps, source, rollbackDir, warnings);
-    last = {
-      ...last,
-      result: 'success',
-      exitCode: 0,
-      message: `snapshot ${snapshot.id} restored over ${source}; previous folder kept at ${rollbackDir}`,
-    };
-    return {
-      dryRun: false,
-      snapshotId: snapshot.id,
-      source,
-      rollbackDir,
-      planText,
-      offlineSeconds: activeSession.offlineSeconds(),
-      lockoutSteps: activeSession.timings(),
-      files: restored.files,
-      bytes: restored.bytes,
-      warnings,
-    };
+    },
+  );
+}
+
+interface Swap {
+  source: string;
+  staging: string;
+  rollbackDir: string;
+  /** The staging folder is there to remove if the run does not finish. */
+  stagingExists: boolean;
+}
+
+/** Stage the snapshot (AVImark running), then in the lockout window swap the folders. */
+async function swapUnderLockout(
+  options: RestoreToLiveOptions,
+  swap: Swap,
+  now: () => Date,
+  note: NoteRun,
+  planText: string[],
+): Promise<RestoreToLiveResult> {
+  const { settings, host, log, snapshot } = options;
+  const leftover = await giveBackLeftover(host, settings.stateDir, log);
+  let restored: { files: number; bytes: number } = { files: 0, bytes: 0 };
+  const { window } = await withLockout(
+    {
+      host,
+      log,
+      stateDir: settings.stateDir,
+      lockout: settings.lockout,
+      source: swap.source,
+      purpose: 'restore-to-live',
+      backByMinutes: settings.lockout.maxLockoutMinutes,
+      now,
+      sleep: options.sleep ?? realSleep,
+      words: RESTORE_WORDS,
+      handleSignals: options.handleSignals,
+      onGivenBack: (offlineSeconds) => note({ offlineSeconds }),
+    },
+    {
+      before: async (run) => {
+        if (leftover) run.warnings.push(leftover);
+        const staged = await stage(options, swap);
+        restored = staged;
+        run.warnings.push(...staged.warnings);
+        run.signal.throwIfAborted();
+      },
+      under: async (run) => {
+        run.signal.throwIfAborted();
+        await swapFolders(swap);
+      },
+      after: (_swapped, run, lockedOut) =>
+        unrenameInRollback(lockedOut.plan.steps, swap.source, swap.rollbackDir, run.warnings),
+    },
+  );
+  return {
+    dryRun: false,
+    snapshotId: snapshot.id,
+    source: swap.source,
+    rollbackDir: swap.rollbackDir,
+    planText,
+    offlineSeconds: window.offlineSeconds,
+    lockoutSteps: window.lockoutSteps,
+    files: restored.files,
+    bytes: restored.bytes,
+    warnings: window.warnings,
+  };
+}
+
+/** The snapshot into the staging folder, checked against its manifest; a damaged snapshot is refused (exit 3). */
+async function stage(options: RestoreToLiveOptions, swap: Swap) {
+  const { settings, log, snapshot } = options;
+  log.info({ staging: swap.staging }, `restoring snapshot ${snapshot.id} into ${swap.staging}`);
+  swap.stagingExists = true;
+  const restored = await restoreSnapshot(snapshot, swap.staging, {
+    liveSources: [swap.source],
+    dest: settings.destination,
+    logger: log,
+  });
+  if (restored.problems.length > 0) {
+    throw new DamageError(
+      `snapshot ${snapshot.id} does not match its manifest (${restored.problems.length} file(s), e.g. ${restored.problems[0].path}: ${restored.problems[0].detail}); the live folder was not touched`,
+      'restore an older snapshot ("avimark-backup list")',
+    );
+  }
+  return restored;
+}
+
+/** The live folder aside as the rollback copy, the staging folder in its place; a failed second rename puts the live folder back. */
+async function swapFolders(swap: Swap): Promise<void> {
+  await rename(swap.source, swap.rollbackDir);
+  try {
+    await rename(swap.staging, swap.source);
+    swap.stagingExists = false;
   } catch (err) {
-    last = {
-      ...last,
-      exitCode: (err as { exitCode?: number }).exitCode === undefined ? 1 : (err as { exitCode: number }).exitCode,
-      message: errorMessage(err),
-    };
-    throw err;
-  } finally {
-    guard?.uninstall();
-    if (stagingExists) await rm(staging, { recursive: true, force: true }).catch(() => undefined);
-    await writeLastRun(settings.stateDir, { ...last, endedAt: now().toISOString() }).catch(() => undefined);
-    await runLock.release();
+    await rename(swap.rollbackDir, swap.source);
+    throw new RunFailedError(
+      `could not put the restored folder in place (${errorMessage(err)}); the live folder was put back`,
+    );
   }
 }
 

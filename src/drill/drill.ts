@@ -1,10 +1,11 @@
 import path from 'node:path';
 import { isSameOrInside } from '../config/load';
 import { AppError, DamageError, RunFailedError, UsageError, errnoCode, errorMessage } from '../errors';
+import { formatBytesIn } from '../format/bytes';
 import { localFs } from '../fs/local';
 import type { FileSystem } from '../fs/types';
 import { type Logger, silentLogger } from '../log/logger';
-import { writeFileAtomic } from '../store/durable';
+import { writeFileAtomic } from '../fs/durable';
 import { restoreSnapshot } from '../engine/restore';
 import { metaDir, storeLayout } from '../store/layout';
 import { openManifest } from '../store/manifest';
@@ -232,14 +233,10 @@ async function ensureRoomFor(fs: FileSystem, dest: string, snapshot: SnapshotRef
   }
   if (free < needed) {
     throw new RunFailedError(
-      `not enough free space on the destination for a restore drill of ${snapshot.id}: it needs ${gib(needed)}, ${gib(free)} is free`,
+      `not enough free space on the destination for a restore drill of ${snapshot.id}: it needs ${formatBytesIn(needed, 'GiB', 2)}, ${formatBytesIn(free, 'GiB', 2)} is free`,
       'free space on the destination (or prune old snapshots) and run the drill again',
     );
   }
-}
-
-function gib(n: number): string {
-  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
 }
 
 async function removeStaleScratch(fs: FileSystem, dest: string, now: Date): Promise<void> {

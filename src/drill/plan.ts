@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { ManifestEntry, SnapshotId } from '../store/types';
+import type { SnapshotId } from '../store/types';
 
 /** Pure decisions of a restore drill: where it restores, what it runs, what it requires. */
 
@@ -35,13 +35,6 @@ export function missingRequiredFiles(required: readonly string[], files: Readonl
 
 export function foldPath(p: string): string {
   return p.replace(/\\/g, '/').replace(/^\.\//, '').replace(/\/+$/, '').toLowerCase();
-}
-
-/** Paths in the manifest that name regular files (what "present" means for a required file). */
-export function filePaths(entries: Iterable<ManifestEntry>): Set<string> {
-  const out = new Set<string>();
-  for (const e of entries) if (e.type === 'file') out.add(e.path);
-  return out;
 }
 
 /** The bounded tail of a command's output kept for the record (the start of long output rarely says why). */

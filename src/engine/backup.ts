@@ -11,7 +11,7 @@
  *   await checkSourceAndDest(source, dest);                  // refusals first
  *   const snap = await openSnapshot({ dest, log, now? });   // takes DEST/lock; new or resumed partial
  *   try {
- *     await snap.sync({ sourceRoot, sourceFs?, engine, checksum?, signal?, onProgress? }); // online pass
+ *     await snap.sync({ sourceRoot, sourceFs?, engine, checksum?, signal?, onProgress?, onFileError?, unstableRetries? }); // online pass
  *     ...lock AVImark out...
  *     await snap.sync({ ... });                             // catch-up: only what changed since the last sync
  *     const record = await snap.commit({ mode, offlineSeconds, lockoutSteps, warnings, startedAt });
@@ -31,26 +31,29 @@
  */
 import type { EngineConfig } from '../config/schema';
 import { errnoCode } from '../errors';
-import type { FileSystem } from '../fs/types';
 import { localFs } from '../fs/local';
+import { describeFsError } from '../fs/retry';
+import type { SourceFs, FileSystem } from '../fs/types';
 import type { Logger } from '../log/logger';
 import type { RunRecord } from '../store/types';
 import { checkSourceAndDest } from './paths';
-import { describeFsError } from './retry';
-import { type BackupProgress, type OpenSnapshotOptions, SnapshotInProgress } from './snapshot';
+import { SnapshotInProgress } from './snapshot';
 import { type BackupSummary, summaryFromRecord } from './summary';
+import type { BackupProgress, OpenSnapshotOptions } from './types';
 
 export { checkSourceAndDest } from './paths';
 export { dryRunBackup, type DryRunReport } from './dry-run';
+export { skipFilesInUse } from './file-errors';
+export { SnapshotInProgress } from './snapshot';
 export {
   BackupInterruptedError,
-  SnapshotInProgress,
   type BackupProgress,
   type CommitExtras,
+  type FileErrorPolicy,
   type OpenSnapshotOptions,
   type SyncOptions,
   type SyncResult,
-} from './snapshot';
+} from './types';
 export type { BackupSummary } from './summary';
 
 export function openSnapshot(options: OpenSnapshotOptions): Promise<SnapshotInProgress> {
@@ -67,7 +70,7 @@ export interface RunBackupOptions {
   onProgress?: (progress: BackupProgress) => void;
   now?: () => Date;
   /** Read the source through this (faulty in tests). */
-  sourceFs?: FileSystem;
+  sourceFs?: SourceFs;
   /** Write the store through this (faulty in tests). */
   destFs?: FileSystem;
 }

@@ -3,14 +3,15 @@ import type { FileHandle } from 'node:fs/promises';
 import type { FileSystem } from '../fs/types';
 import { writeFully } from '../fs/write-fully';
 import { errnoCode } from '../errors';
-import { fsyncDir, writeFileAtomic } from '../store/durable';
+import { fsyncDir, writeFileAtomic } from '../fs/durable';
 import type { ManifestEntry, SnapshotId } from '../store/types';
 import type { DoneRecord, PartialProgress } from './plan';
-import { METADATA_RETRY, withRetry } from './retry';
+import { METADATA_RETRY, withRetry } from '../fs/retry';
 
 /**
  * The checkpoint of a snapshot in progress lives in DEST/in-progress/<ID>.state/:
- *   state.json     written once when the partial is created (id, source, previous snapshot)
+ *   state.json     written when the partial is created (id, previous snapshot) and once more at its
+ *                  first sync (the source); only this class writes it
  *   journal.jsonl  append-only, one JSON record a line:
  *                    {"t":"done","how":"copy"|"link"|"dir"|"symlink","e":<ManifestEntry>}  path finished
  *                    {"t":"del","p":<path>}                                              path removed again
@@ -171,6 +172,13 @@ export class Checkpoint {
     const reserved = await ensureReserve(fs, stateDir);
     await fsyncDir(fs, stateDir);
     return new Checkpoint(fs, stateDir, handle, 0, reserved, state, new Map(), new Map());
+  }
+
+  /** Records the source the partial is a copy of (once, at its first sync), in state.json. */
+  async setSource(source: string): Promise<void> {
+    if (this.state.source !== '') return;
+    this.state.source = source;
+    await writeFileAtomic(this.fs, Checkpoint.statePath(this.stateDir), `${JSON.stringify(this.state, null, 2)}\n`);
   }
 
   /** Reopens the checkpoint of an interrupted run. */

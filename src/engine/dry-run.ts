@@ -2,6 +2,7 @@ import type { EngineConfig } from '../config/schema';
 import { errnoCode } from '../errors';
 import type { FileSystem } from '../fs/types';
 import { localFs } from '../fs/local';
+import { readdirOrEmpty } from '../fs/read';
 import { Checkpoint, replayJournal } from './checkpoint';
 import { hashHandle } from './file-saver';
 import { partialStateDir, storeLayout, isSnapshotId, compareSnapshotIds } from '../store/layout';
@@ -28,15 +29,6 @@ export interface DryRunReport {
   bytesToCopy: number;
 }
 
-async function readDir(fs: FileSystem, dir: string): Promise<string[]> {
-  try {
-    return await fs.readdir(dir);
-  } catch (err) {
-    if (errnoCode(err) === 'ENOENT') return [];
-    throw err;
-  }
-}
-
 /** What a backup would do, reading only: nothing is created or changed, not even DEST. */
 export async function dryRunBackup(options: {
   source: string;
@@ -53,7 +45,9 @@ export async function dryRunBackup(options: {
   const previous: Map<string, ManifestEntry> | null = previousRef
     ? await loadManifestIndex(fs, previousRef.manifestPath)
     : null;
-  const partials = (await readDir(fs, storeLayout(dest).inProgressDir)).filter(isSnapshotId).sort(compareSnapshotIds);
+  const partials = (await readdirOrEmpty(fs, storeLayout(dest).inProgressDir))
+    .filter(isSnapshotId)
+    .sort(compareSnapshotIds);
   const resumeId = partials.at(-1) ?? null;
   let done = new Map<string, DoneRecord>();
   if (resumeId) {

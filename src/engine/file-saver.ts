@@ -5,6 +5,7 @@ import type { FileSystem } from '../fs/types';
 import { RunFailedError, errnoCode } from '../errors';
 import { utimesSeconds } from './times';
 import { writeFully } from '../fs/write-fully';
+import { removeIfExists } from '../fs/remove';
 
 export const COPY_BUFFER_BYTES = 1 << 20;
 /** A large file's copy is fsynced and checkpointed every this many bytes. */
@@ -77,6 +78,17 @@ function giveBack(buf: Buffer): void {
   if (freeBuffers.length < MAX_FREE_BUFFERS) freeBuffers.push(buf);
 }
 
+/** The two buffers of a copy (one and the same when the file fits in one read), and how to give them back. */
+function takeBuffers(single: boolean): { bufs: [Buffer, Buffer]; release: () => void } {
+  const first = takeBuffer();
+  const bufs: [Buffer, Buffer] = [first, single ? first : takeBuffer()];
+  const release = () => {
+    giveBack(bufs[0]);
+    if (bufs[1] !== bufs[0]) giveBack(bufs[1]);
+  };
+  return { bufs, release };
+}
+
 /** Creates `p` exclusively; a name already there is unlinked first (never written through: it may be a hard link into an older snapshot). */
 async function createFresh(fs: FileSystem, p: string): Promise<FileHandle> {
   try {
@@ -86,14 +98,6 @@ async function createFresh(fs: FileSystem, p: string): Promise<FileHandle> {
   }
   await removeIfExists(fs, p);
   return fs.open(p, 'wx');
-}
-
-async function removeIfExists(fs: FileSystem, p: string): Promise<void> {
-  try {
-    await fs.unlink(p);
-  } catch (err) {
-    if (errnoCode(err) !== 'ENOENT') throw err;
-  }
 }
 
 /** Re-hashes the already written prefix of a resumed copy (cheaper than reading it again over the network). */
@@ -133,47 +137,66 @@ interface AttemptResult {
 /** Shared, never written: compared against to find runs of zeros. */
 let zeroBlock: Buffer | null = null;
 
-async function copyOnce(opts: SaveFileOptions, resumeFrom: number): Promise<AttemptResult> {
-  const { source, dstFs, dstPath, signal } = opts;
-  const before = await source.stat({ bigint: true });
-  const size = Number(before.size);
-  // A file that fits in one read needs only one buffer (the second read just sees the end).
-  const whole = size - resumeFrom < COPY_BUFFER_BYTES;
-  const first = takeBuffer();
-  const bufs: [Buffer, Buffer] = [first, whole ? first : takeBuffer()];
-  zeroBlock ??= Buffer.alloc(COPY_BUFFER_BYTES);
-  const zero = zeroBlock;
-  const hash = createHash('sha256');
-  let dst: FileHandle;
-  let pos = 0;
-  try {
-    if (resumeFrom > 0) {
-      dst = await dstFs.open(dstPath, 'r+');
-      const dstStat = await dst.stat({ bigint: true });
-      if (dstStat.nlink !== 1n) {
-        await dst.close();
-        throw new Error(`refusing to resume ${dstPath}: it has ${dstStat.nlink} links`);
-      }
-      await dst.truncate(resumeFrom);
-      await hashPrefix(dst, resumeFrom, hash, bufs[0], signal);
-      pos = resumeFrom;
-    } else {
-      dst = await createFresh(dstFs, dstPath);
-    }
-  } catch (err) {
-    giveBack(bufs[0]);
-    if (bufs[1] !== bufs[0]) giveBack(bufs[1]);
-    throw err;
+/** Opens the copy: created fresh, or (resuming) reopened, cut to the prefix and the prefix hashed. */
+async function openCopy(opts: SaveFileOptions, resumeFrom: number, hash: Hash, buf: Buffer): Promise<FileHandle> {
+  const { dstFs, dstPath, signal } = opts;
+  if (resumeFrom === 0) return createFresh(dstFs, dstPath);
+  const dst = await dstFs.open(dstPath, 'r+');
+  const dstStat = await dst.stat({ bigint: true });
+  if (dstStat.nlink !== 1n) {
+    await dst.close();
+    throw new Error(`refusing to resume ${dstPath}: it has ${dstStat.nlink} links`);
   }
-  let bytesCopied = 0;
-  let bytesRead = 0;
-  const large = size >= opts.largeFileBytes && opts.onCheckpoint !== undefined;
-  const every = opts.checkpointEveryBytes ?? CHECKPOINT_EVERY_BYTES;
-  let nextCheckpoint = pos + every;
-  let fileLength = pos; // how long dst is now (empty when created; the prefix when resumed)
-  // Read exactly the size fstat gave at the start: a file that keeps growing must not make the copy
-  // endless. A size change is caught by the stat afterwards and the copy is redone.
-  const readAt = (b: Buffer, at: number) => {
+  await dst.truncate(resumeFrom);
+  await hashPrefix(dst, resumeFrom, hash, buf, signal);
+  return dst;
+}
+
+/**
+ * A large copy's checkpoints: at most one fsync runs beside the copy (it never rejects; its error is
+ * kept and thrown by `check`), and the offset is reported once the prefix is durable.
+ */
+class BackgroundCheckpoints {
+  private running: Promise<void> | null = null;
+  private failure: unknown = null;
+
+  constructor(
+    private readonly dst: FileHandle,
+    private readonly before: BigIntStats,
+    private readonly onCheckpoint: SaveFileOptions['onCheckpoint'],
+  ) {}
+
+  get idle(): boolean {
+    return this.running === null;
+  }
+
+  check(): void {
+    if (this.failure !== null) throw this.failure;
+  }
+
+  start(offset: number): void {
+    this.running = this.dst
+      .sync()
+      .then(() => this.onCheckpoint?.(offset, this.before))
+      .catch((err: unknown) => {
+        this.failure ??= err;
+      })
+      .finally(() => {
+        this.running = null;
+      });
+  }
+
+  async settle(): Promise<void> {
+    await this.running;
+  }
+}
+
+/**
+ * Reads of `source` bounded by the size fstat gave at the start: a file that keeps growing must not make
+ * the copy endless (a size change is caught by the stat afterwards and the copy is redone).
+ */
+function boundedReader(source: FileHandle, size: number) {
+  return (b: Buffer, at: number) => {
     const read =
       at >= size ? Promise.resolve({ bytesRead: 0, buffer: b }) : source.read(b, 0, Math.min(b.length, size - at), at);
     // The read overlaps a write: if the write fails first, nobody awaits this read. Mark it handled so
@@ -181,12 +204,47 @@ async function copyOnce(opts: SaveFileOptions, resumeFrom: number): Promise<Atte
     read.catch(() => undefined);
     return read;
   };
+}
+
+/** With deferSync, a stable copy is handed over open and unsynced (true); otherwise it is fsynced here. */
+async function leaveUnsynced(opts: SaveFileOptions, result: AttemptResult, dst: FileHandle): Promise<boolean> {
+  if (opts.deferSync && stable(result)) {
+    result.unsynced = dst;
+    return true;
+  }
+  await dst.sync();
+  return false;
+}
+
+async function copyOnce(opts: SaveFileOptions, resumeFrom: number): Promise<AttemptResult> {
+  const { source, signal } = opts;
+  const before = await source.stat({ bigint: true });
+  const size = Number(before.size);
+  // A file that fits in one read needs only one buffer (the second read just sees the end).
+  const whole = size - resumeFrom < COPY_BUFFER_BYTES;
+  const { bufs, release } = takeBuffers(whole);
+  zeroBlock ??= Buffer.alloc(COPY_BUFFER_BYTES);
+  const zero = zeroBlock;
+  const hash = createHash('sha256');
+  let dst: FileHandle;
+  try {
+    dst = await openCopy(opts, resumeFrom, hash, bufs[0]);
+  } catch (err) {
+    release();
+    throw err;
+  }
+  let pos = resumeFrom;
+  let bytesCopied = 0;
+  let bytesRead = 0;
+  const large = size >= opts.largeFileBytes && opts.onCheckpoint !== undefined;
+  const every = opts.checkpointEveryBytes ?? CHECKPOINT_EVERY_BYTES;
+  let nextCheckpoint = pos + every;
+  let fileLength = pos; // how long dst is now (empty when created; the prefix when resumed)
+  const readAt = boundedReader(source, size);
   let which = 0;
   let pending: ReturnType<typeof readAt> | undefined;
   let keepOpen = false;
-  // At most one checkpoint fsync runs beside the copy (it never rejects; its error is kept here).
-  let checkpointing: Promise<void> | null = null;
-  let checkpointFailure: unknown = null;
+  const checkpoints = new BackgroundCheckpoints(dst, before, opts.onCheckpoint);
   try {
     pending = readAt(bufs[which], pos);
     for (;;) {
@@ -209,36 +267,22 @@ async function copyOnce(opts: SaveFileOptions, resumeFrom: number): Promise<Atte
       }
       if (!overlap) pending = readAt(buf, pos); // one buffer (a small file): read on once it is written
       opts.onBytes?.(n);
-      if (checkpointFailure !== null) throw checkpointFailure;
-      if (large && pos >= nextCheckpoint && checkpointing === null) {
+      checkpoints.check();
+      if (large && pos >= nextCheckpoint && checkpoints.idle) {
         nextCheckpoint = pos + every;
         await dst.truncate(pos); // materialise a trailing hole so the prefix length is on disk
         fileLength = pos;
         // The copy goes on while the prefix is made durable; the offset is recorded once it is.
-        const offset = pos;
-        checkpointing = dst
-          .sync()
-          .then(() => opts.onCheckpoint?.(offset, before))
-          .catch((err: unknown) => {
-            checkpointFailure ??= err;
-          })
-          .finally(() => {
-            checkpointing = null;
-          });
+        checkpoints.start(pos);
       }
     }
-    await checkpointing;
-    if (checkpointFailure !== null) throw checkpointFailure;
+    await checkpoints.settle();
+    checkpoints.check();
     if (fileLength !== pos) await dst.truncate(pos); // extends the file over skipped zero runs at the end
     const after = await source.stat({ bigint: true });
     await dst.utimes(utimesSeconds(after.atimeNs), utimesSeconds(after.mtimeNs));
     const result: AttemptResult = { sha256: hash.digest('hex'), size: pos, bytesCopied, bytesRead, before, after };
-    if (opts.deferSync && stable(result)) {
-      keepOpen = true;
-      result.unsynced = dst;
-    } else {
-      await dst.sync();
-    }
+    keepOpen = await leaveUnsynced(opts, result, dst);
     return result;
   } finally {
     // Let an overlapped read settle before anyone closes the source handle (and never leave it unhandled),
@@ -247,9 +291,8 @@ async function copyOnce(opts: SaveFileOptions, resumeFrom: number): Promise<Atte
       () => undefined,
       () => undefined,
     );
-    await checkpointing;
-    giveBack(bufs[0]);
-    if (bufs[1] !== bufs[0]) giveBack(bufs[1]);
+    await checkpoints.settle();
+    release();
     if (!keepOpen) await dst.close();
   }
 }

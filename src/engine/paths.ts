@@ -1,8 +1,8 @@
 import path from 'node:path';
-import type { FileSystem } from '../fs/types';
+import type { SourceFs } from '../fs/types';
 import { localFs } from '../fs/local';
 import { UsageError, errnoCode } from '../errors';
-import { METADATA_RETRY, type RetryHooks, type RetryPolicy, withRetry } from './retry';
+import { METADATA_RETRY, type RetryHooks, type RetryPolicy, withRetry } from '../fs/retry';
 
 export interface CheckedPaths {
   /** Absolute source folder (as given, resolved). */
@@ -13,7 +13,7 @@ export interface CheckedPaths {
 
 /** realpath of `p`, or of its nearest existing ancestor with the missing rest appended. */
 async function realpathOfMaybeMissing(
-  fs: FileSystem,
+  fs: SourceFs,
   p: string,
   realpath: (p: string) => Promise<string>,
   retry: <T>(fn: () => Promise<T>) => Promise<T>,
@@ -49,7 +49,7 @@ export async function checkSourceAndDest(
   sourceIn: string,
   destIn: string,
   options: {
-    fs?: FileSystem;
+    fs?: SourceFs;
     realpath?: (p: string) => Promise<string>;
     caseInsensitive?: boolean;
     retryPolicy?: RetryPolicy;

@@ -1,4 +1,5 @@
-import type { ManifestEntry } from '../store/types';
+import { errnoCode } from '../errors';
+import type { ManifestEntry, SnapshotId } from '../store/types';
 
 /**
  * Pure decisions of the engine: what to do with one source file, given what the previous snapshot
@@ -75,6 +76,64 @@ export function planFile(input: PlanFileInput): FileDecision {
 /** After hashing for --checksum. */
 export function decideAfterHash(candidate: ManifestEntry, sha256: string): FileDecision {
   return sha256 === candidate.sha256 ? { action: 'link', from: candidate } : { action: 'copy', reason: 'changed' };
+}
+
+/** A link that failed earlier in this run is not tried again: the file is copied instead. */
+export function overrideMustCopy(decision: FileDecision, mustCopy: boolean): FileDecision {
+  return mustCopy && decision.action === 'link' ? { action: 'copy', reason: 'changed' } : decision;
+}
+
+/** Size and modification time of an open file, as fstat gives them. */
+export interface HandleStat {
+  size: bigint;
+  mtimeNs: bigint;
+}
+
+/**
+ * The hash read for --checksum describes the file the decision saw: it did not move during the read
+ * (same size and time before and after), nor between the decision's stat and the read.
+ */
+export function hashSettled(before: HandleStat, after: HandleStat, currentMtimeNs: string): boolean {
+  return before.mtimeNs === after.mtimeNs && before.size === after.size && before.mtimeNs.toString() === currentMtimeNs;
+}
+
+/** After hashing for --checksum: link when the read settled and the content is the candidate's, else copy. */
+export function decideAfterHashedRead(
+  candidate: ManifestEntry,
+  hashed: { sha256: string; before: HandleStat; after: HandleStat },
+  currentMtimeNs: string,
+): FileDecision {
+  return hashSettled(hashed.before, hashed.after, currentMtimeNs)
+    ? decideAfterHash(candidate, hashed.sha256)
+    : { action: 'copy', reason: 'changed' };
+}
+
+/**
+ * Where a resumed copy continues: at the checkpointed offset only when the partial still holds our own
+ * copy there (a regular file with one link: never write into a file shared with an older snapshot);
+ * otherwise from the start.
+ */
+export function resumeOffset(offset: number, dst: { isFile: boolean; nlink: number } | null): number {
+  return dst?.isFile && dst.nlink === 1 ? offset : 0;
+}
+
+/** Which partial a run resumes (the newest) and which it leaves alone (older ones). */
+export function choosePartial(partials: readonly SnapshotId[]): { resume: SnapshotId | null; leftAlone: SnapshotId[] } {
+  return { resume: partials.at(-1) ?? null, leftAlone: partials.slice(0, -1) };
+}
+
+/**
+ * A checkpoint that could not be reopened because it was never completely written (the run was killed
+ * in its first instant): the partial is started over. Any other error is real and propagates.
+ */
+export function isUnwrittenCheckpoint(err: unknown): boolean {
+  return errnoCode(err) === 'ENOENT' || err instanceof SyntaxError;
+}
+
+/** What the checkpoint says a path in the partial is (null: nothing should be there). */
+export function expectedEntryType(done: DoneRecord | undefined): 'dir' | 'symlink' | 'file' | null {
+  if (!done) return null;
+  return done.how === 'dir' ? 'dir' : done.how === 'symlink' ? 'symlink' : 'file';
 }
 
 /** Paths this snapshot holds that the source no longer has, deepest first (children before folders). */

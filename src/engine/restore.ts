@@ -7,7 +7,8 @@ import { isSameOrInside } from '../config/load';
 import { UsageError, errnoCode, errorMessage } from '../errors';
 import type { Logger } from '../log/logger';
 import { silentLogger } from '../log/logger';
-import { fsyncDir } from '../store/durable';
+import { fsyncDir } from '../fs/durable';
+import { exists } from '../fs/read';
 import { openManifest } from '../store/manifest';
 import type { SnapshotRef } from '../store/snapshots';
 import type { ManifestEntry } from '../store/types';
@@ -103,67 +104,69 @@ export async function checkRestoreTarget(target: string, options: RestoreOptions
   }
 }
 
-export async function restoreSnapshot(
-  snapshot: SnapshotRef,
-  target: string,
-  options: RestoreOptions,
-): Promise<RestoreResult> {
-  const fs = options.fs ?? localFs;
-  const platform = options.platform ?? process.platform;
-  const logger = (options.logger ?? silentLogger()).child({ component: 'restore', snapshotId: snapshot.id });
-  const started = Date.now();
-  await checkRestoreTarget(target, options);
-  await fs.mkdir(target, { recursive: true });
+/** What the files of one restore share. */
+interface RestoreRun {
+  fs: FileSystem;
+  options: RestoreOptions;
+  platform: NodeJS.Platform;
+  result: RestoreResult;
+  buffers: Buffer[];
+  durable: SyncBatch;
+}
 
-  const result: RestoreResult = {
-    snapshotId: snapshot.id,
-    target,
-    files: 0,
-    dirs: 0,
-    symlinks: 0,
-    bytes: 0,
-    durationSeconds: 0,
-    problems: [],
-    warnings: [],
-  };
+async function restoreFile(run: RestoreRun, entry: ManifestEntry, from: string, to: string): Promise<void> {
+  const { fs, options, result } = run;
+  const buffer = run.buffers.pop() ?? Buffer.allocUnsafe(COPY_BUFFER_BYTES);
+  try {
+    const copied = await copyAndHash(fs, from, to, buffer, times(entry));
+    await run.durable.add(copied.unsynced, copied.bytes, async () => {
+      // Renamed into place (and made read-only if it was) only once its content is on disk.
+      if (options.force) await replaceWith(fs, to, () => fs.rename(copied.temp, to));
+      else await fs.rename(copied.temp, to);
+      await fs.chmod(to, restoredMode(entry, run.platform));
+      if (copied.bytes !== entry.size || copied.sha256 !== entry.sha256) {
+        result.problems.push({
+          path: entry.path,
+          detail: `restored content does not match the manifest (${copied.bytes} bytes, SHA-256 ${copied.sha256}; expected ${entry.size} bytes, ${entry.sha256})`,
+        });
+      }
+      result.files += 1;
+      result.bytes += copied.bytes;
+      options.onProgress?.({ filesWritten: result.files, bytesWritten: result.bytes });
+    });
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT' && !(await exists(fs, from).catch(() => false))) {
+      result.problems.push({ path: entry.path, detail: 'is missing from the snapshot' });
+      return;
+    }
+    throw err;
+  } finally {
+    run.buffers.push(buffer);
+  }
+}
+
+async function restoreSymlink(run: RestoreRun, entry: ManifestEntry, from: string, to: string): Promise<void> {
+  const { fs, result } = run;
+  try {
+    const linkTarget = entry.linkTarget ?? (await fs.readlink(from));
+    await replaceWith(fs, to, () => fs.symlink(linkTarget, to), 'create');
+    await fs.lutimes(to, ...times(entry)).catch(() => undefined);
+    result.symlinks += 1;
+  } catch (err) {
+    result.warnings.push(`${entry.path}: the link could not be re-created (${errorMessage(err)})`);
+  }
+}
+
+/**
+ * Every entry of the manifest into `target`, files up to RESTORE_CONCURRENCY at once; returns the
+ * folders (in manifest order) for their times to be set afterwards.
+ */
+async function restoreEntries(run: RestoreRun, snapshot: SnapshotRef, target: string): Promise<ManifestEntry[]> {
+  const { fs, result } = run;
   const dirs: ManifestEntry[] = [];
   const made = new Set<string>([target]);
-  const buffers: Buffer[] = [];
-  const durable = new SyncBatch();
   const running = new Set<Promise<void>>();
   let failure: unknown = null;
-  logger.info({ target }, 'restore started');
-
-  const restoreFile = async (entry: ManifestEntry, from: string, to: string): Promise<void> => {
-    const buffer = buffers.pop() ?? Buffer.allocUnsafe(COPY_BUFFER_BYTES);
-    try {
-      const copied = await copyAndHash(fs, from, to, buffer, times(entry));
-      await durable.add(copied.unsynced, copied.bytes, async () => {
-        // Renamed into place (and made read-only if it was) only once its content is on disk.
-        if (options.force) await replaceWith(fs, to, () => fs.rename(copied.temp, to));
-        else await fs.rename(copied.temp, to);
-        await fs.chmod(to, restoredMode(entry, platform));
-        if (copied.bytes !== entry.size || copied.sha256 !== entry.sha256) {
-          result.problems.push({
-            path: entry.path,
-            detail: `restored content does not match the manifest (${copied.bytes} bytes, SHA-256 ${copied.sha256}; expected ${entry.size} bytes, ${entry.sha256})`,
-          });
-        }
-        result.files += 1;
-        result.bytes += copied.bytes;
-        options.onProgress?.({ filesWritten: result.files, bytesWritten: result.bytes });
-      });
-    } catch (err) {
-      if (errnoCode(err) === 'ENOENT' && !(await exists(fs, from))) {
-        result.problems.push({ path: entry.path, detail: 'is missing from the snapshot' });
-        return;
-      }
-      throw err;
-    } finally {
-      buffers.push(buffer);
-    }
-  };
-
   try {
     const { entries } = await openManifest(fs, snapshot.manifestPath);
     for await (const entry of entries) {
@@ -183,7 +186,7 @@ export async function restoreSnapshot(
         made.add(parent);
       }
       if (entry.type === 'file') {
-        const task: Promise<void> = restoreFile(entry, from, to)
+        const task: Promise<void> = restoreFile(run, entry, from, to)
           .catch((err: unknown) => {
             failure ??= err;
           })
@@ -192,24 +195,50 @@ export async function restoreSnapshot(
         while (running.size >= RESTORE_CONCURRENCY) await Promise.race(running);
         continue;
       }
-      if (entry.type === 'symlink') {
-        try {
-          const linkTarget = entry.linkTarget ?? (await fs.readlink(from));
-          await replaceWith(fs, to, () => fs.symlink(linkTarget, to), 'create');
-          await fs.lutimes(to, ...times(entry)).catch(() => undefined);
-          result.symlinks += 1;
-        } catch (err) {
-          result.warnings.push(`${entry.path}: the link could not be re-created (${errorMessage(err)})`);
-        }
-      }
+      if (entry.type === 'symlink') await restoreSymlink(run, entry, from, to);
     }
     await Promise.all(running);
     if (failure !== null) throw failure;
-    await durable.flush();
+    await run.durable.flush();
   } finally {
     await Promise.all(running);
-    await durable.discard();
+    await run.durable.discard();
   }
+  return dirs;
+}
+
+export async function restoreSnapshot(
+  snapshot: SnapshotRef,
+  target: string,
+  options: RestoreOptions,
+): Promise<RestoreResult> {
+  const fs = options.fs ?? localFs;
+  const logger = (options.logger ?? silentLogger()).child({ component: 'restore', snapshotId: snapshot.id });
+  const started = Date.now();
+  await checkRestoreTarget(target, options);
+  await fs.mkdir(target, { recursive: true });
+
+  const result: RestoreResult = {
+    snapshotId: snapshot.id,
+    target,
+    files: 0,
+    dirs: 0,
+    symlinks: 0,
+    bytes: 0,
+    durationSeconds: 0,
+    problems: [],
+    warnings: [],
+  };
+  const run: RestoreRun = {
+    fs,
+    options,
+    platform: options.platform ?? process.platform,
+    result,
+    buffers: [],
+    durable: new SyncBatch(),
+  };
+  logger.info({ target }, 'restore started');
+  const dirs = await restoreEntries(run, snapshot, target);
   result.problems.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 
   // Folder times last, once nothing is written into them any more (setting a folder's time does not
@@ -324,13 +353,4 @@ function times(entry: ManifestEntry): [number, number] {
   // The same conversion the engine uses for the snapshot's own files, so the times always agree.
   const seconds = utimesSeconds(entry.mtimeNs);
   return [seconds, seconds];
-}
-
-async function exists(fs: FileSystem, p: string): Promise<boolean> {
-  try {
-    await fs.lstat(p);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -3,7 +3,7 @@ import type { BigIntStats } from 'node:fs';
 import type { FileSystem } from '../fs/types';
 import { errnoCode } from '../errors';
 import { isExcluded } from './plan';
-import { type RetryHooks, type RetryPolicy, withRetry } from './retry';
+import { type RetryHooks, type RetryPolicy, withRetry } from '../fs/retry';
 
 export type ScanEntry =
   | { type: 'dir' | 'file' | 'symlink'; rel: string; abs: string; stat: BigIntStats }
@@ -34,7 +34,11 @@ const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  * `special` entries (FIFOs, sockets, devices) are reported for the caller to skip with a warning.
  * Only one folder's names are held at a time per level, so memory follows the depth, not the size.
  */
-export async function* scanTree(fs: FileSystem, root: string, options: ScanOptions = {}): AsyncGenerator<ScanEntry> {
+export async function* scanTree(
+  fs: Pick<FileSystem, 'opendir' | 'lstat'>,
+  root: string,
+  options: ScanOptions = {},
+): AsyncGenerator<ScanEntry> {
   const exclude = options.exclude ?? [];
   const caseInsensitive = options.caseInsensitive ?? process.platform === 'win32';
   async function* walk(absDir: string, relDir: string): AsyncGenerator<ScanEntry> {

@@ -1,3 +1,5 @@
+import { formatBytes } from '../format/bytes';
+import { formatDuration } from '../format/duration';
 import type { RunRecord } from '../store/types';
 
 /** What `backup --json` prints (and what the text summary is rendered from). */
@@ -47,25 +49,6 @@ export function summaryFromRecord(
     resumed: record.resumed,
     warnings: record.warnings,
   };
-}
-
-export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i += 1;
-  }
-  return i === 0 ? `${n} B` : `${v.toFixed(1)} ${units[i]}`;
-}
-
-export function formatDuration(seconds: number): string {
-  if (seconds < 60) return `${seconds.toFixed(1)} s`;
-  const m = Math.floor(seconds / 60);
-  const s = Math.round(seconds % 60);
-  if (m < 60) return `${m} min ${s} s`;
-  return `${Math.floor(m / 60)} h ${m % 60} min`;
 }
 
 export function renderSummary(s: BackupSummary): string {

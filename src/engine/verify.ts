@@ -5,7 +5,7 @@ import { localFs } from '../fs/local';
 import { RunFailedError, errnoCode, errorMessage } from '../errors';
 import type { Logger } from '../log/logger';
 import { silentLogger } from '../log/logger';
-import { writeFileAtomic } from '../store/durable';
+import { writeFileAtomic } from '../fs/durable';
 import { openManifest } from '../store/manifest';
 import type { SnapshotRef } from '../store/snapshots';
 import type { ManifestEntry, VerifyRecord } from '../store/types';
@@ -51,79 +51,105 @@ export interface VerifyResult {
 
 const HASH_BUFFER_BYTES = 1 << 20;
 
-export async function verifySnapshot(snapshot: SnapshotRef, options: VerifyOptions = {}): Promise<VerifyResult> {
-  const fs = options.fs ?? localFs;
-  const logger = (options.logger ?? silentLogger()).child({ component: 'verify', snapshotId: snapshot.id });
-  const samplePercent = options.samplePercent ?? 100;
-  const random = options.random ?? (() => randomInt(0, 1_000_000) / 1_000_000);
-  const problems: VerifyProblem[] = [];
-  let writable = 0;
-  const listed = new Set<string>();
-  let filesChecked = 0;
-  let bytesChecked = 0;
-  const buffer = Buffer.allocUnsafe(HASH_BUFFER_BYTES);
+/** What checking the entries of one snapshot gathers. */
+interface VerifyRun {
+  fs: FileSystem;
+  options: VerifyOptions;
+  samplePercent: number;
+  random: () => number;
+  problems: VerifyProblem[];
+  writable: number;
+  filesChecked: number;
+  bytesChecked: number;
+  buffer: Buffer;
+}
 
-  const { entries } = await openManifest(fs, snapshot.manifestPath);
-  for await (const entry of entries) {
-    listed.add(entry.path);
-    const full = path.join(snapshot.dir, ...entry.path.split('/'));
-    let info;
-    try {
-      info = await fs.lstat(full);
-    } catch (err) {
-      if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') {
-        problems.push({ kind: 'missing', path: entry.path, detail: `${entry.type} is not in the snapshot` });
-        continue;
-      }
-      throw err;
+function typeOf(info: { isSymbolicLink(): boolean; isDirectory(): boolean; isFile(): boolean }): string {
+  if (info.isSymbolicLink()) return 'symlink';
+  if (info.isDirectory()) return 'dir';
+  return info.isFile() ? 'file' : 'special';
+}
+
+/** Checks one manifest entry against the snapshot folder. */
+async function checkEntry(run: VerifyRun, entry: ManifestEntry, full: string): Promise<void> {
+  const { fs, options, problems } = run;
+  let info;
+  try {
+    info = await fs.lstat(full);
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') {
+      problems.push({ kind: 'missing', path: entry.path, detail: `${entry.type} is not in the snapshot` });
+      return;
     }
-    const actualType = info.isSymbolicLink()
-      ? 'symlink'
-      : info.isDirectory()
-        ? 'dir'
-        : info.isFile()
-          ? 'file'
-          : 'special';
-    if (actualType !== entry.type) {
-      problems.push({ kind: 'damaged', path: entry.path, detail: `expected a ${entry.type}, found a ${actualType}` });
-      continue;
-    }
-    if (entry.type === 'symlink') {
-      const target = await fs.readlink(full).catch(() => null);
-      if (entry.linkTarget !== undefined && target !== entry.linkTarget) {
-        problems.push({
-          kind: 'damaged',
-          path: entry.path,
-          detail: `link points to ${String(target)}, expected ${entry.linkTarget}`,
-        });
-      }
-      continue;
-    }
-    if (entry.type !== 'file') continue;
-    if ((info.mode & 0o222) !== 0) writable += 1;
-    if (info.size !== entry.size) {
-      problems.push({ kind: 'damaged', path: entry.path, detail: `size ${info.size} bytes, expected ${entry.size}` });
-      continue;
-    }
-    if (options.select && !options.select(entry)) continue;
-    if (samplePercent < 100 && random() * 100 >= samplePercent) continue;
-    let digest: string;
-    try {
-      digest = await hashFile(fs, full, buffer);
-    } catch (err) {
-      problems.push({ kind: 'damaged', path: entry.path, detail: `cannot be read: ${errorMessage(err)}` });
-      continue;
-    }
-    filesChecked += 1;
-    bytesChecked += entry.size;
-    options.onProgress?.({ filesChecked, bytesChecked });
-    if (digest !== entry.sha256) {
+    throw err;
+  }
+  const actualType = typeOf(info);
+  if (actualType !== entry.type) {
+    problems.push({ kind: 'damaged', path: entry.path, detail: `expected a ${entry.type}, found a ${actualType}` });
+    return;
+  }
+  if (entry.type === 'symlink') {
+    const target = await fs.readlink(full).catch(() => null);
+    if (entry.linkTarget !== undefined && target !== entry.linkTarget) {
       problems.push({
         kind: 'damaged',
         path: entry.path,
-        detail: `content differs (SHA-256 ${digest}, expected ${entry.sha256})`,
+        detail: `link points to ${String(target)}, expected ${entry.linkTarget}`,
       });
     }
+    return;
+  }
+  if (entry.type !== 'file') return;
+  if ((info.mode & 0o222) !== 0) run.writable += 1;
+  if (info.size !== entry.size) {
+    problems.push({ kind: 'damaged', path: entry.path, detail: `size ${info.size} bytes, expected ${entry.size}` });
+    return;
+  }
+  if (options.select && !options.select(entry)) return;
+  if (run.samplePercent < 100 && run.random() * 100 >= run.samplePercent) return;
+  await checkContent(run, entry, full);
+}
+
+async function checkContent(run: VerifyRun, entry: ManifestEntry, full: string): Promise<void> {
+  let digest: string;
+  try {
+    digest = await hashFile(run.fs, full, run.buffer);
+  } catch (err) {
+    run.problems.push({ kind: 'damaged', path: entry.path, detail: `cannot be read: ${errorMessage(err)}` });
+    return;
+  }
+  run.filesChecked += 1;
+  run.bytesChecked += entry.size;
+  run.options.onProgress?.({ filesChecked: run.filesChecked, bytesChecked: run.bytesChecked });
+  if (digest !== entry.sha256) {
+    run.problems.push({
+      kind: 'damaged',
+      path: entry.path,
+      detail: `content differs (SHA-256 ${digest}, expected ${entry.sha256})`,
+    });
+  }
+}
+
+export async function verifySnapshot(snapshot: SnapshotRef, options: VerifyOptions = {}): Promise<VerifyResult> {
+  const fs = options.fs ?? localFs;
+  const logger = (options.logger ?? silentLogger()).child({ component: 'verify', snapshotId: snapshot.id });
+  const run: VerifyRun = {
+    fs,
+    options,
+    samplePercent: options.samplePercent ?? 100,
+    random: options.random ?? (() => randomInt(0, 1_000_000) / 1_000_000),
+    problems: [],
+    writable: 0,
+    filesChecked: 0,
+    bytesChecked: 0,
+    buffer: Buffer.allocUnsafe(HASH_BUFFER_BYTES),
+  };
+  const { problems } = run;
+  const listed = new Set<string>();
+  const { entries } = await openManifest(fs, snapshot.manifestPath);
+  for await (const entry of entries) {
+    listed.add(entry.path);
+    await checkEntry(run, entry, path.join(snapshot.dir, ...entry.path.split('/')));
   }
 
   try {
@@ -137,14 +163,16 @@ export async function verifySnapshot(snapshot: SnapshotRef, options: VerifyOptio
 
   if (problems.length > 0) await assertStillThere(fs, snapshot);
   const warnings =
-    writable > 0
-      ? [`${writable} file(s) in the snapshot are writable: a write through one would change every snapshot sharing it`]
+    run.writable > 0
+      ? [
+          `${run.writable} file(s) in the snapshot are writable: a write through one would change every snapshot sharing it`,
+        ]
       : [];
-
+  const { filesChecked, bytesChecked } = run;
   const record: VerifyRecord = {
     snapshotId: snapshot.id,
     verifiedAt: (options.now?.() ?? new Date()).toISOString(),
-    samplePercent,
+    samplePercent: run.samplePercent,
     filesChecked,
     ok: problems.length === 0,
     missing: problems.filter((p) => p.kind === 'missing').map((p) => p.path),

@@ -29,3 +29,9 @@ export type FileSystem = Pick<
   | 'statfs'
   | 'access'
 >;
+
+/**
+ * What reading a backup source needs (scan, open, links, the dry run's folder reads): the surface of the
+ * path-mapping wrappers (shadow copy, renamed files), so a wrapped source cannot be written through.
+ */
+export type SourceFs = Pick<FileSystem, 'lstat' | 'stat' | 'readdir' | 'opendir' | 'open' | 'readlink' | 'readFile'>;

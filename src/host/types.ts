@@ -187,7 +187,7 @@ export interface WindowsHost {
   // Event Log
   writeEvent(entry: EventEntry): Promise<void>;
 
-  // Scheduled tasks and a message to our own session: used by `selftest` (ps/host/ScheduledTasks.ps1).
+  // Scheduled tasks and a message to our own session: used by `selftest` (ps/host/ScheduledTasks.ps1, Messages.ps1).
   /** Register-ScheduledTask -Force (no trigger, SYSTEM, Highest): an existing task of that path and name is replaced. */
   registerScheduledTask(task: ScheduledTaskDefinition): Promise<void>;
   /** Task path and name compare case-insensitively; null when there is no such task. */

@@ -1,8 +1,9 @@
 import * as nodeFs from 'node:fs/promises';
 import os from 'node:os';
-import path from 'node:path';
 import { RunFailedError, errnoCode } from '../errors';
-import { readFileIfExists, writeFileAtomic, type AtomicFs } from './atomic-file';
+import { journalPath, lastJournalPath } from '../state/paths';
+import { type AtomicFs, writeFileAtomic } from '../fs/durable';
+import { readFileIfExists } from '../fs/read';
 import { isReversible, type LockoutStep } from './steps';
 
 /**
@@ -41,13 +42,6 @@ export interface Journal {
   entries: JournalEntry[];
 }
 
-export const JOURNAL_FILE = 'lockout-journal.json';
-export const LAST_JOURNAL_FILE = 'lockout-journal.last.json';
-
-export function journalPath(stateDir: string): string {
-  return path.join(stateDir, JOURNAL_FILE);
-}
-
 export function newJournal(purpose: Journal['purpose'], source: string, now: Date = new Date()): Journal {
   return {
     format: 'avimark-backup-lockout-journal',
@@ -60,7 +54,7 @@ export function newJournal(purpose: Journal['purpose'], source: string, now: Dat
 }
 
 export async function writeJournal(stateDir: string, journal: Journal, fs: AtomicFs = nodeFs): Promise<void> {
-  await writeFileAtomic(journalPath(stateDir), `${JSON.stringify(journal, null, 2)}\n`, fs);
+  await writeFileAtomic(fs, journalPath(stateDir), `${JSON.stringify(journal, null, 2)}\n`, { createDir: true });
 }
 
 /** The current journal, or null when none exists (nothing was left locked). */
@@ -69,11 +63,11 @@ export async function readJournal(stateDir: string, fs: AtomicFs = nodeFs): Prom
 }
 
 export async function readLastJournal(stateDir: string, fs: AtomicFs = nodeFs): Promise<Journal | null> {
-  return parseJournalFile(path.join(stateDir, LAST_JOURNAL_FILE), fs);
+  return parseJournalFile(lastJournalPath(stateDir), fs);
 }
 
 async function parseJournalFile(file: string, fs: AtomicFs): Promise<Journal | null> {
-  const text = await readFileIfExists(file, fs);
+  const text = await readFileIfExists(fs, file);
   if (text === null) return null;
   let parsed: unknown;
   try {
@@ -109,7 +103,7 @@ export function entriesStillLocked(journal: Journal): JournalEntry[] {
 /** Moves a fully given-back journal out of the way (kept as the last lockout for `status`). */
 export async function retireJournal(stateDir: string, fs: AtomicFs = nodeFs): Promise<void> {
   try {
-    await fs.rename(journalPath(stateDir), path.join(stateDir, LAST_JOURNAL_FILE));
+    await fs.rename(journalPath(stateDir), lastJournalPath(stateDir));
   } catch (err) {
     if (errnoCode(err) !== 'ENOENT') throw err;
   }

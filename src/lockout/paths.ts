@@ -9,11 +9,6 @@ export function pathApi(p: string): path.PlatformPath {
   return isWindowsPath(p) ? path.win32 : path.posix;
 }
 
-/** The volume root a shadow copy is taken of: 'C:\\' for C:\AVImark, '/' on POSIX (the simulator). */
-export function volumeOf(p: string): string {
-  return pathApi(p).parse(p).root;
-}
-
 export function joinPath(base: string, ...parts: string[]): string {
   return pathApi(base).join(base, ...parts);
 }

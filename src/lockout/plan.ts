@@ -1,3 +1,4 @@
+import { type AppError, ConfigError, RunFailedError, UsageError } from '../errors';
 import type { LockoutConfig } from '../config/schema';
 import type { ProcessInfo, ServiceInfo, ShareDefinition, SmbOpenFileInfo, SmbSessionInfo } from '../host/types';
 import { joinPath } from './paths';
@@ -179,4 +180,16 @@ function describeStep(step: LockoutStep): string {
     case 'forceStopProcesses':
       return `force-stop any ${step.names.join(', ')} still running`;
   }
+}
+
+/** Turns lockout plan problems into one error: exit 2 when they are all about the config, else exit 1. */
+export function planProblemsError(problems: PlanProblem[]): AppError {
+  const lines = problems.map((p) => (p.field ? `config ${p.field}: ${p.message}` : p.message));
+  const message = `preflight failed, nothing was changed and no user was disturbed:\n${lines.map((l) => `  - ${l}`).join('\n')}`;
+  if (problems.every((p) => p.field)) {
+    if (problems.length === 1)
+      return new ConfigError(problems[0].field ?? '', problems[0].message, 'fix the name, or mark it "optional": true');
+    return new UsageError(message, 'fix the names, or mark them "optional": true');
+  }
+  return new RunFailedError(message);
 }

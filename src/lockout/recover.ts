@@ -1,8 +1,8 @@
-import { readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import { RunFailedError, errnoCode } from '../errors';
 import type { WindowsHost } from '../host/types';
 import type { Logger } from '../log/logger';
+import { startedBeforeBoot } from '../state/run-lock';
 import { entriesStillLocked, readJournal, type Journal } from './journal';
 import { LockoutSession, notUndoneError } from './session';
 import { stepLabel } from './steps';
@@ -23,16 +23,6 @@ export function pidAlive(pid: number): boolean {
   } catch (err) {
     return errnoCode(err) === 'EPERM';
   }
-}
-
-/**
- * True when `startedAt` is before this machine's last boot: whatever process it belonged to is gone,
- * even if its pid has been reused since (the startup task runs `recover` right after a reboot).
- */
-export function startedBeforeBoot(startedAt: string, now: number = Date.now()): boolean {
-  const started = Date.parse(startedAt);
-  if (Number.isNaN(started)) return false;
-  return started < now - os.uptime() * 1000;
 }
 
 /** Whether the process that wrote the journal may still be running (it then gives back itself). */
@@ -75,16 +65,14 @@ export async function recoverLockout(options: {
   };
 }
 
-/** After a reboot a lock file's pid may belong to an unrelated process: a lock older than the boot is stale. */
-export async function removeLockFromBeforeBoot(file: string, log: Logger): Promise<void> {
-  let info: { startedAt?: unknown };
-  try {
-    info = JSON.parse(await readFile(file, 'utf8')) as { startedAt?: unknown };
-  } catch {
-    return;
-  }
-  if (typeof info.startedAt === 'string' && startedBeforeBoot(info.startedAt)) {
-    log.warn(`the lock ${file} dates from before the last boot (${info.startedAt}): removing it`);
-    await rm(file, { force: true });
-  }
+/**
+ * A lockout left by a killed run comes first: gives it back before anything else and returns the
+ * warning for the run's summary, or null when nothing was left locked.
+ */
+export async function giveBackLeftover(host: WindowsHost, stateDir: string, log: Logger): Promise<string | null> {
+  const leftover = await readJournal(stateDir);
+  if (leftover === null || entriesStillLocked(leftover).length === 0) return null;
+  log.warn({ owner: leftover.owner }, 'a killed run left AVImark locked out: giving it back first');
+  await recoverLockout({ host, stateDir, log });
+  return `a lockout left by an earlier run (pid ${leftover.owner.pid}) was given back before this run`;
 }

@@ -3,7 +3,7 @@ import type { WindowsHost } from '../host/types';
 import type { Logger } from '../log/logger';
 import type { LockoutStepTiming } from '../store/types';
 import { StepFailedError, applyStep } from './apply';
-import type { AtomicFs } from './atomic-file';
+import type { AtomicFs } from '../fs/durable';
 import { retireJournal, writeJournal, type Journal, type JournalEntry } from './journal';
 import { manualUndo, stillLockedSentence } from './manual';
 import { isReversible, stepLabel, type LockoutStep } from './steps';
@@ -121,7 +121,7 @@ export class LockoutSession {
   }
 
   private testKillHook(): void {
-    const n = Number(this.env[TEST_KILL_AFTER_STEP_ENV]);
+    const n = __AVB_TEST_HOOKS__ ? Number(this.env[TEST_KILL_AFTER_STEP_ENV]) : Number.NaN;
     if (Number.isInteger(n) && n > 0 && this.journal.entries.length === n) process.kill(process.pid, 'SIGKILL');
   }
 

@@ -1,3 +1,5 @@
+import { localStamp } from '../format/clock';
+import { formatPercent } from '../format/number';
 import type { DrillRecord, VerifyRecord } from '../store/types';
 
 /** Short words for a table column (list, status, the report): "verified 2026-11-26 02:30", "DAMAGED (2 files) …", "never". */
@@ -16,14 +18,8 @@ export function drillText(drill: DrillRecord | null): string {
   return `${drill.ok ? 'passed' : 'FAILED'} ${shortStamp(drill.drilledAt)}`;
 }
 
-function formatPercent(p: number): string {
-  return `${Number.isInteger(p) ? p : p.toFixed(1)}%`;
-}
-
 /** "2026-11-26 02:14" in local time. */
 function shortStamp(iso: string): string {
   const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return '';
-  const pad = (n: number): string => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  return Number.isNaN(d.getTime()) ? '' : localStamp(d);
 }

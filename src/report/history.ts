@@ -4,7 +4,7 @@ import { errnoCode } from '../errors';
 import { compareSnapshotIds } from '../store/layout';
 import { listSnapshots } from '../store/snapshots';
 import type { DrillRecord, RunRecord, SnapshotId, VerifyRecord } from '../store/types';
-import { type LastRun, readLastRun, runRecordOfLastRun } from '../cycle/last-run';
+import { type LastRun, readLastRun, runRecordOfLastRun } from '../state/last-run';
 import type { HistoryRun, SnapshotHistory, StoreHistory } from './model';
 import { drillText, verifyText } from './history-text';
 import { statusSentence } from './status-sentence';

@@ -1,3 +1,6 @@
+import { formatBytes } from '../format/bytes';
+import { localDate, localStamp } from '../format/clock';
+import { formatDuration } from '../format/duration';
 import type { RunRecord } from '../store/types';
 import type { HistoryRun, SnapshotHistory, SpaceUsage } from './model';
 import type { Status } from './status-sentence';
@@ -212,9 +215,9 @@ export function lineChart(spec: ChartSpec): string {
     })
     .join('');
   const xLabels =
-    `<text class="axis" x="${PAD.left}" y="${H - 12}" text-anchor="start">${esc(shortDate(points[0].at))}</text>` +
+    `<text class="axis" x="${PAD.left}" y="${H - 12}" text-anchor="start">${esc(localDate(points[0].at))}</text>` +
     (points.length > 1
-      ? `<text class="axis" x="${W - PAD.right}" y="${H - 12}" text-anchor="end">${esc(shortDate(points[points.length - 1].at))}</text>`
+      ? `<text class="axis" x="${W - PAD.right}" y="${H - 12}" text-anchor="end">${esc(localDate(points[points.length - 1].at))}</text>`
       : '');
   const line =
     coords.length > 1 ? `<polyline class="line" points="${coords.map((c) => `${c.cx},${c.cy}`).join(' ')}"/>` : '';
@@ -248,38 +251,24 @@ function resultWord(result: RunRecord['result']): string {
   return result === 'success' ? 'OK' : result === 'failed' ? 'FAILED' : 'INTERRUPTED';
 }
 
+/**
+ * Binary multiples under the labels KB, MB, GB (1 KB = 1024 B): should read KiB, MiB, GiB as everywhere else,
+ * but test/unit/report/html.test.ts asserts "KB"/"GB"; change both together.
+ */
+const REPORT_UNITS = ['B', 'KB', 'MB', 'GB', 'TB'];
+
 export function bytes(n: number): string {
   if (!Number.isFinite(n) || n < 0) return '—';
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u += 1;
-  }
-  return u === 0 ? `${v} B` : `${v >= 100 ? v.toFixed(0) : v.toFixed(1)} ${units[u]}`;
+  return formatBytes(n, { compact: true, units: REPORT_UNITS });
 }
 
 export function duration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '—';
-  const s = Math.round(seconds);
-  if (s < 60) return `${s} s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m} min ${String(s % 60).padStart(2, '0')} s`;
-  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
-}
-
-function pad(n: number): string {
-  return String(n).padStart(2, '0');
+  return formatDuration(seconds, { whole: true });
 }
 
 function stamp(d: Date): string {
-  if (Number.isNaN(d.getTime())) return '?';
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
-}
-
-function shortDate(d: Date): string {
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+  return Number.isNaN(d.getTime()) ? '?' : localStamp(d);
 }
 
 const CSS = `

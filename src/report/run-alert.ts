@@ -1,3 +1,5 @@
+import { ExitCode } from '../errors';
+
 /**
  * What the alerts (Event Log, e-mail) know about one finished run: the CLI command, how it ended,
  * and the JSON summary the command printed under --json. Built by the command at the end of a run.
@@ -37,9 +39,9 @@ export interface RunAlert {
 
 /** The outcome kind for an exit code (and warnings, for exit 0). */
 export function outcomeFor(exitCode: number, warningCount = 0): RunOutcomeKind {
-  if (exitCode === 0) return warningCount > 0 ? 'warning' : 'success';
-  if (exitCode === 3) return 'damage';
-  if (exitCode === 4) return 'lockoutNotUndone';
+  if (exitCode === ExitCode.Success) return warningCount > 0 ? 'warning' : 'success';
+  if (exitCode === ExitCode.Damage) return 'damage';
+  if (exitCode === ExitCode.LockoutNotUndone) return 'lockoutNotUndone';
   return 'failure';
 }
 

@@ -1,5 +1,4 @@
-import type { CommandOutcome } from '../cli/outcome';
-import { AppError, LockoutNotUndoneError, errorMessage } from '../errors';
+import { type ExitCodeValue, LockoutNotUndoneError, describeError, errorMessage } from '../errors';
 import type { WindowsHost } from '../host/types';
 import type { Logger } from '../log/logger';
 import type { EmailDeps } from './email';
@@ -27,16 +26,25 @@ export interface RunAlertContext {
   now?: () => Date;
 }
 
-export async function withRunAlerts(
+/** How a command that returned ended (the CLI's CommandOutcome has this shape). */
+export interface FinishedRun {
+  exitCode: ExitCodeValue;
+  /** What it printed; the first line is the alert's message. */
+  text: string;
+  /** What it printed under --json; its `warnings` are the alert's. */
+  json: unknown;
+}
+
+export async function withRunAlerts<T extends FinishedRun>(
   context: RunAlertContext,
-  run: () => Promise<CommandOutcome>,
-): Promise<CommandOutcome> {
+  run: () => Promise<T>,
+): Promise<T> {
   const now = context.now ?? (() => new Date());
   const startedAt = now();
   await guarded(context.log, () =>
     notifyRunStarted(context.settings, context.command, context.host, context.log, context.detail ?? ''),
   );
-  let outcome: CommandOutcome;
+  let outcome: T;
   try {
     outcome = await run();
   } catch (err) {
@@ -48,7 +56,7 @@ export async function withRunAlerts(
 }
 
 /** The alert for a command that returned (exit 0 or 3, as it decided). */
-export function alertForOutcome(command: string, outcome: CommandOutcome, startedAt: Date, finishedAt: Date): RunAlert {
+export function alertForOutcome(command: string, outcome: FinishedRun, startedAt: Date, finishedAt: Date): RunAlert {
   const warnings = warningsOf(outcome.json);
   const firstLine = outcome.text.split('\n').find((l) => l.trim().length > 0) ?? '';
   return {
@@ -65,7 +73,7 @@ export function alertForOutcome(command: string, outcome: CommandOutcome, starte
 
 /** The alert for a command that threw: exit code, message and hint of the error; exit 4 says what is still locked. */
 export function alertForError(command: string, err: unknown, startedAt: Date, finishedAt: Date): RunAlert {
-  const exitCode = err instanceof AppError ? err.exitCode : 1;
+  const { exitCode, message, hint } = describeError(err);
   return {
     command,
     outcome: outcomeFor(exitCode),
@@ -73,8 +81,8 @@ export function alertForError(command: string, err: unknown, startedAt: Date, fi
     startedAt,
     finishedAt,
     computerName: computerName(),
-    message: err instanceof AppError ? err.message : `unexpected error: ${errorMessage(err)}`,
-    hint: err instanceof AppError ? err.hint : undefined,
+    message,
+    hint,
     stillLocked: err instanceof LockoutNotUndoneError ? err.stillLocked : undefined,
     summary: null,
   };

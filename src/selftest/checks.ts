@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { errorMessage } from '../errors';
-import { shadowPath } from '../host/shadow-path';
+import { ExitCode, errorMessage } from '../errors';
+import { shadowPath } from '../fs/shadow-path';
 import type { ShareDefinition } from '../host/types';
 import { sendAlertEmail } from '../report/email';
 import { EventId } from '../report/event-log';
@@ -238,7 +238,7 @@ export const emailCheck: Check = {
       {
         command: 'selftest',
         outcome: 'success',
-        exitCode: 0,
+        exitCode: ExitCode.Success,
         startedAt: now,
         finishedAt: now,
         computerName: computerName(),

@@ -30,6 +30,8 @@ export interface SelftestSettings {
   stateDir: string;
   lockout: { share: { name: string } | null };
   alerts: Config['alerts'];
+  /** The offsite copy (restic), when configured. */
+  offsite?: Config['offsite'];
 }
 
 export interface SelftestContext {

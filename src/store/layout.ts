@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { FileSystem } from '../fs/types';
-import { errnoCode } from '../errors';
+import { exists } from '../fs/read';
 import type { SnapshotId } from './types';
 
 /** Paths of the store layout documented at the top of ./types.ts. */
@@ -57,16 +57,6 @@ export function compareSnapshotIds(a: SnapshotId, b: SnapshotId): number {
   if (!ma || !mb) return a < b ? -1 : a > b ? 1 : 0;
   if (ma[1] !== mb[1]) return ma[1] < mb[1] ? -1 : 1;
   return Number(ma[2] ?? 1) - Number(mb[2] ?? 1);
-}
-
-async function exists(fs: FileSystem, p: string): Promise<boolean> {
-  try {
-    await fs.lstat(p);
-    return true;
-  } catch (err) {
-    if (errnoCode(err) === 'ENOENT') return false;
-    throw err;
-  }
 }
 
 /**

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { FileHandle } from 'node:fs/promises';
 import type { FileSystem } from '../fs/types';
 import { writeFully } from '../fs/write-fully';
-import { fsyncDir } from './durable';
+import { fsyncDir } from '../fs/durable';
 import type { FileAttributes, ManifestEntry, ManifestHeader } from './types';
 
 /**
@@ -173,10 +173,6 @@ export async function openManifest(
     }
   }
   return { header, entries: entries() };
-}
-
-export async function readManifestEntries(fs: FileSystem, file: string): Promise<AsyncIterable<ManifestEntry>> {
-  return (await openManifest(fs, file)).entries;
 }
 
 /**

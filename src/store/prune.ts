@@ -4,7 +4,8 @@ import { localFs } from '../fs/local';
 import { errnoCode } from '../errors';
 import type { Logger } from '../log/logger';
 import { silentLogger } from '../log/logger';
-import { fsyncDir } from './durable';
+import { fsyncDir } from '../fs/durable';
+import { exists, readdirOrEmpty } from '../fs/read';
 import { compareSnapshotIds, isSnapshotId, metaDir, snapshotDir, storeLayout } from './layout';
 import { type RetentionDecision, type RetentionPlan, type RetentionPolicy, planRetention } from './retention';
 import { listSnapshots } from './snapshots';
@@ -76,7 +77,7 @@ export async function pruneSnapshots(
   if (!dryRun) {
     for (const id of failedRunRecords) {
       logger.info({ snapshotId: id }, 'removing the record of a failed run older than every kept snapshot');
-      await removeTree(fs, metaDir(dest, id), null);
+      await deleteLinkedTree(fs, metaDir(dest, id), null);
     }
     if (failedRunRecords.length > 0) await fsyncDir(fs, storeLayout(dest).metaRoot).catch(() => undefined);
   }
@@ -96,9 +97,9 @@ async function oldFailedRunRecords(
   const oldestKept = [...kept].sort(compareSnapshotIds)[0];
   if (oldestKept === undefined) return [];
   const layout = storeLayout(dest);
-  const partials = new Set(await readNames(fs, layout.inProgressDir));
+  const partials = new Set(await readdirOrEmpty(fs, layout.inProgressDir));
   const old: SnapshotId[] = [];
-  for (const id of await readNames(fs, layout.metaRoot)) {
+  for (const id of await readdirOrEmpty(fs, layout.metaRoot)) {
     if (!isSnapshotId(id) || snapshots.has(id) || compareSnapshotIds(id, oldestKept) >= 0) continue;
     if (partials.has(id) || partials.has(`${id}.state`) || partials.has(`${id}${DELETING_SUFFIX}`)) continue;
     if (await exists(fs, snapshotDir(dest, id))) continue;
@@ -144,13 +145,7 @@ export const deletingDir = (dest: string, id: SnapshotId) =>
   path.join(storeLayout(dest).inProgressDir, `${id}${DELETING_SUFFIX}`);
 
 export async function findDeletingLeftovers(dest: string, fs: FileSystem = localFs): Promise<SnapshotId[]> {
-  let names: string[];
-  try {
-    names = await fs.readdir(storeLayout(dest).inProgressDir);
-  } catch (err) {
-    if (errnoCode(err) === 'ENOENT') return [];
-    throw err;
-  }
+  const names = await readdirOrEmpty(fs, storeLayout(dest).inProgressDir);
   return names
     .filter((n) => n.endsWith(DELETING_SUFFIX) && isSnapshotId(n.slice(0, -DELETING_SUFFIX.length)))
     .map((n) => n.slice(0, -DELETING_SUFFIX.length))
@@ -160,11 +155,11 @@ export async function findDeletingLeftovers(dest: string, fs: FileSystem = local
 async function finishDeletion(dest: string, id: SnapshotId, fs: FileSystem): Promise<void> {
   // A snapshot of the same id back in place (cannot happen with unique ids, but be sure) keeps its metadata.
   if (!(await exists(fs, snapshotDir(dest, id)))) {
-    await removeTree(fs, metaDir(dest, id), null);
+    await deleteLinkedTree(fs, metaDir(dest, id), null);
     await fsyncDir(fs, storeLayout(dest).metaRoot).catch(() => undefined);
   }
   const siblings = await siblingRoots(dest, id, fs);
-  await removeTree(fs, deletingDir(dest, id), siblings);
+  await deleteLinkedTree(fs, deletingDir(dest, id), siblings);
   await fsyncDir(fs, storeLayout(dest).inProgressDir).catch(() => undefined);
 }
 
@@ -172,10 +167,10 @@ async function finishDeletion(dest: string, id: SnapshotId, fs: FileSystem): Pro
 async function siblingRoots(dest: string, id: SnapshotId, fs: FileSystem): Promise<string[]> {
   const layout = storeLayout(dest);
   const roots: string[] = [];
-  for (const name of await readNames(fs, layout.snapshotsDir)) {
+  for (const name of await readdirOrEmpty(fs, layout.snapshotsDir)) {
     if (name !== id && isSnapshotId(name)) roots.push(path.join(layout.snapshotsDir, name));
   }
-  for (const name of await readNames(fs, layout.inProgressDir)) {
+  for (const name of await readdirOrEmpty(fs, layout.inProgressDir)) {
     if (isSnapshotId(name)) roots.push(path.join(layout.inProgressDir, name));
   }
   return roots;
@@ -186,7 +181,7 @@ async function siblingRoots(dest: string, id: SnapshotId, fs: FileSystem): Promi
  * other links is followed by re-protecting those links: same relative path, same inode, made
  * read-only again if the deletion cleared it.
  */
-async function removeTree(fs: FileSystem, root: string, siblings: string[] | null): Promise<void> {
+async function deleteLinkedTree(fs: FileSystem, root: string, siblings: string[] | null): Promise<void> {
   let rootInfo;
   try {
     rootInfo = await fs.lstat(root);
@@ -254,23 +249,4 @@ async function reprotectLinks(fs: FileSystem, roots: string[], rel: string, ino:
 async function makeWritable(fs: FileSystem, dir: string): Promise<void> {
   const info = await fs.lstat(dir);
   if ((info.mode & 0o200) === 0) await fs.chmod(dir, (info.mode & 0o7777) | 0o700);
-}
-
-async function readNames(fs: FileSystem, dir: string): Promise<string[]> {
-  try {
-    return await fs.readdir(dir);
-  } catch (err) {
-    if (errnoCode(err) === 'ENOENT') return [];
-    throw err;
-  }
-}
-
-async function exists(fs: FileSystem, p: string): Promise<boolean> {
-  try {
-    await fs.lstat(p);
-    return true;
-  } catch (err) {
-    if (errnoCode(err) === 'ENOENT') return false;
-    throw err;
-  }
 }

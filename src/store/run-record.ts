@@ -1,6 +1,6 @@
 import type { FileSystem } from '../fs/types';
 import { localFs } from '../fs/local';
-import { writeFileAtomic } from './durable';
+import { writeFileAtomic } from '../fs/durable';
 import { runRecordPath } from './layout';
 import type { RunRecord, SnapshotId } from './types';
 

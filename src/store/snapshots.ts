@@ -1,5 +1,6 @@
 import type { FileSystem } from '../fs/types';
 import { localFs } from '../fs/local';
+import { readdirOrEmpty } from '../fs/read';
 import { UsageError, errnoCode } from '../errors';
 import { compareSnapshotIds, isSnapshotId, manifestPath, metaDir, snapshotDir, storeLayout } from './layout';
 import { isManifestComplete } from './manifest';
@@ -14,22 +15,13 @@ export interface SnapshotRef {
   manifestPath: string;
 }
 
-async function readDirNames(fs: FileSystem, dir: string): Promise<string[]> {
-  try {
-    return await fs.readdir(dir);
-  } catch (err) {
-    if (errnoCode(err) === 'ENOENT') return [];
-    throw err;
-  }
-}
-
 /**
  * Complete snapshots, oldest first. A snapshot counts only when DEST/snapshots/<id> is a folder AND
  * DEST/meta/<id>/manifest.jsonl is complete (header count = entry lines); partials under in-progress/
  * are never listed.
  */
 export async function listSnapshots(dest: string, fs: FileSystem = localFs): Promise<SnapshotRef[]> {
-  const names = (await readDirNames(fs, storeLayout(dest).snapshotsDir)).filter(isSnapshotId);
+  const names = (await readdirOrEmpty(fs, storeLayout(dest).snapshotsDir)).filter(isSnapshotId);
   const refs: SnapshotRef[] = [];
   for (const id of names) {
     try {

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { shadowPath } from '../../src/host/shadow-path';
+import { shadowPath } from '../../src/fs/shadow-path';
 import { HostError, type ScheduledTaskDefinition, type ShareDefinition } from '../../src/host/types';
 import type { SimPaths, SimServerSpec } from '../helpers/sim';
 import type { Harness } from './harness';

@@ -95,7 +95,11 @@ export async function memoryHarness(): Promise<Harness> {
             exitsOnClose: p.exitsOnClose,
             exitsOnMessage: p.exitsOnMessage,
           })),
-          messageBehaviour: s.msg ?? 'ok',
+          // The memory host has no locale: every "no console session" answer is the same to it.
+          messageBehaviour:
+            s.msg === 'noConsoleSessionGerman' || s.msg === 'noConsoleSessionSilent'
+              ? 'noConsoleSession'
+              : (s.msg ?? 'ok'),
           volumes: [{ root: paths.volumeRoot, fileSystem: s.fileSystem ?? 'NTFS', shadowDir: paths.shadowDir }],
         }),
       );

@@ -1,4 +1,5 @@
-import type { Command } from 'commander';
+import { access } from 'node:fs/promises';
+import { type Command, Option } from 'commander';
 import type { Settings } from '../../config/load';
 import { dryRunBackup, runBackup } from '../../engine/backup';
 import { renderDryRun } from '../../engine/dry-run';
@@ -6,7 +7,11 @@ import { renderSummary } from '../../engine/summary';
 import { ExitCode, UsageError } from '../../errors';
 import { afterBackup } from '../../cycle/after-backup';
 import { withRunAlerts } from '../../report/run-notifier';
-import { type CommandDeps, alertContext, nightlyBackupCommand, openHost, renderAfterBackup } from './nightly';
+import { runNightlyCycle } from '../../cycle/nightly';
+import { checkSourceAndDest } from '../../engine/paths';
+import { journalPath } from '../../state/paths';
+import { renderAfterBackup, renderCycle } from '../backup-summary';
+import { type CommandDeps, alertContext, cycleLogger, openHost } from '../context';
 import { type Logger, openRunLog } from '../../log/logger';
 import { type CommandOutcome, action, ok } from '../outcome';
 import { createProgressReporter } from '../progress';
@@ -18,6 +23,8 @@ export interface BackupFlags extends SettingsOptionValues {
   dryRun?: boolean;
   checksum?: boolean;
   json?: boolean;
+  /** `--mode`: overrides the config's "mode" for this run. */
+  mode?: Settings['mode'];
 }
 
 export function registerBackup(program: Command): void {
@@ -28,6 +35,14 @@ export function registerBackup(program: Command): void {
     .option('--dry-run', 'print what would be copied, linked and skipped; change nothing')
     .option('--checksum', 'detect changes by content hash instead of size and modification time')
     .option('--json', 'print one JSON summary object on stdout')
+    .addOption(
+      new Option('--mode <mode>', 'how AVImark is taken offline this run (overrides the config\'s "mode")').choices([
+        'auto',
+        'vss',
+        'presync',
+        'offline',
+      ]),
+    )
     .addHelpText(
       'after',
       `
@@ -55,15 +70,78 @@ function logFor(settings: Settings, flags: BackupFlags): Logger {
 }
 
 /**
- * The seam for the nightly cycle (lockout issue): with a config and without --no-lockout, the command
- * runs the full cycle (warn, lock out, copy, give back): src/cycle/nightly.ts.
+ * With a config and without --no-lockout: the nightly cycle (warn, lock out, copy, give back, verify,
+ * prune: src/cycle/nightly.ts), between the start and finish alerts.
  */
 async function backupWithLockout(settings: Settings, flags: BackupFlags, deps: CommandDeps): Promise<CommandOutcome> {
-  return nightlyBackupCommand(settings, flags, deps);
+  await refuseBadPathsFirst(settings);
+  const json = Boolean(flags.json);
+  const log = deps.log ?? cycleLogger(settings, 'backup', json);
+  const host = deps.host ?? openHost(settings);
+  const progress = flags.dryRun ? null : createProgressReporter({ json });
+  const runCycle = async (): Promise<CommandOutcome> => {
+    const result = await runNightlyCycle({
+      settings,
+      host,
+      log,
+      dryRun: flags.dryRun,
+      checksum: flags.checksum ?? settings.engine.checksum,
+      onProgress: progress?.onProgress,
+      onCopyDone: () => progress?.stop(),
+      handleSignals: deps.handleSignals,
+    });
+    return renderCycle(result, settings);
+  };
+  try {
+    if (flags.dryRun) return await runCycle();
+    return await withRunAlerts(
+      alertContext(
+        settings,
+        'backup',
+        host,
+        log,
+        deps,
+        `Source ${settings.source}, destination ${settings.destination}.`,
+      ),
+      runCycle,
+    );
+  } finally {
+    progress?.stop();
+    await host.dispose().catch(() => undefined);
+  }
+}
+
+/**
+ * Rule 4: a missing source or an overlapping destination exits 2 before the log (state folder), the
+ * destination or PowerShell is touched. Unless a killed run left a lockout journal: then the cycle
+ * runs so it gives AVImark back first, and refuses the paths afterwards.
+ */
+async function refuseBadPathsFirst(settings: Settings): Promise<void> {
+  try {
+    await checkSourceAndDest(settings.source, settings.destination);
+  } catch (err) {
+    const leftoverLockout = await access(journalPath(settings.stateDir)).then(
+      () => true,
+      () => false,
+    );
+    if (!leftoverLockout) throw err;
+  }
+}
+
+/** `--mode` replaces the configured mode; it only means something when AVImark is taken offline. */
+function withModeOverride(settings: Settings, flags: BackupFlags): Settings {
+  if (flags.mode === undefined) return settings;
+  if (flags.lockout === false) {
+    throw new UsageError(
+      '--mode chooses how AVImark is taken offline, and --no-lockout does not take it offline',
+      'give one of --mode and --no-lockout',
+    );
+  }
+  return { ...settings, mode: flags.mode };
 }
 
 export async function backupCommand(flags: BackupFlags, deps: CommandDeps = {}): Promise<CommandOutcome> {
-  const settings = await resolveSettings(flags);
+  const settings = withModeOverride(await resolveSettings(flags), flags);
   if (flags.lockout !== false) {
     if (settings.configFile === null) {
       throw new UsageError(

@@ -6,7 +6,7 @@ import { type SnapshotRef, resolveSnapshotId } from '../../store/snapshots';
 import type { StoreSettings } from '../../config/load';
 import type { Logger } from '../../log/logger';
 import { withRunAlerts } from '../../report/run-notifier';
-import { type CommandDeps, alertContext, openHost } from './nightly';
+import { type CommandDeps, alertContext, openHost } from '../context';
 import { localFs } from '../../fs/local';
 import { commandLogger } from '../command-log';
 import { type CommandOutcome, action } from '../outcome';

@@ -10,6 +10,7 @@ import { registerVerify } from './verify';
 import { registerRecover } from './recover';
 import { registerStatus } from './status';
 import { registerSelftest } from './selftest';
+import { registerOffsite } from './offsite';
 
 /** Each command lives in its own file and registers itself here. */
 export type RegisterCommand = (program: Command) => void;
@@ -26,4 +27,5 @@ export const commands: RegisterCommand[] = [
   registerRecover,
   registerStatus,
   registerSelftest,
+  registerOffsite,
 ];

@@ -10,7 +10,7 @@ import { type SnapshotRef, listSnapshots } from '../../store/snapshots';
 import type { DrillRecord, VerifyRecord } from '../../store/types';
 import { type CommandOutcome, action, ok } from '../outcome';
 import { type SettingsOptionValues, addSettingsOptions, resolveStoreSettings } from '../settings';
-import { formatBytes } from './verify';
+import { formatBytes } from '../../format/bytes';
 
 interface ListFlags extends SettingsOptionValues {
   json?: boolean;

@@ -1,15 +1,14 @@
-import path from 'node:path';
 import type { Command } from 'commander';
-import { writeLastRun } from '../../cycle/last-run';
-import { RUN_LOCK_FILE } from '../../cycle/nightly';
-import { AppError, errorMessage } from '../../errors';
+import { errorMessage } from '../../errors';
 import { readJournal } from '../../lockout/journal';
-import { recoverLockout, removeLockFromBeforeBoot } from '../../lockout/recover';
-import { acquireLockFile, type HeldLock } from '../../store/lock';
+import { recoverLockout } from '../../lockout/recover';
+import { failedWith, startedRun, succeeded, writeLastRun } from '../../state/last-run';
+import { holdRunLock } from '../../state/run-lock';
+import type { HeldLock } from '../../store/lock';
 import { type CommandOutcome, action, ok } from '../outcome';
 import { type SettingsOptionValues, addSettingsOptions, resolveStoreSettings } from '../settings';
 import { withRunAlerts } from '../../report/run-notifier';
-import { type CommandDeps, alertContext, cycleLogger, openHost } from './nightly';
+import { type CommandDeps, alertContext, cycleLogger, openHost } from '../context';
 
 interface RecoverFlags extends SettingsOptionValues {
   force?: boolean;
@@ -48,10 +47,8 @@ export async function recoverCommand(flags: RecoverFlags, deps: CommandDeps = {}
   const log = deps.log ?? cycleLogger(settings, 'recover', json);
   // Hold the run lock so no backup starts while we give back; a live backup holding it is left alone unless forced.
   let runLock: HeldLock | null = null;
-  const runLockFile = path.join(settings.stateDir, RUN_LOCK_FILE);
-  await removeLockFromBeforeBoot(runLockFile, log);
   try {
-    runLock = await acquireLockFile(runLockFile, { purpose: 'recover' });
+    runLock = await holdRunLock(settings.stateDir, 'recover', log);
   } catch (err) {
     if (!flags.force) throw err;
     log.warn(`--force: recovering although the run lock is held (${errorMessage(err)})`);
@@ -69,18 +66,8 @@ export async function recoverCommand(flags: RecoverFlags, deps: CommandDeps = {}
             ...result.undone.map((s) => `  - undone: ${s}`),
             ...result.warnings.map((w) => `  warning: ${w}`),
           ].join('\n');
-    await writeLastRun(settings.stateDir, {
-      command: 'recover',
-      result: 'success',
-      exitCode: 0,
-      startedAt: startedAt.toISOString(),
-      endedAt: new Date().toISOString(),
-      mode: null,
-      snapshotId: null,
-      offlineSeconds: null,
-      message: text,
-      warnings: result.warnings,
-    }).catch(() => undefined);
+    const done = { ...succeeded(startedRun('recover', startedAt), text), warnings: result.warnings };
+    await writeLastRun(settings.stateDir, { ...done, endedAt: new Date().toISOString() }).catch(() => undefined);
     return ok(text, result);
   };
   try {
@@ -96,18 +83,8 @@ export async function recoverCommand(flags: RecoverFlags, deps: CommandDeps = {}
       run,
     );
   } catch (err) {
-    await writeLastRun(settings.stateDir, {
-      command: 'recover',
-      result: 'failed',
-      exitCode: err instanceof AppError ? err.exitCode : 1,
-      startedAt: startedAt.toISOString(),
-      endedAt: new Date().toISOString(),
-      mode: null,
-      snapshotId: null,
-      offlineSeconds: null,
-      message: errorMessage(err),
-      warnings: [],
-    }).catch(() => undefined);
+    const failed = failedWith(startedRun('recover', startedAt), err);
+    await writeLastRun(settings.stateDir, { ...failed, endedAt: new Date().toISOString() }).catch(() => undefined);
     throw err;
   } finally {
     if (!deps.host) await host.dispose().catch(() => undefined);

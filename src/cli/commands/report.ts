@@ -8,7 +8,7 @@ import { loadHistory } from '../../report/history';
 import { renderReport } from '../../report/html';
 import { measureSpace } from '../../report/space';
 import { backupStatus } from '../../report/status-sentence';
-import { writeFileAtomic } from '../../store/durable';
+import { writeFileAtomic } from '../../fs/durable';
 import { VERSION } from '../../version';
 import { type CommandOutcome, ok, action } from '../outcome';
 import { type SettingsOptionValues, addSettingsOptions, resolveStoreSettings } from '../settings';

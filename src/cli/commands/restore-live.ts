@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
 import { restoreToLive } from '../../cycle/restore-live';
-import { formatBytes, formatDuration } from '../../engine/summary';
+import { formatBytes } from '../../format/bytes';
+import { formatDuration } from '../../format/duration';
 import { UsageError } from '../../errors';
 import { resolveSnapshotId } from '../../store/snapshots';
 import { type CommandOutcome, ok } from '../outcome';
 import { type SettingsOptionValues, resolveSettings } from '../settings';
 import { withRunAlerts } from '../../report/run-notifier';
-import { type CommandDeps, alertContext, cycleLogger, openHost } from './nightly';
+import { type CommandDeps, alertContext, cycleLogger, openHost } from '../context';
 
 export interface RestoreToLiveFlags extends SettingsOptionValues {
   toLive?: boolean;

@@ -9,7 +9,7 @@ import { resolveSnapshotId } from '../../store/snapshots';
 import { commandLogger, progressTicker } from '../command-log';
 import { type CommandOutcome, action } from '../outcome';
 import { type SettingsOptionValues, addSettingsOptions, resolveStoreSettings } from '../settings';
-import { formatBytes } from './verify';
+import { formatBytes } from '../../format/bytes';
 import { type RestoreToLiveFlags, addRestoreToLiveOptions, restoreToLiveCommand } from './restore-live';
 
 interface RestoreFlags extends SettingsOptionValues {

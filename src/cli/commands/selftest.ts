@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
 import { ExitCode } from '../../errors';
 import { renderSelftest, runSelftest } from '../../selftest/run';
+import { allChecks } from '../../selftest/checks';
+import { offsiteChecks } from '../../offsite/selftest';
 import { type CommandOutcome, action } from '../outcome';
 import { type SettingsOptionValues, addSettingsOptions, resolveStoreSettings } from '../settings';
-import { cycleLogger, openHost } from './nightly';
+import { cycleLogger, openHost } from '../context';
 
 interface SelftestFlags extends SettingsOptionValues {
   json?: boolean;
@@ -40,16 +42,20 @@ export async function selftestCommand(flags: SelftestFlags): Promise<CommandOutc
   const log = cycleLogger(settings, 'selftest', json);
   const host = openHost(settings);
   try {
-    const report = await runSelftest({
-      host,
-      settings: {
-        source: settings.source,
-        stateDir: settings.stateDir,
-        lockout: { share: settings.lockout.share },
-        alerts: settings.alerts,
+    const report = await runSelftest(
+      {
+        host,
+        settings: {
+          source: settings.source,
+          stateDir: settings.stateDir,
+          lockout: { share: settings.lockout.share },
+          alerts: settings.alerts,
+          offsite: settings.offsite,
+        },
+        log,
       },
-      log,
-    });
+      settings.offsite ? [...allChecks, ...offsiteChecks] : allChecks,
+    );
     return { exitCode: report.ok ? ExitCode.Success : ExitCode.RunFailed, text: renderSelftest(report), json: report };
   } finally {
     await host.dispose();

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { readLastRun } from '../../cycle/last-run';
+import { readLastRun } from '../../state/last-run';
 import { entriesStillLocked, readJournal, readLastJournal } from '../../lockout/journal';
 import { journalOwnerAlive } from '../../lockout/recover';
 import { manualUndo, stillLockedSentence } from '../../lockout/manual';

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { verifySnapshot, type VerifyResult } from '../../engine/verify';
 import { ExitCode, UsageError } from '../../errors';
+import { formatBytes } from '../../format/bytes';
 import { listSnapshots, resolveSnapshotId, type SnapshotRef } from '../../store/snapshots';
 import { commandLogger, progressTicker } from '../command-log';
 import { type CommandOutcome, action } from '../outcome';
@@ -103,15 +104,4 @@ export async function verifyCommand(id: string | undefined, flags: VerifyFlags):
       })),
     },
   };
-}
-
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
 }

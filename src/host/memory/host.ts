@@ -3,7 +3,7 @@ import { cp, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { errnoCode, errorMessage } from '../../errors';
 import { interpretMsgResult, msgUnavailable } from '../msg-result';
-import { pathFlavor } from '../shadow-path';
+import { pathFlavor } from '../../fs/shadow-path';
 import {
   HostError,
   type EventEntry,

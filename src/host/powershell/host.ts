@@ -1,6 +1,13 @@
 import { z } from 'zod';
+import eventLogScript from '../../../ps/host/EventLog.ps1';
+import filesScript from '../../../ps/host/Files.ps1';
 import hostScript from '../../../ps/host/Host.ps1';
+import messagesScript from '../../../ps/host/Messages.ps1';
+import processesScript from '../../../ps/host/Processes.ps1';
 import tasksScript from '../../../ps/host/ScheduledTasks.ps1';
+import servicesScript from '../../../ps/host/Services.ps1';
+import shadowsScript from '../../../ps/host/Shadows.ps1';
+import sharesScript from '../../../ps/host/Shares.ps1';
 import { interpretMsgResult, msgUnavailable } from '../msg-result';
 import {
   HostError,
@@ -107,13 +114,26 @@ function list(value: unknown): unknown[] {
 }
 
 /**
- * What the PowerShell process loads once: Host.ps1 defines the operations and their allow-list
- * ($script:AvbOperations); ScheduledTasks.ps1, loaded after it, adds the scheduled-task operations to it.
+ * The files of ps/host, by name: Host.ps1 (the protocol, the helpers the areas share and the one allow-list of
+ * operations, $script:AvbOperations), then one file per area defining its operations' functions.
  */
-export const HOST_SCRIPT = `${hostScript}\n${tasksScript}`;
+export const HOST_SCRIPTS: Readonly<Record<string, string>> = {
+  'Host.ps1': hostScript,
+  'Shares.ps1': sharesScript,
+  'Services.ps1': servicesScript,
+  'Processes.ps1': processesScript,
+  'Messages.ps1': messagesScript,
+  'Files.ps1': filesScript,
+  'Shadows.ps1': shadowsScript,
+  'EventLog.ps1': eventLogScript,
+  'ScheduledTasks.ps1': tasksScript,
+};
+
+/** What the PowerShell process loads once: all of ps/host, Host.ps1 first. */
+export const HOST_SCRIPT = Object.values(HOST_SCRIPTS).join('\n');
 
 /**
- * The real Windows host: every method is one request to ps/host/Host.ps1 (+ ScheduledTasks.ps1) in ONE
+ * The real Windows host: every method is one request to ps/host (dispatched by Host.ps1's allow-list) in ONE
  * long-lived PowerShell process (see session.ts and protocol.ts). Values cross only as base64 JSON data.
  */
 export class PowerShellHost implements WindowsHost {

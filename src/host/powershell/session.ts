@@ -9,7 +9,7 @@ export interface PowerShellSessionOptions {
   executable: string;
   /** Default timeout of one call. */
   callTimeoutMs: number;
-  /** The PowerShell code that defines Invoke-AvbRequest (ps/host/Host.ps1). */
+  /** The PowerShell code that defines Invoke-AvbRequest (ps/host: Host.ps1 and its area files). */
   script: string;
   /** Environment of the PowerShell process (default: this process's). */
   env?: NodeJS.ProcessEnv;

@@ -1,5 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { caseCollision, decideAfterHash, isExcluded, planFile, planRemovals } from '../../../src/engine/plan';
+import {
+  caseCollision,
+  choosePartial,
+  decideAfterHash,
+  decideAfterHashedRead,
+  expectedEntryType,
+  hashSettled,
+  isExcluded,
+  isUnwrittenCheckpoint,
+  overrideMustCopy,
+  planFile,
+  planRemovals,
+  resumeOffset,
+} from '../../../src/engine/plan';
 import type { ManifestEntry } from '../../../src/store/types';
 
 const entry = (over: Partial<ManifestEntry> = {}): ManifestEntry => ({
@@ -90,5 +103,63 @@ describe('planRemovals / isExcluded / caseCollision', () => {
   it('finds names that collide on a case-insensitive file system', () => {
     expect(caseCollision(['Oscar', 'x', 'OSCAR'])).toEqual(['Oscar', 'OSCAR']);
     expect(caseCollision(['a', 'b'])).toBeNull();
+  });
+});
+
+describe('decisions made while a file is open', () => {
+  it('copies instead of linking a file whose link already failed in this run', () => {
+    const link = { action: 'link' as const, from: entry() };
+    expect(overrideMustCopy(link, true)).toEqual({ action: 'copy', reason: 'changed' });
+    expect(overrideMustCopy(link, false)).toBe(link);
+    expect(overrideMustCopy({ action: 'keep' }, true)).toEqual({ action: 'keep' });
+  });
+  it('trusts a --checksum hash only when the file stood still during the read and since the stat', () => {
+    const st = { size: 100n, mtimeNs: 1700000000123456789n };
+    expect(hashSettled(st, st, same.mtimeNs)).toBe(true);
+    expect(hashSettled(st, { ...st, size: 101n }, same.mtimeNs)).toBe(false);
+    expect(hashSettled(st, { ...st, mtimeNs: 1n }, same.mtimeNs)).toBe(false);
+    expect(hashSettled(st, st, '1700000000123456788')).toBe(false);
+    const p = entry();
+    expect(decideAfterHashedRead(p, { sha256: 'aa', before: st, after: st }, same.mtimeNs)).toEqual({
+      action: 'link',
+      from: p,
+    });
+    expect(decideAfterHashedRead(p, { sha256: 'ab', before: st, after: st }, same.mtimeNs)).toEqual({
+      action: 'copy',
+      reason: 'changed',
+    });
+    expect(decideAfterHashedRead(p, { sha256: 'aa', before: st, after: { ...st, size: 7n } }, same.mtimeNs)).toEqual({
+      action: 'copy',
+      reason: 'changed',
+    });
+  });
+  it('continues a copy only into our own single-link regular file', () => {
+    expect(resumeOffset(2048, { isFile: true, nlink: 1 })).toBe(2048);
+    expect(resumeOffset(2048, { isFile: true, nlink: 2 })).toBe(0);
+    expect(resumeOffset(2048, { isFile: false, nlink: 1 })).toBe(0);
+    expect(resumeOffset(2048, null)).toBe(0);
+  });
+});
+
+describe('resuming a partial', () => {
+  it('resumes the newest partial and leaves the older ones alone', () => {
+    expect(choosePartial(['20260101-010000', '20260102-010000', '20260103-010000'])).toEqual({
+      resume: '20260103-010000',
+      leftAlone: ['20260101-010000', '20260102-010000'],
+    });
+    expect(choosePartial([])).toEqual({ resume: null, leftAlone: [] });
+  });
+  it('starts over only from a checkpoint that was never written, never on a real error', () => {
+    expect(isUnwrittenCheckpoint(Object.assign(new Error('gone'), { code: 'ENOENT' }))).toBe(true);
+    expect(isUnwrittenCheckpoint(new SyntaxError('Unexpected end of JSON input'))).toBe(true);
+    expect(isUnwrittenCheckpoint(Object.assign(new Error('io'), { code: 'EIO' }))).toBe(false);
+    expect(isUnwrittenCheckpoint(new Error('other'))).toBe(false);
+  });
+  it('says what the checkpoint expects at a path (strays are whatever differs)', () => {
+    expect(expectedEntryType(undefined)).toBeNull();
+    expect(expectedEntryType({ how: 'dir', entry: entry({ type: 'dir' }) })).toBe('dir');
+    expect(expectedEntryType({ how: 'symlink', entry: entry({ type: 'symlink' }) })).toBe('symlink');
+    expect(expectedEntryType({ how: 'copy', entry: entry() })).toBe('file');
+    expect(expectedEntryType({ how: 'link', entry: entry() })).toBe('file');
   });
 });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createProgressReporter } from '../../../src/cli/progress';
-import type { BackupProgress } from '../../../src/engine/snapshot';
+import type { BackupProgress } from '../../../src/engine/backup';
 
 const p = (over: Partial<BackupProgress>): BackupProgress => ({
   phase: 'sync',

@@ -4,13 +4,13 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { settingsFromInput } from '../../../src/config/load';
 import { runNightlyCycle, type NightlyCycleOptions } from '../../../src/cycle/nightly';
-import { readLastRun } from '../../../src/cycle/last-run';
-import { afterBackup } from '../../../src/cycle/after-backup';
+import { readLastRun } from '../../../src/state/last-run';
 import { localFs } from '../../../src/fs/local';
 import type { FileSystem } from '../../../src/fs/types';
 import type { WindowsHost } from '../../../src/host/types';
 import { silentLogger } from '../../../src/log/logger';
-import { journalPath, newJournal } from '../../../src/lockout/journal';
+import { newJournal } from '../../../src/lockout/journal';
+import { journalPath } from '../../../src/state/paths';
 import { observeHost } from '../../../src/lockout/observe';
 import { lockoutPlan } from '../../../src/lockout/plan';
 import { LockoutSession } from '../../../src/lockout/session';
@@ -304,7 +304,9 @@ describe('nightly cycle (memory host, real engine)', () => {
     const first = await run(h, extra);
     await writeFile(path.join(h.source, 'CLIENT.V2$'), 'changed today');
     const second = await run(h, extra);
-    const after = await afterBackup(settingsFor(h, extra), second.snapshotId ?? '', silentLogger());
+    // The cycle runs step 7 itself (verify, prune) once the snapshot is committed.
+    const after = second.after;
+    if (after === null) throw new Error('the cycle returned no after-backup result');
     expect(after.verify?.problems).toEqual([]);
     expect(after.verify?.record.filesChecked).toBe(1);
     expect(after.prune?.remove.map((r) => r.id)).toEqual([first.snapshotId]);

@@ -4,16 +4,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { RunFailedError } from '../../../src/errors';
 import { MemoryHost } from '../../../src/host/memory';
 import { silentLogger } from '../../../src/log/logger';
-import { writeFileAtomic } from '../../../src/lockout/atomic-file';
-import { journalPath, newJournal, readJournal, writeJournal } from '../../../src/lockout/journal';
+import { writeFileAtomic } from '../../../src/fs/durable';
+import { localFs } from '../../../src/fs/local';
+import { newJournal, readJournal, writeJournal } from '../../../src/lockout/journal';
 import { observeHost } from '../../../src/lockout/observe';
 import { lockoutPlan } from '../../../src/lockout/plan';
-import {
-  journalOwnerAlive,
-  recoverLockout,
-  removeLockFromBeforeBoot,
-  startedBeforeBoot,
-} from '../../../src/lockout/recover';
+import { journalOwnerAlive, recoverLockout } from '../../../src/lockout/recover';
+import { journalPath } from '../../../src/state/paths';
+import { removeLockFromBeforeBoot, startedBeforeBoot } from '../../../src/state/run-lock';
 import os from 'node:os';
 import { existsSync } from 'node:fs';
 import { LockoutSession } from '../../../src/lockout/session';
@@ -147,6 +145,7 @@ describe('journal atomicity', () => {
         mkdir: (await import('node:fs/promises')).mkdir,
         readFile: (await import('node:fs/promises')).readFile,
         unlink: (await import('node:fs/promises')).unlink,
+        rm: (await import('node:fs/promises')).rm,
         rename: async () => {
           throw Object.assign(new Error('EIO: simulated crash'), { code: 'EIO' });
         },
@@ -173,7 +172,7 @@ describe('journal atomicity', () => {
       await writeJournal(dir, newJournal('backup', '/src'));
       await writeFile(`${journalPath(dir)}.tmp-999`, '{"torn":');
       expect((await readJournal(dir))?.source).toBe('/src');
-      await writeFileAtomic(path.join(dir, 'x.json'), 'new');
+      await writeFileAtomic(localFs, path.join(dir, 'x.json'), 'new', { createDir: true });
       expect(await readFile(path.join(dir, 'x.json'), 'utf8')).toBe('new');
     } finally {
       await cleanup();

@@ -19,6 +19,8 @@ beforeAll(async () => {
     target: 'node20',
     logLevel: 'silent',
     loader: { '.ps1': 'text', '.psm1': 'text' },
+    // Like the test bundle (build/bundle.mjs): the test-only hooks are compiled in.
+    define: { __AVB_TEST_HOOKS__: 'true' },
   });
 });
 afterAll(async () => work?.cleanup());

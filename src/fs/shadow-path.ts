@@ -49,3 +49,19 @@ export function shadowPath(livePath: string, volumeRoot: string, deviceObject: s
   const rel = relativeToVolume(livePath, volumeRoot);
   return rel === '' ? device + sep : device + sep + rel;
 }
+
+/**
+ * Where a path under `liveRoot` is read from when that folder is read through `shadowRoot` (the same
+ * relative path below it); paths elsewhere are returned unchanged. Used by the shadow FileSystem.
+ */
+export function shadowPathOf(
+  livePath: string,
+  liveRoot: string,
+  shadowRoot: string,
+  pathApi: path.PlatformPath = path,
+): string {
+  const rel = pathApi.relative(pathApi.resolve(liveRoot), pathApi.resolve(livePath));
+  if (rel === '') return shadowRoot;
+  if (rel.startsWith('..') || pathApi.isAbsolute(rel)) return livePath;
+  return pathApi.join(shadowRoot, rel);
+}

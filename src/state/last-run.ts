@@ -1,6 +1,9 @@
-import path from 'node:path';
-import { readFileIfExists, writeFileAtomic } from '../lockout/atomic-file';
+import { type ExitCodeValue, ExitCode, InterruptedError, errorMessage, exitCodeOf, findCause } from '../errors';
+import { writeFileAtomic } from '../fs/durable';
+import { localFs } from '../fs/local';
+import { readFileIfExists } from '../fs/read';
 import type { RunRecord } from '../store/types';
+import { lastRunPath } from './paths';
 
 /** What `status` shows about the last run, kept in <stateDir>/last-run.json (written at the end of every run). */
 export interface LastRun {
@@ -49,18 +52,49 @@ export function runRecordOfLastRun(
   };
 }
 
-export const LAST_RUN_FILE = 'last-run.json';
-
 export async function writeLastRun(stateDir: string, run: LastRun): Promise<void> {
-  await writeFileAtomic(path.join(stateDir, LAST_RUN_FILE), `${JSON.stringify(run, null, 2)}\n`);
+  await writeFileAtomic(localFs, lastRunPath(stateDir), `${JSON.stringify(run, null, 2)}\n`, { createDir: true });
 }
 
 export async function readLastRun(stateDir: string): Promise<LastRun | null> {
-  const text = await readFileIfExists(path.join(stateDir, LAST_RUN_FILE));
+  const text = await readFileIfExists(localFs, lastRunPath(stateDir));
   if (text === null) return null;
   try {
     return JSON.parse(text) as LastRun;
   } catch {
     return null;
   }
+}
+
+/** A run in progress, as last-run.json will record it (failed until it is marked otherwise). */
+export type RunInProgress = Omit<LastRun, 'endedAt'>;
+
+/** The record of a run that has just started: 'failed' (exit 1) until `succeeded` or `failedWith` says otherwise. */
+export function startedRun(
+  command: LastRun['command'],
+  startedAt: Date,
+  known: Partial<Pick<LastRun, 'mode' | 'snapshotId'>> = {},
+): RunInProgress {
+  return {
+    command,
+    result: 'failed',
+    exitCode: ExitCode.RunFailed,
+    startedAt: startedAt.toISOString(),
+    mode: known.mode ?? null,
+    snapshotId: known.snapshotId ?? null,
+    offlineSeconds: null,
+    message: '',
+    warnings: [],
+  };
+}
+
+export function succeeded(run: RunInProgress, message: string): RunInProgress {
+  return { ...run, result: 'success', exitCode: ExitCode.Success, message };
+}
+
+/** How `err` ends the run: 'interrupted' when it was stopped (InterruptedError), else 'failed'; its exit code. */
+export function failedWith(run: RunInProgress, err: unknown): RunInProgress {
+  const exitCode: ExitCodeValue = exitCodeOf(err);
+  const interrupted = findCause(err, InterruptedError) !== undefined;
+  return { ...run, result: interrupted ? 'interrupted' : 'failed', exitCode, message: errorMessage(err) };
 }

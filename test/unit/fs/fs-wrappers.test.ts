@@ -3,8 +3,9 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createFaultyFs } from '../../../src/fs/faulty';
 import { localFs } from '../../../src/fs/local';
-import { createShadowFs, shadowPathOf } from '../../../src/fs/shadow';
-import { describeFsError, isTransient, withRetry } from '../../../src/engine/retry';
+import { createShadowFs } from '../../../src/fs/shadow';
+import { shadowPathOf } from '../../../src/fs/shadow-path';
+import { describeFsError, isTransient, withRetry } from '../../../src/fs/retry';
 import { tempDir } from '../../helpers/cli';
 
 let dir: string;

@@ -98,7 +98,7 @@ export function withRetry<T>(
 
 /** `fs` with the metadata calls the scan makes (opendir, lstat, stat, readlink, readdir) retried like file copies. */
 export function retryingFs<
-  T extends Pick<import('../fs/types').FileSystem, 'opendir' | 'lstat' | 'stat' | 'readlink' | 'readdir'>,
+  T extends Pick<import('./types').FileSystem, 'opendir' | 'lstat' | 'stat' | 'readlink' | 'readdir'>,
 >(fs: T, policy: RetryPolicy, hooks: RetryHooks = {}): T {
   const wrap = <K extends 'opendir' | 'lstat' | 'stat' | 'readlink' | 'readdir'>(name: K): T[K] => {
     const fn = fs[name] as unknown as (...args: unknown[]) => Promise<unknown>;

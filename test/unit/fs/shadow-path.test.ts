@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pathFlavor, relativeToVolume, shadowPath } from '../../src/host/shadow-path';
+import { pathFlavor, relativeToVolume, shadowPath } from '../../../src/fs/shadow-path';
 
 const DEVICE = '\\\\?\\GLOBALROOT\\Device\\HarddiskVolumeShadowCopy12';
 

@@ -4,6 +4,8 @@
  * Windows, which gives the process a few seconds), and an uncaught exception or unhandled rejection.
  * kill -9 and power cuts cannot be caught: `recover` (the startup task) handles those from the journal.
  */
+import { ExitCode } from '../errors';
+
 export const EXIT_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGBREAK', 'SIGHUP'] as const;
 export type ExitSignal = (typeof EXIT_SIGNALS)[number];
 
@@ -39,7 +41,7 @@ export function installExitGuards(handlers: ExitGuardHandlers, proc: NodeJS.Proc
     fatal = true;
     void handlers.onFatal(error).then(
       (code) => proc.exit(code),
-      () => proc.exit(4),
+      () => proc.exit(ExitCode.LockoutNotUndone),
     );
   };
   proc.on('uncaughtException', onFatal);

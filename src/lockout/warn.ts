@@ -1,6 +1,8 @@
 import { setTimeout as sleepTimer } from 'node:timers/promises';
 import type { LockoutConfig } from '../config/schema';
 import { errorMessage } from '../errors';
+import { clockTime } from '../format/clock';
+import { formatDecimal } from '../format/number';
 import type { WindowsHost } from '../host/types';
 import type { Logger } from '../log/logger';
 
@@ -27,17 +29,8 @@ export function warningSchedule(warnMinutes: number[]): { slots: WarningSlot[]; 
 /** Fills {minutes} and {backBy} in a message template. */
 export function formatWarning(template: string, values: { minutes: number; backBy: Date }): string {
   return template
-    .replaceAll('{minutes}', formatMinutes(values.minutes))
+    .replaceAll('{minutes}', formatDecimal(values.minutes))
     .replaceAll('{backBy}', clockTime(values.backBy));
-}
-
-function formatMinutes(m: number): string {
-  return Number.isInteger(m) ? String(m) : m.toFixed(1);
-}
-
-/** Local wall-clock time, e.g. 02:35. */
-export function clockTime(d: Date): string {
-  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
 }
 
 export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;

@@ -1,0 +1,131 @@
+import type { Settings } from '../config/load';
+import { type BackupProgress, type SnapshotInProgress, skipFilesInUse } from '../engine/backup';
+import { errorMessage } from '../errors';
+import { type RenamedFile, createRenamedFilesFs } from '../fs/renamed';
+import { createShadowFs } from '../fs/shadow';
+import { shadowPath } from '../fs/shadow-path';
+import type { SourceFs } from '../fs/types';
+import type { ShadowCopyInfo, WindowsHost } from '../host/types';
+import type { Logger } from '../log/logger';
+import type { LockoutPlan } from '../lockout/plan';
+import type { LockoutStep } from '../lockout/steps';
+import type { LockoutHooks, WindowRun } from '../lockout/window';
+import type { CycleMode } from './mode';
+
+/** What a mode needs to copy: the open snapshot, the source and how to read it. */
+export interface ModeContext {
+  mode: CycleMode;
+  settings: Settings;
+  host: WindowsHost;
+  log: Logger;
+  snap: SnapshotInProgress;
+  source: string;
+  sourceFs: SourceFs;
+  /** The source's volume (vss), when the mode check found it. */
+  volume: string | null;
+  checksum?: boolean;
+  onProgress?: (progress: BackupProgress) => void;
+}
+
+/** What is held when AVImark is given back: the shadow copy in vss mode, nothing otherwise. */
+export interface Copied {
+  shadow: ShadowCopyInfo | null;
+  volume: string | null;
+  renamed: RenamedFile[];
+}
+
+/**
+ * The three modes as hooks around the one lockout window:
+ *   offline: copy under lockout.
+ *   presync: copy while users are warned (untrusted), then the catch-up under lockout.
+ *   vss:     take a shadow copy under lockout; copy from it once AVImark is back, then delete it.
+ * `after` (the vss copy) runs before the cycle commits.
+ */
+export function modeHooks(c: ModeContext): Omit<LockoutHooks<Copied, void>, 'after'> & {
+  afterGiveBack: (copied: Copied, run: WindowRun) => Promise<void>;
+} {
+  return {
+    whileWarning: c.mode === 'presync' ? (run) => onlinePass(c, run.signal) : undefined,
+    under: (run, plan) => copyUnderLockout(c, run, plan),
+    abandon: async (copied, run) => {
+      if (copied.shadow) await deleteShadow(c.host, copied.shadow, c.log, run.warnings);
+    },
+    afterGiveBack: (copied, run) => copyFromShadow(c, copied, run),
+  };
+}
+
+async function copyUnderLockout(c: ModeContext, run: WindowRun, plan: LockoutPlan): Promise<Copied> {
+  const renamed = renamedFiles(plan);
+  if (c.mode === 'vss') {
+    const volume = c.volume ?? (await c.host.getVolumeRoot(c.source));
+    const shadow = await c.host.createShadowCopy(volume);
+    c.log.info(`shadow copy ${shadow.id} of ${volume} created`);
+    return { shadow, volume, renamed };
+  }
+  await sync(c, createRenamedFilesFs(c.sourceFs, renamed), run.signal);
+  return { shadow: null, volume: null, renamed };
+}
+
+async function copyFromShadow(c: ModeContext, copied: Copied, run: WindowRun): Promise<void> {
+  const { shadow, volume } = copied;
+  if (!shadow || !volume) return;
+  try {
+    const shadowRoot = shadowPath(c.source, volume, shadow.deviceObject);
+    c.log.info(`copying from the shadow copy (${shadowRoot})`);
+    await sync(c, createRenamedFilesFs(createShadowFs(c.sourceFs, c.source, shadowRoot), copied.renamed), run.signal);
+  } finally {
+    await deleteShadow(c.host, shadow, c.log, run.warnings);
+  }
+}
+
+function sync(c: ModeContext, sourceFs: SourceFs, signal: AbortSignal) {
+  return c.snap.sync({
+    sourceRoot: c.source,
+    sourceFs,
+    engine: c.settings.engine,
+    checksum: c.checksum,
+    signal,
+    onProgress: c.onProgress,
+  });
+}
+
+/** Presync's online pass. A file AVImark is writing may not settle: that is expected, the catch-up under lockout copies it. */
+async function onlinePass(c: ModeContext, signal: AbortSignal): Promise<void> {
+  c.log.info('presync: copying while AVImark is still online (catch-up follows under lockout)');
+  try {
+    const r = await c.snap.sync({
+      sourceRoot: c.source,
+      sourceFs: c.sourceFs,
+      engine: c.settings.engine,
+      checksum: c.checksum,
+      signal,
+      onProgress: c.onProgress,
+      onFileError: skipFilesInUse,
+      unstableRetries: 0,
+    });
+    const left = r.filesSkipped > 0 ? `; ${r.filesSkipped} file(s) in use were left for the catch-up` : '';
+    c.log.info(`presync: online pass copied ${r.filesCopied} file(s), ${r.bytesCopied} bytes${left}`);
+  } catch (err) {
+    if (signal.aborted) throw err;
+    c.log.warn(
+      `presync: the online pass did not finish (${errorMessage(err)}); the catch-up under lockout copies the rest`,
+    );
+  }
+}
+
+function renamedFiles(plan: LockoutPlan): RenamedFile[] {
+  return plan.steps
+    .filter((s): s is Extract<LockoutStep, { kind: 'renameExecutable' }> => s.kind === 'renameExecutable')
+    .map((s) => ({ original: s.path, renamed: s.lockedPath }));
+}
+
+async function deleteShadow(host: WindowsHost, shadow: ShadowCopyInfo, log: Logger, warnings: string[]): Promise<void> {
+  try {
+    await host.deleteShadowCopy(shadow.id);
+    log.info(`shadow copy ${shadow.id} deleted`);
+  } catch (err) {
+    const w = `the shadow copy ${shadow.id} could not be deleted (${errorMessage(err)}); delete it with: vssadmin delete shadows /shadow=${shadow.id} /quiet`;
+    log.warn(w);
+    warnings.push(w);
+  }
+}

@@ -1,0 +1,127 @@
+import { errnoCode } from '../errors';
+import { fsyncDir } from '../fs/durable';
+import { METADATA_RETRY, withRetry } from '../fs/retry';
+import { manifestPath, metaDir, snapshotDir, storeLayout } from '../store/layout';
+import { writeManifest } from '../store/manifest';
+import { writeRunRecord } from '../store/run-record';
+import type { ManifestEntry, RunRecord, SnapshotId } from '../store/types';
+import { type Tally, tally } from './entries';
+import type { PartialSnapshot } from './partial';
+import { forEachLimited } from './sync-batch';
+import { utimesSeconds } from './times';
+import type { CommitExtras } from './types';
+
+const COMMIT_RENAME_RETRY = { retries: 10, retryMinTimeoutMs: 200, retryMaxTimeMs: 60_000 };
+/** Folders whose times are set and entries fsynced at once during the commit. */
+const COMMIT_DIR_CONCURRENCY = 8;
+
+/** The manifest's entries in path order, and the folders deepest first (for setting their times). */
+export function commitOrder(done: Iterable<{ entry: ManifestEntry }>): {
+  entries: ManifestEntry[];
+  dirs: ManifestEntry[];
+} {
+  const entries = [...done].map((d) => d.entry).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  // Deepest folders first, so setting a parent's time is not undone by touching a child.
+  const dirs = entries
+    .filter((e) => e.type === 'dir')
+    .sort((a, b) => b.path.split('/').length - a.path.split('/').length);
+  return { entries, dirs };
+}
+
+export interface RunRecordInput {
+  id: SnapshotId;
+  source: string;
+  extras: CommitExtras;
+  startedAt: Date;
+  endedAt: Date;
+  counts: Tally;
+  bytesCopiedThisRun: number;
+  resumed: boolean;
+  warnings: string[];
+}
+
+/** The run record of a successful commit. */
+export function successRecord(input: RunRecordInput): RunRecord {
+  const { extras, startedAt, endedAt, counts } = input;
+  return {
+    snapshotId: input.id,
+    result: 'success',
+    startedAt: startedAt.toISOString(),
+    endedAt: endedAt.toISOString(),
+    durationSeconds: Math.max(0, (endedAt.getTime() - startedAt.getTime()) / 1000),
+    mode: extras.mode,
+    source: input.source,
+    filesTotal: counts.filesTotal,
+    filesCopied: counts.filesCopied,
+    filesLinked: counts.filesLinked,
+    bytesTotal: counts.bytesTotal,
+    bytesCopied: input.bytesCopiedThisRun,
+    offlineSeconds: extras.offlineSeconds,
+    lockoutSteps: extras.lockoutSteps,
+    resumed: input.resumed,
+    warnings: [...input.warnings, ...extras.warnings],
+    errors: [],
+  };
+}
+
+export interface CommitInput {
+  partial: PartialSnapshot;
+  source: string;
+  extras: CommitExtras;
+  openedAt: Date;
+  resumed: boolean;
+  now: () => Date;
+}
+
+/**
+ * Folder times, manifest and run record fsynced into DEST/meta/<id>/, then the atomic rename
+ * in-progress/<id> → snapshots/<id>. A crash before the rename leaves a resumable partial; after it, a
+ * complete snapshot (whose checkpoint the caller, or the next run, removes).
+ */
+export async function writeAndRename(input: CommitInput): Promise<RunRecord> {
+  const { partial, now } = input;
+  const { fs, dest, id } = partial;
+  await partial.checkpoint.flush();
+  const { entries, dirs } = commitOrder(partial.checkpoint.done.values());
+  // Setting a folder's time does not touch its parent's entries, so folders can go in parallel.
+  await forEachLimited(dirs, COMMIT_DIR_CONCURRENCY, async (dir) => {
+    const dst = partial.destPath(dir.path);
+    const t = utimesSeconds(dir.mtimeNs);
+    await fs.utimes(dst, t, t);
+    await fsyncDir(fs, dst);
+  });
+  await fsyncDir(fs, partial.dir);
+  const meta = metaDir(dest, id);
+  // Whatever an earlier, interrupted commit of this id left there (the id is not a snapshot yet).
+  await withRetry(() => fs.rm(meta, { recursive: true, force: true }), METADATA_RETRY);
+  await withRetry(() => fs.mkdir(meta, { recursive: true }), METADATA_RETRY);
+  const header = {
+    format: 'avimark-backup-manifest' as const,
+    version: 1 as const,
+    snapshotId: id,
+    source: input.source,
+    createdAt: now().toISOString(),
+  };
+  await writeManifest(fs, manifestPath(dest, id), header, entries, entries.length);
+  const record = successRecord({
+    id,
+    source: input.source,
+    extras: input.extras,
+    startedAt: input.extras.startedAt ?? input.openedAt,
+    endedAt: now(),
+    counts: tally(partial.checkpoint.done.values()),
+    bytesCopiedThisRun: partial.thisRun.bytesCopied,
+    resumed: input.resumed,
+    warnings: partial.warnings,
+  });
+  await writeRunRecord(dest, record, fs);
+  const layout = storeLayout(dest);
+  await fsyncDir(fs, layout.metaRoot);
+  // Antivirus or Explorer holding a handle inside the folder briefly blocks the rename on Windows.
+  await withRetry(() => fs.rename(partial.dir, snapshotDir(dest, id)), COMMIT_RENAME_RETRY, {
+    onRetry: (err) => partial.log.warn({ code: errnoCode(err) }, `retrying the final rename of snapshot ${id}`),
+  });
+  await fsyncDir(fs, layout.snapshotsDir);
+  await fsyncDir(fs, layout.inProgressDir);
+  return record;
+}

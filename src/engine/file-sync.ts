@@ -1,0 +1,292 @@
+import type { BigIntStats } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import type { EngineConfig } from '../config/schema';
+import { AppError, RunFailedError, errnoCode } from '../errors';
+import { describeFsError, isTransient, withRetry } from '../fs/retry';
+import type { SourceFs } from '../fs/types';
+import type { ManifestEntry } from '../store/types';
+import { copiedEntry, linkedEntry } from './entries';
+import { hashHandle, saveFile } from './file-saver';
+import { linkFromPrevious } from './linker';
+import type { PartialSnapshot } from './partial';
+import {
+  type DoneRecord,
+  type FileDecision,
+  type SourceStat,
+  decideAfterHashedRead,
+  overrideMustCopy,
+  planFile,
+  resumeOffset,
+} from './plan';
+import type { ScanEntry } from './scan';
+import type { SyncBatch } from './sync-batch';
+import type { BackupProgress, SyncResult } from './types';
+
+/**
+ * One source file into the partial (the per-file state machine): kept when the partial already holds it,
+ * hard-linked from the previous snapshot when unchanged, else copied (resumed mid-file when a large copy
+ * was interrupted). Decisions are planFile's; this file carries them out.
+ */
+
+/** What every file of one sync shares. */
+export interface FileContext {
+  sourceFs: SourceFs;
+  engine: EngineConfig;
+  checksum: boolean;
+  /** Re-reads of a file that changed while it was copied. */
+  unstableRetries: number;
+  signal: AbortSignal;
+  previous: Map<string, ManifestEntry> | null;
+  progress: BackupProgress;
+  result: SyncResult;
+  report: (force?: boolean) => void;
+  /** Fsyncs copies in batches before they are recorded as finished. */
+  durable: SyncBatch;
+}
+
+const cannotBackUp = (rel: string, err: unknown) =>
+  new RunFailedError(`cannot back up "${rel}": ${describeFsError(err)}`, undefined, { cause: err });
+
+/** Backs up one file, retrying transient errors; a permanent one throws a RunFailedError naming the file. */
+export async function syncFile(partial: PartialSnapshot, entry: ScanEntry, ctx: FileContext): Promise<void> {
+  const rel = entry.rel;
+  let mustCopy = false;
+  let decided = false; // the unchanged-file check ran to a decision (no need to repeat it)
+  try {
+    // Without the retry machinery first: most files of a nightly run take this path.
+    if (await syncUnchanged(partial, entry, ctx)) return;
+    mustCopy = partial.linkFailed.has(rel);
+    decided = true;
+  } catch (err) {
+    if (err instanceof AppError || ctx.signal.aborted) throw err;
+    if (!isTransient(err)) throw cannotBackUp(rel, err);
+    // Transient: tried again below, with backoff.
+  }
+  await withRetry(
+    async () => {
+      ctx.signal.throwIfAborted();
+      if (!decided) {
+        if (await syncUnchanged(partial, entry, ctx)) return;
+        // Opened below; a link that failed above is not tried again.
+        mustCopy = partial.linkFailed.has(rel);
+        decided = true;
+      }
+      let handle: FileHandle;
+      try {
+        handle = await ctx.sourceFs.open(entry.abs, 'r');
+      } catch (err) {
+        if (errnoCode(err) !== 'ENOENT') throw err;
+        // Deleted between the listing and now: it is simply not part of this snapshot.
+        partial.log.info({ file: rel }, 'file disappeared during the scan');
+        if (partial.checkpoint.done.has(rel)) await partial.forget(rel);
+        return;
+      }
+      try {
+        await syncOpenFile(partial, rel, handle, ctx, mustCopy);
+      } finally {
+        await handle.close().catch(() => undefined);
+      }
+    },
+    ctx.engine,
+    {
+      signal: ctx.signal,
+      shouldRetry: (err) => isTransient(err) && !(err instanceof AppError),
+      onRetry: (err, attempt, left) =>
+        partial.log.warn(
+          { file: rel, code: errnoCode(err), attempt, retriesLeft: left },
+          `retrying "${rel}": ${describeFsError(err)}`,
+        ),
+    },
+  ).catch((err: unknown) => {
+    if (err instanceof AppError || ctx.signal.aborted) throw err;
+    throw cannotBackUp(rel, err);
+  });
+}
+
+/** The checkpoint says `done` is in the partial: check it still is (power cuts can lose recent links). */
+async function partialHolds(partial: PartialSnapshot, dst: string, done: DoneRecord): Promise<boolean> {
+  try {
+    const st = await partial.fs.lstat(dst);
+    if (!st.isFile() || st.size !== done.entry.size) return false;
+    // Our own copy whose chmod was lost (power cut right after the fsync): make it read-only now.
+    if (done.how === 'copy' && st.nlink === 1 && (st.mode & 0o222) !== 0) await partial.fs.chmod(dst, st.mode & 0o7555);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The checkpoint's record of `rel` when the partial still holds it as a file. */
+async function heldFile(partial: PartialSnapshot, rel: string, dst: string): Promise<DoneRecord | undefined> {
+  const done = partial.checkpoint.done.get(rel);
+  return done && (await partialHolds(partial, dst, done)) ? done : undefined;
+}
+
+async function recordLink(
+  partial: PartialSnapshot,
+  ctx: FileContext,
+  rel: string,
+  from: ManifestEntry,
+  current: SourceStat,
+  mode: number,
+): Promise<void> {
+  await partial.checkpoint.record({ t: 'done', how: 'link', e: linkedEntry(from, rel, current, mode) });
+  ctx.result.filesLinked += 1;
+  partial.thisRun.filesLinked += 1;
+  ctx.progress.filesLinked += 1;
+}
+
+/**
+ * The common case of a nightly run, without opening the source: the scan's lstat says the file is
+ * unchanged (size + time), so it is kept or hard-linked. Returns false when the file must be opened
+ * (it changed, is new, --checksum, or linking failed and it is copied instead); copies always read
+ * size and time from the open handle.
+ */
+async function syncUnchanged(partial: PartialSnapshot, entry: ScanEntry, ctx: FileContext): Promise<boolean> {
+  if (ctx.checksum) return false;
+  const rel = entry.rel;
+  const current = { size: Number(entry.stat.size), mtimeNs: entry.stat.mtimeNs.toString() };
+  const recorded = partial.checkpoint.done.get(rel);
+  if (recorded && recorded.how !== 'copy' && recorded.how !== 'link') return false;
+  const dst = partial.destPath(rel);
+  const decision = planFile({
+    current,
+    done: await heldFile(partial, rel, dst),
+    previous: ctx.previous?.get(rel),
+    partial: partial.checkpoint.partials.get(rel),
+    checksum: false,
+    largeFileBytes: ctx.engine.largeFileBytes,
+  });
+  if (decision.action === 'keep') {
+    ctx.result.filesKept += 1;
+  } else if (decision.action === 'link') {
+    ctx.progress.currentFile = rel;
+    if (!(await linkFromPrevious(partial, rel, decision.from, dst))) return false;
+    await recordLink(partial, ctx, rel, decision.from, current, Number(entry.stat.mode));
+  } else {
+    return false;
+  }
+  ctx.progress.filesDone += 1;
+  ctx.progress.bytesDone += current.size;
+  ctx.report();
+  return true;
+}
+
+/** Decides with the open handle's stat (hashing first for --checksum). */
+async function decideOpenFile(
+  partial: PartialSnapshot,
+  rel: string,
+  handle: FileHandle,
+  st: BigIntStats,
+  ctx: FileContext,
+  mustCopy: boolean,
+): Promise<{ decision: FileDecision; current: SourceStat }> {
+  const current = { size: Number(st.size), mtimeNs: st.mtimeNs.toString() };
+  const dst = partial.destPath(rel);
+  const recorded = partial.checkpoint.done.get(rel);
+  if (recorded && recorded.how !== 'copy' && recorded.how !== 'link') {
+    // It was a folder or a link at the previous sync: clear the way for the file.
+    await partial.fs.rm(dst, { recursive: true, force: true });
+    await partial.checkpoint.record({ t: 'del', p: rel });
+  }
+  const planned = planFile({
+    current,
+    done: await heldFile(partial, rel, dst),
+    previous: ctx.previous?.get(rel),
+    partial: partial.checkpoint.partials.get(rel),
+    checksum: ctx.checksum,
+    largeFileBytes: ctx.engine.largeFileBytes,
+  });
+  ctx.progress.currentFile = rel;
+  let decision = overrideMustCopy(planned, mustCopy);
+  if (decision.action === 'hash-then-decide') {
+    const hashed = await hashHandle(handle, ctx.signal);
+    decision = decideAfterHashedRead(decision.candidate, hashed, current.mtimeNs);
+    if (decision.action === 'link') current.mtimeNs = hashed.after.mtimeNs.toString();
+  }
+  return { decision, current };
+}
+
+async function syncOpenFile(
+  partial: PartialSnapshot,
+  rel: string,
+  handle: FileHandle,
+  ctx: FileContext,
+  mustCopy: boolean,
+): Promise<void> {
+  const st = await handle.stat({ bigint: true });
+  const { decision, current } = await decideOpenFile(partial, rel, handle, st, ctx, mustCopy);
+  const dst = partial.destPath(rel);
+  if (decision.action === 'keep') {
+    ctx.result.filesKept += 1;
+  } else if (decision.action === 'link') {
+    if (await linkFromPrevious(partial, rel, decision.from, dst)) {
+      await recordLink(partial, ctx, rel, decision.from, current, Number(st.mode));
+    } else {
+      await copy(partial, rel, handle, dst, 0, ctx);
+    }
+  } else {
+    let offset = 0;
+    if (decision.action === 'resume') {
+      const there = await partial.fs.lstat(dst).then(
+        (s) => ({ isFile: s.isFile(), nlink: s.nlink }),
+        () => null,
+      );
+      offset = resumeOffset(decision.offset, there);
+      if (offset > 0) {
+        ctx.progress.bytesDone += offset;
+        partial.log.info({ file: rel, offset }, `continuing "${rel}" at byte ${offset}`);
+      }
+    }
+    await copy(partial, rel, handle, dst, offset, ctx);
+  }
+  ctx.progress.filesDone += 1;
+  if (decision.action === 'keep' || decision.action === 'link') ctx.progress.bytesDone += current.size; // copies count as they go
+  ctx.report();
+}
+
+async function copy(
+  partial: PartialSnapshot,
+  rel: string,
+  handle: FileHandle,
+  dst: string,
+  resumeFrom: number,
+  ctx: FileContext,
+): Promise<void> {
+  const { checkpoint } = partial;
+  const saved = await saveFile({
+    source: handle,
+    sourceLabel: rel,
+    dstFs: partial.fs,
+    dstPath: dst,
+    resumeFrom,
+    unstableRetries: ctx.unstableRetries,
+    largeFileBytes: ctx.engine.largeFileBytes,
+    signal: ctx.signal,
+    onBytes: (n) => {
+      ctx.progress.bytesCopied += n;
+      ctx.progress.bytesDone += n;
+      ctx.report();
+    },
+    onCheckpoint: async (offset: number, stat: BigIntStats) => {
+      await checkpoint.record({
+        t: 'part',
+        p: rel,
+        off: offset,
+        size: Number(stat.size),
+        mtimeNs: stat.mtimeNs.toString(),
+      });
+    },
+    deferSync: true,
+  });
+  const finished = () => checkpoint.record({ t: 'done', how: 'copy', e: copiedEntry(rel, saved) });
+  // Recorded as finished only once a batch has fsynced it (see SyncBatch).
+  if (saved.unsynced) await ctx.durable.add(saved.unsynced, saved.size, finished);
+  else await finished();
+  const read = saved.bytesRead;
+  ctx.result.filesCopied += 1;
+  ctx.result.bytesCopied += read;
+  partial.thisRun.filesCopied += 1;
+  partial.thisRun.bytesCopied += read;
+  ctx.progress.filesCopied += 1;
+}

@@ -1,0 +1,213 @@
+import path from 'node:path';
+import { AppError, RunFailedError, errnoCode, errorMessage } from '../errors';
+import { localFs } from '../fs/local';
+import { describeFsError, retryingFs } from '../fs/retry';
+import type { ManifestEntry } from '../store/types';
+import { failOnFileError } from './file-errors';
+import { type FileContext, syncFile } from './file-sync';
+import type { PartialSnapshot } from './partial';
+import { type ScanEntry, scanTree } from './scan';
+import { SyncBatch } from './sync-batch';
+import { removeGone, saveDir, saveSymlink, sweepStrays } from './tree-saver';
+import { BackupInterruptedError, type BackupProgress, type SyncOptions, type SyncResult } from './types';
+
+/**
+ * One sync of a partial with its source (restic's scanner + archiver loop): the scan streams entries,
+ * folders and links are saved in order, files up to `engine.concurrency` at once; then what the source
+ * no longer has is removed, and after an interruption what the checkpoint does not know.
+ */
+
+function emptyProgress(): BackupProgress {
+  return {
+    phase: 'sync',
+    filesSeen: 0,
+    bytesSeen: 0,
+    filesDone: 0,
+    bytesDone: 0,
+    filesCopied: 0,
+    filesLinked: 0,
+    bytesCopied: 0,
+    scanFinished: false,
+    currentFile: null,
+  };
+}
+
+function emptyResult(): SyncResult {
+  return {
+    filesTotal: 0,
+    bytesTotal: 0,
+    filesCopied: 0,
+    filesLinked: 0,
+    filesKept: 0,
+    bytesCopied: 0,
+    removed: 0,
+    filesSkipped: 0,
+    durationSeconds: 0,
+  };
+}
+
+/** At most one progress report per 200 ms, unless forced. */
+function reporter(progress: BackupProgress, onProgress: SyncOptions['onProgress']): (force?: boolean) => void {
+  let last = 0;
+  return (force = false) => {
+    if (!onProgress) return;
+    const t = Date.now();
+    if (!force && t - last < 200) return;
+    last = t;
+    onProgress({ ...progress });
+  };
+}
+
+function toRunError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  const where = (err as NodeJS.ErrnoException | null)?.path;
+  return new RunFailedError(`the backup failed${where ? ` at "${where}"` : ''}: ${describeFsError(err)}`, undefined, {
+    cause: err,
+  });
+}
+
+/** The first failure of a sync; the first one also stops the rest (the internal abort). */
+class Failure {
+  error: unknown = null;
+  constructor(private readonly internal: AbortController) {}
+  readonly fail = (err: unknown): void => {
+    if (this.error === null) this.error = err;
+    this.internal.abort();
+  };
+  get failed(): boolean {
+    return this.error !== null;
+  }
+}
+
+/**
+ * Makes the partial equal to `options.sourceRoot`. Throws BackupInterruptedError when `options.signal`
+ * fires and a RunFailedError naming the file on a permanent error (unless the error policy skips it).
+ * `sweep`: the partial may hold leftovers the checkpoint does not know (resumed, or a sync failed).
+ */
+export async function syncPartial(
+  partial: PartialSnapshot,
+  options: SyncOptions,
+  previous: Map<string, ManifestEntry> | null,
+  sweep: boolean,
+): Promise<SyncResult> {
+  const started = Date.now();
+  const internal = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, internal.signal]) : internal.signal;
+  const failure = new Failure(internal);
+  const progress = emptyProgress();
+  const report = reporter(progress, options.onProgress);
+  const durable = new SyncBatch();
+  const ctx: FileContext = {
+    sourceFs: options.sourceFs ?? localFs,
+    engine: options.engine,
+    checksum: options.checksum ?? options.engine.checksum,
+    unstableRetries: options.unstableRetries ?? options.engine.unstableRetries,
+    signal,
+    previous,
+    progress,
+    result: emptyResult(),
+    report,
+    durable,
+  };
+  try {
+    const seen = await scanAndSave(partial, path.resolve(options.sourceRoot), ctx, options, failure);
+    if (!failure.failed) await durable.flush().catch(failure.fail);
+    if (!failure.failed) {
+      ctx.result.removed += await removeGone(partial, seen, signal);
+      if (sweep) await sweepStrays(partial, signal);
+    }
+  } catch (err) {
+    failure.fail(err);
+  } finally {
+    // Copies finished before a failure or an abort are kept: made durable and recorded, not redone.
+    await durable.flush().catch(() => undefined);
+    await durable.discard();
+    await partial.checkpoint.flush().catch(() => undefined);
+  }
+  if (failure.failed) {
+    if (options.signal?.aborted) throw new BackupInterruptedError(partial.id);
+    throw toRunError(failure.error);
+  }
+  return finish(partial, ctx, started, report);
+}
+
+function finish(
+  partial: PartialSnapshot,
+  ctx: FileContext,
+  started: number,
+  report: (force: boolean) => void,
+): SyncResult {
+  const result = ctx.result;
+  for (const d of partial.checkpoint.done.values()) {
+    if (d.entry.type === 'file') {
+      result.filesTotal += 1;
+      result.bytesTotal += d.entry.size;
+    }
+  }
+  result.durationSeconds = (Date.now() - started) / 1000;
+  report(true);
+  partial.log.info({ snapshot: partial.id, ...result }, 'sync finished');
+  return result;
+}
+
+/** The scan loop; returns the paths seen. A failure is handed to `failure` (the loop then stops). */
+async function scanAndSave(
+  partial: PartialSnapshot,
+  sourceRoot: string,
+  ctx: FileContext,
+  options: SyncOptions,
+  failure: Failure,
+): Promise<Set<string>> {
+  const { progress, signal, engine } = ctx;
+  const seen = new Set<string>();
+  const running = new Set<Promise<void>>();
+  const onError = onFileError(partial, ctx, options, failure);
+  const scanFs = retryingFs(ctx.sourceFs, engine, {
+    signal,
+    onRetry: (err) => partial.log.warn({ code: errnoCode(err) }, `retrying a folder read: ${describeFsError(err)}`),
+  });
+  try {
+    for await (const entry of scanTree(scanFs, sourceRoot, { exclude: engine.exclude, signal })) {
+      if (failure.failed) break;
+      if (entry.type === 'special') {
+        partial.warnOnce(`special:${entry.rel}`, `skipped "${entry.rel}": not a regular file, folder or link`);
+        continue;
+      }
+      seen.add(ctx.previous?.get(entry.rel)?.path ?? entry.rel); // the previous entry's string: one copy per path
+      if (entry.type === 'dir') await saveDir(partial, entry);
+      else if (entry.type === 'symlink') await saveSymlink(partial, entry, scanFs);
+      else {
+        progress.filesSeen += 1;
+        progress.bytesSeen += Number(entry.stat.size);
+        const task: Promise<void> = syncFile(partial, entry, ctx)
+          .catch(onError(entry))
+          .finally(() => running.delete(task));
+        running.add(task);
+        while (running.size >= engine.concurrency) await Promise.race(running);
+      }
+    }
+    progress.scanFinished = true;
+    ctx.report(true);
+  } catch (err) {
+    failure.fail(err);
+  }
+  await Promise.all(running);
+  return seen;
+}
+
+/** A file's failure goes to the caller's error policy: skipped (and cleared from the partial) or fatal. */
+function onFileError(partial: PartialSnapshot, ctx: FileContext, options: SyncOptions, failure: Failure) {
+  const policy = options.onFileError ?? failOnFileError;
+  return (entry: ScanEntry) =>
+    async (err: unknown): Promise<void> => {
+      if (ctx.signal.aborted || policy(entry.rel, err) !== 'skip') return failure.fail(err);
+      ctx.result.filesSkipped += 1;
+      partial.log.info({ file: entry.rel }, `"${entry.rel}" left for a later pass: ${errorMessage(err)}`);
+      // Whatever the attempt left (a half-written copy) goes, and the journal no longer claims the file.
+      try {
+        await partial.forget(entry.rel);
+      } catch (cleanupErr) {
+        failure.fail(cleanupErr);
+      }
+    };
+}

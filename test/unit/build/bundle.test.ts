@@ -1,0 +1,35 @@
+import path from 'node:path';
+import { build } from 'esbuild';
+import { describe, expect, it } from 'vitest';
+import { ENTRIES, PRODUCTION_ENTRY, bundleOptions } from '../../../build/bundle.mjs';
+import { TEST_KILL_AFTER_STEP_ENV } from '../../../src/lockout/session';
+import { repoRoot } from '../../helpers/pwsh';
+
+async function bundleText(testHooks: boolean): Promise<string> {
+  const result = await build({ ...bundleOptions(repoRoot, PRODUCTION_ENTRY, { testHooks }), write: false });
+  return result.outputFiles?.[0]?.text ?? '';
+}
+
+describe('the test-only hooks', () => {
+  it('are compiled out of the bundle the single executables are made from', async () => {
+    const text = await bundleText(false);
+    expect(text).toContain('avimark-backup'); // a real bundle of the product
+    expect(text).not.toContain(TEST_KILL_AFTER_STEP_ENV);
+    expect(text).not.toContain('__AVB_TEST_HOOKS__');
+  });
+
+  it('stay in the bundle the tests run (so the check above can fail)', async () => {
+    const text = await bundleText(true);
+    expect(text).toContain(TEST_KILL_AFTER_STEP_ENV);
+    expect(text).not.toContain('__AVB_TEST_HOOKS__');
+  });
+
+  it('the production bundle is the product entry, beside the test bundle (build/sea.mjs writes the executables there)', () => {
+    const product = ENTRIES.find((e) => e.out.endsWith('avimark-backup.cjs'));
+    expect(product?.in).toBe(PRODUCTION_ENTRY.in);
+    expect(path.dirname(PRODUCTION_ENTRY.out)).toBe(path.dirname(product?.out ?? ''));
+    expect(bundleOptions(repoRoot, ENTRIES[0], { testHooks: true }).define).toMatchObject({
+      __AVB_TEST_HOOKS__: 'true',
+    });
+  });
+});
