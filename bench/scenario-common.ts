@@ -8,7 +8,17 @@ import { formatSeconds, median } from './units';
 
 /** What every scenario gets, and the pieces they share. */
 
-export const GROUPS = ['full', 'incremental', 'sweep', 'verify', 'restore', 'memory', 'kill', 'offline'] as const;
+export const GROUPS = [
+  'full',
+  'incremental',
+  'sweep',
+  'verify',
+  'restore',
+  'memory',
+  'kill',
+  'offline',
+  'offsite',
+] as const;
 export type GroupName = (typeof GROUPS)[number];
 
 export interface BenchSettings {

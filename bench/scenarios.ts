@@ -3,6 +3,7 @@ import { runKillFigure } from './kill';
 import { type BenchSettings, type Collected, type GroupName, wants } from './scenario-common';
 import { runManyFilesFigures } from './scenario-many';
 import { runOfflineFigures } from './scenario-offline';
+import { runOffsiteFigure } from './scenario-offsite';
 import { SCALE_GROUPS, runScaleFigures } from './scenario-scale';
 
 /**
@@ -30,5 +31,6 @@ export async function runBench(s: BenchSettings): Promise<BenchOutcome> {
   if (wants(s, 'sweep') || wants(s, 'memory')) add(await runManyFilesFigures(s, primary));
   if (wants(s, 'kill')) add(await runKillFigure(s));
   if (wants(s, 'offline')) add(await runOfflineFigures(s));
+  if (wants(s, 'offsite')) add(await runOffsiteFigure(s));
   return outcome;
 }

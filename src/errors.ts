@@ -1,3 +1,5 @@
+import os from 'node:os';
+
 /** Exit codes are a public contract (README "Exit codes"). */
 export const ExitCode = {
   Success: 0,
@@ -40,6 +42,24 @@ export class ConfigError extends UsageError {
     hint?: string,
   ) {
     super(`config ${field}: ${problem}`, hint);
+  }
+}
+
+/**
+ * The backup destination (a USB rotation disk, a NAS share) is not there: its drive, share or parent
+ * folder does not exist. Exit 2, nothing was touched.
+ */
+export class DestinationUnavailableError extends UsageError {
+  constructor(
+    readonly destination: string,
+    readonly missing: string,
+  ) {
+    super(
+      `the destination ${destination} is not available — is the backup disk connected?`,
+      missing === destination
+        ? 'connect the backup disk or share (or check "destination" in the config)'
+        : `${missing} does not exist: connect the backup disk or share, or create ${missing} if this is a new destination`,
+    );
   }
 }
 
@@ -90,6 +110,8 @@ export function findCause<T extends Error>(err: unknown, type: abstract new (...
  */
 export function describeError(err: unknown): { exitCode: ExitCodeValue; message: string; hint?: string } {
   if (err instanceof AppError) return { exitCode: err.exitCode, message: err.message, hint: err.hint };
+  const denied = accessDenied(err);
+  if (denied) return { exitCode: denied.exitCode, message: denied.message, hint: denied.hint };
   return { exitCode: ExitCode.RunFailed, message: `unexpected error: ${errorMessage(err)}` };
 }
 
@@ -121,6 +143,74 @@ export function errnoCode(err: unknown): string | undefined {
   if (typeof err === 'object' && err !== null && 'code' in err) {
     const code = (err as { code: unknown }).code;
     return typeof code === 'string' ? code : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Permission denied (EACCES, EPERM) on a path: says which path, the account the tool runs as and the access
+ * it needed. The one place such errors are put into words (describeError uses it for anything not an AppError).
+ */
+export class AccessDeniedError extends RunFailedError {
+  constructor(
+    readonly path: string,
+    readonly access: string,
+    readonly account: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `permission denied: the account ${account} is not allowed to ${access} ${path}`,
+      `give the account ${account} that access (on the folder's Security tab, or with icacls), or run as an account that has it (the nightly task runs as SYSTEM)`,
+      options,
+    );
+  }
+}
+
+/** The account this process runs as, as Windows or POSIX names it (SYSTEM for the nightly task). */
+export function currentAccount(): string {
+  try {
+    const { username } = os.userInfo();
+    return username || 'this account';
+  } catch {
+    return process.platform === 'win32' ? 'SYSTEM' : 'this account';
+  }
+}
+
+const ACCESS_BY_SYSCALL: Readonly<Record<string, string>> = {
+  open: 'open',
+  read: 'read',
+  scandir: 'list the folder',
+  opendir: 'list the folder',
+  stat: 'read',
+  lstat: 'read',
+  access: 'open',
+  mkdir: 'create the folder',
+  write: 'write to',
+  rename: 'rename',
+  unlink: 'delete',
+  rmdir: 'delete the folder',
+  rm: 'delete',
+  chmod: 'change the attributes of',
+  utime: 'change the times of',
+  futime: 'change the times of',
+  link: 'create the hard link',
+  symlink: 'create the link',
+  copyfile: 'copy to',
+  fsync: 'write to',
+};
+
+/** `err` (or a cause) as an AccessDeniedError when it is EACCES or EPERM on a known path, else undefined. */
+export function accessDenied(err: unknown): AccessDeniedError | undefined {
+  const seen = new Set<unknown>();
+  for (let e: unknown = err; e instanceof Error && !seen.has(e); e = e.cause) {
+    seen.add(e);
+    if (e instanceof AccessDeniedError) return e;
+    const code = errnoCode(e);
+    if (code !== 'EACCES' && code !== 'EPERM') continue;
+    const { path: p, syscall } = e as { path?: unknown; syscall?: unknown };
+    if (typeof p !== 'string') continue;
+    const access = (typeof syscall === 'string' && ACCESS_BY_SYSCALL[syscall]) || 'use';
+    return new AccessDeniedError(p, access, currentAccount(), { cause: e });
   }
   return undefined;
 }

@@ -37,6 +37,9 @@ The configuration file (default %ProgramData%\avimark-backup\config.json).
 How long recover may run before it is stopped (default 240; keep well under the 600-second budget
 shared by all startup scripts).
 
+.PARAMETER RetryDelaySeconds
+How long to wait before running recover again when it failed (default 20); retried while -TimeoutSeconds allows.
+
 .PARAMETER LogPath
 Log file, appended to (default %ProgramData%\avimark-backup\logs\startup-recover.log).
 
@@ -52,6 +55,7 @@ param(
     [string]$ExecutablePath = $(if ($env:ProgramFiles) { Join-Path $env:ProgramFiles 'avimark-backup\avimark-backup.exe' } else { '' }),
     [string]$ConfigPath = $(if ($env:ProgramData) { Join-Path $env:ProgramData 'avimark-backup\config.json' } else { '' }),
     [ValidateRange(1, 3600)][int]$TimeoutSeconds = 240,
+    [ValidateRange(1, 600)][int]$RetryDelaySeconds = 20,
     [string]$LogPath = $(if ($env:ProgramData) { Join-Path $env:ProgramData 'avimark-backup\logs\startup-recover.log' } else { '' }),
     [string]$EventSource = 'avimark-backup'
 )
@@ -120,45 +124,57 @@ $info.RedirectStandardOutput = $true
 $info.RedirectStandardError = $true
 $info.WorkingDirectory = Split-Path -Parent $ExecutablePath
 
-Write-RecoverLog 'INFO' "starting: $ExecutablePath $($info.Arguments) (timeout $TimeoutSeconds s)"
+# At boot the Server service and the SMB provider may not answer yet: recover waits for them itself
+# (a few minutes), and this script runs it again after -RetryDelaySeconds while it fails and time is left
+# (issue 13 §6). A configuration error (exit 2) is not retried.
 $started = Get-Date
-try {
-    $process = [System.Diagnostics.Process]::Start($info)
-} catch {
-    $text = "avimark-backup startup recover could not start '$ExecutablePath': $($_.Exception.Message)"
-    Write-RecoverLog 'ERROR' $text
-    Write-RecoverEvent 1022 'Error' $text
-    exit 1
-}
-# Read both streams asynchronously so a full pipe can never stall the child.
-$stdout = $process.StandardOutput.ReadToEndAsync()
-$stderr = $process.StandardError.ReadToEndAsync()
+$attempt = 0
+while ($true) {
+    $attempt++
+    $left = [int]($TimeoutSeconds - ((Get-Date) - $started).TotalSeconds)
+    Write-RecoverLog 'INFO' "starting (attempt $attempt): $ExecutablePath $($info.Arguments) (timeout $left s)"
+    try {
+        $process = [System.Diagnostics.Process]::Start($info)
+    } catch {
+        $text = "avimark-backup startup recover could not start '$ExecutablePath': $($_.Exception.Message)"
+        Write-RecoverLog 'ERROR' $text
+        Write-RecoverEvent 1022 'Error' $text
+        exit 1
+    }
+    # Read both streams asynchronously so a full pipe can never stall the child.
+    $stdout = $process.StandardOutput.ReadToEndAsync()
+    $stderr = $process.StandardError.ReadToEndAsync()
 
-if (-not $process.WaitForExit($TimeoutSeconds * 1000)) {
-    try { $process.Kill() } catch { }
-    [void]$process.WaitForExit(5000)
-    $text = "avimark-backup recover did not finish within $TimeoutSeconds s and was stopped so that startup can continue. AVImark may still be locked out: run 'avimark-backup recover' (or Unlock-Avimark) as an administrator."
-    Write-RecoverLog 'ERROR' $text
-    Write-RecoverEvent 1022 'Error' $text
-    exit 1
-}
-$process.WaitForExit()
-$seconds = [math]::Round(((Get-Date) - $started).TotalSeconds, 1)
-$code = $process.ExitCode
-$out = ''
-$err = ''
-if ($stdout.Wait(5000)) { $out = $stdout.Result.Trim() }
-if ($stderr.Wait(5000)) { $err = $stderr.Result.Trim() }
-if ($out) { Write-RecoverLog 'INFO' "output: $out" }
-if ($err) { Write-RecoverLog 'INFO' "stderr: $err" }
+    if (-not $process.WaitForExit([math]::Max(1, $left) * 1000)) {
+        try { $process.Kill() } catch { }
+        [void]$process.WaitForExit(5000)
+        $text = "avimark-backup recover did not finish within $TimeoutSeconds s and was stopped so that startup can continue. AVImark may still be locked out: run 'avimark-backup recover' (or Unlock-Avimark) as an administrator."
+        Write-RecoverLog 'ERROR' $text
+        Write-RecoverEvent 1022 'Error' $text
+        exit 1
+    }
+    $process.WaitForExit()
+    $seconds = [math]::Round(((Get-Date) - $started).TotalSeconds, 1)
+    $code = $process.ExitCode
+    $out = ''
+    $err = ''
+    if ($stdout.Wait(5000)) { $out = $stdout.Result.Trim() }
+    if ($stderr.Wait(5000)) { $err = $stderr.Result.Trim() }
+    if ($out) { Write-RecoverLog 'INFO' "output: $out" }
+    if ($err) { Write-RecoverLog 'INFO' "stderr: $err" }
 
-if ($code -eq 0) {
-    $text = "avimark-backup startup recover finished in $seconds s (exit code 0).`n$out"
-    Write-RecoverLog 'INFO' "finished in $seconds s (exit code 0)"
-    Write-RecoverEvent 1020 'Information' $text
-    exit 0
+    if ($code -eq 0) {
+        $text = "avimark-backup startup recover finished in $seconds s (exit code 0).`n$out"
+        Write-RecoverLog 'INFO' "finished in $seconds s (exit code 0)"
+        Write-RecoverEvent 1020 'Information' $text
+        exit 0
+    }
+    $remaining = $TimeoutSeconds - ((Get-Date) - $started).TotalSeconds
+    if ($code -eq 2 -or $remaining -le ($RetryDelaySeconds + 5)) { break }
+    Write-RecoverLog 'WARN' "exit code $code after $seconds s: trying again in $RetryDelaySeconds s"
+    Start-Sleep -Seconds $RetryDelaySeconds
 }
-$text = "avimark-backup startup recover FAILED (exit code $code) after $seconds s. AVImark may still be locked out: see the message below and run 'avimark-backup recover' as an administrator.`n$err`n$out"
+$text = "avimark-backup startup recover FAILED (exit code $code) after $seconds s and $attempt attempt(s). AVImark may still be locked out: see the message below and run 'avimark-backup recover' as an administrator.`n$err`n$out"
 Write-RecoverLog 'ERROR' "failed with exit code $code"
 Write-RecoverEvent 1021 'Error' $text
 exit 1

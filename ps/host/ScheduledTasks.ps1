@@ -1,4 +1,4 @@
-# avimark-backup host operations: scheduled tasks (used by selftest).
+# avimark-backup host operations: scheduled tasks (selftest, and the lockout's safety net: a one-shot `recover`).
 # Loaded into the one PowerShell process together with Host.ps1 (which holds the allow-list of operations and
 # calls these functions); defines functions only. Values arrive as decoded JSON data and are passed as parameter
 # values, never made into code. Runs on Windows PowerShell 5.1 and PowerShell 7.
@@ -33,8 +33,20 @@ function Invoke-AvbRegisterScheduledTask($a) {
     $taskName = [string]$task.taskName
     $action = New-ScheduledTaskAction -Execute ([string]$task.execute) -Argument ([string]$task.argument)
     $principal = New-ScheduledTaskPrincipal -UserId 'NT AUTHORITY\SYSTEM' -LogonType ServiceAccount -RunLevel Highest
-    $settings = New-ScheduledTaskSettingsSet -ExecutionTimeLimit (New-TimeSpan -Minutes 5) -AllowStartIfOnBatteries -DontStopIfGoingOnBatteries -MultipleInstances IgnoreNew
-    Register-ScheduledTask -TaskName $taskName -TaskPath $taskPath -Action $action -Principal $principal -Settings $settings -Description ([string]$task.description) -Force -ErrorAction Stop | Out-Null
+    $limit = 5
+    if ($null -ne $task.timeLimitMinutes) { $limit = [int]$task.timeLimitMinutes }
+    # StartWhenAvailable: a one-shot trigger missed while the server was off runs as soon as it is back.
+    $settings = New-ScheduledTaskSettingsSet -ExecutionTimeLimit (New-TimeSpan -Minutes $limit) -AllowStartIfOnBatteries -DontStopIfGoingOnBatteries -MultipleInstances IgnoreNew -StartWhenAvailable
+    $register = @{
+        TaskName = $taskName; TaskPath = $taskPath; Action = $action; Principal = $principal; Settings = $settings
+        Description = ([string]$task.description); Force = $true; ErrorAction = 'Stop'
+    }
+    if ($task.runAt) {
+        # Task Scheduler keeps a time trigger in local time: the UTC instant, as this machine's local time.
+        $at = [DateTime]::Parse([string]$task.runAt, [Globalization.CultureInfo]::InvariantCulture, [Globalization.DateTimeStyles]::RoundtripKind).ToLocalTime()
+        $register['Trigger'] = New-ScheduledTaskTrigger -Once -At $at
+    }
+    Register-ScheduledTask @register | Out-Null
     return $null
 }
 

@@ -58,8 +58,17 @@ function Invoke-AvbStartService($a) {
     $info = Get-AvbExistingService $name
     if ($info.status -eq 'Running') { return }
     if ($info.startType -eq 'Disabled') { throw "The service '$name' cannot be started because its start type is Disabled." }
-    Start-Service -Name ([WildcardPattern]::Escape($name))
+    # A service still stopping cannot be started: the service manager answers 1056 and Start-Service gives up after
+    # 2 s, then the service finishes stopping and stays down. Wait (up to timeoutSeconds) for the pending state to
+    # end; if it does not, try anyway and let the service manager answer. The caller's call timeout covers both waits.
     $deadline = [DateTime]::UtcNow.AddSeconds([double]$a.timeoutSeconds)
+    while ($info.status -like '*Pending' -and [DateTime]::UtcNow -lt $deadline) {
+        Start-Sleep -Milliseconds 250
+        $info = Get-AvbExistingService $name
+    }
+    if ($info.status -eq 'Running') { return }
+    $deadline = [DateTime]::UtcNow.AddSeconds([double]$a.timeoutSeconds)
+    Start-Service -Name ([WildcardPattern]::Escape($name))
     while ($true) {
         $info = Get-AvbExistingService $name
         if ($info.status -eq 'Running') { return }

@@ -72,6 +72,21 @@ function Invoke-AvbGetShadowCopy($a) {
     return ConvertTo-AvbShadow $sc
 }
 
+# Every shadow copy of one volume with its creation time (UTC, ISO 8601): recover finds ours among them.
+function Invoke-AvbListShadowCopies($a) {
+    $volume = [string]$a.volume
+    $list = @(Get-CimInstance -ClassName Win32_ShadowCopy | ForEach-Object {
+            $s = ConvertTo-AvbShadow $_
+            if ([string]::Equals([string]$s.volume, $volume, [StringComparison]::OrdinalIgnoreCase)) {
+                $d = $_.InstallDate
+                if ($d -isnot [DateTime]) { $d = [DateTime]::Parse([string]$d, [Globalization.CultureInfo]::InvariantCulture, [Globalization.DateTimeStyles]::RoundtripKind) }
+                $s.createdAt = $d.ToUniversalTime().ToString('o')
+                $s
+            }
+        })
+    return , $list
+}
+
 function Invoke-AvbDeleteShadowCopy($a) {
     $sc = Get-AvbShadowObject ([string]$a.id)
     if ($null -eq $sc) { throw "No shadow copy with ID $($a.id) exists." }

@@ -105,17 +105,27 @@ function Invoke-AvbListOpenFiles($a) {
     return , $list
 }
 
-# One id at a time, never without a filter: an id that is already gone is the desired end state.
+# One call for all ids (one CIM query instead of one per id: with hundreds of open files, one call per file costs
+# time proportional to the open-file table each time). Never without a filter: an empty list closes nothing.
+# An id already gone is the desired end state; any other error fails the call.
 function Invoke-AvbCloseOpenFiles($a) {
-    foreach ($id in @($a.fileIds)) {
-        $fileId = [uint64]::Parse([string]$id)
-        try { Close-SmbOpenFile -FileId $fileId -Force } catch { if (-not (Test-AvbNotFound $_)) { throw } }
-    }
+    $ids = [uint64[]]@(@($a.fileIds) | ForEach-Object { [uint64]::Parse([string]$_) })
+    if ($ids.Count -eq 0) { return }
+    # Errors as records (2>&1), so one id already gone does not stop the others.
+    $ErrorActionPreference = 'Continue'
+    Assert-AvbOnlyNotFound @(Close-SmbOpenFile -FileId $ids -Force 2>&1)
 }
 
+# Closing a session closes every file it holds, in one call.
 function Invoke-AvbCloseSessions($a) {
-    foreach ($id in @($a.sessionIds)) {
-        $sessionId = [uint64]::Parse([string]$id)
-        try { Close-SmbSession -SessionId $sessionId -Force } catch { if (-not (Test-AvbNotFound $_)) { throw } }
+    $ids = [uint64[]]@(@($a.sessionIds) | ForEach-Object { [uint64]::Parse([string]$_) })
+    if ($ids.Count -eq 0) { return }
+    $ErrorActionPreference = 'Continue'
+    Assert-AvbOnlyNotFound @(Close-SmbSession -SessionId $ids -Force 2>&1)
+}
+
+function Assert-AvbOnlyNotFound($Output) {
+    foreach ($r in @($Output)) {
+        if ($r -is [System.Management.Automation.ErrorRecord] -and -not (Test-AvbNotFound $r)) { throw $r }
     }
 }

@@ -4,6 +4,7 @@ import type { NightlyCycleResult } from '../cycle/nightly';
 import { renderSummary, summaryFromRecord } from '../engine/summary';
 import { formatDuration } from '../format/duration';
 import { ExitCode } from '../errors';
+import { renderOffsiteNight } from './offsite-summary';
 import { type CommandOutcome, ok } from './outcome';
 
 /** What `backup` prints (and returns under --json) for a nightly cycle, and for step 7 of any backup with a config. */
@@ -31,6 +32,9 @@ export function renderCycle(result: NightlyCycleResult, settings: Settings): Com
   }
   const rendered = renderAfterBackup(result.after, settings, summary.warnings);
   lines.push(...rendered.lines);
+  // Step 8: an offsite failure is a warning of a good night (exit 0), never a failure.
+  const offsite = renderOffsiteNight(result.offsite);
+  lines.push(...offsite.lines);
   const json = {
     ...summary,
     mode: result.mode,
@@ -38,6 +42,8 @@ export function renderCycle(result: NightlyCycleResult, settings: Settings): Com
     offlineSeconds: result.offlineSeconds,
     lockoutSteps: result.lockoutSteps,
     ...rendered.json,
+    offsite: offsite.json,
+    warnings: offsite.warning ? [...rendered.json.warnings, offsite.warning] : rendered.json.warnings,
   };
   if (rendered.damaged) return { exitCode: ExitCode.Damage, text: lines.join('\n'), json };
   return ok(lines.join('\n'), json);
@@ -46,7 +52,7 @@ export function renderCycle(result: NightlyCycleResult, settings: Settings): Com
 /** The verify and prune lines (and JSON fields) of step 7, shared by the cycle and `backup --no-lockout` with a config. */
 export function renderAfterBackup(after: AfterBackupResult | null, settings: Settings, runWarnings: string[]) {
   const lines: string[] = [];
-  const problems = after?.verify?.problems ?? [];
+  const problems = [...(after?.verify?.problems ?? []), ...(after?.scrub?.problems ?? [])];
   if (after?.verify) {
     const v = after.verify.record;
     lines.push(
@@ -54,6 +60,7 @@ export function renderAfterBackup(after: AfterBackupResult | null, settings: Set
     );
     for (const p of problems.slice(0, 20)) lines.push(`    ${p.kind} ${p.path}: ${p.detail}`);
   }
+  if (after?.scrub) lines.push(`  scrub:    ${scrubText(after.scrub)}`);
   if (after?.prune)
     lines.push(`  pruned:   ${after.prune.remove.length} old snapshot(s) removed, ${after.prune.keep.length} kept`);
   for (const w of after?.warnings ?? []) lines.push(`  warning: ${w}`);
@@ -61,8 +68,18 @@ export function renderAfterBackup(after: AfterBackupResult | null, settings: Set
     verify: after?.verify
       ? { ok: problems.length === 0, filesChecked: after.verify.record.filesChecked, problems }
       : null,
+    scrub: after?.scrub ? { filesRead: after.scrub.filesRead, coverage: after.scrub.coverage } : null,
     pruned: after?.prune ? after.prune.remove.map((r) => r.id) : [],
     warnings: [...runWarnings, ...(after?.warnings ?? [])],
   };
   return { lines, json, damaged: problems.length > 0 };
+}
+
+/** "12 file(s) re-read tonight; 40% of the store re-hashed in the last 30 days; oldest: ID/path (never)". */
+function scrubText(scrub: NonNullable<AfterBackupResult['scrub']>): string {
+  const c = scrub.coverage;
+  const oldest = c.oldest
+    ? `; oldest: ${c.oldest.snapshotId}/${c.oldest.path} (${c.oldest.verifiedAt ?? 'never re-hashed'})`
+    : '';
+  return `${scrub.filesRead} file(s) re-read tonight; ${c.percent}% of the store re-hashed within verify.scrubDays${oldest}`;
 }

@@ -1,7 +1,7 @@
 import type { StoreSettings } from '../config/load';
 import { errorMessage } from '../errors';
-import { formatBytesIn } from '../format/bytes';
 import { type Logger, type LogLevel, openRunLog } from '../log/logger';
+import { type TaskProgressOptions, taskProgress } from './progress';
 
 /**
  * The logger of one command run: the JSON-lines file in logging.dir at the configured level, and on
@@ -36,24 +36,9 @@ export function commandLogger(
 }
 
 /**
- * A plain progress line on stderr every few seconds for long verifies and restores (nothing under
- * --json, whose stdout must stay one object, and nothing for runs that finish quickly).
+ * Progress for long verifies, restores and offsite pushes: a live line with the rate and (when the total is
+ * known) an ETA, on a terminal only — nothing when stderr is not a terminal or under --json (src/cli/progress.ts).
  */
-export function progressTicker(
-  label: string,
-  options: { json: boolean; totalBytes?: number | null; intervalMs?: number; stream?: NodeJS.WritableStream },
-): (p: { files: number; bytes: number }) => void {
-  if (options.json) return () => undefined;
-  const stream = options.stream ?? process.stderr;
-  const interval = options.intervalMs ?? 5000;
-  const started = Date.now();
-  let last = started;
-  return ({ files, bytes }) => {
-    const now = Date.now();
-    if (now - last < interval) return;
-    last = now;
-    const rate = bytes / Math.max(0.001, (now - started) / 1000);
-    const of = options.totalBytes ? ` of ${formatBytesIn(options.totalBytes, 'MiB')}` : '';
-    stream.write(`${label}: ${files} files, ${formatBytesIn(bytes, 'MiB')}${of} (${formatBytesIn(rate, 'MiB')}/s)\n`);
-  };
+export function progressTicker(label: string, options: TaskProgressOptions): ReturnType<typeof taskProgress> {
+  return taskProgress(label, options);
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { AppError, ExitCode, describeError } from '../errors';
 import type { FinishedRun } from '../report/run-notifier';
+import { endProgressLines } from './progress';
 
 /** What a command hands back: the CLI prints `text` (or `json` under --json) and exits with `exitCode`. */
 export type CommandOutcome = FinishedRun;
@@ -21,10 +22,12 @@ export function action<A extends unknown[]>(
     const json = Boolean(command.opts().json);
     try {
       const outcome = await fn(...args);
+      endProgressLines();
       if (json) process.stdout.write(`${JSON.stringify(outcome.json, null, 2)}\n`);
       else if (outcome.text) process.stdout.write(outcome.text.endsWith('\n') ? outcome.text : `${outcome.text}\n`);
       process.exitCode = outcome.exitCode;
     } catch (err) {
+      endProgressLines();
       reportError(err, json);
     }
   };

@@ -8,6 +8,7 @@ import {
   storeSettingsFromInput,
 } from '../config/load';
 import { UsageError } from '../errors';
+import { checkDestinationAvailable } from '../engine/paths';
 
 /** The option values `addSettingsOptions` adds (commander camel-cases `--state-dir` to `stateDir`). */
 export interface SettingsOptionValues {
@@ -56,6 +57,20 @@ export async function resolveSettings(values: SettingsOptionValues, cwd = proces
 export async function resolveStoreSettings(values: SettingsOptionValues, cwd = process.cwd()): Promise<StoreSettings> {
   const { raw, configFile } = await rawInput(values, cwd);
   return configFile === null ? storeSettingsFromInput(raw, null) : settingsFromInput(raw, configFile);
+}
+
+/**
+ * `resolveStoreSettings` for a command that reads or writes the store (list, verify, restore, prune, drill,
+ * report): a destination whose disk or share is not there is refused with exit 2 and says so, rather than
+ * looking like an empty store.
+ */
+export async function resolveStoreSettingsWithStore(
+  values: SettingsOptionValues,
+  cwd = process.cwd(),
+): Promise<StoreSettings> {
+  const settings = await resolveStoreSettings(values, cwd);
+  await checkDestinationAvailable(settings.destination);
+  return settings;
 }
 
 async function rawInput(

@@ -167,6 +167,7 @@ ${rows.join('\n')}
 | 2 | Usage or configuration error: bad flag, bad field (named), a refused path. Nothing was touched. |
 | 3 | Verification found damage: missing, extra or damaged files (listed by path), in \`verify\`, \`restore\` or \`drill\`. |
 | 4 | AVImark could not be fully given back after a lockout; the message lists what is still locked and \`recover\` undoes it. |
+| 5 | The backup looked like ransomware at work (thresholds in \`guard.ransomware\`): the snapshot was kept but marked suspect, \`latest\` did not move and every prune is held (\`prune\` exits 5 too) until \`accept ID\` or \`prune --id ID\`. |
 
 ## Environment
 

@@ -97,8 +97,56 @@ export function parseConfigText(text: string, origin: string): unknown {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new InvalidConfigError(origin, [{ field: '(root)', problem: 'must be a JSON object { ... }' }]);
   }
+  const escapes = escapedPathProblems(value, []);
+  if (escapes.length > 0) throw new InvalidConfigError(origin, escapes);
   return value;
 }
+
+/** The JSON escapes a single backslash in a Windows path turns into a control character: "D:\new" holds a newline. */
+const ESCAPES: Readonly<Record<string, string>> = {
+  '\n': 'n',
+  '\t': 't',
+  '\r': 'r',
+  '\b': 'b',
+  '\f': 'f',
+};
+
+/** Looks like a path: a drive letter, a backslash or a slash. Messages (e.g. lockout.backMessage) may hold newlines. */
+const PATH_LIKE = /^[A-Za-z]:|[\\/]/;
+
+/**
+ * Paths in which a JSON escape changed a backslash and the letter after it into a control character
+ * ("D:\new", "C:\tmp"), each named with the escape and how to write it instead.
+ */
+export function escapedPathProblems(value: unknown, at: readonly PropertyKey[]): ConfigProblem[] {
+  if (typeof value === 'string') {
+    const found = [...value].find((c) => ESCAPES[c] !== undefined);
+    if (found === undefined || !PATH_LIKE.test(value)) return [];
+    const letter = ESCAPES[found];
+    const written = value.replace(/[\n\t\r\b\f]/g, (c) => `\\${ESCAPES[c]}`);
+    const doubled = written.replace(/\\/g, '\\\\');
+    const slashed = written.replace(/\\/g, '/');
+    return [
+      {
+        field: formatFieldPath(at),
+        problem: `"\\${letter}" in this path is a JSON escape (a ${CONTROL_NAMES[letter]}), not a backslash and "${letter}": write "${doubled}" or "${slashed}"`,
+      },
+    ];
+  }
+  if (Array.isArray(value)) return value.flatMap((v, i) => escapedPathProblems(v, [...at, i]));
+  if (typeof value === 'object' && value !== null) {
+    return Object.entries(value).flatMap(([k, v]) => escapedPathProblems(v, [...at, k]));
+  }
+  return [];
+}
+
+const CONTROL_NAMES: Readonly<Record<string, string>> = {
+  n: 'newline',
+  t: 'tab',
+  r: 'carriage return',
+  b: 'backspace',
+  f: 'form feed',
+};
 
 /** Validates raw input with the schema, then applies the checks and defaults that involve several fields. */
 export function settingsFromInput(

@@ -29,6 +29,15 @@ export const fieldReference: Record<string, FieldReference> = {
     description:
       'How AVImark is kept consistent while copying: "offline" locks out for the whole copy; "presync" copies live first, then locks out and copies only what changed; "vss" locks out, takes a shadow copy, gives AVImark back, then copies from the shadow; "auto" = vss where shadow copies work on the source volume, else presync.',
   },
+  vss: { description: 'Shadow copies (mode "vss", and "auto" where shadow copies work).' },
+  'vss.onFailure': {
+    description:
+      'When the shadow copy still fails after retrying: "offline" copies under the same lockout instead (mode "auto" only; mode "vss" always fails), "fail" gives AVImark back and fails the run.',
+  },
+  'vss.retrySeconds': {
+    description:
+      'How long a shadow copy that fails for a passing reason (another shadow copy operation in progress, volume in use, provider failure) is tried again, with backoff, inside the lockout limit.',
+  },
   lockout: { description: 'How AVImark is taken offline and given back.' },
   'lockout.share': { description: 'The SMB share workstations use to reach AVImark; null when there is none.' },
   'lockout.share.name': { description: 'Share name as shown by Get-SmbShare.' },

@@ -91,6 +91,15 @@ export const retentionSchema = z
   })
   .strict();
 
+export const vssSchema = z
+  .object({
+    /** When the shadow copy cannot be taken (after retrying): offline = copy under the same lockout instead (mode auto only); fail = give back and fail. */
+    onFailure: z.enum(['offline', 'fail']).default('offline'),
+    /** How long a transiently failing shadow copy (another one in progress, provider failure) is tried again. */
+    retrySeconds: z.number().int().min(0, 'must be zero or more').default(60),
+  })
+  .strict();
+
 export const verifySchema = z
   .object({
     /** After each backup: none, the files copied this run, a random sample, or everything. */
@@ -245,6 +254,7 @@ export const configSchema = z
     /** auto = vss where shadow copies work on the source volume, else presync. */
     mode: z.enum(['auto', 'vss', 'presync', 'offline']).default('auto'),
     lockout: lockoutSchema.default(() => lockoutSchema.parse({})),
+    vss: vssSchema.default(() => vssSchema.parse({})),
     engine: engineSchema.default(() => engineSchema.parse({})),
     retention: retentionSchema.default(() => retentionSchema.parse({})),
     verify: verifySchema.default(() => verifySchema.parse({})),

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Settings } from '../config/load';
 import { verifySnapshot, type VerifyResult } from '../engine/verify';
 import { errorMessage } from '../errors';
@@ -9,9 +10,13 @@ import { pruneSnapshots, type PruneResult } from '../store/prune';
 import { listSnapshots, resolveSnapshotId } from '../store/snapshots';
 import type { ManifestEntry, SnapshotId } from '../store/types';
 import { localFs } from '../fs/local';
+import { writeFileAtomic } from '../fs/durable';
+import { type ScrubResult, scrubRecord, scrubStore } from './scrub';
 
 export interface AfterBackupResult {
   verify: VerifyResult | null;
+  /** The rolling scrub's slice (issue 14), with the store's coverage; null when verification is off or failed. */
+  scrub: ScrubResult | null;
   prune: PruneResult | null;
   warnings: string[];
 }
@@ -21,7 +26,12 @@ export interface AfterBackupResult {
  * `verify.after` asks for, then prune when `retention.auto`. A prune failure is a warning (the new
  * snapshot is safe); verification problems are returned for the caller to turn into exit 3.
  */
-export async function afterBackup(settings: Settings, snapshotId: SnapshotId, log: Logger): Promise<AfterBackupResult> {
+export async function afterBackup(
+  settings: Settings,
+  snapshotId: SnapshotId,
+  log: Logger,
+  now: () => Date = () => new Date(),
+): Promise<AfterBackupResult> {
   const warnings: string[] = [];
   let verify: VerifyResult | null = null;
   const snapshot = await resolveSnapshotId(settings.destination, snapshotId);
@@ -32,8 +42,33 @@ export async function afterBackup(settings: Settings, snapshotId: SnapshotId, lo
       samplePercent: settings.verify.after === 'sample' ? settings.verify.samplePercent : 100,
       select,
       logger: log,
+      dest: settings.destination,
+      now,
     });
     warnings.push(...verify.warnings);
+  }
+  let scrub: ScrubResult | null = null;
+  if (settings.verify.after !== 'none') {
+    const alreadyHashed = verify?.hashed ?? [];
+    scrub = await scrubStore(settings.destination, {
+      scrubDays: settings.verify.scrubDays,
+      alreadyHashed,
+      now,
+      log,
+    }).catch((err: unknown) => {
+      const w = `the rolling scrub failed (the new snapshot is safe): ${errorMessage(err)}`;
+      log.warn(w);
+      warnings.push(w);
+      return null;
+    });
+  }
+  if (verify && scrub) {
+    // The verification history keeps the scrub's coverage (the report shows it).
+    verify.record = { ...verify.record, scrub: scrubRecord(scrub, settings.verify.scrubDays) };
+    const file = path.join(snapshot.metaDir, 'verify.json');
+    await writeFileAtomic(localFs, file, `${JSON.stringify(verify.record, null, 2)}\n`).catch((err: unknown) => {
+      warnings.push(`the scrub coverage could not be recorded in ${file}: ${errorMessage(err)}`);
+    });
   }
   let prune: PruneResult | null = null;
   if (settings.retention.auto) {
@@ -50,7 +85,7 @@ export async function afterBackup(settings: Settings, snapshotId: SnapshotId, lo
       warnings.push(w);
     }
   }
-  return { verify, prune, warnings };
+  return { verify, scrub, prune, warnings };
 }
 
 /** Selects the entries that differ from the previous snapshot's manifest: what this run had to copy. */

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Settings } from '../config/load';
 import { type BackupProgress, type SnapshotInProgress, skipFilesInUse } from '../engine/backup';
 import { errorMessage } from '../errors';
@@ -8,6 +9,7 @@ import type { SourceFs } from '../fs/types';
 import type { ShadowCopyInfo, WindowsHost } from '../host/types';
 import type { Logger } from '../log/logger';
 import type { LockoutPlan } from '../lockout/plan';
+import { newShadowRecord, removeShadowRecord, writeShadowRecord } from '../lockout/shadow-journal';
 import type { LockoutStep } from '../lockout/steps';
 import type { LockoutHooks, WindowRun } from '../lockout/window';
 import type { CycleMode } from './mode';
@@ -48,7 +50,7 @@ export function modeHooks(c: ModeContext): Omit<LockoutHooks<Copied, void>, 'aft
     whileWarning: c.mode === 'presync' ? (run) => onlinePass(c, run.signal) : undefined,
     under: (run, plan) => copyUnderLockout(c, run, plan),
     abandon: async (copied, run) => {
-      if (copied.shadow) await deleteShadow(c.host, copied.shadow, c.log, run.warnings);
+      if (copied.shadow) await deleteShadow(c.host, c.settings.stateDir, copied.shadow, c.log, run.warnings);
     },
     afterGiveBack: (copied, run) => copyFromShadow(c, copied, run),
   };
@@ -58,12 +60,55 @@ async function copyUnderLockout(c: ModeContext, run: WindowRun, plan: LockoutPla
   const renamed = renamedFiles(plan);
   if (c.mode === 'vss') {
     const volume = c.volume ?? (await c.host.getVolumeRoot(c.source));
-    const shadow = await c.host.createShadowCopy(volume);
-    c.log.info(`shadow copy ${shadow.id} of ${volume} created`);
-    return { shadow, volume, renamed };
+    try {
+      // Journaled before Create, with its ID once known: recover deletes ours even if Create completes late.
+      const record = newShadowRecord(
+        volume,
+        (await c.host.listShadowCopies(volume)).map((s) => s.id),
+      );
+      await writeShadowRecord(c.settings.stateDir, record);
+      const shadow = await createShadowWithRetry(c, volume, run.signal);
+      await writeShadowRecord(c.settings.stateDir, { ...record, id: shadow.id });
+      c.log.info(`shadow copy ${shadow.id} of ${volume} created`);
+      return { shadow, volume, renamed };
+    } catch (err) {
+      // Mode auto chose vss; with vss.onFailure "offline" the copy is made now, under the same lockout.
+      if (run.signal.aborted || c.settings.mode !== 'auto' || c.settings.vss.onFailure !== 'offline') throw err;
+      const w = `the shadow copy of ${volume} could not be taken (${errorMessage(err)}); copied offline under the same lockout instead (vss.onFailure "offline")`;
+      c.log.warn(w);
+      run.warnings.push(w);
+    }
   }
   await sync(c, createRenamedFilesFs(c.sourceFs, renamed), run.signal);
   return { shadow: null, volume: null, renamed };
+}
+
+/**
+ * Win32_ShadowCopy.Create return values that pass (reference: windows-powershell.md): 7 volume in use,
+ * 9 another shadow copy operation in progress, 12 provider failure, 13 unknown error. The others (access
+ * denied, not supported, no storage, the maximum reached, a veto) do not pass by waiting.
+ */
+const TRANSIENT_SHADOW_CODES = new Set([7, 9, 12, 13]);
+
+/** The Win32_ShadowCopy.Create return value a failure reports (ps/host/Shadows.ps1 words it), or null. */
+export function shadowReturnCode(err: unknown): number | null {
+  const m = /Win32_ShadowCopy\.Create returned (\d+)/.exec(errorMessage(err));
+  return m ? Number(m[1]) : null;
+}
+
+/** Create, tried again on transient return codes with backoff for vss.retrySeconds; a stop ends the wait. */
+async function createShadowWithRetry(c: ModeContext, volume: string, signal: AbortSignal): Promise<ShadowCopyInfo> {
+  const deadline = Date.now() + c.settings.vss.retrySeconds * 1000;
+  for (let delayMs = 1000; ; delayMs = Math.min(delayMs * 2, 15_000)) {
+    try {
+      return await c.host.createShadowCopy(volume);
+    } catch (err) {
+      const code = shadowReturnCode(err);
+      if (code === null || !TRANSIENT_SHADOW_CODES.has(code) || Date.now() + delayMs > deadline) throw err;
+      c.log.warn(`shadow copy of ${volume} failed for now (${errorMessage(err)}); trying again in ${delayMs / 1000} s`);
+      await sleep(delayMs, undefined, { signal });
+    }
+  }
 }
 
 async function copyFromShadow(c: ModeContext, copied: Copied, run: WindowRun): Promise<void> {
@@ -74,7 +119,7 @@ async function copyFromShadow(c: ModeContext, copied: Copied, run: WindowRun): P
     c.log.info(`copying from the shadow copy (${shadowRoot})`);
     await sync(c, createRenamedFilesFs(createShadowFs(c.sourceFs, c.source, shadowRoot), copied.renamed), run.signal);
   } finally {
-    await deleteShadow(c.host, shadow, c.log, run.warnings);
+    await deleteShadow(c.host, c.settings.stateDir, shadow, c.log, run.warnings);
   }
 }
 
@@ -119,10 +164,17 @@ function renamedFiles(plan: LockoutPlan): RenamedFile[] {
     .map((s) => ({ original: s.path, renamed: s.lockedPath }));
 }
 
-async function deleteShadow(host: WindowsHost, shadow: ShadowCopyInfo, log: Logger, warnings: string[]): Promise<void> {
+async function deleteShadow(
+  host: WindowsHost,
+  stateDir: string,
+  shadow: ShadowCopyInfo,
+  log: Logger,
+  warnings: string[],
+): Promise<void> {
   try {
     await host.deleteShadowCopy(shadow.id);
     log.info(`shadow copy ${shadow.id} deleted`);
+    await removeShadowRecord(stateDir);
   } catch (err) {
     const w = `the shadow copy ${shadow.id} could not be deleted (${errorMessage(err)}); delete it with: vssadmin delete shadows /shadow=${shadow.id} /quiet`;
     log.warn(w);

@@ -1,6 +1,7 @@
 import type { Settings } from '../config/load';
 import { type BackupProgress, checkSourceAndDest, openSnapshot } from '../engine/backup';
-import { errorMessage } from '../errors';
+import { captureAcls } from '../engine/metadata';
+import { SuspectSnapshotError, errorMessage } from '../errors';
 import { formatBytesIn } from '../format/bytes';
 import { localFs } from '../fs/local';
 import type { FileSystem } from '../fs/types';
@@ -15,10 +16,12 @@ import { type LockoutWindowContext, type WindowWords, withLockout } from '../loc
 import { type NoteRun, recordedRun } from '../state/run';
 import type { LockoutStepTiming, RunRecord } from '../store/types';
 import { type AfterBackupResult, afterBackup } from './after-backup';
+import { type AfterNight, type AfterNightResult, runAfterNight } from './after-night';
 import { keepEarlierFailure, readFailedRunRecord, writeFailedRunRecord } from './failed-run';
 import { expectedOfflineMinutes, resolveMode, type CycleMode } from './mode';
+import { snapshotGuard } from './guard';
 import { modeHooks } from './modes';
-import { checkDestinationRoom, checkHostReachable, expectedCopyBytes } from './preflight';
+import { checkDestinationRoom, checkHostReachable, destinationAccountWarnings, expectedCopyBytes } from './preflight';
 
 export interface NightlyCycleOptions {
   settings: Settings;
@@ -37,6 +40,18 @@ export interface NightlyCycleOptions {
   handleSignals?: boolean;
   /** Stops the run like a signal would (tests). */
   signal?: AbortSignal;
+  /** `backup --allow-shrink`: a source that shrank past guard.maxShrinkPercent is committed this once. */
+  allowShrink?: boolean;
+  /** Step 8, after commit and verify, outside the lockout: the offsite copy (wired by the CLI). */
+  afterNight?: AfterNight;
+}
+
+/** The ransomware guard marked the snapshot suspect (committed; `latest` did not move; pruning held): exit 5. */
+export interface SuspectSnapshot {
+  snapshotId: string;
+  reasons: string[];
+  message: string;
+  hint: string;
 }
 
 export interface NightlyCycleResult {
@@ -53,6 +68,34 @@ export interface NightlyCycleResult {
   expectedCopy: { bytes: number; files: number };
   /** Step 7: verify per `verify.after`, prune per `retention.auto` (null for a dry run). */
   after: AfterBackupResult | null;
+  /** Step 8: the offsite copy (absent or null when not configured, or for a dry run). */
+  offsite?: AfterNightResult | null;
+  /** Set when the snapshot was committed but marked suspect (the command exits 5). */
+  suspect?: SuspectSnapshot | null;
+}
+
+/** Ends the recorded run with exit 5 (last-run.json says why) while handing the committed result on. */
+class SuspectCycleError extends SuspectSnapshotError {
+  constructor(
+    readonly result: NightlyCycleResult,
+    readonly suspect: SuspectSnapshot,
+  ) {
+    super(suspect.message, suspect.snapshotId, suspect.reasons, suspect.hint);
+  }
+}
+
+/** The words of a suspect snapshot, for the CLI, last-run.json and the alerts. */
+export function describeSuspect(snapshotId: string, reasons: readonly string[]): SuspectSnapshot {
+  return {
+    snapshotId,
+    reasons: [...reasons],
+    message:
+      `snapshot ${snapshotId} looks like ransomware at work: ${reasons.join('; ')}. ` +
+      'It was kept but marked suspect: "latest" still points at the previous snapshot and no snapshot is pruned until it is accepted',
+    hint:
+      `check the AVImark folder; if it is fine run "avimark-backup accept ${snapshotId}", ` +
+      `otherwise delete the snapshot with "avimark-backup prune --id ${snapshotId}" and restore from an earlier one`,
+  };
 }
 
 const BACKUP_WORDS: WindowWords = {
@@ -75,7 +118,7 @@ export async function runNightlyCycle(options: NightlyCycleOptions): Promise<Nig
   if (options.dryRun) return dryRunCycle(options);
   const { settings, log } = options;
   const startedAt = now();
-  const result = await recordedRun(
+  const { result, suspect } = await recordedRun(
     {
       stateDir: settings.stateDir,
       log,
@@ -92,9 +135,19 @@ export async function runNightlyCycle(options: NightlyCycleOptions): Promise<Nig
         ),
     },
     (note) => lockedCycle(options, now, startedAt, note),
-  ).finally(() => options.onCopyDone?.());
+  )
+    .then(
+      (r) => ({ result: r, suspect: null }),
+      (err: unknown) => {
+        // Committed but suspect: last-run.json recorded exit 5; verify still runs, the prune is held.
+        if (err instanceof SuspectCycleError) return { result: err.result, suspect: err.suspect };
+        throw err;
+      },
+    )
+    .finally(() => options.onCopyDone?.());
   const after = result.snapshotId ? await afterBackup(settings, result.snapshotId, log) : null;
-  return { ...result, after };
+  const offsite = await runAfterNight(options.afterNight, result.snapshotId, after, log);
+  return { ...result, after, suspect, offsite };
 }
 
 interface Preflight {
@@ -171,6 +224,7 @@ async function lockedCycle(
   note({ mode: p.mode });
   if (p.plan.problems.length > 0) throw planProblemsError(p.plan.problems);
   await checkDestinationRoom(p.dest, p.expectedCopy.bytes);
+  for (const w of destinationAccountWarnings(p.dest)) log.warn(w);
 
   const snap = await openSnapshot({ dest: p.dest, log, now });
   note({ snapshotId: snap.id });
@@ -195,18 +249,24 @@ async function lockedCycle(
       ...mode,
       after: async (copied, run, lockedOut) => {
         await mode.afterGiveBack(copied, run);
-        const committed = await snap.commit({
-          mode: p.mode,
-          offlineSeconds: lockedOut.offlineSeconds,
-          lockoutSteps: lockedOut.lockoutSteps,
-          warnings: run.warnings,
-          startedAt,
-        });
+        // The folder's NTFS access lists, read live after the give-back (a failure is a warning, not a failed night).
+        const acl = await captureAcls(host, p.source, run.warnings);
+        const committed = await snap.commit(
+          {
+            mode: p.mode,
+            offlineSeconds: lockedOut.offlineSeconds,
+            lockoutSteps: lockedOut.lockoutSteps,
+            warnings: run.warnings,
+            startedAt,
+            acl,
+          },
+          snapshotGuard(settings, { allowShrink: options.allowShrink ?? false, log }),
+        );
         if (earlierFailure) await keepEarlierFailure(p.dest, earlierFailure, log);
         return committed;
       },
     });
-    return {
+    const result: NightlyCycleResult = {
       dryRun: false,
       mode: p.mode,
       modeReason: p.modeReason,
@@ -219,6 +279,8 @@ async function lockedCycle(
       expectedCopy: p.expectedCopy,
       after: null,
     };
+    if (record.suspect) throw new SuspectCycleError(result, describeSuspect(record.snapshotId, record.suspect.reasons));
+    return result;
   } finally {
     await snap.release();
   }

@@ -86,7 +86,7 @@ async function readResumablePartial(dest: string, fs: FileSystem): Promise<Repla
   return replayJournal(text.split('\n').slice(0, -1));
 }
 
-/** Free bytes where `dir` is (or would be created), and whether we may write there. */
+/** Free bytes where `dir` is (or would be created), and whether we may write there (by creating a file). */
 export async function checkDestinationRoom(
   dest: string,
   neededBytes: number,
@@ -106,7 +106,11 @@ export async function checkDestinationRoom(
     }
   }
   try {
-    await fs.access(existing, 2 /* W_OK */);
+    // Create and remove a file: on Windows access(W_OK) only looks at the read-only attribute, not the ACL.
+    const probe = path.join(existing, `.avimark-backup-write-test-${process.pid}`);
+    const handle = await fs.open(probe, 'wx');
+    await handle.close();
+    await fs.rm(probe, { force: true });
   } catch (err) {
     throw new RunFailedError(
       `the destination ${existing} is not writable: ${errorMessage(err)}`,
@@ -122,4 +126,24 @@ export async function checkDestinationRoom(
     );
   }
   return { freeBytes };
+}
+
+/**
+ * What the account that runs the nightly task (SYSTEM) sees of the destination (issue 13 §10): drive
+ * letters mapped in a user's logon session do not exist for SYSTEM, and a UNC path is reached as the
+ * computer account (DOMAIN\COMPUTER$). Pure: the words of the warnings, or none for a local path.
+ */
+export function destinationAccountWarnings(dest: string, localDriveLetters: readonly string[] | null = null): string[] {
+  if (/^(\\\\|\/\/)(?![?.][\\/])[^\\/]+[\\/][^\\/]+/.test(dest)) {
+    return [
+      `the destination ${dest} is a network share: the nightly task runs as SYSTEM and reaches it as this computer's account (DOMAIN\\COMPUTERNAME$); check that the computer account (or "Domain Computers") may change files in the share AND its folder (NTFS), or run the task as a dedicated service account`,
+    ];
+  }
+  const letter = /^([A-Za-z]):/.exec(dest)?.[1]?.toUpperCase();
+  if (letter && localDriveLetters !== null && !localDriveLetters.includes(letter)) {
+    return [
+      `the destination ${dest} is on drive ${letter}:, which is not a local volume: a mapped drive letter exists only in the logon session that mapped it, never for SYSTEM (the nightly task); use the UNC path (\\\\server\\share\\…) instead`,
+    ];
+  }
+  return [];
 }

@@ -1,8 +1,11 @@
-import { rename, rm } from 'node:fs/promises';
+import * as nodeFs from 'node:fs/promises';
 import path from 'node:path';
 import type { Settings } from '../config/load';
+import { applyAcls } from '../engine/metadata';
 import { restoreSnapshot } from '../engine/restore';
 import { DamageError, RunFailedError, errnoCode, errorMessage } from '../errors';
+import { isTransient, type RetryPolicy, withRetry } from '../fs/retry';
+import type { FileSystem } from '../fs/types';
 import type { WindowsHost } from '../host/types';
 import type { Logger } from '../log/logger';
 import { observeHost } from '../lockout/observe';
@@ -11,6 +14,7 @@ import { giveBackLeftover } from '../lockout/recover';
 import { realSleep, type Sleep } from '../lockout/warn';
 import { type WindowWords, withLockout } from '../lockout/window';
 import { type NoteRun, recordedRun } from '../state/run';
+import { type AclFile, readAclFile } from '../store/acl';
 import { formatSnapshotId } from '../store/layout';
 import type { SnapshotRef } from '../store/snapshots';
 import type { LockoutStepTiming } from '../store/types';
@@ -25,7 +29,22 @@ export interface RestoreToLiveOptions {
   now?: () => Date;
   sleep?: Sleep;
   handleSignals?: boolean;
+  /** The folder swap's file system (tests: a faulty one). Default node:fs. */
+  fs?: SwapFs;
+  /** How long a rename held by another program is tried again (tests: short). */
+  swapRetry?: RetryPolicy;
 }
+
+/** The calls the folder swap makes. */
+export type SwapFs = Pick<FileSystem, 'rename' | 'rm'>;
+
+/**
+ * A folder cannot be renamed while any handle inside it lacks delete sharing (Explorer showing it, an antivirus
+ * scan, a command prompt whose current folder is inside): usually for a moment, so the swap tries again.
+ */
+const SWAP_RETRY: RetryPolicy = { retries: 12, retryMinTimeoutMs: 250, retryMaxTimeMs: 30_000 };
+const HELD = new Set(['EPERM', 'EBUSY', 'EACCES']);
+const isHeld = (err: unknown) => HELD.has(errnoCode(err) ?? '') || isTransient(err);
 
 export interface RestoreToLiveResult {
   dryRun: boolean;
@@ -96,7 +115,14 @@ export async function restoreToLive(options: RestoreToLiveOptions): Promise<Rest
   }
   if (plan.problems.length > 0) throw planProblemsError(plan.problems);
 
-  const swap = { source, staging, rollbackDir, stagingExists: false };
+  const swap: Swap = {
+    source,
+    staging,
+    rollbackDir,
+    stagingExists: false,
+    fs: options.fs ?? nodeFs,
+    retry: options.swapRetry ?? SWAP_RETRY,
+  };
   return recordedRun(
     {
       stateDir: settings.stateDir,
@@ -111,7 +137,7 @@ export async function restoreToLive(options: RestoreToLiveOptions): Promise<Rest
       try {
         return await swapUnderLockout(options, swap, now, note, planText);
       } finally {
-        if (swap.stagingExists) await rm(staging, { recursive: true, force: true }).catch(() => undefined);
+        if (swap.stagingExists) await swap.fs.rm(staging, { recursive: true, force: true }).catch(() => undefined);
       }
     },
   );
@@ -123,6 +149,8 @@ interface Swap {
   rollbackDir: string;
   /** The staging folder is there to remove if the run does not finish. */
   stagingExists: boolean;
+  fs: SwapFs;
+  retry: RetryPolicy;
 }
 
 /** Stage the snapshot (AVImark running), then in the lockout window swap the folders. */
@@ -136,6 +164,8 @@ async function swapUnderLockout(
   const { settings, host, log, snapshot } = options;
   const leftover = await giveBackLeftover(host, settings.stateDir, log);
   let restored: { files: number; bytes: number } = { files: 0, bytes: 0 };
+  // Read (and checked) before anything changes: a damaged acl.json stops the restore with the live folder untouched.
+  const acls = await readAclFile(nodeFs, settings.destination, snapshot.id);
   const { window } = await withLockout(
     {
       host,
@@ -161,10 +191,10 @@ async function swapUnderLockout(
       },
       under: async (run) => {
         run.signal.throwIfAborted();
-        await swapFolders(swap);
+        await swapFolders(swap, host, log);
+        await reapplyAcls(host, swap.source, acls, run.warnings, log);
       },
-      after: (_swapped, run, lockedOut) =>
-        unrenameInRollback(lockedOut.plan.steps, swap.source, swap.rollbackDir, run.warnings),
+      after: (_swapped, run, lockedOut) => unrenameInRollback(lockedOut.plan.steps, swap, run.warnings),
     },
   );
   return {
@@ -200,16 +230,84 @@ async function stage(options: RestoreToLiveOptions, swap: Swap) {
   return restored;
 }
 
-/** The live folder aside as the rollback copy, the staging folder in its place; a failed second rename puts the live folder back. */
-async function swapFolders(swap: Swap): Promise<void> {
-  await rename(swap.source, swap.rollbackDir);
+/**
+ * The snapshot's NTFS access lists back on the folder now live, read back and compared: what did not come back
+ * is a warning naming it (the data is in place and AVImark is given back either way).
+ */
+async function reapplyAcls(
+  host: WindowsHost,
+  source: string,
+  acls: AclFile | null,
+  warnings: string[],
+  log: Logger,
+): Promise<void> {
+  if (!acls) {
+    warnings.push(
+      `the snapshot holds no folder permissions (NTFS access lists): ${source} keeps the ones it inherits; check them`,
+    );
+    return;
+  }
   try {
-    await rename(swap.staging, swap.source);
+    const { applied, problems } = await applyAcls(host, source, acls);
+    log.info({ applied, problems: problems.length }, 'folder permissions put back');
+    for (const p of problems) warnings.push(`permissions not restored as recorded: ${p}`);
+  } catch (err) {
+    warnings.push(
+      `the folder permissions (NTFS access lists) could not be put back on ${source}: ${errorMessage(err)}`,
+    );
+  }
+}
+
+/** Renames, trying again while another program holds something inside the folder. */
+function renameHeld(swap: Swap, from: string, to: string, log: Logger): Promise<void> {
+  return withRetry(() => swap.fs.rename(from, to), swap.retry, {
+    shouldRetry: isHeld,
+    onRetry: (err) =>
+      log.warn({ code: errnoCode(err) }, `renaming ${from} failed (${errorMessage(err)}); trying again`),
+  });
+}
+
+/** Who holds `folder`, as far as the server can tell: SMB clients with a file open inside, else the usual suspects. */
+async function whoHolds(host: WindowsHost, folder: string): Promise<string> {
+  const open = await host.listOpenFiles(folder).catch(() => []);
+  if (open.length > 0) {
+    const who = open.slice(0, 5).map((f) => `${f.path} (${f.clientUserName} on ${f.clientComputerName})`);
+    return `open over SMB: ${who.join(', ')}${open.length > 5 ? ` and ${open.length - 5} more` : ''}`;
+  }
+  return `a program (Explorer, antivirus, a command prompt whose current folder is inside) holds a file inside ${folder}`;
+}
+
+/**
+ * The live folder aside as the rollback copy, the staging folder in its place. Renames held by another program
+ * are tried again; if the live folder still cannot move, nothing changed; if the restored folder cannot move in,
+ * the live folder is put back. Either way the error names what holds it.
+ */
+async function swapFolders(swap: Swap, host: WindowsHost, log: Logger): Promise<void> {
+  try {
+    await renameHeld(swap, swap.source, swap.rollbackDir, log);
+  } catch (err) {
+    const holder = isHeld(err) ? `: ${await whoHolds(host, swap.source)}` : '';
+    throw new RunFailedError(
+      `could not move the live folder ${swap.source} aside (${errorMessage(err)})${holder}; nothing was changed, the live folder is in place`,
+      'close what holds it (an Explorer window, an antivirus scan of the folder) and run the restore again',
+    );
+  }
+  try {
+    await renameHeld(swap, swap.staging, swap.source, log);
     swap.stagingExists = false;
   } catch (err) {
-    await rename(swap.rollbackDir, swap.source);
+    const holder = isHeld(err) ? `: ${await whoHolds(host, swap.staging)}` : '';
+    try {
+      await renameHeld(swap, swap.rollbackDir, swap.source, log);
+    } catch (back) {
+      throw new RunFailedError(
+        `could not put the restored folder in place (${errorMessage(err)})${holder}, nor the live folder back (${errorMessage(back)}): the live folder is at ${swap.rollbackDir}`,
+        `rename ${swap.rollbackDir} back to ${swap.source} by hand before starting AVImark`,
+      );
+    }
     throw new RunFailedError(
-      `could not put the restored folder in place (${errorMessage(err)}); the live folder was put back`,
+      `could not put the restored folder in place (${errorMessage(err)})${holder}; the live folder was put back`,
+      'close what holds it and run the restore again',
     );
   }
 }
@@ -217,16 +315,16 @@ async function swapFolders(swap: Swap): Promise<void> {
 /** The rollback copy still has the executables under their locked names: give them their real names back. */
 async function unrenameInRollback(
   steps: ReturnType<typeof lockoutPlan>['steps'],
-  source: string,
-  rollbackDir: string,
+  swap: Swap,
   warnings: string[],
 ): Promise<void> {
+  const { source, rollbackDir } = swap;
   for (const step of steps) {
     if (step.kind !== 'renameExecutable') continue;
     const rel = path.relative(source, step.path);
     if (rel.startsWith('..') || path.isAbsolute(rel)) continue;
     try {
-      await rename(path.join(rollbackDir, path.relative(source, step.lockedPath)), path.join(rollbackDir, rel));
+      await swap.fs.rename(path.join(rollbackDir, path.relative(source, step.lockedPath)), path.join(rollbackDir, rel));
     } catch (err) {
       if (errnoCode(err) !== 'ENOENT')
         warnings.push(

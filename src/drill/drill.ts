@@ -6,7 +6,7 @@ import { localFs } from '../fs/local';
 import type { FileSystem } from '../fs/types';
 import { type Logger, silentLogger } from '../log/logger';
 import { writeFileAtomic } from '../fs/durable';
-import { restoreSnapshot } from '../engine/restore';
+import { type RestoreOptions, restoreSnapshot } from '../engine/restore';
 import { metaDir, storeLayout } from '../store/layout';
 import { openManifest } from '../store/manifest';
 import type { SnapshotRef } from '../store/snapshots';
@@ -29,9 +29,14 @@ export type RestoreInto = (
  * store on purpose (same volume, no space needed elsewhere), so only the snapshots folder itself is
  * declared off-limits to it; the live folders stay refused.
  */
-export function drillRestore(dest: string, liveSources: string[], logger?: Logger): RestoreInto {
+export function drillRestore(
+  dest: string,
+  liveSources: string[],
+  logger?: Logger,
+  onProgress?: RestoreOptions['onProgress'],
+): RestoreInto {
   return (snapshot, target) =>
-    restoreSnapshot(snapshot, target, { liveSources, dest: storeLayout(dest).snapshotsDir, logger });
+    restoreSnapshot(snapshot, target, { liveSources, dest: storeLayout(dest).snapshotsDir, logger, onProgress });
 }
 
 export interface DrillOptions {

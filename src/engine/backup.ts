@@ -36,6 +36,7 @@ import { describeFsError } from '../fs/retry';
 import type { SourceFs, FileSystem } from '../fs/types';
 import type { Logger } from '../log/logger';
 import type { RunRecord } from '../store/types';
+import type { CommitGuard } from './commit';
 import { checkSourceAndDest } from './paths';
 import { SnapshotInProgress } from './snapshot';
 import { type BackupSummary, summaryFromRecord } from './summary';
@@ -45,6 +46,7 @@ export { checkSourceAndDest } from './paths';
 export { dryRunBackup, type DryRunReport } from './dry-run';
 export { skipFilesInUse } from './file-errors';
 export { SnapshotInProgress } from './snapshot';
+export type { CommitGuard, CommitVerdict, CommitView } from './commit';
 export {
   BackupInterruptedError,
   type BackupProgress,
@@ -73,6 +75,8 @@ export interface RunBackupOptions {
   sourceFs?: SourceFs;
   /** Write the store through this (faulty in tests). */
   destFs?: FileSystem;
+  /** Consulted before the commit (the shrink and ransomware guards, src/cycle/guard.ts). */
+  guard?: CommitGuard;
 }
 
 export interface BackupOutcome {
@@ -106,13 +110,16 @@ export async function runBackup(options: RunBackupOptions): Promise<BackupOutcom
       signal: options.signal,
       onProgress: options.onProgress,
     });
-    const record = await snap.commit({
-      mode: 'no-lockout',
-      offlineSeconds: null,
-      lockoutSteps: [],
-      warnings: [],
-      startedAt,
-    });
+    const record = await snap.commit(
+      {
+        mode: 'no-lockout',
+        offlineSeconds: null,
+        lockoutSteps: [],
+        warnings: [],
+        startedAt,
+      },
+      options.guard,
+    );
     return { record, summary: summaryFromRecord(record, dest, snap.thisRun) };
   } finally {
     await snap.release();

@@ -1,14 +1,17 @@
 import { errnoCode } from '../errors';
 import { fsyncDir } from '../fs/durable';
+import type { FileSystem } from '../fs/types';
 import { METADATA_RETRY, withRetry } from '../fs/retry';
 import { manifestPath, metaDir, snapshotDir, storeLayout } from '../store/layout';
+import { writeAclFile } from '../store/acl';
 import { writeManifest } from '../store/manifest';
 import { writeRunRecord } from '../store/run-record';
+import { suspectMark, writeSuspectMark } from '../store/suspect';
 import type { ManifestEntry, RunRecord, SnapshotId } from '../store/types';
 import { type Tally, tally } from './entries';
 import type { PartialSnapshot } from './partial';
 import { forEachLimited } from './sync-batch';
-import { utimesSeconds } from './times';
+import { utimesTime } from './times';
 import type { CommitExtras } from './types';
 
 const COMMIT_RENAME_RETRY = { retries: 10, retryMinTimeoutMs: 200, retryMaxTimeMs: 60_000 };
@@ -64,6 +67,32 @@ export function successRecord(input: RunRecordInput): RunRecord {
   };
 }
 
+/** What a commit guard sees of the snapshot about to be committed (everything is in the partial still). */
+export interface CommitView {
+  id: SnapshotId;
+  dest: string;
+  /** The store's file system. */
+  fs: FileSystem;
+  /** This snapshot's manifest entries, in path order. */
+  entries: readonly ManifestEntry[];
+  /** Where an entry's copy is now (in the partial). */
+  storedPath(rel: string): string;
+}
+
+/** A guard's answer: throw (an AppError) to commit nothing; or commit, perhaps marked suspect. */
+export interface CommitVerdict {
+  /** Non-null: commit, but mark the snapshot suspect (DEST/meta/<id>/suspect.json; `latest` does not move). */
+  suspect: { reasons: string[]; measured: Record<string, number> } | null;
+  /** Added to the run record's warnings. */
+  warnings: string[];
+}
+
+/**
+ * Consulted after the copy, before anything of the commit is written (the cycle's shrink and ransomware
+ * guards, src/cycle/guard.ts). A throw leaves the partial resumable, as any failed commit does.
+ */
+export type CommitGuard = (view: CommitView) => Promise<CommitVerdict>;
+
 export interface CommitInput {
   partial: PartialSnapshot;
   source: string;
@@ -71,6 +100,7 @@ export interface CommitInput {
   openedAt: Date;
   resumed: boolean;
   now: () => Date;
+  guard?: CommitGuard;
 }
 
 /**
@@ -83,10 +113,13 @@ export async function writeAndRename(input: CommitInput): Promise<RunRecord> {
   const { fs, dest, id } = partial;
   await partial.checkpoint.flush();
   const { entries, dirs } = commitOrder(partial.checkpoint.done.values());
+  const verdict: CommitVerdict = input.guard
+    ? await input.guard({ id, dest, fs, entries, storedPath: (rel) => partial.destPath(rel) })
+    : { suspect: null, warnings: [] };
   // Setting a folder's time does not touch its parent's entries, so folders can go in parallel.
   await forEachLimited(dirs, COMMIT_DIR_CONCURRENCY, async (dir) => {
     const dst = partial.destPath(dir.path);
-    const t = utimesSeconds(dir.mtimeNs);
+    const t = utimesTime(dir.mtimeNs);
     await fs.utimes(dst, t, t);
     await fsyncDir(fs, dst);
   });
@@ -103,6 +136,7 @@ export async function writeAndRename(input: CommitInput): Promise<RunRecord> {
     createdAt: now().toISOString(),
   };
   await writeManifest(fs, manifestPath(dest, id), header, entries, entries.length);
+  if (input.extras.acl) await writeAclFile(fs, dest, id, input.source, input.extras.acl);
   const record = successRecord({
     id,
     source: input.source,
@@ -112,8 +146,13 @@ export async function writeAndRename(input: CommitInput): Promise<RunRecord> {
     counts: tally(partial.checkpoint.done.values()),
     bytesCopiedThisRun: partial.thisRun.bytesCopied,
     resumed: input.resumed,
-    warnings: partial.warnings,
+    warnings: [...partial.warnings, ...verdict.warnings],
   });
+  if (verdict.suspect) {
+    record.suspect = { reasons: verdict.suspect.reasons };
+    // Before the rename: a crash after it must not leave a suspect snapshot looking trusted.
+    await writeSuspectMark(fs, dest, suspectMark(id, verdict.suspect.reasons, verdict.suspect.measured, now()));
+  }
   await writeRunRecord(dest, record, fs);
   const layout = storeLayout(dest);
   await fsyncDir(fs, layout.metaRoot);

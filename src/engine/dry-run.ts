@@ -76,7 +76,7 @@ export async function dryRunBackup(options: {
     retry: { policy: options.engine },
   })) {
     if (entry.type === 'special') {
-      report.skip.push({ path: entry.rel, reason: 'not a regular file, folder or link' });
+      report.skip.push({ path: entry.rel, reason: entry.why ?? 'not a regular file, folder or link' });
       continue;
     }
     if (entry.type !== 'file') continue;

@@ -3,13 +3,20 @@ import type { BigIntStats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import type { FileSystem } from '../fs/types';
 import { RunFailedError, errnoCode } from '../errors';
-import { utimesSeconds } from './times';
+import { utimesTime } from './times';
 import { writeFully } from '../fs/write-fully';
 import { removeIfExists } from '../fs/remove';
 
 export const COPY_BUFFER_BYTES = 1 << 20;
 /** A large file's copy is fsynced and checkpointed every this many bytes. */
 export const CHECKPOINT_EVERY_BYTES = 32 * (1 << 20);
+/**
+ * How far a large file's copy may run ahead of its last durable checkpoint. Checkpoint fsyncs run beside
+ * the copy; on a contended disk they can take seconds while the copy fills the page cache, and a kill
+ * then loses everything past the last recorded checkpoint. At this lead the copy waits for the pending
+ * checkpoint (or starts one), so a kill or a power cut re-copies at most this much of the file.
+ */
+export const MAX_AHEAD_OF_CHECKPOINT_BYTES = 256 * (1 << 20);
 
 /** A file that kept changing while it was read: storing it would store a torn copy. */
 export class UnstableFileError extends RunFailedError {
@@ -52,6 +59,8 @@ export interface SaveFileOptions {
   /** Only files at least this big report checkpoints. */
   largeFileBytes: number;
   checkpointEveryBytes?: number;
+  /** Bound on bytes written past the last durable checkpoint (default MAX_AHEAD_OF_CHECKPOINT_BYTES). */
+  maxAheadOfCheckpointBytes?: number;
   onCheckpoint?: (offset: number, stat: BigIntStats) => Promise<void>;
   onBytes?: (n: number) => void;
   signal?: AbortSignal;
@@ -159,12 +168,20 @@ async function openCopy(opts: SaveFileOptions, resumeFrom: number, hash: Hash, b
 class BackgroundCheckpoints {
   private running: Promise<void> | null = null;
   private failure: unknown = null;
+  /** Offset of the last checkpoint made durable and reported (the copy's start when none was). */
+  durable: number;
+  /** Offset of the checkpoint running, or of the last one. */
+  private started: number;
 
   constructor(
     private readonly dst: FileHandle,
     private readonly before: BigIntStats,
     private readonly onCheckpoint: SaveFileOptions['onCheckpoint'],
-  ) {}
+    from: number,
+  ) {
+    this.durable = from;
+    this.started = from;
+  }
 
   get idle(): boolean {
     return this.running === null;
@@ -174,16 +191,37 @@ class BackgroundCheckpoints {
     if (this.failure !== null) throw this.failure;
   }
 
+  /** Starts a checkpoint at `offset` (dst must already be `offset` bytes long). */
   start(offset: number): void {
+    this.started = offset;
     this.running = this.dst
       .sync()
       .then(() => this.onCheckpoint?.(offset, this.before))
+      .then(() => {
+        this.durable = Math.max(this.durable, offset);
+      })
       .catch((err: unknown) => {
         this.failure ??= err;
       })
       .finally(() => {
         this.running = null;
       });
+  }
+
+  /**
+   * Before writing up to `end`: waits until that is at most `max` bytes past the last durable checkpoint,
+   * checkpointing at `at` (where the copy is now, `materialise` makes dst that long) when none is pending.
+   */
+  async keepWithin(end: number, max: number, at: number, materialise: () => Promise<void>): Promise<void> {
+    while (end - this.durable > max && this.durable < at) {
+      if (this.running === null) {
+        if (this.started >= at) return; // nothing newer to make durable (a failed checkpoint: check() throws)
+        await materialise();
+        this.start(at);
+      }
+      await this.settle();
+      this.check();
+    }
   }
 
   async settle(): Promise<void> {
@@ -216,6 +254,19 @@ async function leaveUnsynced(opts: SaveFileOptions, result: AttemptResult, dst: 
   return false;
 }
 
+/**
+ * Writes `chunk` at `at` (unless it is all zeros: left as a hole) while this thread hashes it: the write
+ * runs in the thread pool, the hash here, on the same unchanging buffer. True when it was written.
+ */
+async function writeHashing(dst: FileHandle, chunk: Buffer, at: number, hash: Hash, zero: Buffer): Promise<boolean> {
+  const written = isZero(chunk, zero) ? null : writeFully(dst, chunk, at);
+  written?.catch(() => undefined); // awaited below; never unhandled
+  hash.update(chunk);
+  if (written === null) return false;
+  await written;
+  return true;
+}
+
 async function copyOnce(opts: SaveFileOptions, resumeFrom: number): Promise<AttemptResult> {
   const { source, signal } = opts;
   const before = await source.stat({ bigint: true });
@@ -244,7 +295,12 @@ async function copyOnce(opts: SaveFileOptions, resumeFrom: number): Promise<Atte
   let which = 0;
   let pending: ReturnType<typeof readAt> | undefined;
   let keepOpen = false;
-  const checkpoints = new BackgroundCheckpoints(dst, before, opts.onCheckpoint);
+  const maxAhead = opts.maxAheadOfCheckpointBytes ?? MAX_AHEAD_OF_CHECKPOINT_BYTES;
+  const checkpoints = new BackgroundCheckpoints(dst, before, opts.onCheckpoint, pos);
+  const materialise = async (at: number) => {
+    await dst.truncate(at); // materialise a trailing hole so the prefix length is on disk
+    fileLength = at;
+  };
   try {
     pending = readAt(bufs[which], pos);
     for (;;) {
@@ -253,15 +309,14 @@ async function copyOnce(opts: SaveFileOptions, resumeFrom: number): Promise<Atte
       if (n === 0) break;
       const buf = bufs[which];
       const chunk = buf.subarray(0, n);
-      hash.update(chunk);
       bytesRead += n;
       const at = pos;
       pos += n;
       which = 1 - which;
       const overlap = bufs[0] !== bufs[1];
       if (overlap) pending = readAt(bufs[which], pos); // overlap the next read with this write
-      if (!isZero(chunk, zero)) {
-        await writeFully(dst, chunk, at);
+      if (large) await checkpoints.keepWithin(pos, maxAhead, at, () => materialise(at));
+      if (await writeHashing(dst, chunk, at, hash, zero)) {
         bytesCopied += n;
         fileLength = Math.max(fileLength, at + n);
       }
@@ -270,8 +325,7 @@ async function copyOnce(opts: SaveFileOptions, resumeFrom: number): Promise<Atte
       checkpoints.check();
       if (large && pos >= nextCheckpoint && checkpoints.idle) {
         nextCheckpoint = pos + every;
-        await dst.truncate(pos); // materialise a trailing hole so the prefix length is on disk
-        fileLength = pos;
+        await materialise(pos);
         // The copy goes on while the prefix is made durable; the offset is recorded once it is.
         checkpoints.start(pos);
       }
@@ -280,7 +334,7 @@ async function copyOnce(opts: SaveFileOptions, resumeFrom: number): Promise<Atte
     checkpoints.check();
     if (fileLength !== pos) await dst.truncate(pos); // extends the file over skipped zero runs at the end
     const after = await source.stat({ bigint: true });
-    await dst.utimes(utimesSeconds(after.atimeNs), utimesSeconds(after.mtimeNs));
+    await dst.utimes(utimesTime(after.atimeNs), utimesTime(after.mtimeNs));
     const result: AttemptResult = { sha256: hash.digest('hex'), size: pos, bytesCopied, bytesRead, before, after };
     keepOpen = await leaveUnsynced(opts, result, dst);
     return result;

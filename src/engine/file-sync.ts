@@ -220,7 +220,7 @@ async function syncOpenFile(
   if (decision.action === 'keep') {
     ctx.result.filesKept += 1;
   } else if (decision.action === 'link') {
-    if (await linkFromPrevious(partial, rel, decision.from, dst)) {
+    if (await linkFromPrevious(partial, rel, decision.from, dst, { checkContent: ctx.checksum })) {
       await recordLink(partial, ctx, rel, decision.from, current, Number(st.mode));
     } else {
       await copy(partial, rel, handle, dst, 0, ctx);

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { SourceFs } from '../fs/types';
 import { localFs } from '../fs/local';
-import { UsageError, errnoCode } from '../errors';
+import { DestinationUnavailableError, UsageError, accessDenied, errnoCode } from '../errors';
 import { METADATA_RETRY, type RetryHooks, type RetryPolicy, withRetry } from '../fs/retry';
 
 export interface CheckedPaths {
@@ -31,6 +31,42 @@ async function realpathOfMaybeMissing(
       missing.push(path.basename(current));
       current = parent;
     }
+  }
+}
+
+/**
+ * Refuses a destination that is not there: neither the folder nor its parent exists (on Windows that
+ * includes a drive letter or share that is not connected — the USB rotation disk left in a drawer, the
+ * NAS down). Only the last folder is ever created by a backup, so a missing parent means the disk or
+ * share is missing, not a first run.
+ */
+/** What stat says of a path on a disk that is not plugged in or a share whose server is down. */
+const MISSING_VOLUME_CODES = new Set(['ENOENT', 'ENOTDIR', 'ENODEV', 'ENXIO', 'EHOSTDOWN', 'EHOSTUNREACH', 'ENOTCONN']);
+
+export async function checkDestinationAvailable(destIn: string, fs: Pick<SourceFs, 'stat'> = localFs): Promise<void> {
+  const dest = path.resolve(destIn);
+  const parent = path.dirname(dest);
+  for (const candidate of parent === dest ? [dest] : [dest, parent]) {
+    try {
+      await fs.stat(candidate);
+      return;
+    } catch (err) {
+      const code = errnoCode(err);
+      if (code === 'EACCES' || code === 'EPERM') throw accessDenied(err) ?? err;
+      if (!MISSING_VOLUME_CODES.has(code ?? '')) throw err;
+    }
+  }
+  throw new DestinationUnavailableError(dest, parent);
+}
+
+/** True unless checkDestinationAvailable refuses the destination as missing (status, list). */
+export async function isDestinationAvailable(dest: string, fs: Pick<SourceFs, 'stat'> = localFs): Promise<boolean> {
+  try {
+    await checkDestinationAvailable(dest, fs);
+    return true;
+  } catch (err) {
+    if (err instanceof DestinationUnavailableError) return false;
+    throw err;
   }
 }
 
@@ -70,16 +106,17 @@ export async function checkSourceAndDest(
     const code = errnoCode(err);
     if (code === 'ENOENT' || code === 'ENOTDIR')
       throw new UsageError(`the source folder ${source} does not exist`, 'check --source (or "source" in the config)');
-    throw new UsageError(`cannot read the source folder ${source}: ${errnoCode(err) ?? String(err)}`);
+    throw accessDenied(err) ?? new UsageError(`cannot read the source folder ${source}: ${code ?? String(err)}`);
   }
   if (!st.isDirectory()) throw new UsageError(`the source ${source} is not a folder`, 'give the AVImark data folder');
+  await retry(() => checkDestinationAvailable(dest, fs));
   try {
     const d = await retry(() => fs.stat(dest));
     if (!d.isDirectory()) throw new UsageError(`the destination ${dest} exists and is not a folder`);
   } catch (err) {
     if (err instanceof UsageError) throw err;
     if (errnoCode(err) !== 'ENOENT')
-      throw new UsageError(`cannot use the destination ${dest}: ${errnoCode(err) ?? String(err)}`);
+      throw accessDenied(err) ?? new UsageError(`cannot use the destination ${dest}: ${errnoCode(err) ?? String(err)}`);
   }
   const realSource = await retry(() => realpath(source));
   const realDest = await realpathOfMaybeMissing(fs, dest, realpath, retry);

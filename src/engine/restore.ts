@@ -1,19 +1,22 @@
 import { createHash } from 'node:crypto';
+import { writeFully } from '../fs/write-fully';
 import path from 'node:path';
 import type { FileHandle } from 'node:fs/promises';
 import type { FileSystem } from '../fs/types';
 import { localFs } from '../fs/local';
 import { isSameOrInside } from '../config/load';
-import { UsageError, errnoCode, errorMessage } from '../errors';
+import { InterruptedError, UsageError, errnoCode, errorMessage } from '../errors';
 import type { Logger } from '../log/logger';
 import { silentLogger } from '../log/logger';
 import { fsyncDir } from '../fs/durable';
 import { exists } from '../fs/read';
+import { plural } from '../format/number';
 import { openManifest } from '../store/manifest';
 import type { SnapshotRef } from '../store/snapshots';
 import type { ManifestEntry } from '../store/types';
+import { RESTORE_MARKER, refuseInterruptedRestore, removeMarker, writeMarker } from './restore-marker';
 import { SyncBatch, forEachLimited } from './sync-batch';
-import { utimesSeconds } from './times';
+import { utimesTime } from './times';
 
 /**
  * Restores a snapshot into a folder as an independent, writable copy: every file is written anew
@@ -39,6 +42,8 @@ export interface RestoreOptions {
   logger?: Logger;
   platform?: NodeJS.Platform;
   onProgress?: (progress: RestoreProgress) => void;
+  /** Stops the restore (Ctrl+C): unfinished files are removed, the marker stays, InterruptedError is thrown. */
+  signal?: AbortSignal;
 }
 
 export interface RestoreProgress {
@@ -65,7 +70,12 @@ export interface RestoreResult {
 }
 
 const COPY_BUFFER_BYTES = 1 << 20;
-const TEMP_SUFFIX = '.avb-restoring';
+/**
+ * A file is written under a short temporary name in its folder (never its own name plus a suffix, which would
+ * push a name near the 255-byte limit over it) and renamed into place once durable.
+ */
+const tempName = (n: number): string => `.avb-${process.pid}-${n}.tmp`;
+const isTempName = (name: string): boolean => /^\.avb-\d+-\d+\.tmp$/.test(name);
 /** Files restored at once. */
 const RESTORE_CONCURRENCY = 4;
 
@@ -96,9 +106,10 @@ export async function checkRestoreTarget(target: string, options: RestoreOptions
     if (errnoCode(err) === 'ENOENT') return;
     throw err;
   }
+  if (names.includes(RESTORE_MARKER) && !options.force) await refuseInterruptedRestore(fs, target);
   if (names.length > 0 && !options.force) {
     throw new UsageError(
-      `refusing to restore into ${target}: the folder is not empty (${names.length} entries)`,
+      `refusing to restore into ${target}: the folder is not empty (${plural(names.length, 'entry', 'entries')})`,
       'choose an empty or new folder, or add --force to write into it (files of the same name are replaced)',
     );
   }
@@ -112,13 +123,17 @@ interface RestoreRun {
   result: RestoreResult;
   buffers: Buffer[];
   durable: SyncBatch;
+  /** Temporary names handed out so far. */
+  temps: number;
 }
 
 async function restoreFile(run: RestoreRun, entry: ManifestEntry, from: string, to: string): Promise<void> {
   const { fs, options, result } = run;
   const buffer = run.buffers.pop() ?? Buffer.allocUnsafe(COPY_BUFFER_BYTES);
   try {
-    const copied = await copyAndHash(fs, from, to, buffer, times(entry));
+    run.temps += 1;
+    const temp = path.join(path.dirname(to), tempName(run.temps));
+    const copied = await copyAndHash(fs, from, temp, buffer, times(entry), options.signal);
     await run.durable.add(copied.unsynced, copied.bytes, async () => {
       // Renamed into place (and made read-only if it was) only once its content is on disk.
       if (options.force) await replaceWith(fs, to, () => fs.rename(copied.temp, to));
@@ -170,6 +185,7 @@ async function restoreEntries(run: RestoreRun, snapshot: SnapshotRef, target: st
   try {
     const { entries } = await openManifest(fs, snapshot.manifestPath);
     for await (const entry of entries) {
+      if (run.options.signal?.aborted) failure ??= interrupted(run);
       if (failure !== null) break;
       const from = path.join(snapshot.dir, ...entry.path.split('/'));
       const to = path.join(target, ...entry.path.split('/'));
@@ -235,11 +251,25 @@ export async function restoreSnapshot(
     platform: options.platform ?? process.platform,
     result,
     buffers: [],
+    temps: 0,
     durable: new SyncBatch(),
   };
   logger.info({ target }, 'restore started');
-  const dirs = await restoreEntries(run, snapshot, target);
+  await writeMarker(fs, target, snapshot.id);
+  let dirs: ManifestEntry[];
+  try {
+    dirs = await restoreEntries(run, snapshot, target);
+  } catch (err) {
+    // The unfinished files go; the marker stays, so a rerun into this folder says what it holds.
+    await removeUnfinished(fs, target).catch((e: unknown) =>
+      logger.warn(`could not remove every unfinished file in ${target}: ${errorMessage(e)}`),
+    );
+    logger.error({ err }, 'restore stopped before the end');
+    throw options.signal?.aborted && !(err instanceof InterruptedError) ? interrupted(run) : err;
+  }
   result.problems.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  // Every file is in place: the marker goes before the folders get their times (removing it touches the target's).
+  await removeMarker(fs, target);
 
   // Folder times last, once nothing is written into them any more (setting a folder's time does not
   // touch its parent's entries, so folders go in parallel); each folder's entries are flushed too (the
@@ -252,6 +282,7 @@ export async function restoreSnapshot(
     });
   });
   await fsyncDir(fs, target);
+  await restoreFolderModes(run, dirs, target);
   result.durationSeconds = (Date.now() - started) / 1000;
   for (const p of result.problems) logger.error({ path: p.path }, p.detail);
   for (const w of result.warnings) logger.warn(w);
@@ -260,18 +291,18 @@ export async function restoreSnapshot(
 }
 
 /**
- * Copies `from` to a temporary name beside `to`, hashing the bytes as they are written, and gives it the
+ * Copies `from` to `temp` (a temporary name beside the file's own), hashing the bytes as they are written, and gives it the
  * recorded times. Returns the copy still open and NOT fsynced: the caller syncs it before renaming it into place.
  */
 async function copyAndHash(
   fs: FileSystem,
   from: string,
-  to: string,
+  temp: string,
   buffer: Buffer,
-  [atime, mtime]: [number, number],
+  [atime, mtime]: [number | string, number | string],
+  signal?: AbortSignal,
 ): Promise<{ sha256: string; bytes: number; temp: string; unsynced: FileHandle }> {
   const hash = createHash('sha256');
-  const temp = `${to}${TEMP_SUFFIX}`;
   const input = await fs.open(from, 'r');
   let bytes = 0;
   let output: FileHandle;
@@ -284,15 +315,15 @@ async function copyAndHash(
   try {
     try {
       for (;;) {
+        signal?.throwIfAborted();
         const { bytesRead } = await input.read(buffer, 0, buffer.length, null);
         if (bytesRead === 0) break;
         const chunk = buffer.subarray(0, bytesRead);
-        let offset = 0;
-        while (offset < chunk.length) {
-          const { bytesWritten } = await output.write(chunk, offset, chunk.length - offset);
-          offset += bytesWritten;
-        }
+        // The write runs in the thread pool while this thread hashes the same buffer.
+        const written = writeFully(output, chunk);
+        written.catch(() => undefined); // awaited just below
         hash.update(chunk);
+        await written;
         bytes += bytesRead;
       }
       await output.utimes(atime, mtime);
@@ -349,8 +380,45 @@ function restoredMode(entry: ManifestEntry, platform: NodeJS.Platform): number {
   return entry.attributes.readonly ? mode & ~0o222 : mode | 0o200;
 }
 
-function times(entry: ManifestEntry): [number, number] {
+/**
+ * POSIX: each folder gets its recorded permission bits (a 700 folder stays 700, a sticky bit stays), deepest
+ * first (`dirs` is already reversed) and one at a time, after its contents and times, so a folder that ends up
+ * closed (no write or search bit) is never needed open again. Windows folders have no such bits.
+ */
+async function restoreFolderModes(run: RestoreRun, dirs: ManifestEntry[], target: string): Promise<void> {
+  if (run.platform === 'win32') return;
+  for (const entry of dirs) {
+    const to = path.join(target, ...entry.path.split('/'));
+    await run.fs.chmod(to, entry.attributes.mode & 0o7777).catch((err: unknown) => {
+      run.result.warnings.push(`${entry.path}: folder permissions not restored (${errorMessage(err)})`);
+    });
+  }
+}
+
+function times(entry: ManifestEntry): [number | string, number | string] {
   // The same conversion the engine uses for the snapshot's own files, so the times always agree.
-  const seconds = utimesSeconds(entry.mtimeNs);
+  const seconds = utimesTime(entry.mtimeNs);
   return [seconds, seconds];
+}
+
+/** The error an interrupted restore ends with (exit 1): what was done and how to go on. */
+function interrupted(run: RestoreRun): InterruptedError {
+  const { result } = run;
+  return new InterruptedError(
+    `the restore of ${result.snapshotId} into ${result.target} was interrupted after ${plural(result.files, 'file')}; its unfinished files were removed`,
+    `to finish it, run the same restore again with --force; or delete ${result.target} and restore anew`,
+  );
+}
+
+/** Removes the temporary files (tempName) of copies that never finished, anywhere under `dir`. */
+async function removeUnfinished(fs: FileSystem, dir: string): Promise<void> {
+  for (const name of await fs.readdir(dir)) {
+    const full = path.join(dir, name);
+    if (isTempName(name)) {
+      await fs.rm(full, { force: true });
+      continue;
+    }
+    const info = await fs.lstat(full).catch(() => null);
+    if (info?.isDirectory()) await removeUnfinished(fs, full);
+  }
 }

@@ -7,7 +7,14 @@ import { type RetryHooks, type RetryPolicy, withRetry } from '../fs/retry';
 
 export type ScanEntry =
   | { type: 'dir' | 'file' | 'symlink'; rel: string; abs: string; stat: BigIntStats }
-  | { type: 'special'; rel: string; abs: string; stat: BigIntStats };
+  | {
+      type: 'special';
+      rel: string;
+      abs: string;
+      stat: BigIntStats;
+      /** Why it cannot be backed up, when not because of its type (a name that is not valid UTF-8). */
+      why?: string;
+    };
 
 export interface ScanOptions {
   exclude?: readonly string[];
@@ -27,6 +34,57 @@ function kind(st: BigIntStats): ScanEntry['type'] {
 const LSTAT_BATCH = 32;
 
 const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+function isUtf8(bytes: Uint8Array): boolean {
+  try {
+    strictUtf8.decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A name's bytes as text: valid UTF-8 as it is, every other byte as \xNN (as ls -b shows it). */
+export function escapeName(bytes: Buffer): string {
+  let out = '';
+  let i = 0;
+  while (i < bytes.length) {
+    const lead = bytes[i];
+    const size = lead < 0x80 ? 1 : lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 0;
+    const seq = size > 0 ? bytes.subarray(i, i + size) : null;
+    if (seq !== null && seq.length === size && isUtf8(seq)) {
+      out += seq.toString('utf8');
+      i += size;
+    } else {
+      out += `\\x${lead.toString(16).toUpperCase().padStart(2, '0')}`;
+      i += 1;
+    }
+  }
+  return out;
+}
+
+/** The entries of `absDir` whose names are not valid UTF-8, as `special` entries naming them (escaped). */
+async function undecodableNames(
+  fs: Pick<FileSystem, 'opendir' | 'lstat'>,
+  absDir: string,
+  relDir: string,
+): Promise<ScanEntry[]> {
+  const found: ScanEntry[] = [];
+  const dir = await fs.opendir(absDir, { encoding: 'buffer' as BufferEncoding });
+  for await (const dirent of dir) {
+    const raw = dirent.name as unknown as Buffer;
+    if (isUtf8(raw)) continue;
+    const abs = Buffer.concat([Buffer.from(path.join(absDir, path.sep)), raw]);
+    const stat = await fs.lstat(abs, { bigint: true }).catch(() => null);
+    if (stat === null) continue; // gone since the listing
+    const name = escapeName(raw);
+    const rel = relDir === '' ? name : `${relDir}/${name}`;
+    found.push({ type: 'special', rel, abs: path.join(absDir, name), stat, why: 'its name is not valid UTF-8' });
+  }
+  return found;
+}
 
 /**
  * Walks `root` depth-first in sorted order and yields every entry below it (not the root itself):
@@ -57,6 +115,11 @@ export async function* scanTree(
       throw err;
     }
     names.sort(byName);
+    // A name that is not valid UTF-8 (Linux) arrives with U+FFFD in place of its bad bytes and could not be
+    // opened under that name: it is reported (its bytes escaped), never skipped without a word.
+    if (names.some((name) => name.includes('\uFFFD'))) {
+      for (const bad of await undecodableNames(fs, absDir, relDir)) yield bad;
+    }
     const wanted = names.flatMap((name) => {
       const rel = relDir === '' ? name : `${relDir}/${name}`;
       return exclude.length > 0 && isExcluded(rel, exclude, caseInsensitive)

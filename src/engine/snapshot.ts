@@ -18,7 +18,7 @@ import {
 import { listSnapshots } from '../store/snapshots';
 import type { ManifestEntry, RunRecord, SnapshotId } from '../store/types';
 import { Checkpoint, type PartialState } from './checkpoint';
-import { writeAndRename } from './commit';
+import { type CommitGuard, writeAndRename } from './commit';
 import { PartialSnapshot } from './partial';
 import { choosePartial, isUnwrittenCheckpoint } from './plan';
 import { syncPartial } from './sync';
@@ -188,9 +188,10 @@ export class SnapshotInProgress {
   /**
    * Makes the partial a snapshot: folder times, manifest and run record fsynced into DEST/meta/<id>/, then
    * the atomic rename in-progress/<id> → snapshots/<id>, then `latest`, then the checkpoint is removed.
-   * A crash before the rename leaves a resumable partial; after it, a complete snapshot.
+   * A crash before the rename leaves a resumable partial; after it, a complete snapshot. `guard` (the
+   * shrink and ransomware checks) may refuse the commit or have the snapshot marked suspect.
    */
-  async commit(extras: CommitExtras): Promise<RunRecord> {
+  async commit(extras: CommitExtras, guard?: CommitGuard): Promise<RunRecord> {
     if (this.closed || this.committed) throw new Error('commit() after commit() or release()');
     if (this.lastSource === null) throw new Error('commit() before any sync()');
     if (this.dirty)
@@ -208,6 +209,7 @@ export class SnapshotInProgress {
         openedAt: this.openedAt,
         resumed: this.resumed,
         now: this.now,
+        guard,
       });
     } catch (err) {
       if (err instanceof AppError) throw err;

@@ -150,6 +150,18 @@ function finish(
   return result;
 }
 
+/** Files hard-linked at once: a link is one quick system call, so more of them keep the thread pool busy. */
+export const LINK_CONCURRENCY = 8;
+
+/** What the scan alone says: the previous snapshot's entry has this size and time (so it will be linked). */
+function looksUnchanged(entry: ScanEntry, ctx: FileContext): boolean {
+  if (ctx.checksum || entry.type !== 'file') return false;
+  const prev = ctx.previous?.get(entry.rel);
+  return (
+    prev?.type === 'file' && prev.size === Number(entry.stat.size) && prev.mtimeNs === entry.stat.mtimeNs.toString()
+  );
+}
+
 /** The scan loop; returns the paths seen. A failure is handed to `failure` (the loop then stops). */
 async function scanAndSave(
   partial: PartialSnapshot,
@@ -161,6 +173,7 @@ async function scanAndSave(
   const { progress, signal, engine } = ctx;
   const seen = new Set<string>();
   const running = new Set<Promise<void>>();
+  const linking = new Set<Promise<void>>();
   const onError = onFileError(partial, ctx, options, failure);
   const scanFs = retryingFs(ctx.sourceFs, engine, {
     signal,
@@ -170,7 +183,10 @@ async function scanAndSave(
     for await (const entry of scanTree(scanFs, sourceRoot, { exclude: engine.exclude, signal })) {
       if (failure.failed) break;
       if (entry.type === 'special') {
-        partial.warnOnce(`special:${entry.rel}`, `skipped "${entry.rel}": not a regular file, folder or link`);
+        partial.warnOnce(
+          `special:${entry.rel}`,
+          `skipped "${entry.rel}": ${entry.why ?? 'not a regular file, folder or link'}`,
+        );
         continue;
       }
       seen.add(ctx.previous?.get(entry.rel)?.path ?? entry.rel); // the previous entry's string: one copy per path
@@ -179,11 +195,14 @@ async function scanAndSave(
       else {
         progress.filesSeen += 1;
         progress.bytesSeen += Number(entry.stat.size);
+        // Copies are bounded by engine.concurrency; unchanged files (a link each) by LINK_CONCURRENCY.
+        const unchanged = looksUnchanged(entry, ctx);
+        const pool = unchanged ? linking : running;
         const task: Promise<void> = syncFile(partial, entry, ctx)
           .catch(onError(entry))
-          .finally(() => running.delete(task));
-        running.add(task);
-        while (running.size >= engine.concurrency) await Promise.race(running);
+          .finally(() => pool.delete(task));
+        pool.add(task);
+        while (pool.size >= (unchanged ? LINK_CONCURRENCY : engine.concurrency)) await Promise.race(pool);
       }
     }
     progress.scanFinished = true;
@@ -191,7 +210,7 @@ async function scanAndSave(
   } catch (err) {
     failure.fail(err);
   }
-  await Promise.all(running);
+  await Promise.all([...running, ...linking]);
   return seen;
 }
 

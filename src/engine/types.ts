@@ -3,6 +3,7 @@ import { RunFailedError } from '../errors';
 import type { SourceFs } from '../fs/types';
 import type { Logger } from '../log/logger';
 import type { FileSystem } from '../fs/types';
+import type { SnapshotAcls } from '../store/acl';
 import type { LockoutStepTiming, RunRecord, SnapshotId } from '../store/types';
 
 export interface BackupProgress {
@@ -66,6 +67,8 @@ export interface CommitExtras {
   warnings: string[];
   /** When the whole run started (default: when the snapshot was opened). */
   startedAt?: Date;
+  /** The source folder's NTFS access lists (Windows), kept in DEST/meta/<id>/acl.json (src/engine/metadata.ts). */
+  acl?: SnapshotAcls;
 }
 
 export interface OpenSnapshotOptions {

@@ -2,10 +2,11 @@ import { createHash, randomInt } from 'node:crypto';
 import path from 'node:path';
 import type { FileSystem } from '../fs/types';
 import { localFs } from '../fs/local';
-import { RunFailedError, errnoCode, errorMessage } from '../errors';
+import { RunFailedError, accessDenied, errnoCode, errorMessage } from '../errors';
 import type { Logger } from '../log/logger';
 import { silentLogger } from '../log/logger';
 import { writeFileAtomic } from '../fs/durable';
+import { type DamageFinding, storedFileKey, updateDamageRegistry } from '../store/damage-registry';
 import { openManifest } from '../store/manifest';
 import type { SnapshotRef } from '../store/snapshots';
 import type { ManifestEntry, VerifyRecord } from '../store/types';
@@ -39,6 +40,16 @@ export interface VerifyOptions {
   /** Random number in [0, 1) for sampling (tests pass a seeded one). */
   random?: () => number;
   onProgress?: (progress: { filesChecked: number; bytesChecked: number }) => void;
+  /** The store: when given, damaged files are recorded in (and intact ones cleared from) its damage registry. */
+  dest?: string;
+}
+
+/** A file re-hashed by the verification, with its stored identity (for the scrub state and the registry). */
+export interface HashedFile {
+  path: string;
+  key: string;
+  sha256: string;
+  ok: boolean;
 }
 
 export interface VerifyResult {
@@ -47,6 +58,10 @@ export interface VerifyResult {
   bytesChecked: number;
   /** Not damage, but worth fixing: e.g. snapshot files that lost their read-only protection. */
   warnings: string[];
+  /** Damaged or missing files, with identity (issue 14: the backup never links them again). */
+  findings: DamageFinding[];
+  /** Every file re-hashed, intact or not. */
+  hashed: HashedFile[];
 }
 
 const HASH_BUFFER_BYTES = 1 << 20;
@@ -58,6 +73,9 @@ interface VerifyRun {
   samplePercent: number;
   random: () => number;
   problems: VerifyProblem[];
+  findings: DamageFinding[];
+  hashed: HashedFile[];
+  snapshotId: string;
   writable: number;
   filesChecked: number;
   bytesChecked: number;
@@ -75,10 +93,11 @@ async function checkEntry(run: VerifyRun, entry: ManifestEntry, full: string): P
   const { fs, options, problems } = run;
   let info;
   try {
-    info = await fs.lstat(full);
+    info = await fs.lstat(full, { bigint: true });
   } catch (err) {
     if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') {
       problems.push({ kind: 'missing', path: entry.path, detail: `${entry.type} is not in the snapshot` });
+      if (entry.type === 'file') addFinding(run, entry, null, `${entry.type} is not in the snapshot`);
       return;
     }
     throw err;
@@ -100,33 +119,48 @@ async function checkEntry(run: VerifyRun, entry: ManifestEntry, full: string): P
     return;
   }
   if (entry.type !== 'file') return;
-  if ((info.mode & 0o222) !== 0) run.writable += 1;
-  if (info.size !== entry.size) {
-    problems.push({ kind: 'damaged', path: entry.path, detail: `size ${info.size} bytes, expected ${entry.size}` });
+  const key = storedFileKey(info);
+  if ((Number(info.mode) & 0o222) !== 0) run.writable += 1;
+  if (Number(info.size) !== entry.size) {
+    const detail = `size ${info.size} bytes, expected ${entry.size}`;
+    problems.push({ kind: 'damaged', path: entry.path, detail });
+    addFinding(run, entry, key, detail);
     return;
   }
   if (options.select && !options.select(entry)) return;
   if (run.samplePercent < 100 && run.random() * 100 >= run.samplePercent) return;
-  await checkContent(run, entry, full);
+  await checkContent(run, entry, full, key);
 }
 
-async function checkContent(run: VerifyRun, entry: ManifestEntry, full: string): Promise<void> {
+function addFinding(run: VerifyRun, entry: ManifestEntry, key: string | null, detail: string): void {
+  run.findings.push({
+    snapshotId: run.snapshotId,
+    path: entry.path,
+    key,
+    sha256: entry.sha256 ?? null,
+    size: entry.size,
+    detail,
+  });
+}
+
+async function checkContent(run: VerifyRun, entry: ManifestEntry, full: string, key: string): Promise<void> {
   let digest: string;
   try {
     digest = await hashFile(run.fs, full, run.buffer);
   } catch (err) {
-    run.problems.push({ kind: 'damaged', path: entry.path, detail: `cannot be read: ${errorMessage(err)}` });
+    const detail = `cannot be read: ${errorMessage(err)}`;
+    run.problems.push({ kind: 'damaged', path: entry.path, detail });
+    addFinding(run, entry, key, detail);
     return;
   }
+  run.hashed.push({ path: entry.path, key, sha256: entry.sha256 ?? '', ok: digest === entry.sha256 });
   run.filesChecked += 1;
   run.bytesChecked += entry.size;
   run.options.onProgress?.({ filesChecked: run.filesChecked, bytesChecked: run.bytesChecked });
   if (digest !== entry.sha256) {
-    run.problems.push({
-      kind: 'damaged',
-      path: entry.path,
-      detail: `content differs (SHA-256 ${digest}, expected ${entry.sha256})`,
-    });
+    const detail = `content differs (SHA-256 ${digest}, expected ${entry.sha256})`;
+    run.problems.push({ kind: 'damaged', path: entry.path, detail });
+    addFinding(run, entry, key, detail);
   }
 }
 
@@ -139,6 +173,9 @@ export async function verifySnapshot(snapshot: SnapshotRef, options: VerifyOptio
     samplePercent: options.samplePercent ?? 100,
     random: options.random ?? (() => randomInt(0, 1_000_000) / 1_000_000),
     problems: [],
+    findings: [],
+    hashed: [],
+    snapshotId: snapshot.id,
     writable: 0,
     filesChecked: 0,
     bytesChecked: 0,
@@ -180,12 +217,26 @@ export async function verifySnapshot(snapshot: SnapshotRef, options: VerifyOptio
     damaged: problems.filter((p) => p.kind === 'damaged').map((p) => p.path),
   };
   if (options.writeRecord ?? true) {
-    await writeFileAtomic(fs, path.join(snapshot.metaDir, 'verify.json'), `${JSON.stringify(record, null, 2)}\n`);
+    // A read-only store (no write access, a write-protected disk) still gets its verdict: not recording it is a warning.
+    const file = path.join(snapshot.metaDir, 'verify.json');
+    await writeFileAtomic(fs, file, `${JSON.stringify(record, null, 2)}\n`).catch((err: unknown) => {
+      const denied = accessDenied(err);
+      if (!denied && errnoCode(err) !== 'EROFS') throw err;
+      warnings.push(`the verdict could not be recorded in ${file}: ${denied ? denied.message : errorMessage(err)}`);
+    });
+  }
+  if (options.dest !== undefined) {
+    const verifiedGood = run.hashed.filter((h) => h.ok).map((h) => ({ snapshotId: snapshot.id, ...h }));
+    const change = { findings: run.findings, verifiedGood };
+    await updateDamageRegistry(fs, options.dest, change, options.now?.() ?? new Date()).catch((err: unknown) => {
+      if (!accessDenied(err) && errnoCode(err) !== 'EROFS') throw err;
+      warnings.push(`the damage registry could not be updated: ${errorMessage(err)}`);
+    });
   }
   for (const p of problems) logger.warn({ path: p.path, kind: p.kind }, p.detail);
   for (const w of warnings) logger.warn(w);
   logger.info({ ok: record.ok, filesChecked, bytesChecked, problems: problems.length }, 'verified');
-  return { record, problems, bytesChecked, warnings };
+  return { record, problems, bytesChecked, warnings, findings: run.findings, hashed: run.hashed };
 }
 
 /**

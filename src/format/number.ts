@@ -14,3 +14,8 @@ export function formatDecimal(n: number): string {
 export function formatPercent(p: number): string {
   return `${formatDecimal(p)}%`;
 }
+
+/** A count with its noun: plural(1, 'entry', 'entries') → "1 entry", plural(3, 'file') → "3 files". */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${formatCount(n)} ${n === 1 ? one : many}`;
+}

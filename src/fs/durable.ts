@@ -1,6 +1,20 @@
 import path from 'node:path';
 import { errnoCode } from '../errors';
+import { isTransient, type RetryPolicy, withRetry } from './retry';
 import type { FileSystem } from './types';
+
+/**
+ * Replacing the file is tried again for a moment: on Windows an antivirus scanner or the indexer opens the fresh
+ * temporary file without delete sharing, and the rename then fails with EPERM (ACCESS_DENIED) or EBUSY
+ * (SHARING_VIOLATION) until it lets go. Retried on every platform: a real permission problem still fails, a
+ * few seconds later.
+ */
+const REPLACE_RETRY: RetryPolicy = { retries: 8, retryMinTimeoutMs: 50, retryMaxTimeMs: 5_000 };
+const HELD_BY_ANOTHER_PROGRAM = new Set(['EPERM', 'EBUSY', 'EACCES']);
+
+function isHeldForAMoment(err: unknown): boolean {
+  return HELD_BY_ANOTHER_PROGRAM.has(errnoCode(err) ?? '') || isTransient(err);
+}
 
 /** A state file's door: written whole (atomically) and read back; narrow, so tests can pass a small double. */
 export type AtomicFs = Pick<FileSystem, 'open' | 'rename' | 'rm' | 'mkdir' | 'readFile'>;
@@ -49,7 +63,7 @@ export async function writeFileAtomic(
     } finally {
       await handle.close();
     }
-    await fs.rename(tmp, file);
+    await withRetry(() => fs.rename(tmp, file), REPLACE_RETRY, { shouldRetry: isHeldForAMoment });
   } catch (err) {
     await fs.rm(tmp, { force: true }).catch(() => undefined);
     throw err;

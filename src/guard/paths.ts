@@ -12,6 +12,4 @@ export function scrubStatePath(dest: string): string {
   return path.join(storeLayout(dest).metaRoot, 'scrub-state.jsonl');
 }
 
-export function damageRegistryPath(dest: string): string {
-  return path.join(storeLayout(dest).metaRoot, 'damaged.json');
-}
+export { damageRegistryPath } from '../store/damage-registry';

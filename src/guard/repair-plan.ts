@@ -1,5 +1,5 @@
 import { compareSnapshotIds } from '../store/layout';
-import type { DamageLocation } from './damage-registry';
+import type { DamageLocation } from '../store/damage-registry';
 
 /**
  * Planning `verify --repair`, pure. A damaged stored file (one inode) is linked from every snapshot that

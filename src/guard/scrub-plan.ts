@@ -62,9 +62,7 @@ export interface ScrubPlan {
 
 const DAY_MS = 86_400_000;
 
-export function storedFileKey(stat: { dev: bigint | number; ino: bigint | number }): string {
-  return `${stat.dev}:${stat.ino}`;
-}
+export { storedFileKey } from '../store/damage-registry';
 
 /** The last verification time of `file` (ms), or null when never (or when the mark is for other content). */
 export function lastVerified(file: StoredFile, state: ScrubState): number | null {

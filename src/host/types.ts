@@ -85,6 +85,11 @@ export interface ShadowCopyInfo {
   deviceObject: string;
 }
 
+/** A shadow copy as listed: with its creation time (Win32_ShadowCopy.InstallDate), ISO 8601 UTC. */
+export interface ListedShadowCopy extends ShadowCopyInfo {
+  createdAt: string;
+}
+
 export type EventLevel = 'Information' | 'Warning' | 'Error';
 
 export interface EventEntry {
@@ -103,6 +108,10 @@ export interface ScheduledTaskDefinition {
   /** One string, as Task Scheduler stores it. */
   argument: string;
   description: string;
+  /** One-shot time trigger (the lockout's safety net, issue 13 §2): ISO time, UTC. None: no trigger (selftest). */
+  runAt?: string;
+  /** ExecutionTimeLimit in minutes (default 5). */
+  timeLimitMinutes?: number;
 }
 
 export interface ScheduledTaskInfo {
@@ -114,6 +123,29 @@ export interface ScheduledTaskInfo {
   argument: string;
   userId: string;
   runLevel: string;
+}
+
+/** One item's NTFS access list (the DACL as SDDL, "D:..."), at a path relative to the captured folder ('' = itself, '/'-separated). */
+export interface AclEntry {
+  path: string;
+  sddl: string;
+}
+
+/** A folder tree's access lists as getAcls reads them. */
+export interface AclCapture {
+  /** The folder's own access list. */
+  root: string;
+  /** The items below it whose list is not simply inherited (protected from inheritance, or with an explicit entry). */
+  items: AclEntry[];
+  /** Items whose list could not be read, with why. */
+  unreadable: Array<{ path: string; message: string }>;
+}
+
+/** What one item's access list reads back as after setAcls set it (null, with `error`, when it could not be set). */
+export interface AclReadBack {
+  path: string;
+  sddl: string | null;
+  error: string | null;
 }
 
 export interface HostInfo {
@@ -140,7 +172,7 @@ export interface WindowsHost {
   listSessions(): Promise<SmbSessionInfo[]>;
   /** Open files whose Path is under `pathPrefix` (case-insensitive, Windows semantics). */
   listOpenFiles(pathPrefix: string): Promise<SmbOpenFileInfo[]>;
-  /** Close-SmbOpenFile -FileId <id> -Force, one id at a time; ids already gone are fine (the wanted end state). */
+  /** Close-SmbOpenFile -FileId <ids> -Force, all ids in one call; ids already gone are fine (the wanted end state). */
   closeOpenFiles(fileIds: string[]): Promise<void>;
   /** Closes exactly these sessions; never calls Close-SmbSession without a filter; ids already gone are fine. */
   closeSessions(sessionIds: string[]): Promise<void>;
@@ -170,6 +202,10 @@ export interface WindowsHost {
   // Files
   pathExists(path: string): Promise<boolean>;
   renameFile(from: string, to: string): Promise<void>;
+  /** The access lists of the folder `root` and of every item below it whose list is not simply inherited. */
+  getAcls(root: string): Promise<AclCapture>;
+  /** Get-Acl, SetSecurityDescriptorSddlForm, Set-Acl for each entry (relative to `root`, in order), then reads it back. */
+  setAcls(root: string, entries: AclEntry[]): Promise<AclReadBack[]>;
 
   // Shadow copies
   /**
@@ -199,6 +235,15 @@ export interface WindowsHost {
    * Never throws for msg.exe failures (as sendMessage).
    */
   sendMessageToOwnSession(text: string, displaySeconds: number): Promise<MessageResult>;
+
+  /**
+   * Cuts short the call in flight, if any (the lockout watchdog: a service stop being polled, the grace period):
+   * it fails with a HostError naming `why`. Later calls work as usual. Never throws.
+   */
+  interrupt(why: string): Promise<void>;
+
+  /** Every shadow copy of `volume` (ours and others'), with creation times. */
+  listShadowCopies(volume: string): Promise<ListedShadowCopy[]>;
 
   /** Releases the PowerShell process (no-op for in-memory). Safe to call twice. */
   dispose(): Promise<void>;

@@ -1,4 +1,5 @@
 import { HostError, type WindowsHost } from '../host/types';
+import { safetyNetTask } from './safety-net';
 import type { LockoutStep } from './steps';
 
 /** A lockout step did not take effect; the cycle gives everything back and fails with this message. */
@@ -29,6 +30,15 @@ export async function applyStep(host: WindowsHost, step: LockoutStep): Promise<s
 
 async function applyUnchecked(host: WindowsHost, step: LockoutStep): Promise<string[]> {
   switch (step.kind) {
+    case 'safetyNet': {
+      await host.registerScheduledTask(safetyNetTask(step));
+      if (!(await host.getScheduledTask(step.taskPath, step.taskName))) {
+        throw new StepFailedError(step, `the task ${step.taskPath}${step.taskName} is not there after registering it`);
+      }
+      return [
+        `scheduled task ${step.taskPath}${step.taskName} runs "${step.execute}" ${step.argument} at ${step.runAt}`,
+      ];
+    }
     case 'renameExecutable': {
       await host.renameFile(step.path, step.lockedPath);
       if ((await host.pathExists(step.path)) || !(await host.pathExists(step.lockedPath))) {

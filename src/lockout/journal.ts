@@ -3,6 +3,7 @@ import os from 'node:os';
 import { RunFailedError, errnoCode } from '../errors';
 import { journalPath, lastJournalPath } from '../state/paths';
 import { type AtomicFs, writeFileAtomic } from '../fs/durable';
+import { ownIdentity } from '../fs/process-identity';
 import { readFileIfExists } from '../fs/read';
 import { isReversible, type LockoutStep } from './steps';
 
@@ -31,6 +32,9 @@ export interface JournalOwner {
   pid: number;
   hostname: string;
   startedAt: string;
+  /** The owner's process creation time and image name (issue 13 §1: a reused PID is not the owner). Absent in older journals. */
+  createdAt?: string | null;
+  image?: string | null;
 }
 
 export interface Journal {
@@ -48,7 +52,7 @@ export function newJournal(purpose: Journal['purpose'], source: string, now: Dat
     version: 1,
     purpose,
     source,
-    owner: { pid: process.pid, hostname: os.hostname(), startedAt: now.toISOString() },
+    owner: { ...ownIdentity(), hostname: os.hostname(), startedAt: now.toISOString() },
     entries: [],
   };
 }

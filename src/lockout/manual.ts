@@ -7,6 +7,8 @@ import type { LockoutStep } from './steps';
  */
 export function manualUndo(step: LockoutStep): string[] {
   switch (step.kind) {
+    case 'safetyNet':
+      return [`Unregister-ScheduledTask -TaskPath ${q(step.taskPath)} -TaskName ${q(step.taskName)} -Confirm:$false`];
     case 'renameExecutable':
       return [`Rename-Item -LiteralPath ${q(step.lockedPath)} -NewName ${q(baseName(step.path))}`];
     case 'lockShareSddl':
@@ -38,6 +40,8 @@ export function stillLockedSentence(step: LockoutStep): string {
       return `share ${step.share} still denies access (its ACL should be ${step.original.securityDescriptor})`;
     case 'removeShare':
       return `share ${step.share} (${step.original.path}) is still removed`;
+    case 'safetyNet':
+      return `the safety-net task ${step.taskPath}${step.taskName} is still registered (harmless: it runs recover once)`;
     case 'stopService':
       return `service ${step.service} should be ${step.originalStartType}${wasRunning(step.originalStatus) ? ' and Running' : ''}`;
     default:

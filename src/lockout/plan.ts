@@ -2,7 +2,7 @@ import { type AppError, ConfigError, RunFailedError, UsageError } from '../error
 import type { LockoutConfig } from '../config/schema';
 import type { ProcessInfo, ServiceInfo, ShareDefinition, SmbOpenFileInfo, SmbSessionInfo } from '../host/types';
 import { joinPath } from './paths';
-import { DENY_ALL_SHARE_SDDL, LOCKED_EXECUTABLE_SUFFIX, type LockoutStep } from './steps';
+import { DENY_ALL_SHARE_SDDL, LOCKED_EXECUTABLE_SUFFIX, type LockoutStep, type SafetyNetStep } from './steps';
 
 /** What the server looked like just before the lockout (read by observe.ts, changes nothing). */
 export interface HostObservations {
@@ -33,6 +33,8 @@ export interface PlanInput {
   lockout: LockoutConfig;
   /** The live AVImark folder. */
   source: string;
+  /** The safety net (issue 13 §2), taken as the first step when given (src/lockout/safety-net.ts). */
+  safetyNet?: SafetyNetStep;
 }
 
 /** The executables to rename: configured ones, or avimark.exe in the source folder. */
@@ -45,13 +47,15 @@ export function lockedPathFor(executable: string): string {
 }
 
 /**
- * The lockout as an ordered list of steps: rename executables, lock the share, close open files
- * and their sessions, stop + disable services, ask processes to close (grace period), force-stop
- * the rest. Pure: the same config and observations always give the same plan.
+ * The lockout as an ordered list of steps: first block new entry (rename executables, lock the share
+ * for new connections), then ask processes to close and wait the grace period while AVImarkServer and
+ * the open files still work (AVImark can still save), then close open files and their sessions, stop +
+ * disable services, force-stop the rest. Pure: the same config and observations always give the same
+ * plan. Why this order: docs/nightly-cycle.md.
  */
 export function lockoutPlan(input: PlanInput, observed: HostObservations): LockoutPlan {
   const { lockout } = input;
-  const steps: LockoutStep[] = [];
+  const steps: LockoutStep[] = input.safetyNet ? [input.safetyNet] : [];
   const problems: PlanProblem[] = [];
   const notes: string[] = [];
 
@@ -102,6 +106,17 @@ export function lockoutPlan(input: PlanInput, observed: HostObservations): Locko
     }
   }
 
+  // Ask AVImark to close while AVImarkServer and the open files still work, so it can still save.
+  const names = lockout.processes.map((p) => p.name);
+  if (names.length > 0) {
+    steps.push({
+      kind: 'closeProcesses',
+      names,
+      observed: observed.processes,
+      graceSeconds: lockout.gracePeriodSeconds,
+    });
+  }
+
   steps.push({
     kind: 'closeOpenFiles',
     pathPrefix: input.source,
@@ -129,16 +144,7 @@ export function lockoutPlan(input: PlanInput, observed: HostObservations): Locko
     });
   });
 
-  const names = lockout.processes.map((p) => p.name);
-  if (names.length > 0) {
-    steps.push({
-      kind: 'closeProcesses',
-      names,
-      observed: observed.processes,
-      graceSeconds: lockout.gracePeriodSeconds,
-    });
-    steps.push({ kind: 'forceStopProcesses', names, waitSeconds: 30 });
-  }
+  if (names.length > 0) steps.push({ kind: 'forceStopProcesses', names, waitSeconds: 30 });
   return { steps, problems, notes };
 }
 
@@ -161,6 +167,8 @@ export function describePlan(plan: LockoutPlan, observed: HostObservations): str
 
 function describeStep(step: LockoutStep): string {
   switch (step.kind) {
+    case 'safetyNet':
+      return `register the safety-net task ${step.taskPath}${step.taskName} (SYSTEM): "${step.execute}" ${step.argument} at ${step.runAt}, should this run be killed; removed afterwards`;
     case 'renameExecutable':
       return `rename ${step.path} to ${step.lockedPath} (blocks relaunch; renamed back afterwards)`;
     case 'lockShareSddl':

@@ -1,9 +1,11 @@
 import os from 'node:os';
-import { RunFailedError, errnoCode } from '../errors';
+import { RunFailedError, errorMessage } from '../errors';
+import { ownerAlive } from '../fs/process-identity';
 import type { WindowsHost } from '../host/types';
 import type { Logger } from '../log/logger';
 import { startedBeforeBoot } from '../state/run-lock';
-import { entriesStillLocked, readJournal, type Journal } from './journal';
+import { entriesStillLocked, newJournal, readJournal, type Journal, type JournalEntry } from './journal';
+import { recoverShadowCopies } from './shadow-journal';
 import { LockoutSession, notUndoneError } from './session';
 import { stepLabel } from './steps';
 
@@ -16,21 +18,15 @@ export interface RecoverResult {
   journalOwner: Journal['owner'] | null;
 }
 
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return errnoCode(err) === 'EPERM';
-  }
-}
-
-/** Whether the process that wrote the journal may still be running (it then gives back itself). */
+/**
+ * Whether the process that wrote the journal may still be running (it then gives back itself): its PID,
+ * creation time and image name, not the PID alone (src/fs/process-identity.ts ownerAlive).
+ */
 export function journalOwnerAlive(journal: Journal): boolean {
   if (journal.owner.pid === process.pid && journal.owner.hostname === os.hostname()) return false;
   if (journal.owner.hostname !== os.hostname()) return true; // cannot check another machine: assume alive
   if (startedBeforeBoot(journal.owner.startedAt)) return false;
-  return pidAlive(journal.owner.pid);
+  return ownerAlive(journal.owner);
 }
 
 /**
@@ -43,9 +39,13 @@ export async function recoverLockout(options: {
   stateDir: string;
   log: Logger;
   force?: boolean;
+  /** How long to wait for the Server service / SMB provider / service manager to answer (boot). Default 5. */
+  waitMinutes?: number;
+  sleep?: (ms: number) => Promise<void>;
 }): Promise<RecoverResult> {
   const journal = await readJournal(options.stateDir);
-  if (journal === null) return { action: 'nothing', undone: [], warnings: [], journalOwner: null };
+  if (journal === null)
+    return { action: 'nothing', undone: [], warnings: await leftoverShadows(options), journalOwner: null };
   const locked = entriesStillLocked(journal);
   if (locked.length > 0 && journalOwnerAlive(journal) && !options.force) {
     throw new RunFailedError(
@@ -53,6 +53,7 @@ export async function recoverLockout(options: {
       'if that process is hung, stop it, or run "avimark-backup recover --force"',
     );
   }
+  if (locked.length > 0) await waitUntilHostAnswers(options, locked);
   const session = new LockoutSession({ host: options.host, stateDir: options.stateDir, journal, log: options.log });
   const order = [...journal.entries].reverse().filter((e) => e.state !== 'undone');
   const result = await session.giveBack('recover');
@@ -60,9 +61,67 @@ export async function recoverLockout(options: {
   return {
     action: locked.length > 0 ? 'recovered' : 'nothing',
     undone: order.filter((e) => locked.includes(e)).map((e) => stepLabel(e.step)),
-    warnings: result.warnings,
+    warnings: [...result.warnings, ...(await leftoverShadows(options))],
     journalOwner: journal.owner,
   };
+}
+
+/** Default of recoverLockout's `waitMinutes`: at boot the Server service and the SMB WMI provider may take minutes. */
+export const DEFAULT_RECOVER_WAIT_MINUTES = 5;
+
+/** Reads what undoing `step` reads first: answers once the part of the server it needs is up. */
+function probeFor(host: WindowsHost, step: JournalEntry['step']): Promise<unknown> {
+  switch (step.kind) {
+    case 'lockShareSddl':
+    case 'removeShare':
+      return host.getShare(step.share);
+    case 'stopService':
+      return host.getService(step.service);
+    case 'renameExecutable':
+      return host.pathExists(step.lockedPath);
+    default:
+      return Promise.resolve();
+  }
+}
+
+/**
+ * At boot the Server service, the SMB WMI provider and the service manager may not answer yet (issue 13 §6):
+ * reads what each locked step needs until everything answers in one round, waiting a little longer each
+ * time, for up to `waitMinutes`. Then give-back runs either way (and says exactly what stayed locked).
+ */
+async function waitUntilHostAnswers(
+  options: { host: WindowsHost; log: Logger; waitMinutes?: number; sleep?: (ms: number) => Promise<void> },
+  locked: JournalEntry[],
+): Promise<void> {
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const deadline = Date.now() + (options.waitMinutes ?? DEFAULT_RECOVER_WAIT_MINUTES) * 60_000;
+  let delayMs = 1000;
+  for (let round = 1; ; round += 1) {
+    try {
+      for (const entry of locked) await probeFor(options.host, entry.step);
+      if (round > 1) options.log.info(`the server answers now (after ${round} tries): giving AVImark back`);
+      return;
+    } catch (err) {
+      if (Date.now() + delayMs > deadline) {
+        options.log.warn({ err: errorMessage(err) }, 'the server still does not answer: giving back anyway');
+        return;
+      }
+      options.log.warn(
+        { err: errorMessage(err), round },
+        `the server does not answer yet (booting?): trying again in ${delayMs / 1000} s`,
+      );
+      await sleep(delayMs);
+      delayMs = Math.min(delayMs * 1.5, 10_000);
+    }
+  }
+}
+
+/** The shadow copy a run left (issue 13 §4, src/lockout/shadow-journal.ts); after the lockout, so AVImark is back first. */
+function leftoverShadows(options: { host: WindowsHost; stateDir: string; log: Logger; force?: boolean }) {
+  return recoverShadowCopies({
+    ...options,
+    ownerAlive: (owner) => journalOwnerAlive({ ...newJournal('backup', ''), owner }),
+  });
 }
 
 /**
@@ -71,7 +130,10 @@ export async function recoverLockout(options: {
  */
 export async function giveBackLeftover(host: WindowsHost, stateDir: string, log: Logger): Promise<string | null> {
   const leftover = await readJournal(stateDir);
-  if (leftover === null || entriesStillLocked(leftover).length === 0) return null;
+  if (leftover === null || entriesStillLocked(leftover).length === 0) {
+    const shadows = await leftoverShadows({ host, stateDir, log });
+    return shadows.length > 0 ? shadows.join('; ') : null;
+  }
   log.warn({ owner: leftover.owner }, 'a killed run left AVImark locked out: giving it back first');
   await recoverLockout({ host, stateDir, log });
   return `a lockout left by an earlier run (pid ${leftover.owner.pid}) was given back before this run`;

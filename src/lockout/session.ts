@@ -59,6 +59,8 @@ export class LockoutSession {
   private inFlight: Promise<unknown> = Promise.resolve();
   private givingBack: Promise<GiveBackResult> | null = null;
   private stopReason: string | null = null;
+  /** The step being taken right now (null between steps): what a stop cuts short. */
+  inFlightStep: LockoutStep | null = null;
   /** Epoch ms of the first lockout step (start of the offline window). */
   firstStepAt: number | null = null;
   /** Epoch ms when give-back finished (end of the offline window). */
@@ -105,6 +107,7 @@ export class LockoutSession {
     const t0 = this.now();
     this.firstStepAt ??= t0;
     this.log.info(`lockout: ${stepLabel(step)}`);
+    this.inFlightStep = step;
     try {
       entry.detail = await applyStep(this.host, step);
       entry.state = 'done';
@@ -113,6 +116,7 @@ export class LockoutSession {
       entry.detail = [errorMessage(err)];
       throw err instanceof StepFailedError ? err : new StepFailedError(step, errorMessage(err), { cause: err });
     } finally {
+      this.inFlightStep = null;
       entry.seconds = (this.now() - t0) / 1000;
       await this.save();
     }

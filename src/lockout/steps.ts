@@ -12,6 +12,7 @@ import type {
  * how to undo it. Undo needs nothing but this record, so `recover` can work from the journal alone.
  */
 export type LockoutStep =
+  | SafetyNetStep
   | RenameExecutableStep
   | LockShareSddlStep
   | RemoveShareStep
@@ -19,6 +20,21 @@ export type LockoutStep =
   | StopServiceStep
   | CloseProcessesStep
   | ForceStopProcessesStep;
+
+/**
+ * The safety net (issue 13 §2), always the first step: a one-shot SYSTEM scheduled task running
+ * `execute argument` (our own `recover --config <path>`) at `runAt`, lockout start + maxLockoutMinutes
+ * + a margin, so that a kill Node never sees (TerminateProcess) still gives AVImark back. Undo removes the task.
+ */
+export interface SafetyNetStep {
+  kind: 'safetyNet';
+  taskPath: string;
+  taskName: string;
+  execute: string;
+  argument: string;
+  /** ISO time, UTC. */
+  runAt: string;
+}
 
 /** Blocks relaunch: `path` → `lockedPath`. Undo renames it back. */
 export interface RenameExecutableStep {
@@ -84,6 +100,7 @@ export const LOCKED_EXECUTABLE_SUFFIX = '.avimark-backup-locked';
 /** Whether undoing the step changes anything on the server. */
 export function isReversible(step: LockoutStep): boolean {
   return (
+    step.kind === 'safetyNet' ||
     step.kind === 'renameExecutable' ||
     step.kind === 'lockShareSddl' ||
     step.kind === 'removeShare' ||
@@ -94,6 +111,8 @@ export function isReversible(step: LockoutStep): boolean {
 /** Short label used in timings, logs and the summary, e.g. "stop service AVImarkServer". */
 export function stepLabel(step: LockoutStep): string {
   switch (step.kind) {
+    case 'safetyNet':
+      return `safety net: scheduled task ${step.taskPath}${step.taskName} runs recover at ${step.runAt}`;
     case 'renameExecutable':
       return `rename executable ${step.path}`;
     case 'lockShareSddl':

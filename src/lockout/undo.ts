@@ -45,6 +45,13 @@ export function undoStepWithRetry(
  */
 export async function undoStep(host: WindowsHost, step: LockoutStep): Promise<UndoOutcome> {
   switch (step.kind) {
+    case 'safetyNet': {
+      // Last to be undone (first taken). When `recover` runs from this very task, removing it is still fine.
+      if (!(await host.getScheduledTask(step.taskPath, step.taskName)))
+        return { detail: [`safety-net task ${step.taskName} is not registered`], warnings: [] };
+      await host.unregisterScheduledTask(step.taskPath, step.taskName);
+      return { detail: [`safety-net task ${step.taskPath}${step.taskName} removed`], warnings: [] };
+    }
     case 'renameExecutable': {
       const locked = await host.pathExists(step.lockedPath);
       const original = await host.pathExists(step.path);

@@ -8,6 +8,7 @@ import { type Journal, newJournal } from './journal';
 import { observeHost } from './observe';
 import { type LockoutPlan, type PlanInput, lockoutPlan, planProblemsError } from './plan';
 import { proveQuiet } from './quiet';
+import { safetyNetStep } from './safety-net';
 import { LockoutInterruptedError, LockoutSession, notUndoneError } from './session';
 import { type ExitGuard, type ExitSignal, installExitGuards } from './signals';
 import { stepLabel } from './steps';
@@ -83,6 +84,12 @@ export interface LockoutHooks<U, A> {
   abandon?: (held: U, run: WindowRun) => Promise<void>;
   /** After AVImark is back and users are told (vss: the copy from the shadow; the commit). */
   after: (held: U, run: WindowRun, window: LockoutWindowResult) => Promise<A>;
+}
+
+/** What a stop cut short: `what` in words; `workStarted` once `under` (the copy, the swap) has begun. */
+interface CutShort {
+  what: string;
+  workStarted: boolean;
 }
 
 /** A stop was requested (a signal or the caller). */
@@ -175,7 +182,8 @@ async function lockedOut<U, A>(
 ): Promise<{ held: U; window: LockoutWindowResult }> {
   const { host, lockout, log, source } = context;
   // Plan again right before locking: the originals saved must be what is there now.
-  const planInput: PlanInput = { lockout, source };
+  const safetyNet = safetyNetStep({ now: context.now(), maxLockoutMinutes: lockout.maxLockoutMinutes });
+  const planInput: PlanInput = { lockout, source, safetyNet };
   const plan = lockoutPlan(planInput, await observeHost(host, planInput));
   if (plan.problems.length > 0) throw planProblemsError(plan.problems);
   run.warnings.push(...plan.notes);
@@ -189,6 +197,18 @@ async function lockedOut<U, A>(
   });
   holder.session = session;
   await session.begin();
+  // Where the window is, so a stop can say what it cut short, and cut short the host call in flight.
+  // Once every step is taken, the quiet proof and `under` are the work (the words a stop then uses are the work's).
+  const where: { working: boolean; cut: CutShort | null } = { working: false, cut: null };
+  const cutShort = () => {
+    const step = session.inFlightStep;
+    where.cut = where.working
+      ? { what: context.words.work, workStarted: true }
+      : { what: step ? `lockout step "${stepLabel(step)}"` : 'the lockout', workStarted: false };
+    void host.interrupt(errorMessage(run.signal.reason)).catch(() => undefined);
+  };
+  if (run.signal.aborted) cutShort();
+  else run.signal.addEventListener('abort', cutShort, { once: true });
   const watchdog = startWatchdog(lockout.maxLockoutMinutes, controller, () =>
     log.error(
       `the lockout reached ${lockout.maxLockoutMinutes} minute(s): stopping ${context.words.work} and giving AVImark back`,
@@ -198,6 +218,7 @@ async function lockedOut<U, A>(
   let held: { value: U } | null = null;
   try {
     await session.lockOut(plan.steps, run.signal);
+    where.working = true;
     const quiet = await proveQuiet(host, lockout, source);
     if (!quiet.quiet) throw notQuietError(quiet.reasons, context.words);
     log.info('AVImark is quiet: no process, no open file, services stopped');
@@ -206,6 +227,7 @@ async function lockedOut<U, A>(
     failure = { error: err };
   } finally {
     watchdog.cancel();
+    run.signal.removeEventListener('abort', cutShort);
   }
 
   const back = await session.giveBack(failure ? 'failure' : 'done');
@@ -223,7 +245,7 @@ async function lockedOut<U, A>(
   }
   log.info(`AVImark is available again (offline ${offlineSeconds?.toFixed(1)} s)`);
   run.warnings.push(...(await sendToUsers(host, log, lockout.backMessage)));
-  if (failure || !held) throw explainFailure(failure?.error, run.signal, context, watchdog.fired);
+  if (failure || !held) throw explainFailure(failure?.error, run.signal, context, watchdog.fired, where.cut);
   return {
     held: held.value,
     window: { offlineSeconds, lockoutSteps: session.timings(), warnings: run.warnings, plan },
@@ -237,16 +259,25 @@ function notQuietError(reasons: string[], words: WindowWords): RunFailedError {
   );
 }
 
-function stopError(signal: AbortSignal, context: LockoutWindowContext): RunFailedError {
-  const reason: unknown = signal.reason;
-  if (reason instanceof WatchdogFiredError) return watchdogError(reason.maxMinutes, context.words);
-  const why = reason instanceof StopRequested ? reason.why : 'a stop request';
-  return new InterruptedError(`interrupted by ${why}: AVImark was given back; ${context.words.afterStop}`);
+/** The stop in words: what it cut short (unknown: the work, as before the window tracked it) and what is left. */
+function stopped(words: WindowWords, cut: CutShort | null): { what: string; left: string } {
+  if (cut && !cut.workStarted) return { what: `${cut.what} was cut short`, left: words.stepFailed };
+  return { what: `${words.work} was stopped`, left: words.afterStop };
 }
 
-function watchdogError(maxMinutes: number, words: WindowWords): RunFailedError {
+function stopError(signal: AbortSignal, context: LockoutWindowContext, cut: CutShort | null = null): RunFailedError {
+  const reason: unknown = signal.reason;
+  if (reason instanceof WatchdogFiredError) return watchdogError(reason.maxMinutes, context.words, cut);
+  const why = reason instanceof StopRequested ? reason.why : 'a stop request';
+  const { what, left } = stopped(context.words, cut);
+  const cutWords = cut && !cut.workStarted ? ` (${what})` : '';
+  return new InterruptedError(`interrupted by ${why}${cutWords}: AVImark was given back; ${left}`);
+}
+
+function watchdogError(maxMinutes: number, words: WindowWords, cut: CutShort | null = null): RunFailedError {
+  const { what, left } = stopped(words, cut);
   return new RunFailedError(
-    `the lockout reached its limit of ${maxMinutes} minute(s) (lockout.maxLockoutMinutes): ${words.work} was stopped and AVImark given back; ${words.afterStop}`,
+    `the lockout reached its limit of ${maxMinutes} minute(s) (lockout.maxLockoutMinutes): ${what} and AVImark given back; ${left}`,
     words.watchdogHint,
   );
 }
@@ -257,10 +288,11 @@ function explainFailure(
   signal: AbortSignal,
   context: LockoutWindowContext,
   watchdogFired = false,
+  cut: CutShort | null = null,
 ): AppError {
   const { words } = context;
-  if (watchdogFired) return watchdogError(context.lockout.maxLockoutMinutes, words);
-  if (signal.aborted || err instanceof LockoutInterruptedError) return stopError(signal, context);
+  if (watchdogFired) return watchdogError(context.lockout.maxLockoutMinutes, words, cut);
+  if (signal.aborted || err instanceof LockoutInterruptedError) return stopError(signal, context, cut);
   if (err instanceof StepFailedError) {
     return new RunFailedError(
       `lockout step "${stepLabel(err.step)}" failed: ${err.message}. AVImark was given back; ${words.stepFailed}.`,

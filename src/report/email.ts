@@ -85,7 +85,11 @@ export function emailSubject(alert: RunAlert): string {
           ? 'DAMAGE FOUND'
           : alert.outcome === 'lockoutNotUndone'
             ? 'AVIMARK STILL LOCKED'
-            : 'FAILED';
+            : alert.outcome === 'offsiteFailed'
+              ? 'local backup OK, OFFSITE COPY FAILED'
+              : alert.outcome === 'suspect'
+                ? 'POSSIBLE RANSOMWARE'
+                : 'FAILED';
   return `[avimark-backup] ${word}: ${alert.command} on ${alert.computerName}`;
 }
 

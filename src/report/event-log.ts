@@ -22,8 +22,15 @@ export const EventId = {
   RunSucceededWithWarnings: 1006,
   /** Warning: the alert e-mail could not be sent. */
   EmailFailed: 1007,
+  /** Warning: the local backup succeeded (exit 0) but the offsite copy failed or is older than offsite.maxAgeDays. */
+  OffsiteCopyFailed: 1008,
   /** Information: written by `avimark-backup selftest` to prove the Event Log works. */
   SelftestProbe: 1010,
+  /**
+   * Error: the backup looked like ransomware at work (exit 5): the snapshot was kept but marked suspect,
+   * `latest` did not move and pruning is held until `avimark-backup accept ID`.
+   */
+  SuspectSnapshot: 1030,
   /** Information: the Group Policy startup script's recover finished (ps/gpo/Avimark-Startup-Recover.ps1). */
   StartupRecoverSucceeded: 1020,
   /** Error: the startup script's recover failed or could not give AVImark back. */
@@ -41,6 +48,8 @@ const finishedIds: Record<RunOutcomeKind, { id: number; level: EventLevel; verb:
   failure: { id: EventId.RunFailed, level: 'Error', verb: 'FAILED' },
   damage: { id: EventId.VerificationDamage, level: 'Error', verb: 'found DAMAGE' },
   lockoutNotUndone: { id: EventId.LockoutNotUndone, level: 'Error', verb: 'could NOT give AVImark back' },
+  suspect: { id: EventId.SuspectSnapshot, level: 'Error', verb: 'made a SUSPECT snapshot (possible ransomware)' },
+  offsiteFailed: { id: EventId.OffsiteCopyFailed, level: 'Warning', verb: 'succeeded locally, offsite copy FAILED' },
 };
 
 export function runStartedEvent(source: string, command: string, detail: string): EventEntry {

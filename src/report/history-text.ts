@@ -1,6 +1,6 @@
 import { localStamp } from '../format/clock';
 import { formatPercent } from '../format/number';
-import type { DrillRecord, VerifyRecord } from '../store/types';
+import type { DrillRecord, ScrubRecord, VerifyRecord } from '../store/types';
 
 /** Short words for a table column (list, status, the report): "verified 2026-11-26 02:30", "DAMAGED (2 files) …", "never". */
 export function verifyText(verify: VerifyRecord | null): string {
@@ -16,6 +16,11 @@ export function verifyText(verify: VerifyRecord | null): string {
 export function drillText(drill: DrillRecord | null): string {
   if (!drill) return 'never';
   return `${drill.ok ? 'passed' : 'FAILED'} ${shortStamp(drill.drilledAt)}`;
+}
+
+/** "97% of the stored data (120 of 124 files) re-hashed within the last 30 days; 5 file(s) re-read last night." */
+export function scrubText(scrub: ScrubRecord): string {
+  return `${scrub.percent}% of the stored data (${scrub.filesCovered} of ${scrub.files} files) re-hashed within the last ${scrub.scrubDays} days; ${scrub.filesRead} file(s) re-read last night.`;
 }
 
 /** "2026-11-26 02:14" in local time. */

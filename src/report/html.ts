@@ -4,7 +4,7 @@ import { formatDuration } from '../format/duration';
 import type { RunRecord } from '../store/types';
 import type { HistoryRun, SnapshotHistory, SpaceUsage } from './model';
 import type { Status } from './status-sentence';
-import { drillText, verifyText } from './history-text';
+import { drillText, scrubText, verifyText } from './history-text';
 
 /**
  * The history report: ONE self-contained HTML page (inline CSS, inline SVG, no scripts, no network),
@@ -21,6 +21,8 @@ export interface ReportInput {
   /** Every complete snapshot, oldest first. */
   snapshots: SnapshotHistory[];
   space: SpaceUsage | null;
+  /** The offsite copy in lines (age of the newest copy, last check) and whether it needs attention; absent = not configured. */
+  offsite?: { lines: string[]; attention: boolean } | null;
 }
 
 export function esc(text: string): string {
@@ -44,6 +46,7 @@ export function renderReport(input: ReportInput): string {
 <p class="meta">Destination <code>${esc(input.destination)}</code> · generated ${esc(stamp(input.generatedAt))} · avimark-backup ${esc(input.version)}</p>
 </header>
 <p id="status" class="status ${status.level}" role="status">${esc(status.sentence)}</p>
+${offsiteBlock(input.offsite ?? null)}
 <section>
 <h2>Recent runs</h2>
 ${runsTable(input.runs)}
@@ -83,6 +86,7 @@ ${lineChart({
 <h2>Snapshots</h2>
 ${snapshotsTable(input.snapshots)}
 </section>
+${scrubBlock(input.snapshots)}
 <section>
 <h2>Space on the destination</h2>
 ${spaceBlock(input.space)}
@@ -91,6 +95,12 @@ ${spaceBlock(input.space)}
 </body>
 </html>
 `;
+}
+
+function offsiteBlock(offsite: ReportInput['offsite'] | null): string {
+  if (!offsite) return '';
+  const lines = offsite.lines.map((l) => esc(l)).join('<br>');
+  return `<p id="offsite" class="status ${offsite.attention ? 'attention' : 'ok'}">${lines}</p>`;
 }
 
 function runsTable(runs: HistoryRun[]): string {
@@ -120,6 +130,8 @@ function snapshotsTable(snapshots: SnapshotHistory[]): string {
       const problems = [
         ...(s.verify?.damaged ?? []).map((p) => `damaged: ${p}`),
         ...(s.verify?.missing ?? []).map((p) => `missing: ${p}`),
+        ...(s.verify?.repair?.healed ?? []).map((p) => `healed by verify --repair: ${p}`),
+        ...(s.verify?.repair?.unrecoverable ?? []).map((u) => `could not be healed: ${u.path} (${u.reason})`),
         ...(s.drill?.problems ?? []),
       ];
       const shown = problems
@@ -136,6 +148,20 @@ function snapshotsTable(snapshots: SnapshotHistory[]): string {
 ${rows}
 </tbody>
 </table>`;
+}
+
+/** The rolling scrub's coverage as the newest verification that ran one recorded it (issue 14). */
+function scrubBlock(snapshots: SnapshotHistory[]): string {
+  const scrub = [...snapshots].reverse().find((s) => s.verify?.scrub)?.verify?.scrub;
+  if (!scrub) return '';
+  const oldest = scrub.oldest
+    ? `<p>Oldest: <code>${esc(scrub.oldest.snapshotId)}/${esc(scrub.oldest.path)}</code>, ${scrub.oldest.verifiedAt ? `re-hashed ${esc(stamp(new Date(scrub.oldest.verifiedAt)))}` : 'not re-hashed yet'}.</p>`
+    : '';
+  return `<section id="scrub">
+<h2>Rolling scrub</h2>
+<p>${esc(scrubText(scrub))}</p>
+${oldest}
+</section>`;
 }
 
 function spaceBlock(space: SpaceUsage | null): string {
@@ -251,15 +277,10 @@ function resultWord(result: RunRecord['result']): string {
   return result === 'success' ? 'OK' : result === 'failed' ? 'FAILED' : 'INTERRUPTED';
 }
 
-/**
- * Binary multiples under the labels KB, MB, GB (1 KB = 1024 B): should read KiB, MiB, GiB as everywhere else,
- * but test/unit/report/html.test.ts asserts "KB"/"GB"; change both together.
- */
-const REPORT_UNITS = ['B', 'KB', 'MB', 'GB', 'TB'];
-
+/** Sizes in binary units labelled as such (1 KiB = 1024 B), as everywhere else. */
 export function bytes(n: number): string {
   if (!Number.isFinite(n) || n < 0) return '—';
-  return formatBytes(n, { compact: true, units: REPORT_UNITS });
+  return formatBytes(n, { compact: true });
 }
 
 export function duration(seconds: number): string {

@@ -14,7 +14,11 @@ export type RunOutcomeKind =
   /** Exit 3: verification found missing, extra or damaged files. */
   | 'damage'
   /** Exit 4: AVImark could not be fully given back. */
-  | 'lockoutNotUndone';
+  | 'lockoutNotUndone'
+  /** Exit 0: the local backup is good, but the offsite copy failed or is older than offsite.maxAgeDays. */
+  | 'offsiteFailed'
+  /** Exit 5: the snapshot looked like ransomware at work: kept, marked suspect, pruning held. */
+  | 'suspect';
 
 export interface RunAlert {
   /** The CLI command: 'backup', 'recover', 'restore', 'drill', 'verify', … */
@@ -42,9 +46,16 @@ export function outcomeFor(exitCode: number, warningCount = 0): RunOutcomeKind {
   if (exitCode === ExitCode.Success) return warningCount > 0 ? 'warning' : 'success';
   if (exitCode === ExitCode.Damage) return 'damage';
   if (exitCode === ExitCode.LockoutNotUndone) return 'lockoutNotUndone';
+  if (exitCode === ExitCode.Suspect) return 'suspect';
   return 'failure';
 }
 
 export function isProblem(outcome: RunOutcomeKind): boolean {
-  return outcome === 'failure' || outcome === 'damage' || outcome === 'lockoutNotUndone';
+  return (
+    outcome === 'failure' ||
+    outcome === 'damage' ||
+    outcome === 'lockoutNotUndone' ||
+    outcome === 'offsiteFailed' ||
+    outcome === 'suspect'
+  );
 }

@@ -1,4 +1,4 @@
-import { type ExitCodeValue, LockoutNotUndoneError, describeError, errorMessage } from '../errors';
+import { ExitCode, type ExitCodeValue, LockoutNotUndoneError, describeError, errorMessage } from '../errors';
 import type { WindowsHost } from '../host/types';
 import type { Logger } from '../log/logger';
 import type { EmailDeps } from './email';
@@ -59,9 +59,10 @@ export async function withRunAlerts<T extends FinishedRun>(
 export function alertForOutcome(command: string, outcome: FinishedRun, startedAt: Date, finishedAt: Date): RunAlert {
   const warnings = warningsOf(outcome.json);
   const firstLine = outcome.text.split('\n').find((l) => l.trim().length > 0) ?? '';
+  const offsiteFailed = outcome.exitCode === ExitCode.Success && offsiteProblem(outcome.json);
   return {
     command,
-    outcome: outcomeFor(outcome.exitCode, warnings.length),
+    outcome: offsiteFailed ? 'offsiteFailed' : outcomeFor(outcome.exitCode, warnings.length),
     exitCode: outcome.exitCode,
     startedAt,
     finishedAt,
@@ -114,6 +115,13 @@ async function guarded(log: Logger, fn: () => Promise<unknown>): Promise<void> {
   } catch (err) {
     log.warn({ err: errorMessage(err) }, 'sending the run alert failed');
   }
+}
+
+/** A summary whose `offsite` step failed or whose newest offsite copy is overdue (src/cli/offsite-summary.ts). */
+function offsiteProblem(json: unknown): boolean {
+  if (typeof json !== 'object' || json === null) return false;
+  const offsite = (json as { offsite?: { status?: unknown; alert?: unknown } | null }).offsite;
+  return !!offsite && (offsite.status === 'failed' || typeof offsite.alert === 'string');
 }
 
 function warningsOf(json: unknown): string[] {

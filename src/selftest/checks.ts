@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { safetyNetStep, safetyNetTask } from '../lockout/safety-net';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ExitCode, errorMessage } from '../errors';
@@ -187,7 +188,7 @@ export const eventLogCheck: Check = {
 
 export const scheduledTaskCheck: Check = {
   id: 'task',
-  title: 'Scheduled task as SYSTEM (highest privileges): register, read back, remove',
+  title: 'Scheduled task as SYSTEM (highest privileges), like the lockout safety net: register, read back, remove',
   fix: 'Registering tasks that run as SYSTEM needs an elevated process and the Task Scheduler service (Schedule) running; the ScheduledTasks module ships with Windows Server 2012 and later.',
   skip: () => null,
   async run(ctx) {
@@ -195,14 +196,11 @@ export const scheduledTaskCheck: Check = {
     const taskName = `selftest-${ctx.suffix}`;
     let registered = false;
     try {
-      await host.registerScheduledTask({
-        taskPath: SELFTEST_TASK_PATH,
-        taskName,
-        execute: 'cmd.exe',
-        argument: '/c exit 0',
-        description: 'avimark-backup selftest (temporary; never triggered; safe to remove)',
-      });
-      registered = true;
+      // A throwaway copy of the lockout's safety net (issue 13 §2): the same registration (our own
+      // `recover --config`, a one-shot trigger), under the selftest folder, due only in a year.
+      const safetyNet = safetyNetStep({ now: new Date(), maxLockoutMinutes: 365 * 24 * 60 });
+      registered = true; // (a failed registration may still have left it)
+      await host.registerScheduledTask(safetyNetTask({ ...safetyNet, taskPath: SELFTEST_TASK_PATH, taskName }));
       const info = await host.getScheduledTask(SELFTEST_TASK_PATH, taskName);
       if (!info)
         throw new Error(`task ${SELFTEST_TASK_PATH}${taskName} was registered but Get-ScheduledTask does not find it`);

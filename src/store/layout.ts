@@ -30,6 +30,10 @@ export const snapshotDir = (dest: string, id: SnapshotId) => path.join(dest, 'sn
 export const metaDir = (dest: string, id: SnapshotId) => path.join(dest, 'meta', id);
 export const manifestPath = (dest: string, id: SnapshotId) => path.join(metaDir(dest, id), 'manifest.jsonl');
 export const runRecordPath = (dest: string, id: SnapshotId) => path.join(metaDir(dest, id), 'run.json');
+/** Present while the snapshot is marked suspect (possible ransomware; src/store/suspect.ts). */
+export const suspectMarkPath = (dest: string, id: SnapshotId) => path.join(metaDir(dest, id), 'suspect.json');
+/** Written by `accept`: who trusted a suspect snapshot, when, and what it had been suspected of. */
+export const acceptedMarkPath = (dest: string, id: SnapshotId) => path.join(metaDir(dest, id), 'accepted.json');
 export const partialDir = (dest: string, id: SnapshotId) => path.join(dest, 'in-progress', id);
 export const partialStateDir = (dest: string, id: SnapshotId) => path.join(dest, 'in-progress', `${id}.state`);
 

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import type { FileSystem } from '../fs/types';
 import { localFs } from '../fs/local';
+import { ownIdentity, ownerAlive } from '../fs/process-identity';
 import { RunFailedError, errnoCode } from '../errors';
 import { storeLayout } from './layout';
 
@@ -9,6 +10,9 @@ export interface LockInfo {
   hostname: string;
   startedAt: string;
   purpose: string;
+  /** The holder's process creation time and image name (issue 13 §1). Null in locks written by older versions. */
+  createdAt: string | null;
+  image: string | null;
 }
 
 export interface HeldLock {
@@ -21,15 +25,6 @@ export interface HeldLock {
 /** A lock file whose content never became readable is treated as abandoned after this long. */
 const UNREADABLE_LOCK_GRACE_MS = 10_000;
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return errnoCode(err) === 'EPERM'; // exists but belongs to someone else
-  }
-}
-
 async function readLock(fs: FileSystem, file: string): Promise<LockInfo | null> {
   try {
     const info = JSON.parse(await fs.readFile(file, 'utf8')) as Partial<LockInfo>;
@@ -39,6 +34,8 @@ async function readLock(fs: FileSystem, file: string): Promise<LockInfo | null> 
       hostname: info.hostname,
       startedAt: String(info.startedAt ?? '?'),
       purpose: String(info.purpose ?? 'backup'),
+      createdAt: typeof info.createdAt === 'string' ? info.createdAt : null,
+      image: typeof info.image === 'string' ? info.image : null,
     };
   } catch (err) {
     if (errnoCode(err) === 'ENOENT') throw err;
@@ -47,8 +44,8 @@ async function readLock(fs: FileSystem, file: string): Promise<LockInfo | null> 
 }
 
 /**
- * Takes `file` atomically (O_CREAT|O_EXCL) and writes {pid, hostname, startedAt, purpose} into it.
- * A lock left by a dead process on this host is taken over; a live holder (or one on another host,
+ * Takes `file` atomically (O_CREAT|O_EXCL) and writes {pid, createdAt, image, hostname, startedAt, purpose} into it.
+ * A lock left by a dead process on this host (or one whose PID now belongs to another process) is taken over; a live holder (or one on another host,
  * which cannot be checked) makes this fail with a RunFailedError naming it.
  */
 export async function acquireLockFile(
@@ -57,7 +54,7 @@ export async function acquireLockFile(
 ): Promise<HeldLock> {
   const fs = options.fs ?? localFs;
   const info: LockInfo = {
-    pid: process.pid,
+    ...ownIdentity(),
     hostname: os.hostname(),
     startedAt: (options.now?.() ?? new Date()).toISOString(),
     purpose: options.purpose ?? 'backup',
@@ -97,7 +94,7 @@ export async function acquireLockFile(
       if (st && Date.now() - st.mtimeMs < UNREADABLE_LOCK_GRACE_MS) {
         throw new RunFailedError(`${file} is being taken by another process`, 'try again in a few seconds');
       }
-    } else if (holder.hostname !== os.hostname() || pidAlive(holder.pid)) {
+    } else if (holder.hostname !== os.hostname() || ownerAlive(holder)) {
       const where = holder.hostname === os.hostname() ? '' : ` on ${holder.hostname}`;
       throw new RunFailedError(
         `another ${holder.purpose} (pid ${holder.pid}${where}, started ${holder.startedAt}) is running: lock ${file}`,

@@ -15,7 +15,7 @@ import {
   storeLayout,
   updateLatest,
 } from './layout';
-import { listSnapshots } from './snapshots';
+import { listTrustedSnapshots } from './snapshots';
 import type { SnapshotId } from './types';
 
 /**
@@ -94,9 +94,12 @@ export async function discardPartial(fs: FileSystem, dest: string, id: SnapshotI
   await fs.rm(partialStateDir(dest, id), { recursive: true, force: true });
 }
 
-/** Steps after the rename: point `latest` at the newest snapshot and drop the checkpoint. Idempotent. */
+/**
+ * Steps after the rename: point `latest` at the newest snapshot (not a suspect one: ./suspect.ts) and drop
+ * the checkpoint. Idempotent.
+ */
 export async function finishCommit(fs: FileSystem, dest: string, id: SnapshotId, log: Logger): Promise<void> {
-  const newest = (await listSnapshots(dest, fs)).at(-1)?.id;
+  const newest = (await listTrustedSnapshots(dest, fs)).at(-1)?.id;
   if (newest === id) {
     try {
       await updateLatest(fs, dest, id);

@@ -1,14 +1,15 @@
 import path from 'node:path';
 import type { FileSystem } from '../fs/types';
 import { localFs } from '../fs/local';
-import { errnoCode } from '../errors';
+import { UsageError, errnoCode } from '../errors';
 import type { Logger } from '../log/logger';
 import { silentLogger } from '../log/logger';
 import { fsyncDir } from '../fs/durable';
 import { exists, readdirOrEmpty } from '../fs/read';
 import { compareSnapshotIds, isSnapshotId, metaDir, snapshotDir, storeLayout } from './layout';
 import { type RetentionDecision, type RetentionPlan, type RetentionPolicy, planRetention } from './retention';
-import { listSnapshots } from './snapshots';
+import { isMarkedSuspect, listSnapshots, resolveSnapshotId } from './snapshots';
+import { holdPruneWhileSuspect, pointLatestAtNewestTrusted } from './suspect';
 import type { SnapshotId } from './types';
 
 /**
@@ -43,7 +44,10 @@ export interface PruneResult {
   failedRunRecords: SnapshotId[];
 }
 
-/** Applies the retention policy to the complete snapshots in `dest`. The caller holds the store lock. */
+/**
+ * Applies the retention policy to the complete snapshots in `dest`. The caller holds the store lock.
+ * Held (PruneHeldError, exit 5, nothing removed) while any snapshot is marked suspect (./suspect.ts).
+ */
 export async function pruneSnapshots(
   dest: string,
   policy: RetentionPolicy,
@@ -52,6 +56,7 @@ export async function pruneSnapshots(
   const fs = options.fs ?? localFs;
   const logger = (options.logger ?? silentLogger()).child({ component: 'prune' });
   const dryRun = options.dryRun ?? false;
+  await holdPruneWhileSuspect(dest, fs);
   const leftovers = await findDeletingLeftovers(dest, fs);
   const snapshots = await listSnapshots(dest, fs);
   const plan: RetentionPlan = planRetention(
@@ -82,6 +87,30 @@ export async function pruneSnapshots(
     if (failedRunRecords.length > 0) await fsyncDir(fs, storeLayout(dest).metaRoot).catch(() => undefined);
   }
   return { dryRun, keep: plan.keep, remove: plan.remove, leftovers, failedRunRecords };
+}
+
+/**
+ * `prune --id ID`: deletes one snapshot marked suspect (the administrator's other answer to the ransomware
+ * guard, besides `accept`), then points `latest` at the newest trusted snapshot. Only a suspect snapshot
+ * can be deleted by id: the retention policy decides about the others. The caller holds the store lock.
+ */
+export async function deleteSuspectSnapshot(
+  dest: string,
+  id: SnapshotId,
+  options: PruneOptions = {},
+): Promise<{ removed: SnapshotId; latest: SnapshotId | null }> {
+  const fs = options.fs ?? localFs;
+  const ref = await resolveSnapshotId(dest, id, fs);
+  if (!(await isMarkedSuspect(fs, dest, ref.id))) {
+    throw new UsageError(
+      `snapshot ${ref.id} is not marked suspect; prune --id only deletes a suspect snapshot`,
+      'the retention policy decides about the others: run "avimark-backup prune" (see --dry-run)',
+    );
+  }
+  if (options.dryRun) return { removed: ref.id, latest: null };
+  (options.logger ?? silentLogger()).info({ snapshotId: ref.id }, 'removing the suspect snapshot');
+  await deleteSnapshot(dest, ref.id, fs);
+  return { removed: ref.id, latest: await pointLatestAtNewestTrusted(dest, fs, options.logger) };
 }
 
 /**

@@ -1,8 +1,16 @@
 import type { FileSystem } from '../fs/types';
 import { localFs } from '../fs/local';
-import { readdirOrEmpty } from '../fs/read';
+import { exists, readdirOrEmpty } from '../fs/read';
 import { UsageError, errnoCode } from '../errors';
-import { compareSnapshotIds, isSnapshotId, manifestPath, metaDir, snapshotDir, storeLayout } from './layout';
+import {
+  compareSnapshotIds,
+  isSnapshotId,
+  manifestPath,
+  metaDir,
+  snapshotDir,
+  storeLayout,
+  suspectMarkPath,
+} from './layout';
 import { isManifestComplete } from './manifest';
 import type { SnapshotId } from './types';
 
@@ -37,7 +45,22 @@ export async function listSnapshots(dest: string, fs: FileSystem = localFs): Pro
   return refs.sort((a, b) => compareSnapshotIds(a.id, b.id));
 }
 
-/** `latest` (case-insensitive) or an exact id → the snapshot; a UsageError naming the id otherwise. */
+/** True while DEST/meta/<id>/suspect.json exists: the ransomware guard marked the snapshot (src/store/suspect.ts). */
+export async function isMarkedSuspect(fs: FileSystem, dest: string, id: SnapshotId): Promise<boolean> {
+  return exists(fs, suspectMarkPath(dest, id));
+}
+
+/** Complete snapshots not marked suspect, oldest first: what `latest` and the guard's baseline are chosen from. */
+export async function listTrustedSnapshots(dest: string, fs: FileSystem = localFs): Promise<SnapshotRef[]> {
+  const trusted: SnapshotRef[] = [];
+  for (const ref of await listSnapshots(dest, fs)) if (!(await isMarkedSuspect(fs, dest, ref.id))) trusted.push(ref);
+  return trusted;
+}
+
+/**
+ * `latest` (case-insensitive: the newest snapshot not marked suspect) or an exact id → the snapshot; a
+ * UsageError naming the id otherwise.
+ */
 export async function resolveSnapshotId(
   dest: string,
   idOrLatest: string,
@@ -45,8 +68,14 @@ export async function resolveSnapshotId(
 ): Promise<SnapshotRef> {
   const all = await listSnapshots(dest, fs);
   if (idOrLatest.toLowerCase() === 'latest') {
-    const newest = all.at(-1);
-    if (!newest) throw new UsageError(`there are no complete snapshots in ${dest}`, 'run a backup first');
+    if (all.length === 0) throw new UsageError(`there are no complete snapshots in ${dest}`, 'run a backup first');
+    const newest = (await listTrustedSnapshots(dest, fs)).at(-1);
+    if (!newest) {
+      throw new UsageError(
+        `"latest" names no snapshot in ${dest}: every snapshot in it is marked suspect`,
+        'give a snapshot id (see "avimark-backup list")',
+      );
+    }
     return newest;
   }
   const found = all.find((s) => s.id === idOrLatest);

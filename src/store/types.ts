@@ -7,6 +7,9 @@
  *   DEST/meta/<ID>/run.json       the run record
  *   DEST/meta/<ID>/verify.json    the last verification result (written by verify)
  *   DEST/meta/<ID>/drill.json     the last restore-drill result (written by drill)
+ *   DEST/meta/<ID>/suspect.json   present while the snapshot is marked suspect (possible ransomware): `latest`
+ *                                 skips it and every prune is held until `accept ID` or `prune --id ID`
+ *   DEST/meta/<ID>/accepted.json  written by `accept`: the suspicion an administrator cleared
  *   DEST/drill-scratch/<ID>-<t>/  a restore drill's temporary copy (removed when the drill ends)
  *   DEST/in-progress/<ID>/        the partial snapshot of an unfinished run (never listed)
  *   DEST/in-progress/<ID>.state/  its checkpoint and partial manifest
@@ -84,6 +87,8 @@ export interface RunRecord {
   resumed: boolean;
   warnings: string[];
   errors: string[];
+  /** Set when the ransomware guard marked the snapshot suspect (see suspect.json). */
+  suspect?: { reasons: string[] };
 }
 
 export interface VerifyRecord {
@@ -96,6 +101,29 @@ export interface VerifyRecord {
   missing: string[];
   extra: string[];
   damaged: string[];
+  /** `verify --repair` (issue 14): what it healed in this snapshot and what it could not. */
+  repair?: RepairRecord;
+  /** The nightly rolling scrub run with this verification (issue 14): tonight's slice and the store's coverage. */
+  scrub?: ScrubRecord;
+}
+
+export interface ScrubRecord {
+  filesRead: number;
+  bytesRead: number;
+  scrubDays: number;
+  /** Stored files (one per inode) and how many were re-hashed within the last scrubDays days. */
+  files: number;
+  filesCovered: number;
+  /** 0-100, by bytes. */
+  percent: number;
+  /** The least recently re-hashed file (verifiedAt null: never). */
+  oldest: { snapshotId: string; path: string; verifiedAt: string | null } | null;
+}
+
+export interface RepairRecord {
+  repairedAt: string;
+  healed: string[];
+  unrecoverable: Array<{ path: string; reason: string }>;
 }
 
 export interface DrillRecord {

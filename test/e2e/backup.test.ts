@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { collect, runCli, startCli, tempDir } from '../helpers/cli';
 import { bundlePath } from '../helpers/pwsh';
-import { hashWalk, inodeOf, pseudoRandom, writeTree } from '../integration/engine/tree';
+import { hashWalk, inodeOf, pseudoRandom, writeTree } from '../helpers/tree';
 
 let dir: string;
 let cleanup: () => Promise<void>;

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifySnapshot } from '../../src/engine/verify';
 import { listSnapshots } from '../../src/store/snapshots';
 import { collect, runCli, startCli, tempDir } from '../helpers/cli';
-import { buildStore, dailyIds } from '../integration/store/fixture';
+import { buildStore, dailyIds } from '../helpers/store';
 
 let dir: string;
 let cleanup: () => Promise<void>;

@@ -6,7 +6,7 @@ import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempDir } from '../helpers/cli';
 import { repoRoot } from '../helpers/pwsh';
-import { AVIMARK_FILES, idToDate, makeStore, type FixtureSnapshot } from '../integration/drill/store-fixture';
+import { AVIMARK_FILES, idToDate, makeStore, type FixtureSnapshot } from '../helpers/store';
 
 const EVIL = '<script>alert(1)</script>';
 const chromiumPath = process.env.AVIMARK_TEST_CHROMIUM ?? '/usr/bin/chromium';

@@ -11,10 +11,11 @@ export const exePath = path.join(repoRoot, 'dist', 'avimark-backup');
  * What the end-to-end tests run: the Linux single executable when it is at least as new as the
  * bundle (`npm test` builds both, so what ships is what is tested), otherwise the bundle under node.
  */
-export function cliCommand(): { file: string; prefix: string[] } {
-  if (process.env.AVIMARK_TEST_CLI === 'bundle' || !existsSync(exePath))
-    return { file: process.execPath, prefix: [bundlePath] };
-  if (process.env.AVIMARK_TEST_CLI === 'exe') return { file: exePath, prefix: [] };
+export function cliCommand(env: NodeJS.ProcessEnv = process.env): { file: string; prefix: string[] } {
+  // The executable is built without the test-only hooks: a run that asks for one needs the bundle.
+  const needsBundle = env.AVIMARK_TEST_CLI === 'bundle' || env.AVIMARK_BACKUP_TEST_KILL_AFTER_STEP !== undefined;
+  if (needsBundle || !existsSync(exePath)) return { file: process.execPath, prefix: [bundlePath] };
+  if (env.AVIMARK_TEST_CLI === 'exe') return { file: exePath, prefix: [] };
   const exeNewer = statSync(exePath).mtimeMs >= statSync(bundlePath).mtimeMs;
   return exeNewer ? { file: exePath, prefix: [] } : { file: process.execPath, prefix: [bundlePath] };
 }
@@ -41,10 +42,11 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
 
 /** Starts avimark-backup without waiting (for kill -9 and signal tests). */
 export function startCli(args: string[], options: CliOptions = {}): ChildProcess {
-  const { file, prefix } = cliCommand();
+  const env = { ...process.env, ...options.env };
+  const { file, prefix } = cliCommand(env);
   const child = spawn(file, [...prefix, ...args], {
     cwd: options.cwd ?? repoRoot,
-    env: { ...process.env, ...options.env },
+    env,
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   if (options.input !== undefined) child.stdin?.end(options.input);

@@ -15,7 +15,7 @@ import { localFs } from '../../src/fs/local';
 import type { FileSystem } from '../../src/fs/types';
 import { silentLogger } from '../../src/log/logger';
 import { tempDir } from '../helpers/cli';
-import { engineConfig } from '../integration/engine/tree';
+import { engineConfig } from '../helpers/tree';
 import { badInputCampaign } from './campaigns/bad-input';
 import { crashEngineTrial } from './campaigns/crash-engine';
 import { crashLockoutTrial } from './campaigns/crash-lockout';
@@ -58,8 +58,7 @@ describe('torture, short version', { timeout: 300_000 }, () => {
 
   it('bad input: bad configs and command lines exit 2 naming the field, touch nothing; hostile tree round trip; unreadable file', async () => {
     const results = await badInputCampaign({ trials: 1, seed: 1, short: true });
-    // Known bug (see "state folder created" below): excluded here, demonstrated separately.
-    for (const r of results.filter((x) => x.name !== 'config: source does not exist')) clean(r);
+    for (const r of results) clean(r);
     expect(results.length).toBeGreaterThan(30);
   });
 
@@ -69,12 +68,12 @@ describe('torture, short version', { timeout: 300_000 }, () => {
   });
 });
 
-describe('bugs found by the campaigns (it.fails until fixed)', { timeout: 300_000 }, () => {
-  // BUG 1 (damage): src/engine/file-saver.ts:143 `await dst.write(chunk, 0, n, at)` ignores
-  // bytesWritten. On a nearly full disk write(2) returns a SHORT count without an error (verified on a
-  // tmpfs: 331776 of 716800), the following truncate(pos) pads the hole with zeros, and the snapshot is
-  // committed with a file whose content does not match its manifest hash. Fix: loop until all n bytes
-  // are written (as src/engine/restore.ts:196 does), so the next write raises ENOSPC.
+describe('bugs found by the campaigns (all fixed; each kept as a regression test)', { timeout: 300_000 }, () => {
+  // BUG 1 (fixed; damage): the copy loop's `dst.write(chunk, 0, n, at)` ignored bytesWritten. On a nearly
+  // full disk write(2) returns a SHORT count without an error (verified on a tmpfs: 331776 of 716800), the
+  // following truncate(pos) padded the hole with zeros, and the snapshot was committed with a file whose
+  // content did not match its manifest hash. Fixed by src/fs/write-fully.ts (writeFully, used by
+  // src/engine/file-saver.ts and src/engine/restore.ts), which loops until all n bytes are written.
   it('BUG 1 (fixed): a short write on the destination is completed: the committed file matches its manifest', async () => {
     const { dir, cleanup } = await tempDir('avb-torture-short-');
     try {
@@ -109,12 +108,12 @@ describe('bugs found by the campaigns (it.fails until fixed)', { timeout: 300_00
     }
   });
 
-  // BUG 2: src/engine/snapshot.ts ensureStore (≈ line 856) + src/store/durable.ts writeFileAtomic: the
-  // first run writes DEST/store.json through store.json.tmp-<pid>; if the rename fails (a transient
-  // EAGAIN/ETIMEDOUT on a NAS) or the process is killed before it, the tmp file stays, store.json is
-  // absent, and EVERY later run refuses: "the destination … is not empty and is not an avimark-backup
-  // store" (exit 2) until someone deletes the file by hand. Fix: treat `store.json.tmp-*` as ours in
-  // ensureStore (remove it), and have writeFileAtomic unlink its tmp on failure.
+  // BUG 2 (fixed): src/store/partials.ts ensureStore + src/fs/durable.ts writeFileAtomic: the first run
+  // writes DEST/store.json through store.json.tmp-<pid>; if the rename failed (a transient
+  // EAGAIN/ETIMEDOUT on a NAS) or the process was killed before it, the tmp file stayed, store.json was
+  // absent, and EVERY later run refused: "the destination … is not empty and is not an avimark-backup
+  // store" (exit 2). Fixed: ensureStore treats `store.json.tmp-*` as ours (removes it), and
+  // writeFileAtomic unlinks its tmp on failure.
   it('BUG 2 (fixed): a first run killed while writing store.json does not make later runs refuse the store', async () => {
     const { dir, cleanup } = await tempDir('avb-torture-storejson-');
     try {
@@ -146,11 +145,10 @@ describe('bugs found by the campaigns (it.fails until fixed)', { timeout: 300_00
     clean(await runFaultScenario('real full disk (tmpfs ENOSPC, cycle)', 2));
   });
 
-  // BUG 4: transient errors on the source ROOT (opendir/readdir/stat of the folder itself) and the
-  // destination checks are not retried: one EIO/EAGAIN on the first listing fails the whole run
-  // ("cannot read the source folder …: EIO"), although the same code is retried for every file
-  // (src/engine/retry.ts retryingFs is not applied to the root checks in src/engine/paths.ts /
-  // checkSourceAndDest). Fix: route those calls through withRetry / retryingFs too.
+  // BUG 4 (fixed): transient errors on the source ROOT (opendir/readdir/stat of the folder itself) and
+  // the destination checks were not retried: one EIO/EAGAIN on the first listing failed the whole run
+  // ("cannot read the source folder …: EIO"), although the same code was retried for every file. Fixed:
+  // src/engine/paths.ts checkSourceAndDest goes through src/fs/retry.ts (withRetry / retryingFs) too.
   it('BUG 4 (fixed): one transient EIO on the source root is retried and the run succeeds', async () => {
     const { dir, cleanup } = await tempDir('avb-torture-rootfault-');
     try {
@@ -205,10 +203,10 @@ describe('bugs found by the campaigns (it.fails until fixed)', { timeout: 300_00
     }
   });
 
-  // BUG 5 (rule 4, "nothing touched"): src/cli/commands/nightly.ts:42 opens the run log (creating
-  // <stateDir>/logs) BEFORE the cycle checks the source, so `backup --config` with a missing source
-  // exits 2 but has created the state folder. Fix: run checkSourceAndDest before cycleLogger (or
-  // create the log folder lazily on the first line written).
+  // BUG 5 (fixed; rule 4, "nothing touched"): the composition root (now src/cli/context.ts cycleLogger)
+  // opened the run log (creating <stateDir>/logs) BEFORE the cycle checked the source, so `backup
+  // --config` with a missing source exited 2 but had created the state folder. Also checked by the
+  // bad-input campaign above ('config: source does not exist').
   it('BUG 5 (fixed): a config whose source does not exist exits 2 and creates neither the state folder nor the destination', async () => {
     const { dir, cleanup } = await tempDir('avb-torture-nostate-');
     try {
@@ -230,11 +228,11 @@ describe('bugs found by the campaigns (it.fails until fixed)', { timeout: 300_00
     }
   });
 
-  // BUG 6 (crash): src/engine/file-saver.ts ≈ line 141 starts the next read (`pending = readAt(…)`, to
-  // overlap it with the write) but attaches no handler until the next loop turn. If that read fails
-  // while `await dst.write(…)` is still running (EBUSY from a byte-range lock during presync's online
-  // pass, EIO on a flaky disk), Node sees an UNHANDLED REJECTION and kills the whole process instead of
-  // retrying the file (found by the transient-fault campaign at rate 0.3: "Node.js v20" crash). Fix:
+  // BUG 6 (fixed; crash): src/engine/file-saver.ts started the next read (`pending = readAt(…)`, to
+  // overlap it with the write) but attached no handler until the next loop turn. If that read failed
+  // while `await dst.write(…)` was still running (EBUSY from a byte-range lock during presync's online
+  // pass, EIO on a flaky disk), Node saw an UNHANDLED REJECTION and killed the whole process instead of
+  // retrying the file (found by the transient-fault campaign at rate 0.3: "Node.js v20" crash). Fixed:
   // `pending.catch(() => undefined)` right after creating it (the later `await pending` still throws).
   it('BUG 6 (fixed): a source read failing during the overlapped write is an error of that file, not a process crash', async () => {
     const out = path.join(__dirname, '.repro-read-rejects.cjs');

@@ -4,15 +4,20 @@ import type { Settings } from '../../config/load';
 import { dryRunBackup, runBackup } from '../../engine/backup';
 import { renderDryRun } from '../../engine/dry-run';
 import { renderSummary } from '../../engine/summary';
-import { ExitCode, UsageError } from '../../errors';
+import { ExitCode, UsageError, errorMessage } from '../../errors';
+import { failedWith, startedRun, succeeded, writeLastRun } from '../../state/last-run';
 import { afterBackup } from '../../cycle/after-backup';
 import { withRunAlerts } from '../../report/run-notifier';
-import { runNightlyCycle } from '../../cycle/nightly';
+import { snapshotGuard } from '../../cycle/guard';
+import { type SuspectSnapshot, describeSuspect, runNightlyCycle } from '../../cycle/nightly';
+import { checkOneSourcePerStore } from '../../store/one-source';
 import { checkSourceAndDest } from '../../engine/paths';
 import { journalPath } from '../../state/paths';
 import { renderAfterBackup, renderCycle } from '../backup-summary';
+import { offsiteAfterNight } from '../offsite-summary';
 import { type CommandDeps, alertContext, cycleLogger, openHost } from '../context';
 import { type Logger, openRunLog } from '../../log/logger';
+import { addExitCodes } from '../help';
 import { type CommandOutcome, action, ok } from '../outcome';
 import { createProgressReporter } from '../progress';
 import { type SettingsOptionValues, addSettingsOptions, resolveSettings } from '../settings';
@@ -25,6 +30,10 @@ export interface BackupFlags extends SettingsOptionValues {
   json?: boolean;
   /** `--mode`: overrides the config's "mode" for this run. */
   mode?: Settings['mode'];
+  /** `--allow-shrink`: commit a source that shrank past guard.maxShrinkPercent, this once. */
+  allowShrink?: boolean;
+  /** `--force`: back up into a store that holds snapshots of another source folder. */
+  force?: boolean;
 }
 
 export function registerBackup(program: Command): void {
@@ -35,6 +44,11 @@ export function registerBackup(program: Command): void {
     .option('--dry-run', 'print what would be copied, linked and skipped; change nothing')
     .option('--checksum', 'detect changes by content hash instead of size and modification time')
     .option('--json', 'print one JSON summary object on stdout')
+    .option(
+      '--allow-shrink',
+      'accept, this once, a source that shrank past guard.maxShrinkPercent (or lost a required file)',
+    )
+    .option('--force', 'back up into a store that holds snapshots of another source folder')
     .addOption(
       new Option('--mode <mode>', 'how AVImark is taken offline this run (overrides the config\'s "mode")').choices([
         'auto',
@@ -48,9 +62,16 @@ export function registerBackup(program: Command): void {
       `
 Without a config file: avimark-backup backup --source DIR --dest DIR --no-lockout
 With one:              avimark-backup backup --config FILE [--no-lockout]
-An interrupted backup (power cut, kill, network drop) is resumed by the next run.
-Exit codes: 0 success, 1 the run failed (earlier snapshots untouched), 2 usage or configuration error.`,
+An interrupted backup (power cut, kill, network drop) is resumed by the next run.`,
     );
+  addExitCodes(command, {
+    0: 'success',
+    1: 'the run failed or was interrupted (earlier snapshots untouched; AVImark was given back)',
+    2: 'usage or configuration error, or the destination is not available (nothing was touched)',
+    3: 'the verification after the backup found missing or damaged files',
+    4: 'AVImark could not be fully given back (the message says what; run "avimark-backup recover")',
+    5: 'the snapshot looks suspect (ransomware signals): kept but not trusted until "avimark-backup accept ID"',
+  });
   addSettingsOptions(command, { source: true, stateDir: true });
   command.action(action(async (flags: BackupFlags) => backupCommand(flags)));
 }
@@ -75,6 +96,7 @@ function logFor(settings: Settings, flags: BackupFlags): Logger {
  */
 async function backupWithLockout(settings: Settings, flags: BackupFlags, deps: CommandDeps): Promise<CommandOutcome> {
   await refuseBadPathsFirst(settings);
+  const forced = await refuseAnotherSource(settings, flags);
   const json = Boolean(flags.json);
   const log = deps.log ?? cycleLogger(settings, 'backup', json);
   const host = deps.host ?? openHost(settings);
@@ -89,8 +111,10 @@ async function backupWithLockout(settings: Settings, flags: BackupFlags, deps: C
       onProgress: progress?.onProgress,
       onCopyDone: () => progress?.stop(),
       handleSignals: deps.handleSignals,
+      allowShrink: flags.allowShrink,
+      afterNight: offsiteAfterNight(settings),
     });
-    return renderCycle(result, settings);
+    return guardOutcome(renderCycle(result, settings), result.suspect ?? null, forced);
   };
   try {
     if (flags.dryRun) return await runCycle();
@@ -140,6 +164,36 @@ function withModeOverride(settings: Settings, flags: BackupFlags): Settings {
   return { ...settings, mode: flags.mode };
 }
 
+/**
+ * A --no-lockout run with a config is recorded in the state folder's last-run.json like the nightly cycle,
+ * so `status` and the alerts know of it however it ends (a success is also in the store's run record).
+ */
+async function recordedInStateFolder(
+  settings: Settings,
+  log: Logger,
+  work: () => Promise<CommandOutcome>,
+): Promise<CommandOutcome> {
+  let run = startedRun('backup', new Date(), { mode: 'no-lockout' });
+  let refused = false;
+  try {
+    const outcome = await work();
+    const json = outcome.json as { snapshotId?: unknown } | null;
+    const snapshotId = typeof json?.snapshotId === 'string' ? json.snapshotId : null;
+    run = succeeded({ ...run, snapshotId }, outcome.text.split('\n')[0] ?? '');
+    return outcome;
+  } catch (err) {
+    // Refused paths or settings (exit 2) touch nothing, the state folder included.
+    refused = err instanceof UsageError;
+    run = failedWith(run, err);
+    throw err;
+  } finally {
+    if (!refused)
+      await writeLastRun(settings.stateDir, { ...run, endedAt: new Date().toISOString() }).catch((err: unknown) =>
+        log.warn(`could not record the run in ${settings.stateDir}: ${errorMessage(err)}`),
+      );
+  }
+}
+
 export async function backupCommand(flags: BackupFlags, deps: CommandDeps = {}): Promise<CommandOutcome> {
   const settings = withModeOverride(await resolveSettings(flags), flags);
   if (flags.lockout !== false) {
@@ -152,6 +206,7 @@ export async function backupCommand(flags: BackupFlags, deps: CommandDeps = {}):
     return backupWithLockout(settings, flags, deps);
   }
   const json = Boolean(flags.json);
+  const forced = await refuseAnotherSource(settings, flags);
   if (flags.dryRun) {
     const report = await dryRunBackup({
       source: settings.source,
@@ -172,7 +227,7 @@ export async function backupCommand(flags: BackupFlags, deps: CommandDeps = {}):
   const withConfig = settings.configFile !== null;
   const host = withConfig ? (deps.host ?? (settings.alerts.eventLog.enabled ? openHost(settings) : null)) : null;
   const run = async (): Promise<CommandOutcome> => {
-    const { summary } = await runBackup({
+    const { record, summary } = await runBackup({
       source: settings.source,
       dest: settings.destination,
       engine: settings.engine,
@@ -180,27 +235,35 @@ export async function backupCommand(flags: BackupFlags, deps: CommandDeps = {}):
       log,
       signal: controller.signal,
       onProgress: progress.onProgress,
+      guard: snapshotGuard(settings, { allowShrink: flags.allowShrink ?? false, log }),
     });
     progress.stop();
-    if (!withConfig) return ok(renderSummary(summary), summary);
+    const suspect = record.suspect ? describeSuspect(record.snapshotId, record.suspect.reasons) : null;
+    if (!withConfig) return guardOutcome(ok(renderSummary(summary), summary), suspect, forced);
     const after = await afterBackup(settings, summary.snapshotId, log);
     const rendered = renderAfterBackup(after, settings, summary.warnings);
     const text = [renderSummary(summary), ...rendered.lines].join('\n');
     const out = { ...summary, ...rendered.json };
-    return rendered.damaged ? { exitCode: ExitCode.Damage, text, json: out } : ok(text, out);
+    return guardOutcome(
+      rendered.damaged ? { exitCode: ExitCode.Damage, text, json: out } : ok(text, out),
+      suspect,
+      forced,
+    );
   };
   try {
     if (!withConfig) return await run();
-    return await withRunAlerts(
-      alertContext(
-        settings,
-        'backup --no-lockout',
-        host,
-        log,
-        deps,
-        `Source ${settings.source}, destination ${settings.destination} (no lockout).`,
+    return await recordedInStateFolder(settings, log, () =>
+      withRunAlerts(
+        alertContext(
+          settings,
+          'backup --no-lockout',
+          host,
+          log,
+          deps,
+          `Source ${settings.source}, destination ${settings.destination} (no lockout).`,
+        ),
+        run,
       ),
-      run,
     );
   } finally {
     progress.stop();
@@ -208,4 +271,44 @@ export async function backupCommand(flags: BackupFlags, deps: CommandDeps = {}):
     process.off('SIGTERM', onSignal);
     if (host && !deps.host) await host.dispose().catch(() => undefined);
   }
+}
+
+/**
+ * One source per store (src/store/one-source.ts): refused (exit 2) before anything is touched unless
+ * --force, which returns a warning for the summary. Problems reading the store are left to the run itself.
+ */
+async function refuseAnotherSource(settings: Settings, flags: BackupFlags): Promise<string | null> {
+  // A killed run's lockout is given back first (the cycle); this refusal then waits for the next run.
+  if (
+    await access(journalPath(settings.stateDir)).then(
+      () => true,
+      () => false,
+    )
+  )
+    return null;
+  try {
+    return await checkOneSourcePerStore(settings.destination, settings.source, { force: flags.force });
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    return null;
+  }
+}
+
+/**
+ * The guards' part of the outcome: `suspect` and its reasons in the JSON summary; a suspect snapshot
+ * (committed, `latest` unmoved, pruning held) exits 5 with the reasons as the first line (the alert's
+ * message, Event Log 1030 and e-mail).
+ */
+function guardOutcome(outcome: CommandOutcome, suspect: SuspectSnapshot | null, forced: string | null): CommandOutcome {
+  const base = typeof outcome.json === 'object' && outcome.json !== null ? outcome.json : {};
+  const earlier = (base as { warnings?: unknown }).warnings;
+  const warnings = [...(Array.isArray(earlier) ? earlier : []), ...(forced ? [forced] : [])];
+  const json = { ...base, warnings, suspect: suspect !== null, suspectReasons: suspect?.reasons ?? [] };
+  const text = forced ? `${outcome.text}\n  warning: ${forced}` : outcome.text;
+  if (!suspect) return { ...outcome, text, json };
+  return {
+    exitCode: ExitCode.Suspect,
+    text: [`SUSPECT: ${suspect.message}.`, `  what to do: ${suspect.hint}`, text].join('\n'),
+    json,
+  };
 }

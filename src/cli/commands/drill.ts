@@ -8,9 +8,11 @@ import type { Logger } from '../../log/logger';
 import { withRunAlerts } from '../../report/run-notifier';
 import { type CommandDeps, alertContext, openHost } from '../context';
 import { localFs } from '../../fs/local';
-import { commandLogger } from '../command-log';
+import { commandLogger, progressTicker } from '../command-log';
+import { readRunRecord } from '../../store/run-record';
+import { addExitCodes } from '../help';
 import { type CommandOutcome, action } from '../outcome';
-import { type SettingsOptionValues, addSettingsOptions, resolveStoreSettings } from '../settings';
+import { type SettingsOptionValues, addSettingsOptions, resolveStoreSettingsWithStore } from '../settings';
 
 interface DrillFlags extends SettingsOptionValues {
   json?: boolean;
@@ -27,33 +29,48 @@ export function registerDrill(program: Command): void {
 Restores the snapshot into DEST/drill-scratch/, checks every file against the manifest, checks the files
 AVImark cannot start without (drill.requiredFiles), runs drill.command if configured ({dir} = the restored
 folder; its exit code is the verdict), records the result in DEST/meta/<ID>/drill.json and removes the
-scratch folder. Never touches the live AVImark folder, never modifies the snapshot.
-Exit codes: 0 passed, 3 the backup is not usable as it stands, 1 the drill could not be carried out.`,
+scratch folder. Never touches the live AVImark folder, never modifies the snapshot.`,
     )
     .option('--json', 'print the drill record as JSON');
+  addExitCodes(command, {
+    0: 'passed',
+    1: 'the drill could not be carried out',
+    2: 'usage or configuration error, or the destination is not available',
+    3: 'the backup is not usable as it stands',
+  });
   addSettingsOptions(command);
   command.action(action(async (id: string, flags: DrillFlags) => drillCommand(id, flags)));
 }
 
 export async function drillCommand(id: string, flags: DrillFlags, deps: CommandDeps = {}): Promise<CommandOutcome> {
-  const settings = await resolveStoreSettings(flags);
+  const settings = await resolveStoreSettingsWithStore(flags);
   const dest = settings.destination;
   const snapshot = await resolveSnapshotId(dest, id);
   const logger = deps.log ?? commandLogger(settings, 'drill', 'error');
   // With a config: the start and finish alerts (a failed drill is a problem alert: exit 3 → event 1005, exit 1 → 1002).
-  if (settings.configFile === null) return drillRun(settings, snapshot, logger);
+  if (settings.configFile === null) return drillRun(settings, snapshot, logger, Boolean(flags.json));
   const host = deps.host ?? (settings.alerts.eventLog.enabled ? openHost(settings) : null);
   try {
     return await withRunAlerts(alertContext(settings, 'drill', host, logger, deps, `Snapshot ${snapshot.id}.`), () =>
-      drillRun(settings, snapshot, logger),
+      drillRun(settings, snapshot, logger, Boolean(flags.json)),
     );
   } finally {
     if (host && !deps.host) await host.dispose().catch(() => undefined);
   }
 }
 
-async function drillRun(settings: StoreSettings, snapshot: SnapshotRef, logger: Logger): Promise<CommandOutcome> {
+async function drillRun(
+  settings: StoreSettings,
+  snapshot: SnapshotRef,
+  logger: Logger,
+  json: boolean,
+): Promise<CommandOutcome> {
   const dest = settings.destination;
+  const totalBytes = await readRunRecord(dest, snapshot.id).then(
+    (r) => r.bytesTotal,
+    () => null,
+  );
+  const tick = progressTicker(`drilling ${snapshot.id}`, { json, totalBytes });
   const recordedSource = (await readManifestHeader(localFs, snapshot.manifestPath)).source;
   const liveSources = [settings.source, recordedSource].filter(
     (s): s is string => typeof s === 'string' && s.length > 0,
@@ -65,7 +82,7 @@ async function drillRun(settings: StoreSettings, snapshot: SnapshotRef, logger: 
     requiredFiles: settings.drill.requiredFiles,
     command: settings.drill.command,
     commandTimeoutMs: settings.drill.commandTimeoutMinutes * 60_000,
-    restore: drillRestore(dest, liveSources, logger),
+    restore: drillRestore(dest, liveSources, logger, (p) => tick({ files: p.filesWritten, bytes: p.bytesWritten })),
     logger,
   });
   const lines = [

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerAccept } from './accept';
 import { registerBackup } from './backup';
 import { registerDrill } from './drill';
 import { registerReport } from './report';
@@ -24,6 +25,7 @@ export const commands: RegisterCommand[] = [
   registerVerify,
   registerRestore,
   registerPrune,
+  registerAccept,
   registerRecover,
   registerStatus,
   registerSelftest,

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { parseConfigText, settingsFromInput } from '../../config/load';
 import { configTemplate, defaultTemplateValues } from '../../config/template';
 import { UsageError } from '../../errors';
+import { addExitCodes } from '../help';
 import { type CommandOutcome, action, ok } from '../outcome';
 
 interface InitFlags {
@@ -14,10 +15,11 @@ interface InitFlags {
   json?: boolean;
 }
 
-export const DEFAULT_CONFIG_NAME = 'avimark-backup.jsonc';
+/** The name the README and the PowerShell module use (%ProgramData%\\avimark-backup\\config.json). */
+export const DEFAULT_CONFIG_NAME = 'config.json';
 
 export function registerInit(program: Command): void {
-  program
+  const command = program
     .command('init')
     .description('write a commented starting configuration for a typical AVImark server')
     .option('--out <file>', `where to write it ("-" = print it); default ${DEFAULT_CONFIG_NAME} in the current folder`)
@@ -26,6 +28,11 @@ export function registerInit(program: Command): void {
     .option('--dest <dir>', 'the backup destination to put in the file')
     .option('--json', 'print the result as JSON')
     .action(action(async (flags: InitFlags) => initCommand(flags)));
+  addExitCodes(command, {
+    0: 'written',
+    1: 'the file could not be written',
+    2: 'bad arguments, or the file exists (without --force)',
+  });
 }
 
 export async function initCommand(flags: InitFlags, cwd = process.cwd()): Promise<CommandOutcome> {

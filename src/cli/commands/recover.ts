@@ -5,6 +5,7 @@ import { recoverLockout } from '../../lockout/recover';
 import { failedWith, startedRun, succeeded, writeLastRun } from '../../state/last-run';
 import { holdRunLock } from '../../state/run-lock';
 import type { HeldLock } from '../../store/lock';
+import { addExitCodes } from '../help';
 import { type CommandOutcome, action, ok } from '../outcome';
 import { type SettingsOptionValues, addSettingsOptions, resolveStoreSettings } from '../settings';
 import { withRunAlerts } from '../../report/run-notifier';
@@ -28,10 +29,14 @@ Reads the lockout journal in the state folder and undoes, in reverse order, ever
 left in place: restores the services' start types and running state, the share's exact ACL (or
 re-creates it), and renames the executables back. Safe to run at any time: it does nothing when
 nothing is locked, and refuses while the backup that owns the lockout is still running (it gives
-AVImark back itself) unless --force. Run it from the startup task after a reboot.
-Exit codes: 0 nothing to do or everything given back, 1 refused or failed, 4 something could not be
-given back (the message says what, and the exact commands to fix it by hand).`,
+AVImark back itself) unless --force. Run it from the startup task after a reboot.`,
     );
+  addExitCodes(command, {
+    0: 'nothing to do or everything given back',
+    1: 'refused or failed',
+    2: 'usage or configuration error',
+    4: 'something could not be given back (the message says what, and the exact commands to fix it by hand)',
+  });
   addSettingsOptions(command, { stateDir: true });
   command.action(action(async (flags: RecoverFlags) => recoverCommand(flags)));
 }

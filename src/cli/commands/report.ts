@@ -10,8 +10,10 @@ import { measureSpace } from '../../report/space';
 import { backupStatus } from '../../report/status-sentence';
 import { writeFileAtomic } from '../../fs/durable';
 import { VERSION } from '../../version';
+import { addExitCodes } from '../help';
+import { offsiteReport } from '../offsite-summary';
 import { type CommandOutcome, ok, action } from '../outcome';
-import { type SettingsOptionValues, addSettingsOptions, resolveStoreSettings } from '../settings';
+import { type SettingsOptionValues, addSettingsOptions, resolveStoreSettingsWithStore } from '../settings';
 
 interface ReportFlags extends SettingsOptionValues {
   out: string;
@@ -39,12 +41,17 @@ snapshot with its verification and restore drill, and the space the hard links s
     .requiredOption('--out <file>', 'the HTML file to write, e.g. C:\\Reports\\avimark-backup.html')
     .option('--runs <n>', 'how many recent runs to show', positiveInt, 30)
     .option('--json', 'print a summary as JSON');
+  addExitCodes(command, {
+    0: 'the page was written',
+    1: 'the page could not be written or the store could not be read',
+    2: 'usage or configuration error, or the destination is not available',
+  });
   addSettingsOptions(command);
   command.action(action(async (flags: ReportFlags) => reportCommand(flags)));
 }
 
 export async function reportCommand(flags: ReportFlags, now: Date = new Date()): Promise<CommandOutcome> {
-  const settings = await resolveStoreSettings(flags);
+  const settings = await resolveStoreSettingsWithStore(flags);
   const dest = settings.destination;
   try {
     if (!(await stat(dest)).isDirectory()) throw new UsageError(`the destination ${dest} is not a folder`);
@@ -69,6 +76,7 @@ export async function reportCommand(flags: ReportFlags, now: Date = new Date()):
     runs,
     snapshots: history.snapshots,
     space,
+    offsite: await offsiteReport(settings, now),
   });
   try {
     await writeFileAtomic(localFs, out, html);

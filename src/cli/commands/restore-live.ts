@@ -1,3 +1,4 @@
+import { checkDestinationAvailable } from '../../engine/paths';
 import type { Command } from 'commander';
 import { restoreToLive } from '../../cycle/restore-live';
 import { formatBytes } from '../../format/bytes';
@@ -36,6 +37,7 @@ export async function restoreToLiveCommand(
   const settings = await resolveSettings(flags);
   if (settings.configFile === null)
     throw new UsageError('restore --to-live takes AVImark offline and needs the configuration: give --config FILE');
+  await checkDestinationAvailable(settings.destination);
   const snapshot = await resolveSnapshotId(settings.destination, id);
   const json = Boolean(flags.json);
   const log = deps.log ?? cycleLogger(settings, 'restore-to-live', json);

@@ -3,6 +3,7 @@ import { ExitCode } from '../../errors';
 import { renderSelftest, runSelftest } from '../../selftest/run';
 import { allChecks } from '../../selftest/checks';
 import { offsiteChecks } from '../../offsite/selftest';
+import { addExitCodes } from '../help';
 import { type CommandOutcome, action } from '../outcome';
 import { type SettingsOptionValues, addSettingsOptions, resolveStoreSettings } from '../settings';
 import { cycleLogger, openHost } from '../context';
@@ -29,9 +30,13 @@ as the nightly task. Each check creates its own throwaway object and removes it 
   eventlog    event 1010 in the Application log under the configured source
   task        a temporary task in \\avimark-backup-selftest\\ as SYSTEM (highest), never run, removed
   email       a test message, when alerts.email is configured
-AVImark's share, services, processes and files are never touched.
-Exit codes: 0 every check passed or was skipped, 1 at least one failed (each failure says how to fix it).`,
+AVImark's share, services, processes and files are never touched.`,
     );
+  addExitCodes(command, {
+    0: 'every check passed or was skipped',
+    1: 'at least one failed (each failure says how to fix it)',
+    2: 'usage or configuration error',
+  });
   addSettingsOptions(command, { stateDir: true });
   command.action(action(async (flags: SelftestFlags) => selftestCommand(flags)));
 }

@@ -6,6 +6,9 @@ import { interpretMsgResult, msgUnavailable } from '../msg-result';
 import { pathFlavor } from '../../fs/shadow-path';
 import {
   HostError,
+  type AclCapture,
+  type AclEntry,
+  type AclReadBack,
   type EventEntry,
   type HostInfo,
   type MessageResult,
@@ -14,6 +17,7 @@ import {
   type ScheduledTaskInfo,
   type ServiceInfo,
   type ServiceStartType,
+  type ListedShadowCopy,
   type ShadowCopyInfo,
   type ShareDefinition,
   type SmbOpenFileInfo,
@@ -21,6 +25,7 @@ import {
   type WindowsHost,
 } from '../types';
 import {
+  MEMORY_INHERITED_DACL,
   createMemoryHostState,
   type MemoryHostState,
   type MemoryScheduledTask,
@@ -297,6 +302,7 @@ export class MemoryHost implements WindowsHost {
       userId: 'NT AUTHORITY\\SYSTEM',
       runLevel: 'Highest',
       description: task.description,
+      ...(task.runAt === undefined ? {} : { runAt: task.runAt }),
     });
   }
 
@@ -304,7 +310,7 @@ export class MemoryHost implements WindowsHost {
     this.enter('getScheduledTask', [taskPath, taskName]);
     const found = this.findTask(taskPath, taskName);
     if (!found) return null;
-    const { description: _description, ...info } = found;
+    const { description: _description, runAt: _runAt, ...info } = found;
     return info;
   }
 
@@ -343,6 +349,45 @@ export class MemoryHost implements WindowsHost {
       throw new HostError('renameFile', `Cannot rename ${from} to ${to}: ${errorMessage(err)}`, { cause: err });
     }
     this.state.renames.push({ from, to });
+  }
+
+  async getAcls(root: string): Promise<AclCapture> {
+    this.enter('getAcls', [root]);
+    const acls = this.state.acls ?? {};
+    if (
+      !(await stat(root).then(
+        (s) => s.isDirectory(),
+        () => false,
+      ))
+    )
+      throw new HostError('getAcls', `Cannot read the permissions of '${root}': the folder does not exist.`);
+    const items = Object.entries(acls)
+      .filter(([p]) => p !== root && isUnder(p, root))
+      .map(([p, sddl]) => ({ path: path.relative(root, p).split(path.sep).join('/'), sddl }))
+      .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    return { root: acls[root] ?? MEMORY_INHERITED_DACL, items, unreadable: [] };
+  }
+
+  async setAcls(root: string, entries: AclEntry[]): Promise<AclReadBack[]> {
+    this.enter('setAcls', [root, entries]);
+    if (!this.state.acls) this.state.acls = {};
+    const acls = this.state.acls;
+    const out: AclReadBack[] = [];
+    for (const entry of entries) {
+      const full = entry.path === '' ? root : path.join(root, ...entry.path.split('/'));
+      if (
+        !(await stat(full).then(
+          () => true,
+          () => false,
+        ))
+      ) {
+        out.push({ path: entry.path, sddl: null, error: 'it does not exist' });
+        continue;
+      }
+      acls[full] = entry.sddl;
+      out.push({ path: entry.path, sddl: acls[full], error: null });
+    }
+    return out;
   }
 
   private volumeFor(p: string): MemoryVolume | undefined {
@@ -394,7 +439,7 @@ export class MemoryHost implements WindowsHost {
     }
     const id = `{${randomUUID().toUpperCase()}}`;
     const info: ShadowCopyInfo = { id, volume: v.root, deviceObject: dir };
-    this.state.shadowCopies.push({ ...info, dir });
+    this.state.shadowCopies.push({ ...info, dir, createdAt: new Date().toISOString() });
     return info;
   }
 
@@ -402,6 +447,18 @@ export class MemoryHost implements WindowsHost {
     this.enter('getShadowCopy', [id]);
     const found = this.state.shadowCopies.find((s) => same(s.id, id));
     return found ? { id: found.id, volume: found.volume, deviceObject: found.deviceObject } : null;
+  }
+
+  async listShadowCopies(volume: string): Promise<ListedShadowCopy[]> {
+    this.enter('listShadowCopies', [volume]);
+    return this.state.shadowCopies
+      .filter((s) => same(s.volume, volume))
+      .map((s) => ({
+        id: s.id,
+        volume: s.volume,
+        deviceObject: s.deviceObject,
+        createdAt: s.createdAt ?? new Date(0).toISOString(),
+      }));
   }
 
   async deleteShadowCopy(id: string): Promise<void> {
@@ -419,6 +476,11 @@ export class MemoryHost implements WindowsHost {
     }
     if (!this.state.eventSources.some((s) => same(s, entry.source))) this.state.eventSources.push(entry.source);
     this.state.events.push({ ...entry });
+  }
+
+  async interrupt(why: string): Promise<void> {
+    // Every in-memory call completes at once, so none is ever in flight to cut short; recorded for tests.
+    this.state.calls.push({ operation: 'interrupt', args: [why] });
   }
 
   async dispose(): Promise<void> {

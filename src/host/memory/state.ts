@@ -56,6 +56,8 @@ export interface OwnSessionMessage extends SentMessage {
 
 export interface MemoryScheduledTask extends ScheduledTaskInfo {
   description: string;
+  /** The one-shot trigger's time (ISO, UTC), when it has one (the lockout's safety net). */
+  runAt?: string;
 }
 
 export interface MemoryVolume {
@@ -73,6 +75,8 @@ export interface MemoryVolume {
 export interface MemoryShadowCopy extends ShadowCopyInfo {
   /** Real folder holding the copy (equals deviceObject for POSIX volumes). */
   dir: string;
+  /** When it was made (ISO 8601); absent in seeded state = made before the test started. */
+  createdAt?: string;
 }
 
 /** Make the next `times` (default 1) calls of `operation` throw HostError(message). */
@@ -112,8 +116,16 @@ export interface MemoryHostState {
   calls: MemoryCall[];
   /** Every file rename done through the host, in order. */
   renames: Array<{ from: string; to: string }>;
+  /**
+   * NTFS access lists set on items, full path → DACL as SDDL; an item not listed has an inherited list
+   * (MEMORY_INHERITED_DACL) and is not reported by getAcls below its root.
+   */
+  acls?: Record<string, string>;
   nextShadowNumber: number;
 }
+
+/** The access list of an item nobody set one on (inherited only). */
+export const MEMORY_INHERITED_DACL = 'D:AI(A;OICIID;FA;;;SY)(A;OICIID;FA;;;BA)';
 
 export function createMemoryHostState(init: Partial<MemoryHostState> = {}): MemoryHostState {
   return {

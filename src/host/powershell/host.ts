@@ -11,8 +11,12 @@ import sharesScript from '../../../ps/host/Shares.ps1';
 import { interpretMsgResult, msgUnavailable } from '../msg-result';
 import {
   HostError,
+  type AclCapture,
+  type AclEntry,
+  type AclReadBack,
   type EventEntry,
   type HostInfo,
+  type ListedShadowCopy,
   type MessageResult,
   type ProcessInfo,
   type ScheduledTaskDefinition,
@@ -107,6 +111,12 @@ const msgSchema = z.object({
   output: z.array(z.string()).nullable(),
 });
 
+const aclEntrySchema = z.object({ path: z.string(), sddl: z.string() });
+const unreadableSchema = z.object({ path: z.string(), message: z.string() });
+const aclCaptureSchema = z.object({ root: z.string(), items: z.unknown(), unreadable: z.unknown() });
+const aclReadBackSchema = z.object({ path: z.string(), sddl: z.string().nullable(), error: z.string().nullable() });
+const aclSetSchema = z.object({ items: z.unknown() });
+
 /** ConvertTo-Json writes a one-element array as the element and an empty one as null in some paths: normalise. */
 function list(value: unknown): unknown[] {
   if (value === null || value === undefined) return [];
@@ -178,6 +188,11 @@ export class PowerShellHost implements WindowsHost {
     return Math.max(this.callTimeoutMs, (seconds + 30) * 1000);
   }
 
+  /** Calls over many items (open files, sessions): the call timeout plus a second per item. */
+  private growingWith(count: number): number {
+    return this.callTimeoutMs + count * 1000;
+  }
+
   info(): Promise<HostInfo> {
     return this.call('info', {}, infoSchema);
   }
@@ -213,12 +228,12 @@ export class PowerShellHost implements WindowsHost {
 
   async closeOpenFiles(fileIds: string[]): Promise<void> {
     if (fileIds.length === 0) return;
-    await this.call('closeOpenFiles', { fileIds }, z.null());
+    await this.call('closeOpenFiles', { fileIds }, z.null(), this.growingWith(fileIds.length));
   }
 
   async closeSessions(sessionIds: string[]): Promise<void> {
     if (sessionIds.length === 0) return;
-    await this.call('closeSessions', { sessionIds }, z.null());
+    await this.call('closeSessions', { sessionIds }, z.null(), this.growingWith(sessionIds.length));
   }
 
   getService(name: string): Promise<ServiceInfo | null> {
@@ -230,7 +245,8 @@ export class PowerShellHost implements WindowsHost {
   }
 
   async startService(name: string, timeoutSeconds: number): Promise<void> {
-    await this.call('startService', { name, timeoutSeconds }, z.null(), this.withOwnTimeout(timeoutSeconds));
+    // Two waits of up to timeoutSeconds each: for a pending stop to end, then for Running.
+    await this.call('startService', { name, timeoutSeconds }, z.null(), this.withOwnTimeout(2 * timeoutSeconds));
   }
 
   async setServiceStartType(name: string, type: ServiceStartType): Promise<void> {
@@ -283,6 +299,20 @@ export class PowerShellHost implements WindowsHost {
     await this.call('renameFile', { from, to }, z.null());
   }
 
+  async getAcls(root: string): Promise<AclCapture> {
+    const r = await this.call('getAcls', { root }, aclCaptureSchema);
+    return {
+      root: r.root,
+      items: list(r.items).map((i) => aclEntrySchema.parse(i)),
+      unreadable: list(r.unreadable).map((u) => unreadableSchema.parse(u)),
+    };
+  }
+
+  async setAcls(root: string, entries: AclEntry[]): Promise<AclReadBack[]> {
+    const r = await this.call('setAcls', { root, entries: entries.map((e) => ({ ...e })) }, aclSetSchema);
+    return list(r.items).map((i) => aclReadBackSchema.parse(i));
+  }
+
   getVolumeRoot(path: string): Promise<string> {
     return this.call('getVolumeRoot', { path }, z.string());
   }
@@ -297,6 +327,11 @@ export class PowerShellHost implements WindowsHost {
 
   getShadowCopy(id: string): Promise<ShadowCopyInfo | null> {
     return this.call('getShadowCopy', { id }, shadowSchema.nullable());
+  }
+
+  async listShadowCopies(volume: string): Promise<ListedShadowCopy[]> {
+    const raw = list(await this.call('listShadowCopies', { volume }, z.unknown()));
+    return z.array(shadowSchema.extend({ createdAt: z.string() })).parse(raw);
   }
 
   async deleteShadowCopy(id: string): Promise<void> {
@@ -317,6 +352,10 @@ export class PowerShellHost implements WindowsHost {
 
   async unregisterScheduledTask(taskPath: string, taskName: string): Promise<void> {
     await this.call('unregisterScheduledTask', { taskPath, taskName }, z.null());
+  }
+
+  async interrupt(why: string): Promise<void> {
+    this.session.interrupt(why);
   }
 
   dispose(): Promise<void> {

@@ -47,6 +47,7 @@ interface Live {
 }
 
 class Timeout extends Error {}
+class Interrupted extends Error {}
 
 /**
  * One long-lived PowerShell process (node-powershell), our script loaded once. Calls are serialised.
@@ -57,6 +58,8 @@ export class PowerShellSession {
   private starting: Promise<Live> | null = null;
   private tail: Promise<unknown> = Promise.resolve();
   private disposed = false;
+  /** Ends the call in flight with Interrupted (set while one runs). */
+  private cutShort: ((why: string) => void) | null = null;
 
   constructor(private readonly options: PowerShellSessionOptions) {}
 
@@ -74,6 +77,14 @@ export class PowerShellSession {
     return run;
   }
 
+  /**
+   * Cuts short the call in flight, if any: it fails with a HostError saying so, the PowerShell process is stopped
+   * (what it was doing stops with it) and the next call starts a new one. Calls queued behind it run as usual.
+   */
+  interrupt(why: string): void {
+    this.cutShort?.(why);
+  }
+
   async dispose(): Promise<void> {
     this.disposed = true;
     await this.tail;
@@ -88,6 +99,12 @@ export class PowerShellSession {
     try {
       result = await this.invoke(live, command, timeoutMs);
     } catch (err) {
+      if (err instanceof Interrupted) {
+        await this.kill();
+        throw new HostError(op, `${op} was cut short (${err.message}); the PowerShell process was stopped.`, {
+          cause: err,
+        });
+      }
       if (err instanceof Timeout) {
         this.options.onEvent?.({ type: 'timeout', op, timeoutMs });
         await this.kill();
@@ -128,13 +145,22 @@ export class PowerShellSession {
   private invoke(live: Live, command: string, timeoutMs: number): Promise<InvocationResult> {
     return new Promise<InvocationResult>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Timeout()), timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        if (this.cutShort === cut) this.cutShort = null;
+      };
+      const cut = (why: string) => {
+        done();
+        reject(new Interrupted(why));
+      };
+      this.cutShort = cut;
       live.shell.invoke(command).then(
         (r) => {
-          clearTimeout(timer);
+          done();
           resolve(r);
         },
         (e: unknown) => {
-          clearTimeout(timer);
+          done();
           reject(e);
         },
       );

@@ -18,7 +18,7 @@ import { loadHistory } from '../../../src/report/history';
 import { listSnapshots } from '../../../src/store/snapshots';
 import { tempDir } from '../../helpers/cli';
 import { selfSignedCert, startSmtp, type TestSmtp } from '../../helpers/smtp';
-import { hospital, serverSnapshot } from '../../unit/lockout/fixture';
+import { hospital, serverSnapshot } from '../../helpers/hospital';
 
 /**
  * The alerts of real runs: the commands run in-process against the memory host (Event Log entries land
@@ -258,7 +258,9 @@ describe('run alerts (memory host, real SMTP)', () => {
   it('restore --to-live: events 1000 + 1001 with the status sentence', async () => {
     h = await hospital();
     const config = await configFile(h);
-    await backupCommand({ config, lockout: false, json: true }, deps(h.host));
+    // Through the lockout, so the snapshot holds the folder's permissions (restore --to-live puts them back;
+    // a snapshot without them gives back with a warning, event 1006).
+    await backupCommand({ config, lockout: true, json: true }, deps(h.host));
     const count = h.state.events.length;
     const r = await restoreToLiveCommand('latest', { config, toLive: true, json: true }, deps(h.host));
     expect(r.exitCode).toBe(0);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DENY_ALL_SHARE_SDDL } from '../../../src/lockout/steps';
 import { runCli } from '../../helpers/cli';
-import { simServerState, simulatedHospital, type SimHospital } from './hospital-sim';
+import { simServerState, simulatedHospital, type SimHospital } from '../../helpers/hospital';
 
 let h: SimHospital | undefined;
 afterEach(async () => {
@@ -50,12 +50,13 @@ describe('nightly cycle through the real PowerShell bridge and the simulated ser
       expect(summary.mode).toBe(mode);
       expect(summary.offlineSeconds).toBeGreaterThan(0);
       expect(summary.lockoutSteps.map((s: { step: string }) => s.step)).toEqual([
+        expect.stringMatching(/^safety net: scheduled task .* runs recover at /),
         `rename executable ${path.join(h.source, 'avimark.exe')}`,
         'lock share AVImark (deny-all ACL)',
+        'ask avimark, AVImarkGuardian to close (grace 1s)', // issue 13 §8: before files and services
         `close open files under ${h.source}`,
         'stop and disable service AVImarkServer',
         'stop and disable service VetLogicSync',
-        'ask avimark, AVImarkGuardian to close (grace 1s)',
         'force-stop avimark, AVImarkGuardian',
       ]);
       expect(await simServerState(h)).toEqual(before);

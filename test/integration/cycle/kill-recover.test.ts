@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TEST_KILL_AFTER_STEP_ENV } from '../../../src/lockout/session';
 import { collect, runCli, startCli } from '../../helpers/cli';
-import { simServerState, simulatedHospital, type SimHospital } from './hospital-sim';
+import { simServerState, simulatedHospital, type SimHospital } from '../../helpers/hospital';
 
 let h: SimHospital | undefined;
 afterEach(async () => {
@@ -12,12 +12,13 @@ afterEach(async () => {
 });
 
 const STEPS = [
+  'safety net', // issue 13: a scheduled task that runs recover if this process dies without a word
   'rename executable',
   'lock share',
+  'polite close', // issue 13 §8: asked to close while AVImarkServer and the open files still work
   'close open files',
   'stop AVImarkServer',
   'stop VetLogicSync',
-  'polite close',
   'force-stop',
 ];
 
@@ -38,7 +39,7 @@ describe('kill -9 right after each lockout step, then recover (real bridge, simu
       const journal = JSON.parse(await readFile(path.join(h.stateDir, 'lockout-journal.json'), 'utf8'));
       expect(journal.entries).toHaveLength(n);
       expect(journal.entries.at(-1).state).toBe('done');
-      if (n <= 2) expect(await simServerState(h)).not.toEqual(before);
+      if (n >= 2 && n <= 3) expect(await simServerState(h)).not.toEqual(before);
 
       const status = await runCli(['status', '--config', h.configFile, '--json'], { env: h.server.env });
       expect(JSON.parse(status.stdout).state).toBe('locked-left-behind');

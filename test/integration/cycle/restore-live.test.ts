@@ -2,7 +2,7 @@ import { readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../helpers/cli';
-import { simServerState, simulatedHospital, type SimHospital } from './hospital-sim';
+import { simServerState, simulatedHospital, type SimHospital } from '../../helpers/hospital';
 
 let h: SimHospital | undefined;
 afterEach(async () => {

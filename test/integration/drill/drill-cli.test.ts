@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempDir } from '../../helpers/cli';
 import type { DrillRecord } from '../../../src/store/types';
-import { AVIMARK_FILES, fingerprint, makeStore } from './store-fixture';
+import { AVIMARK_FILES, fingerprint, makeStore } from '../../helpers/store';
 
 const ID1 = '2026-11-24_021000';
 const ID2 = '2026-11-25_021400';

@@ -8,7 +8,7 @@ import { localFs } from '../../../src/fs/local';
 import { resolveSnapshotId } from '../../../src/store/snapshots';
 import type { DrillRecord } from '../../../src/store/types';
 import { tempDir } from '../../helpers/cli';
-import { AVIMARK_FILES, fingerprint, makeStore } from './store-fixture';
+import { AVIMARK_FILES, fingerprint, makeStore } from '../../helpers/store';
 
 const ID = '2026-11-25_021400';
 const cleanups: Array<() => Promise<void>> = [];

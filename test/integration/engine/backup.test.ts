@@ -22,7 +22,7 @@ import { silentLogger } from '../../../src/log/logger';
 import { listSnapshots } from '../../../src/store/snapshots';
 import { openManifest } from '../../../src/store/manifest';
 import { tempDir } from '../../helpers/cli';
-import { engineConfig, hashWalk, inodeOf, pseudoRandom, writeTree } from './tree';
+import { engineConfig, hashWalk, inodeOf, pseudoRandom, writeTree } from '../../helpers/tree';
 
 const readManifestEntries = async (fs: FileSystem, file: string) => (await openManifest(fs, file)).entries;
 

@@ -9,7 +9,7 @@ import { localFs } from '../../../src/fs/local';
 import type { FileSystem } from '../../../src/fs/types';
 import { resolveSnapshotId } from '../../../src/store/snapshots';
 import { tempDir } from '../../helpers/cli';
-import { buildStore } from '../store/fixture';
+import { buildStore } from '../../helpers/store';
 
 let dir: string;
 let cleanup: () => Promise<void>;

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { build } from 'esbuild';
 import { type CliOptions, type CliResult, collect, runCli, tempDir } from '../../helpers/cli';
 import { bundlePath, repoRoot } from '../../helpers/pwsh';
-import { buildStore } from '../store/fixture';
+import { buildStore } from '../../helpers/store';
 
 export const RESTIC = '/usr/bin/restic';
 export const PASSWORD = `pw-${randomBytes(12).toString('hex')}`;

@@ -5,9 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { treeHashes } from '../../helpers/tree-hash';
 import { PASSWORD, cli, type Fixture, fixture, jsonOf, randomText } from './harness';
 
-// Two nights of a small AVImark-like folder: an 8 MB table where night two changes a few records,
-// a few small files, one added file.
-const table = randomText(8 * 1024 * 1024);
+// Two nights of a small AVImark-like folder: a 32 MiB table where night two changes a few records,
+// a few small files, one added file. The table is large against restic's chunks (0.5 to 8 MiB, about
+// 1 MiB on average, boundaries drawn from each repository's own random polynomial), so that the chunk
+// or two one change costs stays far below a third of the data set whatever the boundaries.
+const table = randomText(32 * 1024 * 1024);
 const night1 = {
   'CLIENT.V2$': table,
   'ANIMAL.V2$': randomText(200_000),

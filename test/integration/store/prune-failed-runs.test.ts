@@ -6,7 +6,7 @@ import { pruneSnapshots } from '../../../src/store/prune';
 import { listSnapshots } from '../../../src/store/snapshots';
 import type { RunRecord } from '../../../src/store/types';
 import { tempDir } from '../../helpers/cli';
-import { buildStore, dailyIds } from './fixture';
+import { buildStore, dailyIds } from '../../helpers/store';
 
 /** Failed runs leave meta/<ID>/run.json without a snapshot: never listed, shown in the history, pruned when older than every kept snapshot. */
 

@@ -7,7 +7,7 @@ import type { FileSystem } from '../../../src/fs/types';
 import { deletingDir, pruneSnapshots } from '../../../src/store/prune';
 import { listSnapshots } from '../../../src/store/snapshots';
 import { tempDir } from '../../helpers/cli';
-import { buildStore, dailyIds } from './fixture';
+import { buildStore, dailyIds } from '../../helpers/store';
 
 let dir: string;
 let cleanup: () => Promise<void>;

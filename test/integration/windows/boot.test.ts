@@ -11,7 +11,7 @@ import { DENY_ALL_SHARE_SDDL, type LockoutStep } from '../../../src/lockout/step
 import { silentLogger } from '../../../src/log/logger';
 import { runPwsh } from '../../helpers/run-pwsh';
 import { createSimulatedServer, shareFromSim, type SimulatedServer } from '../../helpers/sim';
-import { simServerState, simulatedHospital, type SimHospital } from '../cycle/hospital-sim';
+import { simServerState, simulatedHospital, type SimHospital } from '../../helpers/hospital';
 
 let server: SimulatedServer | undefined;
 let h: SimHospital | undefined;
@@ -49,8 +49,7 @@ describe('simulator: a server that is still booting', { timeout: 180_000 }, () =
 });
 
 describe('product: recover while the server is still booting', { timeout: 180_000 }, () => {
-  // issue 13: fails until src/lockout/recover.ts (recoverLockout, and the boot paths that call it) retries for minutes when SMB/SCM do not answer yet
-  it.fails('recover gives everything back once SMB and the service manager answer (first 12 calls fail)', async () => {
+  it('recover gives everything back once SMB and the service manager answer (first 12 calls fail)', async () => {
     h = await simulatedHospital();
     const before = await simServerState(h);
     const host = h.server.createHost({ callTimeoutSeconds: 30 });

@@ -7,6 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ownIdentity } from '../../../src/fs/process-identity';
 import { newJournal } from '../../../src/lockout/journal';
 import { journalOwnerAlive } from '../../../src/lockout/recover';
 import { acquireLockFile } from '../../../src/store/lock';
@@ -40,15 +41,13 @@ describe('simulator: a PID handed to an unrelated process', { timeout: 180_000 }
 });
 
 describe('product: owner identity, not PID existence', { timeout: 180_000 }, () => {
-  // issue 13: fails until src/lockout/recover.ts journalOwnerAlive compares PID + creation time + image name
-  it.fails('a journal whose PID now belongs to an unrelated live process is not "owner alive"', async () => {
+  it('a journal whose PID now belongs to an unrelated live process is not "owner alive"', async () => {
     server = await createSimulatedServer();
     const other = await server.startUnrelatedProcess();
     expect(journalOwnerAlive(journalOwnedBy(other.pid))).toBe(false);
   });
 
-  // issue 13: fails until src/lockout/recover.ts pidAlive stops treating EPERM as "our owner is alive"
-  it.fails('a liveness probe answering EPERM (protected process, as SYSTEM) is not "owner alive"', () => {
+  it('a liveness probe answering EPERM (protected process, as SYSTEM) is not "owner alive"', () => {
     const probed: number[] = [];
     vi.spyOn(process, 'kill').mockImplementation((pid: number) => {
       probed.push(pid);
@@ -60,14 +59,20 @@ describe('product: owner identity, not PID existence', { timeout: 180_000 }, () 
     expect(alive).toBe(false);
   });
 
-  // issue 13: fails until src/store/lock.ts acquireLockFile records and compares the owner's identity
-  it.fails('a run lock whose PID now belongs to an unrelated live process is taken over', async () => {
+  it('a run lock whose PID now belongs to an unrelated live process is taken over', async () => {
     server = await createSimulatedServer();
     const other = await server.startUnrelatedProcess();
     const { dir, cleanup } = await tempDir('avb-pid-reuse-');
     try {
       const file = path.join(dir, 'run.lock');
-      const stale = { pid: other.pid, hostname: os.hostname(), startedAt: new Date().toISOString(), purpose: 'backup' };
+      // Written by a killed run (its identity: creation time and image), whose PID now belongs to `other`.
+      const stale = {
+        ...ownIdentity(),
+        pid: other.pid,
+        hostname: os.hostname(),
+        startedAt: new Date().toISOString(),
+        purpose: 'backup',
+      };
       await writeFile(file, `${JSON.stringify(stale)}\n`);
       const held = await acquireLockFile(file);
       expect(held.info.pid).toBe(process.pid);

@@ -6,13 +6,22 @@
  * Switches: knobs.startServiceOnPendingFails, knobs.stopPendingMs.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { settingsFromInput } from '../../../src/config/load';
+import { runNightlyCycle } from '../../../src/cycle/nightly';
+import { readLastJournal } from '../../../src/lockout/journal';
+import { silentLogger } from '../../../src/log/logger';
+import { simServerState, simulatedHospital, type SimHospital } from '../../helpers/hospital';
+import { pwshPath } from '../../helpers/pwsh';
 import { runPwsh } from '../../helpers/run-pwsh';
 import { createSimulatedServer, type SimulatedServer } from '../../helpers/sim';
 
 let server: SimulatedServer | undefined;
+let h: SimHospital | undefined;
 afterEach(async () => {
   await server?.cleanup();
   server = undefined;
+  await h?.cleanup();
+  h = undefined;
 });
 
 const stopThenStart = `
@@ -58,8 +67,8 @@ describe('simulator: Start-Service on a StopPending service', { timeout: 180_000
 });
 
 describe('product: giving a service back while it is still stopping', { timeout: 180_000 }, () => {
-  // issue 13: fails until ps/host (Invoke-AvbStartService) waits for Stopped (up to timeoutSeconds) before Start-Service
-  it.fails('host.startService on a StopPending service (stops 3 s later, timeout 15 s) ends Running', async () => {
+  // issue 13 §3: Invoke-AvbStartService waits for Stopped (up to timeoutSeconds) before Start-Service
+  it('host.startService on a StopPending service (stops 3 s later, timeout 15 s) ends Running', async () => {
     server = await serverWith({ startServiceOnPendingFails: true });
     const host = server.createHost({ callTimeoutSeconds: 60 });
     expect((await host.getService('AVImarkServer'))?.status).toBe('Running'); // the bridge is up
@@ -71,5 +80,55 @@ describe('product: giving a service back while it is still stopping', { timeout:
     await host.startService('AVImarkServer', 15);
     const st = await server.readState();
     expect(st.services.find((s) => s.Name === 'AVImarkServer')?.Status).toBe('Running');
+  });
+});
+
+describe('product: the watchdog bounds a step in flight (issue 13 §9)', { timeout: 240_000 }, () => {
+  it('a service stop that hangs, with a 0.5-minute limit: AVImark back within the limit + give-back; the message names the step', async () => {
+    h = await simulatedHospital();
+    const hospital = h;
+    // Stop-Service hangs for 200 s (a service manager that does not answer); the call timeout is 120 s, so
+    // without the watchdog cutting the call short AVImark stays offline at least 120 s.
+    hospital.server.updateState((st) => {
+      st.knobs.hang = { 'Stop-Service': 200 };
+    });
+    const settings = settingsFromInput(
+      {
+        source: hospital.source,
+        destination: hospital.dest,
+        stateDir: hospital.stateDir,
+        mode: 'offline',
+        verify: { after: 'none' },
+        powershell: { executable: pwshPath(), callTimeoutSeconds: 120 },
+        lockout: {
+          services: [{ name: 'AVImarkServer' }, { name: 'VetLogicSync' }],
+          warnMinutes: [0],
+          gracePeriodSeconds: 1,
+          serviceTimeoutSeconds: 25,
+          maxLockoutMinutes: 0.5,
+        },
+      },
+      null,
+    );
+    const before = await simServerState(hospital);
+    const host = hospital.server.createHost({ callTimeoutSeconds: 120 });
+    const err = await runNightlyCycle({ settings, host, log: silentLogger(), handleSignals: false }).catch(
+      (e: unknown) => e,
+    );
+    const message = (err as Error).message;
+    expect(message).toMatch(
+      /limit of 0\.5 minute\(s\).*lockout step "stop and disable service AVImarkServer" was cut short and AVImark given back; nothing was copied/,
+    );
+    expect(message).not.toMatch(/the copy was stopped/);
+    // AVImark offline from the first lockout step until the last step was given back (the journal's times).
+    const journal = await readLastJournal(hospital.stateDir);
+    const started = Math.min(...(journal?.entries ?? []).map((e) => Date.parse(e.startedAt ?? '')));
+    const back = Math.max(...(journal?.entries ?? []).map((e) => Date.parse(e.undoneAt ?? '')));
+    // The limit plus a margin for give-back (a new PowerShell process; slow on a loaded test machine).
+    expect((back - started) / 1000).toBeLessThan(30 + 30);
+    hospital.server.updateState((st) => {
+      st.knobs.hang = {};
+    });
+    expect(await simServerState(hospital)).toEqual(before);
   });
 });

@@ -100,6 +100,21 @@ const CONFIG_CASES: ConfigCase[] = [
     text: (p) => base(p, { lockout: { share: { name: '' } } }),
     names: /lockout\.share\.name/,
   },
+  {
+    name: 'zero shrink limit',
+    text: (p) => base(p, { guard: { maxShrinkPercent: 0 } }),
+    names: /guard\.maxShrinkPercent/,
+  },
+  {
+    name: 'ransomware extension without its dot',
+    text: (p) => base(p, { guard: { ransomware: { extensions: ['akira'] } } }),
+    names: /guard\.ransomware\.extensions/,
+  },
+  {
+    name: 'negative sample size',
+    text: (p) => base(p, { guard: { ransomware: { sampleFiles: -1 } } }),
+    names: /guard\.ransomware\.sampleFiles/,
+  },
 ];
 
 /** Command lines: [args, what stderr must mention]; {config}/{source}/{dest} are replaced. */
@@ -114,6 +129,9 @@ const COMMAND_CASES: Array<[string[], RegExp]> = [
   [['backup', '--source', '{source}', '--dest', '{dest}'], /config|lockout/],
   [['backup', '--config'], /config|argument|missing/],
   [['report', '--runs', '-3', '--config', '{config}'], /runs/],
+  [['accept'], /id|missing/],
+  [['accept', '2026-01-01_020000', '--config', '{config}'], /destination|available|snapshot/],
+  [['prune', '--id', '2026-01-01_020000', '--config', '{config}'], /destination|available|snapshot/],
 ];
 
 export async function badInputCampaign(options: CampaignOptions): Promise<TrialResult[]> {

@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { TEST_KILL_AFTER_STEP_ENV } from '../../../src/lockout/session';
-import { simServerState, simulatedHospital } from '../../integration/cycle/hospital-sim';
+import { simServerState, simulatedHospital } from '../../helpers/hospital';
 import { checkStore, diffTrees, hashTree } from '../lib/oracle';
 import { type CampaignOptions, type TrialResult, cli, listedIds, randomBytes, seededRandom } from '../lib/util';
 import { bundlePath } from '../../helpers/pwsh';

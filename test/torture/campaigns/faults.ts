@@ -16,9 +16,9 @@ import { localFs } from '../../../src/fs/local';
 import type { FileSystem } from '../../../src/fs/types';
 import { silentLogger } from '../../../src/log/logger';
 import { tempDir } from '../../helpers/cli';
-import { simServerState, simulatedHospital } from '../../integration/cycle/hospital-sim';
-import { engineConfig } from '../../integration/engine/tree';
-import { hospital, serverSnapshot } from '../../unit/lockout/fixture';
+import { simServerState, simulatedHospital } from '../../helpers/hospital';
+import { engineConfig } from '../../helpers/tree';
+import { hospital, serverSnapshot } from '../../helpers/hospital';
 import { checkStore, diffTrees, hashTree, snapshotDirs } from '../lib/oracle';
 import {
   type CampaignOptions,

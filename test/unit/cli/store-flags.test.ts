@@ -74,17 +74,26 @@ describe('formatBytes', () => {
 });
 
 describe('progressTicker', () => {
-  it('writes plain lines at the interval, and nothing under --json', () => {
+  it('draws a live line on a terminal only, and nothing under --json', () => {
     const written: string[] = [];
-    const stream = { write: (s: string) => written.push(s) } as unknown as NodeJS.WritableStream;
+    const stream = { isTTY: true, write: (s: string) => written.push(s) } as unknown as NodeJS.WriteStream;
     const tick = progressTicker('restoring X', { json: false, totalBytes: 4 * 1024 * 1024, intervalMs: 0, stream });
     tick({ files: 3, bytes: 2 * 1024 * 1024 });
     expect(written).toHaveLength(1);
-    expect(written[0]).toMatch(/^restoring X: 3 files, 2\.0 MiB of 4\.0 MiB \(.* MiB\/s\)\n$/);
+    expect(written[0].startsWith('\rrestoring X: 3 files, 2.0 MiB of 4.0 MiB (50%), ')).toBe(true);
+    expect(written[0]).toMatch(/\/s, ETA \S+/);
+    expect(written[0].endsWith('\x1b[K')).toBe(true);
     const quiet = progressTicker('x', { json: true, intervalMs: 0, stream });
     quiet({ files: 1, bytes: 1 });
+    const notTerminal = progressTicker('x', {
+      json: false,
+      intervalMs: 0,
+      stream: { write: stream.write } as NodeJS.WritableStream,
+    });
+    notTerminal({ files: 1, bytes: 1 });
     const slow = progressTicker('x', { json: false, intervalMs: 60_000, stream });
     slow({ files: 1, bytes: 1 });
-    expect(written).toHaveLength(1);
+    slow({ files: 2, bytes: 2 });
+    expect(written).toHaveLength(2);
   });
 });

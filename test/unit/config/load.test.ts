@@ -207,3 +207,38 @@ describe('loadConfig', () => {
     expect(s.logging.dir).toBe('/var/lib/avimark-backup/logs');
   });
 });
+
+describe('a path changed by a JSON escape', () => {
+  it.each([
+    ['"D:\\new"', 'destination', '"\\n" in this path is a JSON escape (a newline)', '"D:\\\\new" or "D:/new"'],
+    [
+      '"C:\\tmp\\\\AVImark"',
+      'stateDir',
+      '"\\t" in this path is a JSON escape (a tab)',
+      '"C:\\\\tmp\\\\AVImark" or "C:/tmp/AVImark"',
+    ],
+    [
+      '"C:\\\\AVImark\\rx"',
+      'source',
+      '"\\r" in this path is a JSON escape (a carriage return)',
+      '"C:\\\\AVImark\\\\rx" or "C:/AVImark/rx"',
+    ],
+  ])('%s is refused, naming the field, the escape and how to write it', (written, field, escaped, fix) => {
+    const others: Record<string, string> = { source: '"C:\\\\AVImark"', destination: '"E:\\\\Backups"' };
+    others[field] = written;
+    const text = `{ ${Object.entries(others)
+      .map(([k, v]) => `"${k}": ${v}`)
+      .join(', ')} }`;
+    const problems = problemsOf(() => parseConfigText(text, 'config.json'));
+    expect(problems).toEqual([{ field, problem: expect.stringContaining(escaped) }]);
+    expect(problems[0].problem).toContain(`write ${fix}`);
+  });
+
+  it('names the field deep inside the config, and leaves messages with newlines alone', () => {
+    const text =
+      '{ "lockout": { "executables": [{ "path": "C:\\\\AVImark\\\\bin\\new.exe" }], "backMessage": "Done.\\nAVImark is back." } }';
+    const problems = problemsOf(() => parseConfigText(text, 'config.json'));
+    expect(problems.map((p) => p.field)).toEqual(['lockout.executables[0].path']);
+    expect(() => parseConfigText('{ "lockout": { "backMessage": "Done.\\nBack." } }', 'x')).not.toThrow();
+  });
+});

@@ -2,7 +2,9 @@ import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { expectedCopyBytes } from '../../../src/cycle/preflight';
+import { checkDestinationRoom, destinationAccountWarnings, expectedCopyBytes } from '../../../src/cycle/preflight';
+import { localFs } from '../../../src/fs/local';
+import type { FileSystem } from '../../../src/fs/types';
 
 let dir = '';
 afterEach(async () => {
@@ -51,5 +53,41 @@ describe('expectedCopyBytes', () => {
     // A file changed since the partial copied it counts again.
     await writeFile(path.join(source, 'a'), Buffer.alloc(2000, 2));
     expect(await expectedCopyBytes(source, dest, [])).toEqual({ bytes: 2000 + 1000 + 600, files: 3 });
+  });
+});
+
+describe('checkDestinationRoom: writable means a file can be created (issue 13 §10)', () => {
+  it('refuses a destination where access(W_OK) says yes but creating a file is denied (a Windows ACL), and leaves nothing', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'avb-preflight-w-'));
+    try {
+      const aclDenies: FileSystem = {
+        ...localFs,
+        access: async () => undefined,
+        open: async (file: Parameters<FileSystem['open']>[0]) => {
+          throw Object.assign(new Error(`EPERM: operation not permitted, open '${String(file)}'`), { code: 'EPERM' });
+        },
+      };
+      await expect(checkDestinationRoom(dir, 0, aclDenies)).rejects.toThrow(/is not writable: EPERM/);
+      await expect(checkDestinationRoom(dir, 0)).resolves.toMatchObject({ freeBytes: expect.any(Number) });
+      expect(await readdir(dir)).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('destinationAccountWarnings: what SYSTEM sees of the destination (issue 13 §10)', () => {
+  it('a UNC destination: reached as the computer account', () => {
+    expect(destinationAccountWarnings('\\\\nas01\\backup\\avimark')[0]).toMatch(/computer's account.*COMPUTERNAME\$/);
+    expect(destinationAccountWarnings('//nas01/backup')).toHaveLength(1);
+  });
+
+  it('a drive letter that is not a local volume: mapped drives do not exist for SYSTEM', () => {
+    expect(destinationAccountWarnings('Z:\\AVImarkBackup', ['C', 'D'])[0]).toMatch(
+      /mapped drive letter.*never for SYSTEM/,
+    );
+    expect(destinationAccountWarnings('D:\\AVImarkBackup', ['C', 'D'])).toEqual([]);
+    expect(destinationAccountWarnings('/srv/backup')).toEqual([]);
+    expect(destinationAccountWarnings('\\\\?\\C:\\backup')).toEqual([]);
   });
 });

@@ -6,7 +6,7 @@ import { UnstableFileError, saveFile } from '../../../src/engine/file-saver';
 import { localFs } from '../../../src/fs/local';
 import type { FileSystem } from '../../../src/fs/types';
 import { tempDir } from '../../helpers/cli';
-import { pseudoRandom } from '../../integration/engine/tree';
+import { pseudoRandom } from '../../helpers/tree';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -158,6 +158,59 @@ describe('saveFile', () => {
     }
     expect(events.indexOf('bytes', events.indexOf('sync start'))).toBeLessThan(events.indexOf('sync done')); // copying went on
     expect(events.lastIndexOf('part')).toBeLessThan(events.indexOf('returned'));
+  });
+
+  it('under a slow fsync, the copy never runs more than the bound ahead of the last durable checkpoint', async () => {
+    const data = pseudoRandom(24 << 20, 7);
+    const src = path.join(dir, 's');
+    writeFileSync(src, data);
+    const handle = await localFs.open(src, 'r');
+    const dst = path.join(dir, 'd');
+    const bound = 4 << 20;
+    let durable = 0;
+    let furthest = 0;
+    let worstLead = 0;
+    let syncs = 0;
+    const slowFs: FileSystem = {
+      ...localFs,
+      open: (async (p: string, flags?: string) => {
+        const h = await localFs.open(p, flags);
+        const write = h.write.bind(h) as (...a: unknown[]) => Promise<{ bytesWritten: number }>;
+        const sync = h.sync.bind(h);
+        h.write = (async (...args: unknown[]) => {
+          const [, , length, position] = args as [Buffer, number, number, number];
+          furthest = Math.max(furthest, position + length);
+          worstLead = Math.max(worstLead, furthest - durable);
+          return write(...args);
+        }) as typeof h.write;
+        h.sync = async () => {
+          syncs += 1;
+          await new Promise((r) => setTimeout(r, 60)); // a contended disk: each fsync takes long
+          await sync();
+        };
+        return h;
+      }) as FileSystem['open'],
+    };
+    const saved = await saveFile({
+      ...common,
+      dstFs: slowFs,
+      source: handle,
+      dstPath: dst,
+      largeFileBytes: 1,
+      checkpointEveryBytes: 1 << 20,
+      maxAheadOfCheckpointBytes: bound,
+      onCheckpoint: async (offset) => {
+        durable = offset;
+      },
+    });
+    await handle.close();
+    expect(saved.sha256).toBe(sha(data));
+    expect(readFileSync(dst).equals(data)).toBe(true);
+    expect(furthest).toBe(data.length);
+    expect(worstLead).toBeGreaterThan(1 << 20); // the copy did run ahead of its checkpoints
+    expect(worstLead).toBeLessThanOrEqual(bound);
+    expect(durable).toBeGreaterThanOrEqual(data.length - bound);
+    expect(syncs).toBeGreaterThan(1);
   });
 
   it('a checkpoint fsync that fails fails the copy', async () => {

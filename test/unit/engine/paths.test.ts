@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../../src/errors';
-import { checkSourceAndDest } from '../../../src/engine/paths';
+import { DestinationUnavailableError, UsageError } from '../../../src/errors';
+import { checkDestinationAvailable, checkSourceAndDest, isDestinationAvailable } from '../../../src/engine/paths';
 import { createFaultyFs } from '../../../src/fs/faulty';
 import { localFs } from '../../../src/fs/local';
 import { tempDir } from '../../helpers/cli';
@@ -45,5 +45,37 @@ describe('checkSourceAndDest retries', () => {
     } finally {
       await cleanup();
     }
+  });
+});
+
+describe('checkDestinationAvailable', () => {
+  it('accepts an existing destination or one whose parent exists; refuses one whose disk or parent is missing', async () => {
+    const { dir, cleanup } = await tempDir('avb-paths-dest-');
+    try {
+      await checkDestinationAvailable(dir);
+      await checkDestinationAvailable(path.join(dir, 'new-store'));
+      const missing = path.join(dir, 'mnt', 'usb', 'AVImarkBackup');
+      const err = await checkDestinationAvailable(missing).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(DestinationUnavailableError);
+      expect(err).toBeInstanceOf(UsageError);
+      expect((err as Error).message).toBe(
+        `the destination ${missing} is not available — is the backup disk connected?`,
+      );
+      expect(await isDestinationAvailable(missing)).toBe(false);
+      expect(await isDestinationAvailable(dir)).toBe(true);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('a drive root that is not there (the USB disk Q:) is unavailable', async () => {
+    const enoent = Object.assign(new Error('ENOENT'), { code: 'ENOENT' });
+    const fs = { stat: async () => Promise.reject(enoent) } as unknown as Parameters<
+      typeof checkDestinationAvailable
+    >[1];
+    await expect(checkDestinationAvailable('/', fs)).rejects.toBeInstanceOf(DestinationUnavailableError);
   });
 });

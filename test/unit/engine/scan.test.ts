@@ -1,7 +1,7 @@
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { scanTree } from '../../../src/engine/scan';
+import { escapeName, scanTree } from '../../../src/engine/scan';
 import { localFs } from '../../../src/fs/local';
 import type { FileSystem } from '../../../src/fs/types';
 import { errnoError } from '../../../src/fs/faulty';
@@ -82,5 +82,29 @@ describe('scanTree listing retry', () => {
     for await (const e of scanTree(flaky, dir, { retry: { policy } })) out.push(e.rel);
     expect(out).toEqual(['a', 'b']);
     expect(failures).toBe(0);
+  });
+});
+
+describe.runIf(process.platform === 'linux')('scanTree: names that are not valid UTF-8', () => {
+  it('reports them as special entries naming their bytes, beside the readable names', async () => {
+    mkdirSync(path.join(dir, 'docs'));
+    writeFileSync(path.join(dir, 'docs', 'ok.txt'), 'ok');
+    writeFileSync(
+      Buffer.concat([Buffer.from(path.join(dir, 'docs', 'caf')), Buffer.from([0xe9]), Buffer.from('.txt')]),
+      'x',
+    );
+    const out: string[] = [];
+    for await (const e of scanTree(localFs, dir))
+      out.push(`${e.type}:${e.rel}${e.type === 'special' ? ` (${e.why})` : ''}`);
+    expect(out).toEqual(['dir:docs', 'special:docs/caf\\xE9.txt (its name is not valid UTF-8)', 'file:docs/ok.txt']);
+  });
+});
+
+describe('escapeName', () => {
+  it('keeps valid UTF-8 and shows every other byte as \\xNN', () => {
+    expect(escapeName(Buffer.from('café €.txt'))).toBe('café €.txt');
+    expect(escapeName(Buffer.from([0x61, 0xe9, 0x62]))).toBe('a\\xE9b');
+    expect(escapeName(Buffer.from([0xc3]))).toBe('\\xC3');
+    expect(escapeName(Buffer.from([0xff, 0xfe, 0x41]))).toBe('\\xFF\\xFEA');
   });
 });

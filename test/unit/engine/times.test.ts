@@ -1,7 +1,7 @@
 import { statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { utimesSeconds } from '../../../src/engine/times';
+import { utimesSeconds, utimesTime } from '../../../src/engine/times';
 import { tempDir } from '../../helpers/cli';
 
 let dir: string;
@@ -32,5 +32,23 @@ describe('utimesSeconds', () => {
 
   it('handles times before 1970 by flooring', () => {
     expect(utimesSeconds(-1n)).toBeCloseTo(-1 + 0.9999995, 9);
+  });
+});
+
+describe('utimesTime', () => {
+  it('a time before 1970 reads back as the same whole microsecond (floor), never as "now"', () => {
+    const file = path.join(dir, 'old');
+    writeFileSync(file, 'x');
+    for (const ns of [-1n, -999n, -1000n, -1001n, -1_500_000_000n, -15_000_000_250_000_001n, -86_400_000_000_000n]) {
+      const t = utimesTime(ns);
+      utimesSync(file, t, t);
+      const floorUs = ns / 1000n - (ns % 1000n === 0n ? 0n : 1n);
+      expect(statSync(file, { bigint: true }).mtimeNs).toBe(floorUs * 1000n);
+    }
+  });
+
+  it('present-day times are utimesSeconds itself', () => {
+    expect(utimesTime(1_700_000_000_123_456_789n)).toBe(utimesSeconds(1_700_000_000_123_456_789n));
+    expect(utimesTime('0')).toBe(utimesSeconds(0n));
   });
 });

@@ -52,15 +52,16 @@ function observed(over: Partial<HostObservations> = {}): HostObservations {
 }
 
 describe('lockoutPlan', () => {
-  it('orders the steps: rename, share, open files, services, polite close, force-stop', () => {
+  // issue 13 §8: block new entry, then the polite close while AVImarkServer and the open files still work.
+  it('orders the steps: rename, share, polite close, open files, services, force-stop', () => {
     const plan = lockoutPlan({ lockout: lockoutSchema.parse({}), source }, observed());
     expect(plan.problems).toEqual([]);
     expect(plan.steps.map((s) => s.kind)).toEqual([
       'renameExecutable',
       'lockShareSddl',
+      'closeProcesses',
       'closeOpenFiles',
       'stopService',
-      'closeProcesses',
       'forceStopProcesses',
     ]);
     const rename = plan.steps[0];
@@ -72,7 +73,7 @@ describe('lockoutPlan', () => {
     const lock = plan.steps[1];
     expect(lock.kind === 'lockShareSddl' && lock.lockedSddl).toBe(DENY_ALL_SHARE_SDDL);
     expect(lock.kind === 'lockShareSddl' && lock.original.securityDescriptor).toBe(share.securityDescriptor);
-    const svc = plan.steps[3];
+    const svc = plan.steps[4];
     expect(svc).toMatchObject({
       kind: 'stopService',
       service: 'AVImarkServer',
@@ -81,7 +82,7 @@ describe('lockoutPlan', () => {
       timeoutSeconds: 120,
     });
     // Only the session holding a file under the folder is in the step.
-    const close = plan.steps[2];
+    const close = plan.steps[3];
     expect(close.kind === 'closeOpenFiles' && close.observedSessions.map((s) => s.sessionId)).toEqual(['s1']);
   });
 

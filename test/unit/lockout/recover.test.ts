@@ -6,6 +6,7 @@ import { MemoryHost } from '../../../src/host/memory';
 import { silentLogger } from '../../../src/log/logger';
 import { writeFileAtomic } from '../../../src/fs/durable';
 import { localFs } from '../../../src/fs/local';
+import { identityOf } from '../../../src/fs/process-identity';
 import { newJournal, readJournal, writeJournal } from '../../../src/lockout/journal';
 import { observeHost } from '../../../src/lockout/observe';
 import { lockoutPlan } from '../../../src/lockout/plan';
@@ -17,7 +18,7 @@ import { existsSync } from 'node:fs';
 import { LockoutSession } from '../../../src/lockout/session';
 import { WatchdogFiredError, startWatchdog } from '../../../src/lockout/watchdog';
 import { tempDir } from '../../helpers/cli';
-import { hospital, serverSnapshot } from './fixture';
+import { hospital, serverSnapshot } from '../../helpers/hospital';
 
 type Hospital = Awaited<ReturnType<typeof hospital>>;
 let h: Hospital | undefined;
@@ -31,7 +32,7 @@ async function crashAfter(hh: Hospital, n: number, owner?: { pid: number }) {
   const input = { lockout: hh.lockout, source: hh.source };
   const plan = lockoutPlan(input, await observeHost(hh.host, input));
   const journal = newJournal('backup', hh.source);
-  if (owner) journal.owner.pid = owner.pid;
+  if (owner) Object.assign(journal.owner, identityOf(owner.pid)); // that live process, as if it had written the journal
   const s = new LockoutSession({ host: hh.host, stateDir: hh.stateDir, journal, log: silentLogger() });
   await s.begin();
   await s.lockOut(plan.steps.slice(0, n));
@@ -104,7 +105,7 @@ describe('recover', () => {
     expect(startedBeforeBoot(beforeBoot)).toBe(true);
     expect(startedBeforeBoot(new Date().toISOString())).toBe(false);
     const journal = newJournal('backup', '/src');
-    journal.owner.pid = process.ppid; // alive, like a reused pid
+    Object.assign(journal.owner, identityOf(process.ppid)); // alive, like a reused pid (even its identity)
     expect(journalOwnerAlive(journal)).toBe(true);
     journal.owner.startedAt = beforeBoot;
     expect(journalOwnerAlive(journal)).toBe(false);

@@ -8,7 +8,7 @@ import { silentLogger } from '../../../src/log/logger';
 import { stepLabel } from '../../../src/lockout/steps';
 import { type LockoutWindowContext, type WindowWords, withLockout } from '../../../src/lockout/window';
 import { journalPath } from '../../../src/state/paths';
-import { hospital, serverSnapshot } from './fixture';
+import { hospital, serverSnapshot } from '../../helpers/hospital';
 
 type Hospital = Awaited<ReturnType<typeof hospital>>;
 let h: Hospital | undefined;
@@ -27,6 +27,8 @@ const WORDS: WindowWords = {
 };
 
 const MUTATING = new Set([
+  'registerScheduledTask',
+  'unregisterScheduledTask',
   'renameFile',
   'setShareSecurityDescriptor',
   'removeShare',

@@ -24,10 +24,12 @@ describe('Event Log entries', () => {
       VerificationDamage: 1005,
       RunSucceededWithWarnings: 1006,
       EmailFailed: 1007,
+      OffsiteCopyFailed: 1008,
       SelftestProbe: 1010,
       StartupRecoverSucceeded: 1020,
       StartupRecoverFailed: 1021,
       StartupRecoverTimedOut: 1022,
+      SuspectSnapshot: 1030,
     });
   });
 
@@ -39,6 +41,7 @@ describe('Event Log entries', () => {
       [2, 0, EventId.RunFailed, 'Error'],
       [3, 0, EventId.VerificationDamage, 'Error'],
       [4, 0, EventId.LockoutNotUndone, 'Error'],
+      [5, 0, EventId.SuspectSnapshot, 'Error'],
     ];
     for (const [exitCode, warnings, id, level] of cases) {
       const entry = runFinishedEvent('avimark-backup', { ...base, exitCode, outcome: outcomeFor(exitCode, warnings) });
@@ -78,5 +81,39 @@ describe('Event Log entries', () => {
       level: 'Information',
       message: 'avimark-backup backup started. mode vss',
     });
+  });
+});
+
+describe('a good night whose offsite copy failed', () => {
+  it('is its own warning event (1008) and e-mail, saying "local backup OK, offsite copy failed"', async () => {
+    const { alertForOutcome } = await import('../../../src/report/run-notifier');
+    const { emailSubject } = await import('../../../src/report/email');
+    const { isProblem } = await import('../../../src/report/run-alert');
+    const alert = alertForOutcome(
+      'backup',
+      {
+        exitCode: 0,
+        text: 'Snapshot S1 complete',
+        json: {
+          offsite: { status: 'failed', message: 'offsite copy failed: unreachable' },
+          warnings: ['local backup OK, offsite copy failed: unreachable'],
+        },
+      },
+      base.startedAt,
+      base.finishedAt,
+    );
+    expect(alert.outcome).toBe('offsiteFailed');
+    expect(isProblem(alert.outcome)).toBe(true);
+    const entry = runFinishedEvent('avimark-backup', alert);
+    expect(entry).toMatchObject({ eventId: EventId.OffsiteCopyFailed, level: 'Warning' });
+    expect(entry.message).toContain('local backup OK, offsite copy failed: unreachable');
+    expect(emailSubject(alert)).toMatch(/^\[avimark-backup\] local backup OK, OFFSITE COPY FAILED: backup on /);
+    const good = alertForOutcome(
+      'backup',
+      { exitCode: 0, text: 'ok', json: { offsite: { status: 'ok', alert: null } } },
+      base.startedAt,
+      base.finishedAt,
+    );
+    expect(good.outcome).toBe('success');
   });
 });

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadHistory, loadStatusSentence, snapshotHealth } from '../../../src/report/history';
 import { measureSpace } from '../../../src/report/space';
 import { tempDir } from '../../helpers/cli';
-import { AVIMARK_FILES, addFailedRun, makeStore } from '../../integration/drill/store-fixture';
+import { AVIMARK_FILES, addFailedRun, makeStore } from '../../helpers/store';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {

@@ -103,7 +103,7 @@ describe('renderReport', () => {
     const size = /<svg id="size-chart"[\s\S]*?<\/svg>/.exec(html)?.[0] ?? '';
     // The failed run has no backup size.
     expect(size.match(/<circle class="point"/g)).toHaveLength(2);
-    expect(html).toContain('id="space-saved">2.0 KB (67%)');
+    expect(html).toContain('id="space-saved">2.0 KiB (67%)');
   });
 
   it('renders empty states instead of empty charts', () => {
@@ -117,8 +117,8 @@ describe('renderReport', () => {
 describe('formatting', () => {
   it('formats bytes and durations for people', () => {
     expect(bytes(512)).toBe('512 B');
-    expect(bytes(1536)).toBe('1.5 KB');
-    expect(bytes(20 * 1024 ** 3)).toBe('20.0 GB');
+    expect(bytes(1536)).toBe('1.5 KiB');
+    expect(bytes(20 * 1024 ** 3)).toBe('20.0 GiB');
     expect(duration(42)).toBe('42 s');
     expect(duration(125)).toBe('2 min 05 s');
     expect(duration(3 * 3600 + 61)).toBe('3 h 01 min');

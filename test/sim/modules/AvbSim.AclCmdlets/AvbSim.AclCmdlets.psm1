@@ -1,5 +1,6 @@
 # Simulated Get-Acl / Set-Acl. Only the access list (the DACL, as SDDL) is modelled: state.acls maps a full
-# path to its "D:..." string. A path never set has the access list Windows gives a new item under
+# path to its "D:..." string; AreAccessRulesProtected and GetAccessRules(explicit, inherited, [SecurityIdentifier])
+# are read from it. A path never set has the access list Windows gives a new item under
 # %ProgramData%: inherited SYSTEM and Administrators full control, Users read and execute, and (folders)
 # Users may create files and folders.
 Set-StrictMode -Version 3.0
@@ -10,6 +11,11 @@ $script:DefaultFileDacl = 'D:AI(A;ID;FA;;;SY)(A;ID;FA;;;BA)(A;ID;0x1200a9;;;BU)'
 function Resolve-SimAclPath([string[]]$Path, [string[]]$LiteralPath, $Cmdlet) {
     $items = if ($LiteralPath) { $LiteralPath } else { $Path }
     foreach ($p in $items) {
+        # A plain absolute literal path that exists: answered by .NET at once (Test-Path costs milliseconds a path).
+        if ($LiteralPath -and [System.IO.Path]::IsPathRooted($p) -and -not $p.Contains('::') -and ([System.IO.File]::Exists($p) -or [System.IO.Directory]::Exists($p))) {
+            [System.IO.Path]::GetFullPath($p)
+            continue
+        }
         if (-not (Test-Path -LiteralPath $p)) {
             $exception = [System.Management.Automation.ItemNotFoundException]::new("Cannot find path '$p' because it does not exist.")
             $Cmdlet.ThrowTerminatingError([System.Management.Automation.ErrorRecord]::new($exception, 'GetAcl_PathNotFound_Exception', [System.Management.Automation.ErrorCategory]::ObjectNotFound, $p))
@@ -18,21 +24,40 @@ function Resolve-SimAclPath([string[]]$Path, [string[]]$LiteralPath, $Cmdlet) {
     }
 }
 
+# The members of a simulated access list object, declared once for its type name (adding them object by object
+# costs milliseconds each: a capture of a whole folder tree would crawl).
+$script:SimAclType = 'AvbSim.FileSystemSecurity'
+Update-TypeData -Force -TypeName $script:SimAclType -MemberType ScriptProperty -MemberName Sddl -Value { $this.Dacl }
+# "D:P..." : the list is protected from inheritance (its flags before the first ACE hold a P).
+Update-TypeData -Force -TypeName $script:SimAclType -MemberType ScriptProperty -MemberName AreAccessRulesProtected -Value {
+    ([regex]::Match($this.Dacl, '^D:([A-Z]*)').Groups[1].Value) -match 'P'
+}
+# The ACEs as rules: IsInherited when the ACE's flags hold ID. Only the SID form of identities is modelled.
+Update-TypeData -Force -TypeName $script:SimAclType -MemberType ScriptMethod -MemberName GetAccessRules -Value {
+    param([bool]$IncludeExplicit, [bool]$IncludeInherited, $TargetType)
+    if ("$TargetType" -ne 'System.Security.Principal.SecurityIdentifier') { throw "simulated Get-Acl only models rules by SecurityIdentifier (asked for '$TargetType')" }
+    foreach ($m in [regex]::Matches($this.Dacl, '\(([^()]+)\)')) {
+        $parts = $m.Groups[1].Value.Split(';')
+        $inherited = $parts[1] -match 'ID'
+        if (($inherited -and $IncludeInherited) -or (-not $inherited -and $IncludeExplicit)) {
+            [pscustomobject]@{ AccessControlType = $parts[0]; IsInherited = $inherited; Rights = $parts[2]; IdentityReference = $parts[5] }
+        }
+    }
+}
+Update-TypeData -Force -TypeName $script:SimAclType -MemberType ScriptMethod -MemberName GetSecurityDescriptorSddlForm -Value {
+    param($IncludeSections)
+    if ([string]$IncludeSections -ne 'Access') { throw "simulated Get-Acl only models the 'Access' section (asked for '$IncludeSections')" }
+    $this.Dacl
+}
+Update-TypeData -Force -TypeName $script:SimAclType -MemberType ScriptMethod -MemberName SetSecurityDescriptorSddlForm -Value {
+    param([string]$SddlForm, $IncludeSections)
+    if ([string]$IncludeSections -ne 'Access') { throw "simulated Get-Acl only models the 'Access' section (asked for '$IncludeSections')" }
+    if ($SddlForm -notmatch '^D:[A-Z]*(\([^()]+\))+$') { throw [System.ArgumentException]::new('The SDDL form of a security descriptor object is invalid.') }
+    $this.Dacl = $SddlForm
+}
+
 function New-SimAcl([string]$Path, [string]$Dacl) {
-    $acl = [pscustomobject]@{ PSTypeName = 'AvbSim.FileSystemSecurity'; Path = $Path; Dacl = $Dacl }
-    $acl | Add-Member -MemberType ScriptProperty -Name Sddl -Value { $this.Dacl }
-    $acl | Add-Member -MemberType ScriptMethod -Name GetSecurityDescriptorSddlForm -Value {
-        param($IncludeSections)
-        if ([string]$IncludeSections -ne 'Access') { throw "simulated Get-Acl only models the 'Access' section (asked for '$IncludeSections')" }
-        $this.Dacl
-    }
-    $acl | Add-Member -MemberType ScriptMethod -Name SetSecurityDescriptorSddlForm -Value {
-        param([string]$SddlForm, $IncludeSections)
-        if ([string]$IncludeSections -ne 'Access') { throw "simulated Get-Acl only models the 'Access' section (asked for '$IncludeSections')" }
-        if ($SddlForm -notmatch '^D:[A-Z]*(\([^()]+\))+$') { throw [System.ArgumentException]::new('The SDDL form of a security descriptor object is invalid.') }
-        $this.Dacl = $SddlForm
-    }
-    $acl
+    [pscustomobject]@{ PSTypeName = $script:SimAclType; Path = $Path; Dacl = $Dacl }
 }
 
 function Get-Acl {
@@ -50,7 +75,7 @@ function Get-Acl {
     foreach ($full in (Resolve-SimAclPath $Path $LiteralPath $PSCmdlet)) {
         $dacl = $null
         if ($state.ContainsKey('acls') -and $null -ne $state.acls -and $state.acls.ContainsKey($full)) { $dacl = [string]$state.acls[$full] }
-        elseif (Test-Path -LiteralPath $full -PathType Container) { $dacl = $script:DefaultFolderDacl }
+        elseif ([System.IO.Directory]::Exists($full)) { $dacl = $script:DefaultFolderDacl }
         else { $dacl = $script:DefaultFileDacl }
         New-SimAcl $full $dacl
     }

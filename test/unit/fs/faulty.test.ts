@@ -1,0 +1,41 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createFaultyFs } from '../../../src/fs/faulty';
+import { localFs } from '../../../src/fs/local';
+import { tempDir } from '../../helpers/cli';
+
+let dir: string;
+let cleanup: () => Promise<void>;
+beforeEach(async () => ({ dir, cleanup } = await tempDir('avb-fsw-')));
+afterEach(async () => cleanup());
+
+describe('faulty FileSystem', () => {
+  it('injects errno errors at a seeded rate, reproducibly, on calls and on handle reads', async () => {
+    writeFileSync(path.join(dir, 'f'), 'data');
+    const run = async () => {
+      const faulty = createFaultyFs(localFs, { seed: 7, rules: [{ code: 'EBUSY', ops: ['lstat'], rate: 0.5 }] });
+      const outcomes: string[] = [];
+      for (let i = 0; i < 20; i += 1)
+        outcomes.push(
+          await faulty.fs.lstat(path.join(dir, 'f')).then(
+            () => 'ok',
+            (e: NodeJS.ErrnoException) => e.code ?? '?',
+          ),
+        );
+      return outcomes;
+    };
+    const a = await run();
+    expect(a).toEqual(await run());
+    expect(a).toContain('EBUSY');
+    expect(a).toContain('ok');
+    const persistent = createFaultyFs(localFs, { rules: [{ code: 'EIO', ops: ['handle.read'], path: '/f' }] });
+    const h = await persistent.fs.open(path.join(dir, 'f'), 'r');
+    await expect(h.read(Buffer.alloc(4), 0, 4, 0)).rejects.toMatchObject({ code: 'EIO', syscall: 'handle.read' });
+    await h.close();
+    expect(persistent.injected).toEqual([{ op: 'handle.read', path: path.join(dir, 'f'), code: 'EIO' }]);
+    const limited = createFaultyFs(localFs, { rules: [{ code: 'ENOSPC', ops: ['writeFile'], times: 1 }] });
+    await expect(limited.fs.writeFile(path.join(dir, 'g'), 'x')).rejects.toMatchObject({ code: 'ENOSPC' });
+    await limited.fs.writeFile(path.join(dir, 'g'), 'x');
+  });
+});
