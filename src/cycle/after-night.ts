@@ -17,14 +17,25 @@ export interface AfterNightResult {
   summary: Record<string, unknown>;
 }
 
-/** Runs step 8 when configured: a verified snapshot goes offsite; one verification found damaged never does. */
+/**
+ * Runs step 8 when configured: a verified snapshot goes offsite; one verification found damaged never does,
+ * and neither does a snapshot the ransomware guard marked suspect (its push would be harmless, but the
+ * offsite retention that follows it is pruning, and all pruning is held until an administrator decides).
+ */
 export async function runAfterNight(
   afterNight: AfterNight | undefined,
   snapshotId: string | null,
   after: AfterBackupResult | null,
   log: Logger,
+  suspect = false,
 ): Promise<AfterNightResult | null> {
   if (!afterNight || !snapshotId) return null;
+  if (suspect)
+    return {
+      status: 'skipped',
+      message: `offsite copy held: snapshot ${snapshotId} is marked suspect (accept it, or delete it with prune --id)`,
+      summary: {},
+    };
   if ((after?.verify?.problems.length ?? 0) > 0)
     return { status: 'skipped', message: 'offsite copy skipped: verification found damage', summary: {} };
   return afterNight(snapshotId, log);

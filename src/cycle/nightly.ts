@@ -146,7 +146,7 @@ export async function runNightlyCycle(options: NightlyCycleOptions): Promise<Nig
     )
     .finally(() => options.onCopyDone?.());
   const after = result.snapshotId ? await afterBackup(settings, result.snapshotId, log) : null;
-  const offsite = await runAfterNight(options.afterNight, result.snapshotId, after, log);
+  const offsite = await runAfterNight(options.afterNight, result.snapshotId, after, log, suspect !== null);
   return { ...result, after, suspect, offsite };
 }
 

@@ -6,7 +6,7 @@ import { localFs } from '../fs/local';
 import type { FileSystem } from '../fs/types';
 import { type Logger, silentLogger } from '../log/logger';
 import { writeFileAtomic } from '../fs/durable';
-import { type RestoreOptions, restoreSnapshot } from '../engine/restore';
+import { type RestoreOptions, type RestoreProblem, restoreSnapshot } from '../engine/restore';
 import { metaDir, storeLayout } from '../store/layout';
 import { openManifest } from '../store/manifest';
 import type { SnapshotRef } from '../store/snapshots';
@@ -19,10 +19,7 @@ import { SCRATCH_FOLDER, expandCommand, formatCommand, lastLines, missingRequire
  * Restores a snapshot into the empty folder `target` as an independent, writable copy (engine/restore's
  * restoreSnapshot in production) and lists the files whose content did not match the manifest.
  */
-export type RestoreInto = (
-  snapshot: SnapshotRef,
-  target: string,
-) => Promise<{ problems: Array<{ path: string; detail: string }> }>;
+export type RestoreInto = (snapshot: SnapshotRef, target: string) => Promise<{ problems: RestoreProblem[] }>;
 
 /**
  * The production restore: engine/restore into the scratch folder. The scratch folder lies inside the
@@ -159,7 +156,7 @@ async function restoreAndCheck(
     for (const p of restored.problems) {
       byPath.set(
         p.path,
-        /missing/i.test(p.detail)
+        p.kind === 'missing'
           ? `missing from the snapshot: ${p.path}`
           : `damaged: ${p.path} (${p.detail.replace(/\s*\(.*\)\s*$/s, '')})`,
       );

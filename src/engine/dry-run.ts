@@ -29,6 +29,27 @@ export interface DryRunReport {
   bytesToCopy: number;
 }
 
+/** The partial snapshot a real run would continue (the newest), and what its journal says is done. */
+async function partialToResume(
+  fs: FileSystem,
+  dest: string,
+): Promise<{ resumeId: string | null; done: Map<string, DoneRecord> }> {
+  const partials = (await readdirOrEmpty(fs, storeLayout(dest).inProgressDir))
+    .filter(isSnapshotId)
+    .sort(compareSnapshotIds);
+  const resumeId = partials.at(-1) ?? null;
+  let done = new Map<string, DoneRecord>();
+  if (resumeId) {
+    try {
+      const text = await fs.readFile(Checkpoint.journalPath(partialStateDir(dest, resumeId)), 'utf8');
+      done = replayJournal(text.split('\n').slice(0, -1)).done;
+    } catch (err) {
+      if (errnoCode(err) !== 'ENOENT') throw err;
+    }
+  }
+  return { resumeId, done };
+}
+
 /** What a backup would do, reading only: nothing is created or changed, not even DEST. */
 export async function dryRunBackup(options: {
   source: string;
@@ -45,19 +66,7 @@ export async function dryRunBackup(options: {
   const previous: Map<string, ManifestEntry> | null = previousRef
     ? await loadManifestIndex(fs, previousRef.manifestPath)
     : null;
-  const partials = (await readdirOrEmpty(fs, storeLayout(dest).inProgressDir))
-    .filter(isSnapshotId)
-    .sort(compareSnapshotIds);
-  const resumeId = partials.at(-1) ?? null;
-  let done = new Map<string, DoneRecord>();
-  if (resumeId) {
-    try {
-      const text = await fs.readFile(Checkpoint.journalPath(partialStateDir(dest, resumeId)), 'utf8');
-      done = replayJournal(text.split('\n').slice(0, -1)).done;
-    } catch (err) {
-      if (errnoCode(err) !== 'ENOENT') throw err;
-    }
-  }
+  const { resumeId, done } = await partialToResume(fs, dest);
   const report: DryRunReport = {
     dryRun: true,
     source,

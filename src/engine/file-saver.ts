@@ -4,10 +4,10 @@ import type { FileHandle } from 'node:fs/promises';
 import type { FileSystem } from '../fs/types';
 import { RunFailedError, errnoCode } from '../errors';
 import { utimesTime } from './times';
-import { writeFully } from '../fs/write-fully';
+import { BackgroundCheckpoints } from './copy-checkpoints';
+import { COPY_BUFFER_BYTES, boundedReader, takeBuffers, writeHashing, zeroBuffer } from './copy-buffers';
 import { removeIfExists } from '../fs/remove';
 
-export const COPY_BUFFER_BYTES = 1 << 20;
 /** A large file's copy is fsynced and checkpointed every this many bytes. */
 export const CHECKPOINT_EVERY_BYTES = 32 * (1 << 20);
 /**
@@ -68,36 +68,6 @@ export interface SaveFileOptions {
   deferSync?: boolean;
 }
 
-function isZero(buf: Buffer, zero: Buffer): boolean {
-  return buf.equals(zero.subarray(0, buf.length));
-}
-
-/**
- * Copy buffers are reused across files (allocating 1 MiB buffers per file made GC dominate trees of
- * small files). At most `concurrency × 2` are in use; the free list keeps a bounded number.
- */
-const freeBuffers: Buffer[] = [];
-const MAX_FREE_BUFFERS = 16;
-
-function takeBuffer(): Buffer {
-  return freeBuffers.pop() ?? Buffer.allocUnsafe(COPY_BUFFER_BYTES);
-}
-
-function giveBack(buf: Buffer): void {
-  if (freeBuffers.length < MAX_FREE_BUFFERS) freeBuffers.push(buf);
-}
-
-/** The two buffers of a copy (one and the same when the file fits in one read), and how to give them back. */
-function takeBuffers(single: boolean): { bufs: [Buffer, Buffer]; release: () => void } {
-  const first = takeBuffer();
-  const bufs: [Buffer, Buffer] = [first, single ? first : takeBuffer()];
-  const release = () => {
-    giveBack(bufs[0]);
-    if (bufs[1] !== bufs[0]) giveBack(bufs[1]);
-  };
-  return { bufs, release };
-}
-
 /** Creates `p` exclusively; a name already there is unlinked first (never written through: it may be a hard link into an older snapshot). */
 async function createFresh(fs: FileSystem, p: string): Promise<FileHandle> {
   try {
@@ -143,9 +113,6 @@ interface AttemptResult {
   unsynced?: FileHandle;
 }
 
-/** Shared, never written: compared against to find runs of zeros. */
-let zeroBlock: Buffer | null = null;
-
 /** Opens the copy: created fresh, or (resuming) reopened, cut to the prefix and the prefix hashed. */
 async function openCopy(opts: SaveFileOptions, resumeFrom: number, hash: Hash, buf: Buffer): Promise<FileHandle> {
   const { dstFs, dstPath, signal } = opts;
@@ -161,89 +128,6 @@ async function openCopy(opts: SaveFileOptions, resumeFrom: number, hash: Hash, b
   return dst;
 }
 
-/**
- * A large copy's checkpoints: at most one fsync runs beside the copy (it never rejects; its error is
- * kept and thrown by `check`), and the offset is reported once the prefix is durable.
- */
-class BackgroundCheckpoints {
-  private running: Promise<void> | null = null;
-  private failure: unknown = null;
-  /** Offset of the last checkpoint made durable and reported (the copy's start when none was). */
-  durable: number;
-  /** Offset of the checkpoint running, or of the last one. */
-  private started: number;
-
-  constructor(
-    private readonly dst: FileHandle,
-    private readonly before: BigIntStats,
-    private readonly onCheckpoint: SaveFileOptions['onCheckpoint'],
-    from: number,
-  ) {
-    this.durable = from;
-    this.started = from;
-  }
-
-  get idle(): boolean {
-    return this.running === null;
-  }
-
-  check(): void {
-    if (this.failure !== null) throw this.failure;
-  }
-
-  /** Starts a checkpoint at `offset` (dst must already be `offset` bytes long). */
-  start(offset: number): void {
-    this.started = offset;
-    this.running = this.dst
-      .sync()
-      .then(() => this.onCheckpoint?.(offset, this.before))
-      .then(() => {
-        this.durable = Math.max(this.durable, offset);
-      })
-      .catch((err: unknown) => {
-        this.failure ??= err;
-      })
-      .finally(() => {
-        this.running = null;
-      });
-  }
-
-  /**
-   * Before writing up to `end`: waits until that is at most `max` bytes past the last durable checkpoint,
-   * checkpointing at `at` (where the copy is now, `materialise` makes dst that long) when none is pending.
-   */
-  async keepWithin(end: number, max: number, at: number, materialise: () => Promise<void>): Promise<void> {
-    while (end - this.durable > max && this.durable < at) {
-      if (this.running === null) {
-        if (this.started >= at) return; // nothing newer to make durable (a failed checkpoint: check() throws)
-        await materialise();
-        this.start(at);
-      }
-      await this.settle();
-      this.check();
-    }
-  }
-
-  async settle(): Promise<void> {
-    await this.running;
-  }
-}
-
-/**
- * Reads of `source` bounded by the size fstat gave at the start: a file that keeps growing must not make
- * the copy endless (a size change is caught by the stat afterwards and the copy is redone).
- */
-function boundedReader(source: FileHandle, size: number) {
-  return (b: Buffer, at: number) => {
-    const read =
-      at >= size ? Promise.resolve({ bytesRead: 0, buffer: b }) : source.read(b, 0, Math.min(b.length, size - at), at);
-    // The read overlaps a write: if the write fails first, nobody awaits this read. Mark it handled so
-    // its rejection (EBUSY from a byte-range lock, say) cannot crash the process; awaiting it still throws.
-    read.catch(() => undefined);
-    return read;
-  };
-}
-
 /** With deferSync, a stable copy is handed over open and unsynced (true); otherwise it is fsynced here. */
 async function leaveUnsynced(opts: SaveFileOptions, result: AttemptResult, dst: FileHandle): Promise<boolean> {
   if (opts.deferSync && stable(result)) {
@@ -254,36 +138,26 @@ async function leaveUnsynced(opts: SaveFileOptions, result: AttemptResult, dst: 
   return false;
 }
 
-/**
- * Writes `chunk` at `at` (unless it is all zeros: left as a hole) while this thread hashes it: the write
- * runs in the thread pool, the hash here, on the same unchanging buffer. True when it was written.
- */
-async function writeHashing(dst: FileHandle, chunk: Buffer, at: number, hash: Hash, zero: Buffer): Promise<boolean> {
-  const written = isZero(chunk, zero) ? null : writeFully(dst, chunk, at);
-  written?.catch(() => undefined); // awaited below; never unhandled
-  hash.update(chunk);
-  if (written === null) return false;
-  await written;
-  return true;
-}
-
-async function copyOnce(opts: SaveFileOptions, resumeFrom: number): Promise<AttemptResult> {
-  const { source, signal } = opts;
-  const before = await source.stat({ bigint: true });
+/** An attempt's start: the source's stat, the copy buffers and the opened copy (buffers given back if opening fails). */
+async function startAttempt(opts: SaveFileOptions, resumeFrom: number) {
+  const before = await opts.source.stat({ bigint: true });
   const size = Number(before.size);
   // A file that fits in one read needs only one buffer (the second read just sees the end).
-  const whole = size - resumeFrom < COPY_BUFFER_BYTES;
-  const { bufs, release } = takeBuffers(whole);
-  zeroBlock ??= Buffer.alloc(COPY_BUFFER_BYTES);
-  const zero = zeroBlock;
+  const { bufs, release } = takeBuffers(size - resumeFrom < COPY_BUFFER_BYTES);
   const hash = createHash('sha256');
-  let dst: FileHandle;
   try {
-    dst = await openCopy(opts, resumeFrom, hash, bufs[0]);
+    const dst = await openCopy(opts, resumeFrom, hash, bufs[0]);
+    return { before, size, bufs, release, hash, dst };
   } catch (err) {
     release();
     throw err;
   }
+}
+
+async function copyOnce(opts: SaveFileOptions, resumeFrom: number): Promise<AttemptResult> {
+  const { source, signal } = opts;
+  const { before, size, bufs, release, hash, dst } = await startAttempt(opts, resumeFrom);
+  const zero = zeroBuffer();
   let pos = resumeFrom;
   let bytesCopied = 0;
   let bytesRead = 0;

@@ -1,7 +1,4 @@
-import { createHash } from 'node:crypto';
-import { writeFully } from '../fs/write-fully';
 import path from 'node:path';
-import type { FileHandle } from 'node:fs/promises';
 import type { FileSystem } from '../fs/types';
 import { localFs } from '../fs/local';
 import { isSameOrInside } from '../config/load';
@@ -17,6 +14,7 @@ import type { ManifestEntry } from '../store/types';
 import { RESTORE_MARKER, refuseInterruptedRestore, removeMarker, writeMarker } from './restore-marker';
 import { SyncBatch, forEachLimited } from './sync-batch';
 import { utimesTime } from './times';
+import { copyAndHash, ensureDir, removeUnfinished, replaceWith, tempName } from './restore-files';
 
 /**
  * Restores a snapshot into a folder as an independent, writable copy: every file is written anew
@@ -52,6 +50,8 @@ export interface RestoreProgress {
 }
 
 export interface RestoreProblem {
+  /** missing: not in the snapshot folder; damaged: restored content does not match the manifest. */
+  kind: 'missing' | 'damaged';
   path: string;
   detail: string;
 }
@@ -70,12 +70,6 @@ export interface RestoreResult {
 }
 
 const COPY_BUFFER_BYTES = 1 << 20;
-/**
- * A file is written under a short temporary name in its folder (never its own name plus a suffix, which would
- * push a name near the 255-byte limit over it) and renamed into place once durable.
- */
-const tempName = (n: number): string => `.avb-${process.pid}-${n}.tmp`;
-const isTempName = (name: string): boolean => /^\.avb-\d+-\d+\.tmp$/.test(name);
 /** Files restored at once. */
 const RESTORE_CONCURRENCY = 4;
 
@@ -141,6 +135,7 @@ async function restoreFile(run: RestoreRun, entry: ManifestEntry, from: string, 
       await fs.chmod(to, restoredMode(entry, run.platform));
       if (copied.bytes !== entry.size || copied.sha256 !== entry.sha256) {
         result.problems.push({
+          kind: 'damaged',
           path: entry.path,
           detail: `restored content does not match the manifest (${copied.bytes} bytes, SHA-256 ${copied.sha256}; expected ${entry.size} bytes, ${entry.sha256})`,
         });
@@ -151,7 +146,7 @@ async function restoreFile(run: RestoreRun, entry: ManifestEntry, from: string, 
     });
   } catch (err) {
     if (errnoCode(err) === 'ENOENT' && !(await exists(fs, from).catch(() => false))) {
-      result.problems.push({ path: entry.path, detail: 'is missing from the snapshot' });
+      result.problems.push({ kind: 'missing', path: entry.path, detail: 'is missing from the snapshot' });
       return;
     }
     throw err;
@@ -290,89 +285,6 @@ export async function restoreSnapshot(
   return result;
 }
 
-/**
- * Copies `from` to `temp` (a temporary name beside the file's own), hashing the bytes as they are written, and gives it the
- * recorded times. Returns the copy still open and NOT fsynced: the caller syncs it before renaming it into place.
- */
-async function copyAndHash(
-  fs: FileSystem,
-  from: string,
-  temp: string,
-  buffer: Buffer,
-  [atime, mtime]: [number | string, number | string],
-  signal?: AbortSignal,
-): Promise<{ sha256: string; bytes: number; temp: string; unsynced: FileHandle }> {
-  const hash = createHash('sha256');
-  const input = await fs.open(from, 'r');
-  let bytes = 0;
-  let output: FileHandle;
-  try {
-    output = await fs.open(temp, 'w');
-  } catch (err) {
-    await input.close();
-    throw err;
-  }
-  try {
-    try {
-      for (;;) {
-        signal?.throwIfAborted();
-        const { bytesRead } = await input.read(buffer, 0, buffer.length, null);
-        if (bytesRead === 0) break;
-        const chunk = buffer.subarray(0, bytesRead);
-        // The write runs in the thread pool while this thread hashes the same buffer.
-        const written = writeFully(output, chunk);
-        written.catch(() => undefined); // awaited just below
-        hash.update(chunk);
-        await written;
-        bytes += bytesRead;
-      }
-      await output.utimes(atime, mtime);
-    } catch (err) {
-      await output.close().catch(() => undefined);
-      throw err;
-    }
-  } catch (err) {
-    await fs.rm(temp, { force: true }).catch(() => undefined);
-    throw err;
-  } finally {
-    await input.close();
-  }
-  return { sha256: hash.digest('hex'), bytes, temp, unsynced: output };
-}
-
-/**
- * Runs `create` (which makes `to`). Whatever is already there (only with --force) is replaced: a file
- * by the rename itself (after clearing read-only, which Windows would refuse), a link by removing it
- * first. A folder in the way is an error.
- */
-async function replaceWith(
-  fs: FileSystem,
-  to: string,
-  create: () => Promise<void>,
-  how: 'rename' | 'create' = 'rename',
-): Promise<void> {
-  try {
-    const existing = await fs.lstat(to);
-    if (existing.isDirectory()) throw new UsageError(`cannot restore ${to}: a folder of that name is in the way`);
-    if (existing.isSymbolicLink() || how === 'create') await fs.unlink(to);
-    else if ((existing.mode & 0o200) === 0) await fs.chmod(to, 0o666);
-  } catch (err) {
-    if (errnoCode(err) !== 'ENOENT') throw err;
-  }
-  await create();
-}
-
-async function ensureDir(fs: FileSystem, dir: string): Promise<void> {
-  try {
-    await fs.mkdir(dir, { recursive: true });
-  } catch (err) {
-    if (errnoCode(err) === 'EEXIST') throw new UsageError(`cannot restore ${dir}: a file of that name is in the way`);
-    throw err;
-  }
-  const info = await fs.lstat(dir);
-  if (!info.isDirectory()) throw new UsageError(`cannot restore ${dir}: a file of that name is in the way`);
-}
-
 /** The source's own attributes (read-only only if the live file was); always writable by the owner on POSIX. */
 function restoredMode(entry: ManifestEntry, platform: NodeJS.Platform): number {
   if (platform === 'win32') return entry.attributes.readonly ? 0o444 : 0o666;
@@ -408,17 +320,4 @@ function interrupted(run: RestoreRun): InterruptedError {
     `the restore of ${result.snapshotId} into ${result.target} was interrupted after ${plural(result.files, 'file')}; its unfinished files were removed`,
     `to finish it, run the same restore again with --force; or delete ${result.target} and restore anew`,
   );
-}
-
-/** Removes the temporary files (tempName) of copies that never finished, anywhere under `dir`. */
-async function removeUnfinished(fs: FileSystem, dir: string): Promise<void> {
-  for (const name of await fs.readdir(dir)) {
-    const full = path.join(dir, name);
-    if (isTempName(name)) {
-      await fs.rm(full, { force: true });
-      continue;
-    }
-    const info = await fs.lstat(full).catch(() => null);
-    if (info?.isDirectory()) await removeUnfinished(fs, full);
-  }
 }

@@ -55,56 +55,10 @@ export function lockedPathFor(executable: string): string {
  */
 export function lockoutPlan(input: PlanInput, observed: HostObservations): LockoutPlan {
   const { lockout } = input;
-  const steps: LockoutStep[] = input.safetyNet ? [input.safetyNet] : [];
-  const problems: PlanProblem[] = [];
-  const notes: string[] = [];
-
-  const executables = executablesToRename(input);
-  executables.forEach((exe, i) => {
-    const seen = observed.executables.find((e) => e.path === exe.path);
-    const field = input.lockout.executables ? `lockout.executables[${i}].path` : 'lockout.executables';
-    if (seen?.lockedExists) {
-      problems.push({
-        message: `${lockedPathFor(exe.path)} exists: an earlier lockout was not undone. Run "avimark-backup recover", or rename it back to ${exe.path} by hand.`,
-      });
-      return;
-    }
-    if (!seen?.exists) {
-      if (exe.optional) notes.push(`executable ${exe.path} not found (optional): not renamed`);
-      else problems.push({ field, message: `executable ${exe.path} not found` });
-      return;
-    }
-    steps.push({ kind: 'renameExecutable', path: exe.path, lockedPath: lockedPathFor(exe.path) });
-  });
-
-  if (lockout.share) {
-    const share = observed.share;
-    if (!share) {
-      if (lockout.share.optional) notes.push(`share ${lockout.share.name} not found (optional): not locked`);
-      else
-        problems.push({
-          field: 'lockout.share.name',
-          message: `SMB share "${lockout.share.name}" not found on this server`,
-        });
-    } else if (share.special) {
-      problems.push({
-        field: 'lockout.share.name',
-        message: `share "${share.name}" is an administrative share; it cannot be locked`,
-      });
-    } else if (share.securityDescriptor.trim() === '') {
-      problems.push({
-        message: `share "${share.name}" reported an empty security descriptor; refusing to lock what could not be restored exactly`,
-      });
-    } else if (share.securityDescriptor === DENY_ALL_SHARE_SDDL) {
-      problems.push({
-        message: `share "${share.name}" already has the lockout ACL: an earlier lockout was not undone. Run "avimark-backup recover".`,
-      });
-    } else if (lockout.share.method === 'sddl') {
-      steps.push({ kind: 'lockShareSddl', share: share.name, original: share, lockedSddl: DENY_ALL_SHARE_SDDL });
-    } else {
-      steps.push({ kind: 'removeShare', share: share.name, original: share });
-    }
-  }
+  const acc: PlanParts = { steps: input.safetyNet ? [input.safetyNet] : [], problems: [], notes: [] };
+  const { steps, problems, notes } = acc;
+  planExecutables(input, observed, acc);
+  planShare(lockout.share, observed.share, acc);
 
   // Ask AVImark to close while AVImarkServer and the open files still work, so it can still save.
   const names = lockout.processes.map((p) => p.name);
@@ -124,6 +78,80 @@ export function lockoutPlan(input: PlanInput, observed: HostObservations): Locko
     observedSessions: observed.sessions.filter((s) => observed.openFiles.some((f) => f.sessionId === s.sessionId)),
   });
 
+  planServices(lockout, observed, acc);
+
+  if (names.length > 0) steps.push({ kind: 'forceStopProcesses', names, waitSeconds: 30 });
+  return { steps, problems, notes };
+}
+
+/** What the plan is made of, filled in step by step. */
+interface PlanParts {
+  steps: LockoutStep[];
+  problems: PlanProblem[];
+  notes: string[];
+}
+
+/** Renames the executables, or says why not. */
+function planExecutables(input: PlanInput, observed: HostObservations, { steps, problems, notes }: PlanParts): void {
+  const executables = executablesToRename(input);
+  executables.forEach((exe, i) => {
+    const seen = observed.executables.find((e) => e.path === exe.path);
+    const field = input.lockout.executables ? `lockout.executables[${i}].path` : 'lockout.executables';
+    if (seen?.lockedExists) {
+      problems.push({
+        message: `${lockedPathFor(exe.path)} exists: an earlier lockout was not undone. Run "avimark-backup recover", or rename it back to ${exe.path} by hand.`,
+      });
+      return;
+    }
+    if (!seen?.exists) {
+      if (exe.optional) notes.push(`executable ${exe.path} not found (optional): not renamed`);
+      else problems.push({ field, message: `executable ${exe.path} not found` });
+      return;
+    }
+    steps.push({ kind: 'renameExecutable', path: exe.path, lockedPath: lockedPathFor(exe.path) });
+  });
+}
+
+/** Locks the share (its ACL, or removes it), or says why not. */
+function planShare(
+  wanted: PlanInput['lockout']['share'],
+  share: HostObservations['share'],
+  { steps, problems, notes }: PlanParts,
+): void {
+  if (!wanted) return;
+  if (!share) {
+    if (wanted.optional) notes.push(`share ${wanted.name} not found (optional): not locked`);
+    else
+      problems.push({
+        field: 'lockout.share.name',
+        message: `SMB share "${wanted.name}" not found on this server`,
+      });
+  } else if (share.special) {
+    problems.push({
+      field: 'lockout.share.name',
+      message: `share "${share.name}" is an administrative share; it cannot be locked`,
+    });
+  } else if (share.securityDescriptor.trim() === '') {
+    problems.push({
+      message: `share "${share.name}" reported an empty security descriptor; refusing to lock what could not be restored exactly`,
+    });
+  } else if (share.securityDescriptor === DENY_ALL_SHARE_SDDL) {
+    problems.push({
+      message: `share "${share.name}" already has the lockout ACL: an earlier lockout was not undone. Run "avimark-backup recover".`,
+    });
+  } else if (wanted.method === 'sddl') {
+    steps.push({ kind: 'lockShareSddl', share: share.name, original: share, lockedSddl: DENY_ALL_SHARE_SDDL });
+  } else {
+    steps.push({ kind: 'removeShare', share: share.name, original: share });
+  }
+}
+
+/** Stops and disables the services, or says why not. */
+function planServices(
+  lockout: PlanInput['lockout'],
+  observed: HostObservations,
+  { steps, problems, notes }: PlanParts,
+): void {
   lockout.services.forEach((svc, i) => {
     const seen = observed.services.find((s) => s.name === svc.name)?.info ?? null;
     if (!seen) {
@@ -143,9 +171,6 @@ export function lockoutPlan(input: PlanInput, observed: HostObservations): Locko
       timeoutSeconds: lockout.serviceTimeoutSeconds,
     });
   });
-
-  if (names.length > 0) steps.push({ kind: 'forceStopProcesses', names, waitSeconds: 30 });
-  return { steps, problems, notes };
 }
 
 /** Human-readable plan for --dry-run: who is affected and what each step does. */

@@ -41,7 +41,7 @@ describe('torture, short version', { timeout: 300_000 }, () => {
   });
 
   it('crash: kill -9 during the copy under lockout (simulated server), recover, next backup', async () => {
-    clean(await crashLockoutTrial(7, 1));
+    clean(await crashLockoutTrial(8, 1)); // k = STEPS.length: killed during the copy
   });
 
   for (const [name, seed] of [

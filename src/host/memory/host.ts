@@ -1,9 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { cp, rename, rm, stat } from 'node:fs/promises';
-import path from 'node:path';
-import { errnoCode, errorMessage } from '../../errors';
 import { interpretMsgResult, msgUnavailable } from '../msg-result';
-import { pathFlavor } from '../../fs/shadow-path';
 import {
   HostError,
   type AclCapture,
@@ -24,14 +19,9 @@ import {
   type SmbSessionInfo,
   type WindowsHost,
 } from '../types';
-import {
-  MEMORY_INHERITED_DACL,
-  createMemoryHostState,
-  type MemoryHostState,
-  type MemoryScheduledTask,
-  type MemoryService,
-  type MemoryVolume,
-} from './state';
+import { createMemoryHostState, type MemoryHostState, type MemoryScheduledTask, type MemoryService } from './state';
+import * as disk from './disk';
+import { isUnder, same } from './names';
 
 const START_TYPES: readonly ServiceStartType[] = [
   'Boot',
@@ -41,16 +31,6 @@ const START_TYPES: readonly ServiceStartType[] = [
   'Manual',
   'Disabled',
 ];
-
-const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
-
-function isUnder(child: string, prefix: string): boolean {
-  const c = child.toLowerCase();
-  const p = prefix.toLowerCase();
-  if (c === p) return true;
-  const withSep = /[\\/]$/.test(p) ? p : p + (pathFlavor(prefix) === 'win32' ? '\\' : '/');
-  return c.startsWith(withSep);
-}
 
 /**
  * A WindowsHost whose whole server is `state` (see state.ts): same error semantics as the PowerShell
@@ -323,150 +303,53 @@ export class MemoryHost implements WindowsHost {
 
   async pathExists(p: string): Promise<boolean> {
     this.enter('pathExists', [p]);
-    try {
-      await stat(p);
-      return true;
-    } catch (err) {
-      if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') return false;
-      throw new HostError('pathExists', `Cannot check whether ${p} exists: ${errorMessage(err)}`, { cause: err });
-    }
+    return disk.pathExists(p);
   }
 
   /** Like Rename-Item on Windows: fails when the target exists (POSIX rename would replace it). */
   async renameFile(from: string, to: string): Promise<void> {
     this.enter('renameFile', [from, to]);
-    const exists = async (p: string) =>
-      stat(p).then(
-        () => true,
-        () => false,
-      );
-    if (!(await exists(from))) throw new HostError('renameFile', `Cannot rename ${from}: it does not exist.`);
-    if (await exists(to))
-      throw new HostError('renameFile', `Cannot rename ${from} to ${to}: a file with that name already exists.`);
-    try {
-      await rename(from, to);
-    } catch (err) {
-      throw new HostError('renameFile', `Cannot rename ${from} to ${to}: ${errorMessage(err)}`, { cause: err });
-    }
-    this.state.renames.push({ from, to });
+    return disk.renameFile(this.state, from, to);
   }
 
   async getAcls(root: string): Promise<AclCapture> {
     this.enter('getAcls', [root]);
-    const acls = this.state.acls ?? {};
-    if (
-      !(await stat(root).then(
-        (s) => s.isDirectory(),
-        () => false,
-      ))
-    )
-      throw new HostError('getAcls', `Cannot read the permissions of '${root}': the folder does not exist.`);
-    const items = Object.entries(acls)
-      .filter(([p]) => p !== root && isUnder(p, root))
-      .map(([p, sddl]) => ({ path: path.relative(root, p).split(path.sep).join('/'), sddl }))
-      .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-    return { root: acls[root] ?? MEMORY_INHERITED_DACL, items, unreadable: [] };
+    return disk.getAcls(this.state, root);
   }
 
   async setAcls(root: string, entries: AclEntry[]): Promise<AclReadBack[]> {
     this.enter('setAcls', [root, entries]);
-    if (!this.state.acls) this.state.acls = {};
-    const acls = this.state.acls;
-    const out: AclReadBack[] = [];
-    for (const entry of entries) {
-      const full = entry.path === '' ? root : path.join(root, ...entry.path.split('/'));
-      if (
-        !(await stat(full).then(
-          () => true,
-          () => false,
-        ))
-      ) {
-        out.push({ path: entry.path, sddl: null, error: 'it does not exist' });
-        continue;
-      }
-      acls[full] = entry.sddl;
-      out.push({ path: entry.path, sddl: acls[full], error: null });
-    }
-    return out;
-  }
-
-  private volumeFor(p: string): MemoryVolume | undefined {
-    return this.state.volumes.filter((v) => isUnder(p, v.root)).sort((a, b) => b.root.length - a.root.length)[0];
+    return disk.setAcls(this.state, root, entries);
   }
 
   async getVolumeRoot(p: string): Promise<string> {
     this.enter('getVolumeRoot', [p]);
-    const volume = this.volumeFor(p);
-    if (!volume) throw new HostError('getVolumeRoot', `No volume holds ${p}.`);
-    return volume.root;
-  }
-
-  private exactVolume(root: string): MemoryVolume | undefined {
-    return this.state.volumes.find((v) => same(v.root, root));
+    return disk.getVolumeRoot(this.state, p);
   }
 
   async shadowCopySupported(volume: string): Promise<boolean> {
     this.enter('shadowCopySupported', [volume]);
-    const v = this.exactVolume(volume);
-    return v !== undefined && v.shadowDir !== undefined && ['NTFS', 'ReFS'].includes(v.fileSystem);
+    return disk.shadowCopySupported(this.state, volume);
   }
 
   async createShadowCopy(volume: string): Promise<ShadowCopyInfo> {
     this.enter('createShadowCopy', [volume]);
-    const v = this.exactVolume(volume);
-    if (!v)
-      throw new HostError(
-        'createShadowCopy',
-        `Shadow copy of ${volume} failed: Specified volume not found (Win32_ShadowCopy.Create returned 3).`,
-      );
-    if (!v.shadowDir || !['NTFS', 'ReFS'].includes(v.fileSystem)) {
-      throw new HostError(
-        'createShadowCopy',
-        `Shadow copy of ${volume} failed: Specified volume not supported (Win32_ShadowCopy.Create returned 4).`,
-      );
-    }
-    const n = this.state.nextShadowNumber++;
-    const dir = path.join(v.shadowDir, `HarddiskVolumeShadowCopy${n}`);
-    try {
-      await cp(v.root, dir, { recursive: true, preserveTimestamps: true, errorOnExist: true, force: false });
-    } catch (err) {
-      await rm(dir, { recursive: true, force: true });
-      throw new HostError(
-        'createShadowCopy',
-        `Shadow copy of ${volume} failed: Shadow copy provider failure (Win32_ShadowCopy.Create returned 12): ${errorMessage(err)}`,
-        { cause: err },
-      );
-    }
-    const id = `{${randomUUID().toUpperCase()}}`;
-    const info: ShadowCopyInfo = { id, volume: v.root, deviceObject: dir };
-    this.state.shadowCopies.push({ ...info, dir, createdAt: new Date().toISOString() });
-    return info;
+    return disk.createShadowCopy(this.state, volume);
   }
 
   async getShadowCopy(id: string): Promise<ShadowCopyInfo | null> {
     this.enter('getShadowCopy', [id]);
-    const found = this.state.shadowCopies.find((s) => same(s.id, id));
-    return found ? { id: found.id, volume: found.volume, deviceObject: found.deviceObject } : null;
+    return disk.getShadowCopy(this.state, id);
   }
 
   async listShadowCopies(volume: string): Promise<ListedShadowCopy[]> {
     this.enter('listShadowCopies', [volume]);
-    return this.state.shadowCopies
-      .filter((s) => same(s.volume, volume))
-      .map((s) => ({
-        id: s.id,
-        volume: s.volume,
-        deviceObject: s.deviceObject,
-        createdAt: s.createdAt ?? new Date(0).toISOString(),
-      }));
+    return disk.listShadowCopies(this.state, volume);
   }
 
   async deleteShadowCopy(id: string): Promise<void> {
     this.enter('deleteShadowCopy', [id]);
-    const found = this.state.shadowCopies.find((s) => same(s.id, id));
-    if (!found) throw new HostError('deleteShadowCopy', `No shadow copy with ID ${id} exists.`);
-    await rm(found.dir, { recursive: true, force: true });
-    this.state.shadowCopies.splice(this.state.shadowCopies.indexOf(found), 1);
+    return disk.deleteShadowCopy(this.state, id);
   }
 
   async writeEvent(entry: EventEntry): Promise<void> {

@@ -16,16 +16,17 @@ import { bundlePath } from '../../helpers/pwsh';
 
 /** Lockout steps of the hospital fixture, in order (see kill-recover.test.ts). */
 const STEPS = [
+  'safety net',
   'rename executable',
   'lock share',
+  'polite close',
   'close open files',
   'stop AVImarkServer',
   'stop VetLogicSync',
-  'polite close',
   'force-stop',
 ];
 
-/** One trial: k = 0..6 kills after lockout step k+1, 7 kills during the copy (for `npm test`). */
+/** One trial: k = 0..7 kills after lockout step k+1, 8 kills during the copy (for `npm test`). */
 export function crashLockoutTrial(k: number, seed: number): Promise<TrialResult> {
   return trial(k, seededRandom(seed), `seed ${seed}`);
 }
@@ -34,7 +35,7 @@ export async function crashLockoutCampaign(options: CampaignOptions): Promise<Tr
   const results: TrialResult[] = [];
   for (let t = 0; t < options.trials; t += 1) {
     const random = seededRandom(options.seed * 7919 + t);
-    const k = (options.seed + t) % (STEPS.length + 1); // 0..6 → after step k+1; 7 → during the copy
+    const k = (options.seed + t) % (STEPS.length + 1); // 0..7 → after step k+1; 8 → during the copy
     results.push(await trial(k, random, `seed ${options.seed} trial ${t}`));
     const r = results.at(-1);
     options.log?.(`  crash-lockout ${r?.name}: ${r?.problems.length ? 'FAILED' : 'ok'} ${r?.note ?? ''}`);

@@ -35,4 +35,21 @@ describe('step 8 of the night (the offsite copy)', () => {
     expect(called).toBe(false);
     expect(r).toMatchObject({ status: 'skipped', message: 'offsite copy skipped: verification found damage' });
   });
+
+  it('a snapshot the ransomware guard marked suspect never goes offsite (offsite retention is pruning, held too)', async () => {
+    let called = false;
+    const r = await runAfterNight(
+      async () => {
+        called = true;
+        return ok;
+      },
+      'S',
+      null,
+      silentLogger(),
+      true,
+    );
+    expect(called).toBe(false);
+    expect(r).toMatchObject({ status: 'skipped' });
+    expect(r?.message).toMatch(/offsite copy held: snapshot S is marked suspect/);
+  });
 });

@@ -1,0 +1,79 @@
+import type { Hash } from 'node:crypto';
+import type { FileHandle } from 'node:fs/promises';
+import { writeFully } from '../fs/write-fully';
+
+/** The copy path's buffers and block I/O for saveFile (./file-saver.ts). */
+
+export const COPY_BUFFER_BYTES = 1 << 20;
+
+function isZero(buf: Buffer, zero: Buffer): boolean {
+  return buf.equals(zero.subarray(0, buf.length));
+}
+
+/**
+ * Copy buffers are reused across files (allocating 1 MiB buffers per file made GC dominate trees of
+ * small files). At most `concurrency × 2` are in use; the free list keeps a bounded number.
+ */
+const freeBuffers: Buffer[] = [];
+const MAX_FREE_BUFFERS = 16;
+
+function takeBuffer(): Buffer {
+  return freeBuffers.pop() ?? Buffer.allocUnsafe(COPY_BUFFER_BYTES);
+}
+
+function giveBack(buf: Buffer): void {
+  if (freeBuffers.length < MAX_FREE_BUFFERS) freeBuffers.push(buf);
+}
+
+/** The two buffers of a copy (one and the same when the file fits in one read), and how to give them back. */
+export function takeBuffers(single: boolean): { bufs: [Buffer, Buffer]; release: () => void } {
+  const first = takeBuffer();
+  const bufs: [Buffer, Buffer] = [first, single ? first : takeBuffer()];
+  const release = () => {
+    giveBack(bufs[0]);
+    if (bufs[1] !== bufs[0]) giveBack(bufs[1]);
+  };
+  return { bufs, release };
+}
+
+/** Shared, never written: compared against to find runs of zeros. */
+let zeroBlock: Buffer | null = null;
+
+export function zeroBuffer(): Buffer {
+  zeroBlock ??= Buffer.alloc(COPY_BUFFER_BYTES);
+  return zeroBlock;
+}
+
+/**
+ * Reads of `source` bounded by the size fstat gave at the start: a file that keeps growing must not make
+ * the copy endless (a size change is caught by the stat afterwards and the copy is redone).
+ */
+export function boundedReader(source: FileHandle, size: number) {
+  return (b: Buffer, at: number) => {
+    const read =
+      at >= size ? Promise.resolve({ bytesRead: 0, buffer: b }) : source.read(b, 0, Math.min(b.length, size - at), at);
+    // The read overlaps a write: if the write fails first, nobody awaits this read. Mark it handled so
+    // its rejection (EBUSY from a byte-range lock, say) cannot crash the process; awaiting it still throws.
+    read.catch(() => undefined);
+    return read;
+  };
+}
+
+/**
+ * Writes `chunk` at `at` (unless it is all zeros: left as a hole) while this thread hashes it: the write
+ * runs in the thread pool, the hash here, on the same unchanging buffer. True when it was written.
+ */
+export async function writeHashing(
+  dst: FileHandle,
+  chunk: Buffer,
+  at: number,
+  hash: Hash,
+  zero: Buffer,
+): Promise<boolean> {
+  const written = isZero(chunk, zero) ? null : writeFully(dst, chunk, at);
+  written?.catch(() => undefined); // awaited below; never unhandled
+  hash.update(chunk);
+  if (written === null) return false;
+  await written;
+  return true;
+}
