@@ -1,5 +1,6 @@
 import cliProgress from 'cli-progress';
 import type { BackupProgress } from '../engine/backup';
+import type { BackupStatus } from '../offsite/json';
 import { formatBytes } from '../format/bytes';
 
 /**
@@ -109,21 +110,28 @@ export interface TaskProgressOptions {
   now?: () => number;
 }
 
+/** One update of a task's progress line. */
+export interface TaskProgress {
+  files: number;
+  bytes: number;
+  /** Overrides the total given when the line was made (e.g. restic's total, which grows while it scans). */
+  totalBytes?: number | null;
+  /** The task's own estimate of the seconds left (restic's), used instead of the rate so far when given. */
+  secondsLeft?: number | null;
+}
+
 /**
  * A live line for verify, restore, drill and offsite push — "restoring X: 120 files, 1.2 GiB of 3.4 GiB
  * (35%), 45.0 MiB/s, ETA 52s" — rewritten in place on a terminal; nothing when not a terminal or under --json.
  */
-export function taskProgress(
-  label: string,
-  options: TaskProgressOptions,
-): (p: { files: number; bytes: number; totalBytes?: number | null }) => void {
+export function taskProgress(label: string, options: TaskProgressOptions): (p: TaskProgress) => void {
   const stream = options.stream ?? process.stderr;
   if (!showsProgress(stream, options.json)) return () => undefined;
   const now = options.now ?? Date.now;
   const interval = options.intervalMs ?? 1000;
   const started = now();
   let last = Number.NEGATIVE_INFINITY;
-  return ({ files, bytes, totalBytes }) => {
+  return ({ files, bytes, totalBytes, secondsLeft }) => {
     const t = now();
     if (t - last < interval) return;
     last = t;
@@ -133,10 +141,24 @@ export function taskProgress(
     const of = total
       ? ` of ${formatBytes(total)} (${Math.min(100, Math.floor((bytes / Math.max(1, total)) * 100))}%)`
       : '';
-    const eta = total ? `, ETA ${formatEta(etaSeconds(bytes, total - bytes, elapsed))}` : '';
+    const left = secondsLeft ?? (total ? etaSeconds(bytes, total - bytes, elapsed) : null);
+    const eta = total || secondsLeft != null ? `, ETA ${formatEta(left)}` : '';
     stream.write(
       `\r${label}: ${files} files, ${formatBytes(bytes)}${of}, ${formatBytes(Math.round(rate))}/s${eta}\x1b[K`,
     );
     openLines.add(stream);
+  };
+}
+
+/**
+ * restic's status line as a task progress update: its totals grow while it still scans (0 before it has
+ * any), and its own estimate of the time left is used once it gives one.
+ */
+export function resticProgress(status: BackupStatus): TaskProgress {
+  return {
+    files: status.filesDone,
+    bytes: status.bytesDone,
+    totalBytes: status.totalBytes > 0 ? status.totalBytes : null,
+    secondsLeft: status.secondsRemaining,
   };
 }

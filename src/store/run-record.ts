@@ -12,3 +12,20 @@ export async function writeRunRecord(dest: string, record: RunRecord, fs: FileSy
 export async function readRunRecord(dest: string, id: SnapshotId, fs: FileSystem = localFs): Promise<RunRecord> {
   return JSON.parse(await fs.readFile(runRecordPath(dest, id), 'utf8')) as RunRecord;
 }
+
+/**
+ * The snapshot's size as its run record gives it, for a progress line's percentage and ETA; null when the
+ * record is missing or unreadable (the progress line then shows no total).
+ */
+export async function snapshotBytesTotal(
+  dest: string,
+  id: SnapshotId,
+  fs: FileSystem = localFs,
+): Promise<number | null> {
+  try {
+    const bytes = (await readRunRecord(dest, id, fs)).bytesTotal;
+    return Number.isFinite(bytes) && bytes >= 0 ? bytes : null;
+  } catch {
+    return null;
+  }
+}

@@ -216,26 +216,39 @@ describe('progress on a terminal only (item 12)', () => {
     const piped = await run(['restore', id, '--dest', dest, '--to', path.join(dir, 'piped')]);
     expect(piped.code, piped.stderr).toBe(0);
     expect(piped.stdout + piped.stderr).not.toMatch(/ETA|restoring /);
-    let hasScript = true;
-    try {
-      execFileSync('script', ['--version'], { stdio: 'ignore' });
-    } catch {
-      hasScript = false;
-    }
-    if (!hasScript) return;
-    // `script` gives the command a pseudo-terminal, as an administrator's console over RDP would.
-    const { file, prefix } = cliCommand();
-    const line = [file, ...prefix, 'restore', id, '--dest', dest, '--to', path.join(dir, 'tty')]
-      .map((a) => `'${a.replace(/'/g, "'\\''")}'`)
-      .join(' ');
-    const { spawn } = await import('node:child_process');
-    const child = spawn('script', ['-qec', line, '/dev/null'], { cwd: dir, env: { ...process.env, ...env } });
-    const onTty = await collect(child, 60_000);
+    const onTty = await onTerminal(['restore', id, '--dest', dest, '--to', path.join(dir, 'tty')]);
     expect(onTty.code, onTty.stdout).toBe(0);
     expect(onTty.stdout).toMatch(new RegExp(`\\rrestoring ${id}: \\d+ files, .* of .*, .*/s, ETA \\S+`));
     expect(onTty.stdout).toMatch(/\r?\nRestored /);
   });
+
+  it('verify shows its total and an ETA on a terminal (the run record gives the size), nothing when piped', async () => {
+    const source = path.join(dir, 'AVImark');
+    await writeSampleFolder(source);
+    const dest = path.join(dir, 'backup');
+    expect((await run(['backup', '--source', source, '--dest', dest, '--no-lockout'])).code).toBe(0);
+    const id = (await readdir(path.join(dest, 'snapshots'))).sort().at(-1) ?? '';
+    const piped = await run(['verify', id, '--dest', dest]);
+    expect(piped.code, piped.stderr).toBe(0);
+    expect(piped.stdout + piped.stderr).not.toMatch(/ETA|verifying /);
+    const onTty = await onTerminal(['verify', id, '--dest', dest]);
+    expect(onTty.code, onTty.stdout).toBe(0);
+    expect(onTty.stdout).toMatch(new RegExp(`\\rverifying ${id}: \\d+ files, .* of .* \\(\\d+%\\), .*/s, ETA \\S+`));
+  });
 });
+
+/**
+ * Runs the tool under `script`, which gives it a pseudo-terminal as an administrator's console over RDP
+ * would; its output (progress lines included) comes back on stdout.
+ */
+async function onTerminal(args: string[]): Promise<{ code: number | null; stdout: string }> {
+  execFileSync('script', ['--version'], { stdio: 'ignore' }); // util-linux; throws (fails the test) if missing
+  const { file, prefix } = cliCommand();
+  const line = [file, ...prefix, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
+  const { spawn } = await import('node:child_process');
+  const child = spawn('script', ['-qec', line, '/dev/null'], { cwd: dir, env: { ...process.env, ...env } });
+  return collect(child, 60_000);
+}
 
 /** The tool as an unprivileged account: as `nobody` through setpriv when the tests run as root. */
 function asUnprivileged(): { prefix: string[]; file: string; user: string; bundle: string } | null {

@@ -9,7 +9,7 @@ import { withRunAlerts } from '../../report/run-notifier';
 import { type CommandDeps, alertContext, openHost } from '../context';
 import { localFs } from '../../fs/local';
 import { commandLogger, progressTicker } from '../command-log';
-import { readRunRecord } from '../../store/run-record';
+import { snapshotBytesTotal } from '../../store/run-record';
 import { addExitCodes } from '../help';
 import { type CommandOutcome, action } from '../outcome';
 import { type SettingsOptionValues, addSettingsOptions, resolveStoreSettingsWithStore } from '../settings';
@@ -66,10 +66,7 @@ async function drillRun(
   json: boolean,
 ): Promise<CommandOutcome> {
   const dest = settings.destination;
-  const totalBytes = await readRunRecord(dest, snapshot.id).then(
-    (r) => r.bytesTotal,
-    () => null,
-  );
+  const totalBytes = await snapshotBytesTotal(dest, snapshot.id);
   const tick = progressTicker(`drilling ${snapshot.id}`, { json, totalBytes });
   const recordedSource = (await readManifestHeader(localFs, snapshot.manifestPath)).source;
   const liveSources = [settings.source, recordedSource].filter(

@@ -13,6 +13,7 @@ import { verifyOffsite } from '../../offsite/verify';
 import { listSnapshots } from '../../store/snapshots';
 import { AppError, RunFailedError, UsageError } from '../../errors';
 import { commandLogger, progressTicker } from '../command-log';
+import { resticProgress } from '../progress';
 import { type CommandOutcome, action, ok } from '../outcome';
 import { type SettingsOptionValues, addSettingsOptions, resolveStoreSettings } from '../settings';
 import { formatBytes } from '../../format/bytes';
@@ -88,7 +89,7 @@ async function pushCommand(id: string, flags: OffsiteFlags): Promise<CommandOutc
     stateDir: settings.stateDir,
     timeoutMs: deadline - Date.now(),
     log,
-    onProgress: (s) => tick({ files: s.filesDone, bytes: s.bytesDone }),
+    onProgress: (s) => tick(resticProgress(s)),
   });
   const pushed = push.uploaded
     ? `Pushed ${push.snapshotId} offsite as ${push.resticSnapshotId.slice(0, 8)}: ${formatBytes(push.bytesAdded)} added of ${formatBytes(push.bytesProcessed)} (${push.filesNew} new, ${push.filesChanged} changed, ${push.filesUnmodified} unchanged files) in ${push.durationSeconds} s.`

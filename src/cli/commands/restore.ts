@@ -7,7 +7,7 @@ import { ExitCode, UsageError, errorMessage } from '../../errors';
 import { localFs } from '../../fs/local';
 import { type AclFile, readAclFile } from '../../store/acl';
 import { readManifestHeader } from '../../store/manifest';
-import { readRunRecord } from '../../store/run-record';
+import { snapshotBytesTotal } from '../../store/run-record';
 import { resolveSnapshotId } from '../../store/snapshots';
 import { commandLogger, progressTicker } from '../command-log';
 import { openHost } from '../context';
@@ -82,10 +82,7 @@ export async function restoreCommand(id: string, flags: RestoreFlags): Promise<C
       'restore without --acl',
     );
   const logger = commandLogger(settings, 'restore', 'warn', flags);
-  const totalBytes = await readRunRecord(settings.destination, snapshot.id).then(
-    (r) => r.bytesTotal,
-    () => null,
-  );
+  const totalBytes = await snapshotBytesTotal(settings.destination, snapshot.id);
   const tick = progressTicker(`restoring ${snapshot.id}`, { json: Boolean(flags.json), totalBytes });
   // Ctrl+C (or the task being stopped): the restore stops, removes its unfinished files and exits 1.
   const controller = new AbortController();

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { verifySnapshot, type VerifyResult } from '../../engine/verify';
 import { ExitCode, UsageError } from '../../errors';
 import { formatBytes } from '../../format/bytes';
+import { snapshotBytesTotal } from '../../store/run-record';
 import { listSnapshots, resolveSnapshotId, type SnapshotRef } from '../../store/snapshots';
 import { commandLogger, progressTicker } from '../command-log';
 import { addExitCodes } from '../help';
@@ -69,7 +70,10 @@ export async function verifyCommand(id: string | undefined, flags: VerifyFlags):
   const logger = commandLogger(settings, 'verify', 'error', flags);
   const results: VerifyResult[] = [];
   for (const snapshot of snapshots) {
-    const tick = progressTicker(`verifying ${snapshot.id}`, { json: Boolean(flags.json) });
+    // Sampling hashes about that share of the bytes: the total (and so the ETA) is scaled the same way.
+    const snapshotBytes = await snapshotBytesTotal(dest, snapshot.id);
+    const totalBytes = snapshotBytes === null ? null : Math.round((snapshotBytes * samplePercent) / 100);
+    const tick = progressTicker(`verifying ${snapshot.id}`, { json: Boolean(flags.json), totalBytes });
     results.push(
       await verifySnapshot(snapshot, {
         samplePercent,

@@ -5,6 +5,7 @@ import {
   endProgressLines,
   etaSeconds,
   formatEta,
+  resticProgress,
   taskProgress,
 } from '../../../src/cli/progress';
 import type { BackupProgress } from '../../../src/engine/backup';
@@ -118,5 +119,53 @@ describe('task progress (verify, restore, offsite push)', () => {
     endProgressLines();
     expect(plain.out).toEqual([]);
     expect(tty.out).toEqual([]);
+  });
+
+  it("takes a total given with an update, and the task's own estimate of the time left over the rate", () => {
+    let t = 0;
+    const { out, stream } = fakeStream(true);
+    const tick = taskProgress('offsite push X', { json: false, intervalMs: 0, stream, now: () => t });
+    t = 1000;
+    tick({ files: 1, bytes: 1 << 20 }); // no total yet: no percentage, no ETA
+    t = 2000;
+    tick({ files: 2, bytes: 2 << 20, totalBytes: 8 << 20 });
+    t = 3000;
+    tick({ files: 3, bytes: 3 << 20, totalBytes: 8 << 20, secondsLeft: 125 });
+    expect(out).toEqual([
+      '\roffsite push X: 1 files, 1.0 MiB, 1.0 MiB/s\x1b[K',
+      '\roffsite push X: 2 files, 2.0 MiB of 8.0 MiB (25%), 1.0 MiB/s, ETA 6s\x1b[K',
+      '\roffsite push X: 3 files, 3.0 MiB of 8.0 MiB (37%), 1.0 MiB/s, ETA 2m05s\x1b[K',
+    ]);
+    endProgressLines();
+  });
+});
+
+describe("restic's status as progress (offsite push)", () => {
+  const status = {
+    percentDone: 0.25,
+    secondsElapsed: 4,
+    totalFiles: 10,
+    filesDone: 3,
+    totalBytes: 4096,
+    bytesDone: 1024,
+    errorCount: 0,
+  };
+
+  it("gives restic's total and its estimate of the time left", () => {
+    expect(resticProgress({ ...status, secondsRemaining: 12 })).toEqual({
+      files: 3,
+      bytes: 1024,
+      totalBytes: 4096,
+      secondsLeft: 12,
+    });
+  });
+
+  it('has no total while restic has not counted any (still scanning) and no estimate when it gives none', () => {
+    expect(resticProgress({ ...status, totalBytes: 0, secondsRemaining: null })).toEqual({
+      files: 3,
+      bytes: 1024,
+      totalBytes: null,
+      secondsLeft: null,
+    });
   });
 });
