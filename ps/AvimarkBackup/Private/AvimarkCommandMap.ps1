@@ -100,7 +100,6 @@ $script:AvimarkCommandMap = [ordered]@{
             Confirm            = 'local: PowerShell confirmation'
         }
     }
-    # Offsite functions (helper H5's files; they build their arguments themselves, the table states the mapping).
     'Invoke-AvimarkOffsitePush'      = @{
         Commands   = @('offsite push')
         Parameters = [ordered]@{

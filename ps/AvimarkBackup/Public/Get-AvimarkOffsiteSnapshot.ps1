@@ -37,8 +37,8 @@ function Get-AvimarkOffsiteSnapshot {
         [string]$ConfigPath,
         [string]$ExecutablePath
     )
-    try { $result = Invoke-AvimarkBackupExe -Arguments @('offsite', 'list') -ConfigPath $ConfigPath -ExecutablePath $ExecutablePath }
-    catch { $PSCmdlet.ThrowTerminatingError($_) }
+    $arguments = @('offsite', 'list') + (New-AvimarkArgumentList -CommandName $MyInvocation.MyCommand.Name -Values @{})
+    $result = (Invoke-AvimarkCommand -Cmdlet $PSCmdlet -Arguments $arguments -ConfigPath $ConfigPath -ExecutablePath $ExecutablePath).Output
     if ($Status) {
         Write-AvimarkResult -InputObject $result.status -TypeName 'AvimarkBackup.OffsiteStatus'
         return

@@ -37,8 +37,9 @@ function Invoke-AvimarkOffsitePush {
     )
     process {
         if (-not $PSCmdlet.ShouldProcess("snapshot $Id", 'Copy to the offsite restic repository')) { return }
-        try { $result = Invoke-AvimarkBackupExe -Arguments @('offsite', 'push', $Id) -ConfigPath $ConfigPath -ExecutablePath $ExecutablePath }
-        catch { $PSCmdlet.ThrowTerminatingError($_) }
-        Write-AvimarkResult -InputObject $result -TypeName 'AvimarkBackup.OffsitePush'
+        $arguments = @('offsite', 'push') + (New-AvimarkArgumentList -CommandName $MyInvocation.MyCommand.Name -Values @{ Id = $Id })
+        # Pipeline input: a failed push is one non-terminating error naming it; the next snapshot still runs.
+        $run = Invoke-AvimarkCommand -Cmdlet $PSCmdlet -NonTerminating -Arguments $arguments -ConfigPath $ConfigPath -ExecutablePath $ExecutablePath
+        if (-not $run.Record) { Write-AvimarkResult -InputObject $run.Output -TypeName 'AvimarkBackup.OffsitePush' }
     }
 }

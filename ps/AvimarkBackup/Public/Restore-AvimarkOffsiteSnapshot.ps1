@@ -40,8 +40,9 @@ function Restore-AvimarkOffsiteSnapshot {
     process {
         $target = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($Destination)
         if (-not $PSCmdlet.ShouldProcess($target, "Restore offsite copy $Id")) { return }
-        try { $result = Invoke-AvimarkBackupExe -Arguments @('offsite', 'restore', $Id, '--to', $target) -ConfigPath $ConfigPath -ExecutablePath $ExecutablePath }
-        catch { $PSCmdlet.ThrowTerminatingError($_) }
-        Write-AvimarkResult -InputObject $result -TypeName 'AvimarkBackup.OffsiteRestoreResult'
+        $arguments = @('offsite', 'restore') + (New-AvimarkArgumentList -CommandName $MyInvocation.MyCommand.Name -Values @{ Id = $Id; Destination = $target })
+        # Pipeline input: a failed restore is one non-terminating error naming it; the next copy still runs.
+        $run = Invoke-AvimarkCommand -Cmdlet $PSCmdlet -NonTerminating -Arguments $arguments -ConfigPath $ConfigPath -ExecutablePath $ExecutablePath
+        if (-not $run.Record) { Write-AvimarkResult -InputObject $run.Output -TypeName 'AvimarkBackup.OffsiteRestoreResult' }
     }
 }

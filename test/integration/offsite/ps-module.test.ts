@@ -55,4 +55,19 @@ describe('offsite cmdlets', { timeout: 240_000 }, () => {
     expect(result.status.alert).toBeNull();
     expect(await treeHashes(target)).toEqual(await treeHashes(path.join(fx.dest, 'snapshots', ID)));
   });
+
+  it('pipeline input: a snapshot that fails is one non-terminating error naming it, and the next one still runs', async () => {
+    const result = await pwshJson<{ pushed: string[]; errors: string[]; afterwards: boolean }>(
+      `${importModule}
+       $errs = $null
+       $p = @(([pscustomobject]@{ snapshotId = '2026-01-01_000000' }), ([pscustomobject]@{ snapshotId = '${ID}' }) | Invoke-AvimarkOffsitePush -ErrorVariable errs -ErrorAction SilentlyContinue)
+       [pscustomobject]@{ pushed = @($p | ForEach-Object { $_.snapshotId }); errors = @($errs | ForEach-Object { $_.Exception.Message })
+         afterwards = $true } | ConvertTo-Json -Depth 5`,
+      env,
+    );
+    expect(result.pushed).toEqual([ID]);
+    expect(result.errors).toHaveLength(1);
+    expect(result.errors[0]).toContain('2026-01-01_000000');
+    expect(result.afterwards).toBe(true);
+  });
 });
