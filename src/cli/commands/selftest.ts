@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { ExitCode } from '../../errors';
 import { renderSelftest, runSelftest } from '../../selftest/run';
 import { allChecks } from '../../selftest/checks';
-import { offsiteChecks } from '../../offsite/selftest';
+import { offsiteChecks } from '../../selftest/offsite';
 import { addExitCodes } from '../help';
 import { type CommandOutcome, action } from '../outcome';
 import { type SettingsOptionValues, addSettingsOptions, resolveStoreSettings } from '../settings';

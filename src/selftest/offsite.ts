@@ -1,6 +1,6 @@
-import type { Check } from '../selftest/checks';
-import { repositoryId } from './init';
-import { openRestic, type Restic, resticVersion } from './restic';
+import { repositoryId } from '../offsite/init';
+import { openRestic, type Restic, resticVersion } from '../offsite/restic';
+import type { Check } from './checks';
 
 /**
  * selftest checks for the offsite copy: restic is there (and which version), the repository answers

@@ -3,10 +3,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryHost } from '../../../src/host/memory';
 import { silentLogger } from '../../../src/log/logger';
-import { offsiteRepositoryCheck, resticCheck } from '../../../src/offsite/selftest';
+import { offsiteRepositoryCheck, resticCheck } from '../../../src/selftest/offsite';
 import { runSelftest } from '../../../src/selftest/run';
 import type { SelftestSettings } from '../../../src/selftest/types';
-import { RESTIC, cli, type Fixture, fixture } from './harness';
+import { RESTIC, cli, type Fixture, fixture } from '../offsite/harness';
 
 let fx: Fixture;
 beforeAll(async () => {
