@@ -1,8 +1,10 @@
 import path from 'node:path';
-import { errnoCode } from '../errors';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { errnoCode, RunFailedError } from '../errors';
 import { writeFileAtomic } from '../fs/durable';
 import type { FileSystem } from '../fs/types';
 import { storeLayout } from './layout';
+import { acquireLockFile } from './lock';
 
 /**
  * The damage registry (DEST/meta/damaged.json, damageRegistryPath): every stored file a verification found damaged
@@ -213,12 +215,41 @@ export async function writeDamageRegistry(
   await writeFileAtomic(fs, file, `${JSON.stringify(registry, null, 2)}\n`, { createDir: true });
 }
 
+/** How long an update waits while another process updates the registry (an update takes milliseconds). */
+const REGISTRY_LOCK_WAIT_MS = 30_000;
+
+/**
+ * Runs `work` holding DEST/meta/damaged.json.lock, so two updates (a hand-run verify beside the night's
+ * verify and scrub, a repair) never read the same registry and write over each other's findings: a lost
+ * finding would let damage be linked forward. Not the store lock, which a backup holds for hours.
+ */
+async function withRegistryLock<T>(fs: FileSystem, file: string, work: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + REGISTRY_LOCK_WAIT_MS;
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  for (;;) {
+    let lock: Awaited<ReturnType<typeof acquireLockFile>>;
+    try {
+      lock = await acquireLockFile(`${file}.lock`, { fs, purpose: 'damage registry update' });
+    } catch (err) {
+      if (!(err instanceof RunFailedError) || Date.now() >= deadline) throw err;
+      await sleep(50);
+      continue;
+    }
+    try {
+      return await work();
+    } finally {
+      await lock.release();
+    }
+  }
+}
+
 /**
  * Read-modify-write of the store's registry after a verification, a scrub or a repair: adds `findings`,
  * drops what was `verifiedGood` or `healedKeys`. Nothing is written when nothing is or was recorded.
+ * Updates are serialised across processes (withRegistryLock).
  */
 export async function updateDamageRegistry(
-  fs: Pick<FileSystem, 'readFile' | 'open' | 'rename' | 'rm' | 'mkdir'>,
+  fs: FileSystem,
   dest: string,
   change: {
     findings?: readonly DamageFinding[];
@@ -228,11 +259,15 @@ export async function updateDamageRegistry(
   now: Date,
 ): Promise<DamageRegistry> {
   const file = damageRegistryPath(dest);
-  const before = await readDamageRegistry(fs, file);
   const findings = change.findings ?? [];
-  if (before.records.length === 0 && findings.length === 0) return before;
-  const cleared = clearDamage(before, { verifiedGood: change.verifiedGood, healedKeys: change.healedKeys });
-  const after = recordDamage(cleared, findings, now);
-  await writeDamageRegistry(fs, file, after);
-  return after;
+  const seen = await readDamageRegistry(fs, file);
+  if (seen.records.length === 0 && findings.length === 0) return seen;
+  return withRegistryLock(fs, file, async () => {
+    const before = await readDamageRegistry(fs, file);
+    if (before.records.length === 0 && findings.length === 0) return before;
+    const cleared = clearDamage(before, { verifiedGood: change.verifiedGood, healedKeys: change.healedKeys });
+    const after = recordDamage(cleared, findings, now);
+    await writeDamageRegistry(fs, file, after);
+    return after;
+  });
 }

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { localFs } from '../../../src/fs/local';
+import type { FileSystem } from '../../../src/fs/types';
 import {
   type DamageFinding,
   DamageRegistryFormatError,
@@ -13,6 +14,7 @@ import {
   mustCopyFresh,
   readDamageRegistry,
   recordDamage,
+  updateDamageRegistry,
   writeDamageRegistry,
 } from '../../../src/store/damage-registry';
 import { damageRegistryPath } from '../../../src/guard/paths';
@@ -118,5 +120,35 @@ describe('registry file', () => {
     await expect(readDamageRegistry(localFs, file)).rejects.toBeInstanceOf(DamageRegistryFormatError);
     await writeFile(file, '{"format":"other","version":1,"records":[]}');
     await expect(readDamageRegistry(localFs, file)).rejects.toThrow(/not an avimark-backup damage registry/);
+  });
+
+  it("two updates at once (a hand-run verify beside the night's scrub) both keep their findings", async () => {
+    const dest = await tempDir();
+    const file = damageRegistryPath(dest);
+    // Every read of the registry waits until both updates have read it once: without serialising, both
+    // would modify the same (empty) registry and the second write would drop the first one's finding.
+    let reads = 0;
+    let bothRead: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      bothRead = resolve;
+    });
+    const slowFs: FileSystem = {
+      ...localFs,
+      readFile: (async (...args: Parameters<FileSystem['readFile']>) => {
+        const text = await localFs.readFile(...args);
+        if (String(args[0]) === file) {
+          reads += 1;
+          if (reads >= 2) bothRead();
+          await Promise.race([gate, new Promise((r) => setTimeout(r, 300))]);
+        }
+        return text;
+      }) as FileSystem['readFile'],
+    };
+    await Promise.all([
+      updateDamageRegistry(slowFs, dest, { findings: [finding({ path: 'A.V2$', key: '5:1' })] }, now),
+      updateDamageRegistry(slowFs, dest, { findings: [finding({ path: 'B.V2$', key: '5:2' })] }, now),
+    ]);
+    const kept = (await readDamageRegistry(localFs, file)).records.map((r) => r.key).sort();
+    expect(kept).toEqual(['5:1', '5:2']);
   });
 });
