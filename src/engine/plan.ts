@@ -158,15 +158,3 @@ export function isExcluded(rel: string, excludes: readonly string[], caseInsensi
     return e !== '' && (p === e || p.startsWith(`${e}/`));
   });
 }
-
-/** Windows file systems treat names differing only in case as one file: find such collisions. */
-export function caseCollision(names: readonly string[]): [string, string] | null {
-  const seen = new Map<string, string>();
-  for (const n of names) {
-    const key = n.toLowerCase();
-    const other = seen.get(key);
-    if (other !== undefined) return [other, n];
-    seen.set(key, n);
-  }
-  return null;
-}

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { errnoCode } from '../errors';
 import { compareSnapshotIds } from '../store/layout';
 import { listSnapshots } from '../store/snapshots';
-import type { DrillRecord, RunRecord, SnapshotId, VerifyRecord } from '../store/types';
+import type { DrillRecord, RunRecord, VerifyRecord } from '../store/types';
 import { type LastRun, readLastRun, runRecordOfLastRun } from '../state/last-run';
 import type { HistoryRun, SnapshotHistory, StoreHistory } from './model';
 import { drillText, verifyText } from './history-text';
@@ -53,22 +53,6 @@ export function failedRunFromLastRun(last: LastRun | null): HistoryRun | null {
   if (last?.command !== 'backup' || last.result === 'success') return null;
   if (Number.isNaN(Date.parse(last.startedAt))) return null;
   return runRecordOfLastRun(last, '');
-}
-
-export interface SnapshotHealth {
-  snapshotId: SnapshotId;
-  verify: VerifyRecord | null;
-  drill: DrillRecord | null;
-  /** Short words for a table column, e.g. "verified 2026-11-26 02:30" / "DAMAGED (2 files)" / "never". */
-  verifyText: string;
-  drillText: string;
-}
-
-/** For `list` and `status`: a snapshot's last verification and drill, as records and as short words. */
-export async function snapshotHealth(dest: string, id: SnapshotId): Promise<SnapshotHealth> {
-  const verify = await readRecord<VerifyRecord>(path.join(dest, 'meta', id, 'verify.json'), isVerifyRecord);
-  const drill = await readRecord<DrillRecord>(path.join(dest, 'meta', id, 'drill.json'), isDrillRecord);
-  return { snapshotId: id, verify, drill, verifyText: verifyText(verify), drillText: drillText(drill) };
 }
 
 /** The status sentence for the store at `dest` (for e-mail alerts and `status`). */

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import {
-  caseCollision,
   choosePartial,
   decideAfterHash,
   decideAfterHashedRead,
@@ -88,7 +87,7 @@ describe('planFile', () => {
   });
 });
 
-describe('planRemovals / isExcluded / caseCollision', () => {
+describe('planRemovals / isExcluded', () => {
   it('lists vanished paths deepest first', () => {
     expect(planRemovals(['a', 'a/b', 'a/b/c', 'keep', 'z'], new Set(['keep']))).toEqual(['a/b/c', 'a/b', 'z', 'a']);
   });
@@ -99,10 +98,6 @@ describe('planRemovals / isExcluded / caseCollision', () => {
     expect(isExcluded('backup/x', ['Backup'], true)).toBe(true);
     expect(isExcluded('backup/x', ['Backup'], false)).toBe(false);
     expect(isExcluded('a\\b', ['a\\b'], false)).toBe(true);
-  });
-  it('finds names that collide on a case-insensitive file system', () => {
-    expect(caseCollision(['Oscar', 'x', 'OSCAR'])).toEqual(['Oscar', 'OSCAR']);
-    expect(caseCollision(['a', 'b'])).toBeNull();
   });
 });
 

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadHistory, loadStatusSentence, snapshotHealth } from '../../../src/report/history';
+import { drillText, loadHistory, loadStatusSentence, verifyText } from '../../../src/report/history';
 import { measureSpace } from '../../../src/report/space';
 import { tempDir } from '../../helpers/cli';
 import { AVIMARK_FILES, addFailedRun, makeStore } from '../../helpers/store';
@@ -17,7 +17,7 @@ async function dest(): Promise<string> {
   return path.join(dir, 'dest');
 }
 
-describe('loadHistory and snapshotHealth', () => {
+describe('loadHistory', () => {
   it('reads snapshots with their records, failed runs without a snapshot, and skips damaged record files', async () => {
     const d = await dest();
     await makeStore(d, [
@@ -52,9 +52,8 @@ describe('loadHistory and snapshotHealth', () => {
       '2026-11-26_021000 failed',
     ]);
 
-    const health = await snapshotHealth(d, '2026-11-25_021000');
-    expect(health.verifyText).toBe('never');
-    expect(health.drillText).toMatch(/^FAILED \d{4}-\d{2}-\d{2} \d{2}:\d{2}$/);
+    expect(verifyText(history.snapshots[1].verify)).toBe('never');
+    expect(drillText(history.snapshots[1].drill)).toMatch(/^FAILED \d{4}-\d{2}-\d{2} \d{2}:\d{2}$/);
   });
 
   it("adds a last run that failed, known only from the state folder's last-run.json", async () => {
