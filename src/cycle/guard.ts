@@ -40,7 +40,7 @@ export interface SnapshotGuardOptions {
 
 interface Baseline {
   id: SnapshotId;
-  index: Map<string, ManifestEntry>;
+  index: ReadonlyMap<string, ManifestEntry>;
 }
 
 export function snapshotGuard(settings: GuardSettings, options: SnapshotGuardOptions): CommitGuard {
@@ -72,6 +72,8 @@ async function loadBaseline(view: CommitView, log: Logger, warnings: string[]): 
   const older = (await listTrustedSnapshots(view.dest, view.fs)).filter((s) => compareSnapshotIds(s.id, view.id) < 0);
   const id = older.at(-1)?.id;
   if (id === undefined) return null;
+  // The engine's own copy when it compared against the same snapshot: a second one would double the memory.
+  if (view.previous?.id === id) return { id, index: view.previous.index };
   try {
     return { id, index: await loadManifestIndex(view.fs, manifestPath(view.dest, id)) };
   } catch (err) {
