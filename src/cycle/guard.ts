@@ -7,7 +7,7 @@ import { ChangeTally, nameStems } from '../guard/change-signals';
 import { type SampleCandidate, sampleCompressibility } from '../guard/compressibility';
 import { ransomExtensionSet } from '../guard/ransom-names';
 import { assessRansomware } from '../guard/ransomware';
-import { type TreeTotals, checkShrink, missingRequiredFiles } from '../guard/shrink';
+import { type TreeTotals, checkShrink, missingRequiredFiles, requiredPath } from '../guard/shrink';
 import type { Logger } from '../log/logger';
 import { compareSnapshotIds, manifestPath, snapshotDir } from '../store/layout';
 import { ManifestFormatError, loadManifestIndex } from '../store/manifest';
@@ -104,8 +104,17 @@ function goneRequired(
   caseInsensitive: boolean,
 ): string[] {
   const fold = (p: string) => (caseInsensitive ? p.toLowerCase() : p);
-  const filesOf = (entries: Iterable<ManifestEntry>) =>
-    new Set([...entries].filter((e) => e.type === 'file').map((e) => fold(e.path)));
+  const wanted = new Set(required.map((rel) => fold(requiredPath(rel))));
+  // Only the required files among the entries (not a set of every path: 100,000 files stay 100,000 looks).
+  const filesOf = (entries: Iterable<ManifestEntry>) => {
+    const found = new Set<string>();
+    for (const e of entries) {
+      if (e.type !== 'file') continue;
+      const key = fold(e.path);
+      if (wanted.has(key)) found.add(key);
+    }
+    return found;
+  };
   const before = filesOf(baseline.index.values());
   const now = filesOf(view.entries);
   const hadThem = missingRequiredFiles(required, (rel) => !before.has(fold(rel)));

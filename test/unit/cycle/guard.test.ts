@@ -22,12 +22,14 @@ afterEach(async () => {
   dir = undefined;
 });
 
-async function setUp(): Promise<{ guard: ReturnType<typeof snapshotGuard>; view: CommitView }> {
+async function setUp(
+  requiredFiles: string[] = [],
+): Promise<{ guard: ReturnType<typeof snapshotGuard>; view: CommitView }> {
   dir = await mkdtemp(path.join(os.tmpdir(), 'avb-guard-'));
   const dest = path.join(dir, 'store');
   await makeStore(dest, [{ id: BASELINE, files: AVIMARK_FILES }]);
   const guard = snapshotGuard(
-    { guard: guardSchema.parse({}), drill: { requiredFiles: [] } },
+    { guard: guardSchema.parse({}), drill: { requiredFiles } },
     { allowShrink: false, log: silentLogger() },
   );
   // An empty snapshot: against the baseline on disk (six files) it shrank by 100 %.
@@ -54,5 +56,28 @@ describe('snapshotGuard baseline', () => {
     await expect(guard({ ...view, previous: { id: '2026-10-31_020000', index: empty } })).rejects.toThrow(
       /was not committed/,
     );
+  });
+
+  it('refuses a snapshot that lost a required file the baseline had, even when the totals hold', async () => {
+    const { guard, view } = await setUp(['./CLIENT.V2$', 'NEVER.V2$']);
+    const baseline = new Map<string, ManifestEntry>();
+    const entries: ManifestEntry[] = [];
+    for (const rel of Object.keys(AVIMARK_FILES)) {
+      const e: ManifestEntry = {
+        path: rel,
+        type: 'file',
+        size: 10,
+        mtimeNs: '1',
+        sha256: 'c'.repeat(64),
+        attributes: { mode: 0o444, readonly: true },
+      };
+      baseline.set(rel, e);
+      if (rel !== 'CLIENT.V2$') entries.push(e);
+    }
+    entries.push({ ...entries[0], path: 'other.txt' }); // same count and bytes as before
+    const previous = { id: BASELINE, index: baseline };
+    await expect(guard({ ...view, entries, previous })).rejects.toThrow(/CLIENT\.V2\$/);
+    const kept = [...baseline.values()];
+    expect((await guard({ ...view, entries: kept, previous })).suspect).toBeNull();
   });
 });
