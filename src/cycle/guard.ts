@@ -38,7 +38,7 @@ export interface SnapshotGuardOptions {
   caseInsensitive?: boolean;
 }
 
-interface Baseline {
+export interface Baseline {
   id: SnapshotId;
   index: ReadonlyMap<string, ManifestEntry>;
 }
@@ -146,25 +146,40 @@ async function ransomwareCheck(
  * Files worth sampling for compressibility: changed content at the same path, and new files named like a
  * vanished old file plus an extension (the old copy is the baseline's).
  */
-function sampleCandidates(view: CommitView, baseline: Baseline, caseInsensitive: boolean): SampleCandidate[] {
+export function sampleCandidates(view: CommitView, baseline: Baseline, caseInsensitive: boolean): SampleCandidate[] {
   const fold = (p: string) => (caseInsensitive ? p.toLowerCase() : p);
-  const current = new Set(view.entries.map((e) => fold(e.path)));
-  const previousFiles = new Map<string, ManifestEntry>();
-  for (const e of baseline.index.values()) if (e.type === 'file') previousFiles.set(fold(e.path), e);
+  // Built only when a new file needs them: a night without new files holds no second set of every path.
+  let currentSet: Set<string> | null = null;
+  const current = (): Set<string> => {
+    currentSet ??= new Set(view.entries.map((e) => fold(e.path)));
+    return currentSet;
+  };
+  let folded: Map<string, ManifestEntry> | null = null;
+  const previousFile = (key: string): ManifestEntry | undefined => {
+    if (!caseInsensitive) {
+      const e = baseline.index.get(key);
+      return e?.type === 'file' ? e : undefined;
+    }
+    if (folded === null) {
+      folded = new Map();
+      for (const e of baseline.index.values()) if (e.type === 'file') folded.set(fold(e.path), e);
+    }
+    return folded.get(key);
+  };
   const stored = (rel: string) => path.join(snapshotDir(view.dest, baseline.id), ...rel.split('/'));
   const out: SampleCandidate[] = [];
   for (const entry of view.entries) {
     if (entry.type !== 'file') continue;
     const here = { file: view.storedPath(entry.path), size: entry.size };
-    const before = previousFiles.get(fold(entry.path));
+    const before = previousFile(fold(entry.path));
     if (before) {
       if (before.sha256 !== entry.sha256)
         out.push({ path: entry.path, current: here, previous: { file: stored(before.path), size: before.size } });
       continue;
     }
     const renamedFrom = nameStems(entry.path)
-      .map((stem) => previousFiles.get(fold(stem)))
-      .find((old) => old !== undefined && !current.has(fold(old.path)));
+      .map((stem) => previousFile(fold(stem)))
+      .find((old) => old !== undefined && !current().has(fold(old.path)));
     if (renamedFrom)
       out.push({
         path: entry.path,

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { guardSchema } from '../../../src/config/schema';
-import { snapshotGuard } from '../../../src/cycle/guard';
+import { sampleCandidates, snapshotGuard } from '../../../src/cycle/guard';
 import type { CommitView } from '../../../src/engine/commit';
 import { localFs } from '../../../src/fs/local';
 import { silentLogger } from '../../../src/log/logger';
@@ -79,5 +79,66 @@ describe('snapshotGuard baseline', () => {
     await expect(guard({ ...view, entries, previous })).rejects.toThrow(/CLIENT\.V2\$/);
     const kept = [...baseline.values()];
     expect((await guard({ ...view, entries: kept, previous })).suspect).toBeNull();
+  });
+});
+
+describe('sampleCandidates', () => {
+  const fileEntry = (p: string, sha: string): ManifestEntry => ({
+    path: p,
+    type: 'file',
+    size: 5,
+    mtimeNs: '1',
+    sha256: sha.repeat(64),
+    attributes: { mode: 0o444, readonly: true },
+  });
+  const dirEntry = (p: string): ManifestEntry => ({ ...fileEntry(p, 'd'), type: 'dir', size: 0, sha256: null });
+  const baseline = {
+    id: BASELINE,
+    index: new Map(
+      [fileEntry('CLIENT.V2$', 'a'), fileEntry('ANIMAL.V2$', 'a'), fileEntry('Same.doc', 'a'), dirEntry('Docs')].map(
+        (e) => [e.path, e] as const,
+      ),
+    ),
+  };
+  const view = (entries: ManifestEntry[]): CommitView => ({
+    id: '2026-11-02_020000',
+    dest: '/store',
+    fs: localFs,
+    entries,
+    storedPath: (rel) => `/partial/${rel}`,
+  });
+  const entries = [
+    fileEntry('ANIMAL.V2$', 'b'), // changed in place
+    fileEntry('CLIENT.V2$.locked', 'b'), // renamed with an extension; CLIENT.V2$ is gone
+    fileEntry('Docs', 'b'), // a folder before: not a changed file
+    fileEntry('Same.doc', 'a'), // unchanged
+    fileEntry('same.DOC.x', 'b'), // a stem that matches only case-insensitively
+  ];
+  const stored = (rel: string) => path.join('/store', 'snapshots', BASELINE, rel);
+
+  it('case-sensitive: changed files and names with an appended extension, from the baseline', () => {
+    expect(sampleCandidates(view(entries), baseline, false)).toEqual([
+      {
+        path: 'ANIMAL.V2$',
+        current: { file: '/partial/ANIMAL.V2$', size: 5 },
+        previous: { file: stored('ANIMAL.V2$'), size: 5 },
+      },
+      {
+        path: 'CLIENT.V2$.locked',
+        current: { file: '/partial/CLIENT.V2$.locked', size: 5 },
+        previous: { file: stored('CLIENT.V2$'), size: 5 },
+      },
+    ]);
+  });
+
+  it('case-insensitive: a stem matches across case, but not an old file still present', () => {
+    const found = sampleCandidates(view(entries), baseline, true).map((c) => c.path);
+    expect(found).toEqual(['ANIMAL.V2$', 'CLIENT.V2$.locked']);
+    const renamed = [...entries.filter((e) => e.path !== 'Same.doc'), fileEntry('x', 'c')];
+    expect(sampleCandidates(view(renamed), baseline, true).map((c) => c.path)).toEqual([
+      'ANIMAL.V2$',
+      'CLIENT.V2$.locked',
+      'same.DOC.x',
+    ]);
   });
 });
