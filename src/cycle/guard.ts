@@ -7,7 +7,7 @@ import { ChangeTally, nameStems } from '../guard/change-signals';
 import { type SampleCandidate, sampleCompressibility } from '../guard/compressibility';
 import { ransomExtensionSet } from '../guard/ransom-names';
 import { assessRansomware } from '../guard/ransomware';
-import { type TreeTotals, checkShrink, missingRequiredFiles } from '../guard/shrink';
+import { type TreeTotals, checkShrink, missingRequiredFiles, requiredPath } from '../guard/shrink';
 import type { Logger } from '../log/logger';
 import { compareSnapshotIds, manifestPath, snapshotDir } from '../store/layout';
 import { ManifestFormatError, loadManifestIndex } from '../store/manifest';
@@ -38,9 +38,9 @@ export interface SnapshotGuardOptions {
   caseInsensitive?: boolean;
 }
 
-interface Baseline {
+export interface Baseline {
   id: SnapshotId;
-  index: Map<string, ManifestEntry>;
+  index: ReadonlyMap<string, ManifestEntry>;
 }
 
 export function snapshotGuard(settings: GuardSettings, options: SnapshotGuardOptions): CommitGuard {
@@ -72,6 +72,8 @@ async function loadBaseline(view: CommitView, log: Logger, warnings: string[]): 
   const older = (await listTrustedSnapshots(view.dest, view.fs)).filter((s) => compareSnapshotIds(s.id, view.id) < 0);
   const id = older.at(-1)?.id;
   if (id === undefined) return null;
+  // The engine's own copy when it compared against the same snapshot: a second one would double the memory.
+  if (view.previous?.id === id) return { id, index: view.previous.index };
   try {
     return { id, index: await loadManifestIndex(view.fs, manifestPath(view.dest, id)) };
   } catch (err) {
@@ -102,8 +104,17 @@ function goneRequired(
   caseInsensitive: boolean,
 ): string[] {
   const fold = (p: string) => (caseInsensitive ? p.toLowerCase() : p);
-  const filesOf = (entries: Iterable<ManifestEntry>) =>
-    new Set([...entries].filter((e) => e.type === 'file').map((e) => fold(e.path)));
+  const wanted = new Set(required.map((rel) => fold(requiredPath(rel))));
+  // Only the required files among the entries (not a set of every path: 100,000 files stay 100,000 looks).
+  const filesOf = (entries: Iterable<ManifestEntry>) => {
+    const found = new Set<string>();
+    for (const e of entries) {
+      if (e.type !== 'file') continue;
+      const key = fold(e.path);
+      if (wanted.has(key)) found.add(key);
+    }
+    return found;
+  };
   const before = filesOf(baseline.index.values());
   const now = filesOf(view.entries);
   const hadThem = missingRequiredFiles(required, (rel) => !before.has(fold(rel)));
@@ -135,25 +146,40 @@ async function ransomwareCheck(
  * Files worth sampling for compressibility: changed content at the same path, and new files named like a
  * vanished old file plus an extension (the old copy is the baseline's).
  */
-function sampleCandidates(view: CommitView, baseline: Baseline, caseInsensitive: boolean): SampleCandidate[] {
+export function sampleCandidates(view: CommitView, baseline: Baseline, caseInsensitive: boolean): SampleCandidate[] {
   const fold = (p: string) => (caseInsensitive ? p.toLowerCase() : p);
-  const current = new Set(view.entries.map((e) => fold(e.path)));
-  const previousFiles = new Map<string, ManifestEntry>();
-  for (const e of baseline.index.values()) if (e.type === 'file') previousFiles.set(fold(e.path), e);
+  // Built only when a new file needs them: a night without new files holds no second set of every path.
+  let currentSet: Set<string> | null = null;
+  const current = (): Set<string> => {
+    currentSet ??= new Set(view.entries.map((e) => fold(e.path)));
+    return currentSet;
+  };
+  let folded: Map<string, ManifestEntry> | null = null;
+  const previousFile = (key: string): ManifestEntry | undefined => {
+    if (!caseInsensitive) {
+      const e = baseline.index.get(key);
+      return e?.type === 'file' ? e : undefined;
+    }
+    if (folded === null) {
+      folded = new Map();
+      for (const e of baseline.index.values()) if (e.type === 'file') folded.set(fold(e.path), e);
+    }
+    return folded.get(key);
+  };
   const stored = (rel: string) => path.join(snapshotDir(view.dest, baseline.id), ...rel.split('/'));
   const out: SampleCandidate[] = [];
   for (const entry of view.entries) {
     if (entry.type !== 'file') continue;
     const here = { file: view.storedPath(entry.path), size: entry.size };
-    const before = previousFiles.get(fold(entry.path));
+    const before = previousFile(fold(entry.path));
     if (before) {
       if (before.sha256 !== entry.sha256)
         out.push({ path: entry.path, current: here, previous: { file: stored(before.path), size: before.size } });
       continue;
     }
     const renamedFrom = nameStems(entry.path)
-      .map((stem) => previousFiles.get(fold(stem)))
-      .find((old) => old !== undefined && !current.has(fold(old.path)));
+      .map((stem) => previousFile(fold(stem)))
+      .find((old) => old !== undefined && !current().has(fold(old.path)));
     if (renamedFrom)
       out.push({
         path: entry.path,

@@ -77,6 +77,11 @@ export interface CommitView {
   entries: readonly ManifestEntry[];
   /** Where an entry's copy is now (in the partial). */
   storedPath(rel: string): string;
+  /**
+   * The previous snapshot's manifest the engine compared against, already in memory (a guard whose
+   * baseline is that snapshot uses it instead of loading a second copy); absent when none was loaded.
+   */
+  previous?: { id: SnapshotId; index: ReadonlyMap<string, ManifestEntry> } | null;
 }
 
 /** A guard's answer: throw (an AppError) to commit nothing; or commit, perhaps marked suspect. */
@@ -101,6 +106,8 @@ export interface CommitInput {
   resumed: boolean;
   now: () => Date;
   guard?: CommitGuard;
+  /** The previous snapshot's manifest held by the engine (handed to the guard). */
+  previous?: CommitView['previous'];
 }
 
 /**
@@ -114,7 +121,14 @@ export async function writeAndRename(input: CommitInput): Promise<RunRecord> {
   await partial.checkpoint.flush();
   const { entries, dirs } = commitOrder(partial.checkpoint.done.values());
   const verdict: CommitVerdict = input.guard
-    ? await input.guard({ id, dest, fs, entries, storedPath: (rel) => partial.destPath(rel) })
+    ? await input.guard({
+        id,
+        dest,
+        fs,
+        entries,
+        storedPath: (rel) => partial.destPath(rel),
+        previous: input.previous ?? null,
+      })
     : { suspect: null, warnings: [] };
   // Setting a folder's time does not touch its parent's entries, so folders can go in parallel.
   await forEachLimited(dirs, COMMIT_DIR_CONCURRENCY, async (dir) => {

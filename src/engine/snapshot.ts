@@ -210,6 +210,10 @@ export class SnapshotInProgress {
         resumed: this.resumed,
         now: this.now,
         guard,
+        previous:
+          this.previousIndex !== null && this.partial.previousId !== null
+            ? { id: this.partial.previousId, index: this.previousIndex }
+            : null,
       });
     } catch (err) {
       if (err instanceof AppError) throw err;

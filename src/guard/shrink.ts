@@ -79,7 +79,12 @@ export function fellBy(previous: number, current: number): number {
  * normalized '/'-separated path. On Windows names compare case-insensitively: pass a `has` that does.
  */
 export function missingRequiredFiles(required: readonly string[], has: (rel: string) => boolean): string[] {
-  return required.filter((rel) => !has(rel.replace(/\\/g, '/').replace(/^\.?\/+/, '')));
+  return required.filter((rel) => !has(requiredPath(rel)));
+}
+
+/** A required file's path as the manifest writes it ('/' separators, no leading './' or '/'). */
+export function requiredPath(rel: string): string {
+  return rel.replace(/\\/g, '/').replace(/^\.?\/+/, '');
 }
 
 export function describeTotals(t: TreeTotals): string {

@@ -14,10 +14,14 @@ import type { FileAttributes, ManifestEntry, ManifestHeader } from './types';
 
 const WRITE_BUFFER_BYTES = 1 << 20;
 
-/** Streams entries to disk with bounded memory; `finish()` fsyncs and renames into place. */
+/**
+ * Streams entries to disk with bounded memory; `finish()` fsyncs and renames into place. Each line is
+ * encoded straight into one reused 1 MiB buffer, so its string dies young: a 100,000-entry manifest
+ * leaves no tens of MiB of promoted garbage behind (the commit used to be the run's peak of memory).
+ */
 export class ManifestWriter {
-  private buffer: string[] = [];
-  private bufferedBytes = 0;
+  private readonly buffer = Buffer.allocUnsafe(WRITE_BUFFER_BYTES);
+  private used = 0;
   private count = 0;
 
   private constructor(
@@ -32,27 +36,35 @@ export class ManifestWriter {
     const tmp = `${file}.tmp-${process.pid}`;
     const handle = await fs.open(tmp, 'w');
     const writer = new ManifestWriter(fs, file, tmp, handle, header.entries);
-    writer.push(JSON.stringify(header));
+    await writer.line(JSON.stringify(header));
     return writer;
   }
 
-  private push(line: string): void {
-    this.buffer.push(line, '\n');
-    this.bufferedBytes += line.length + 1;
+  /** Appends `text` and a newline to the buffer; false (nothing appended) when it does not fit. */
+  private append(text: string): boolean {
+    if (this.used + Buffer.byteLength(text, 'utf8') + 1 > this.buffer.length) return false;
+    this.used += this.buffer.write(text, this.used, 'utf8');
+    this.buffer[this.used] = 10;
+    this.used += 1;
+    return true;
+  }
+
+  private async line(text: string): Promise<void> {
+    if (this.append(text)) return;
+    await this.flush();
+    if (!this.append(text)) await writeFully(this.handle, `${text}\n`); // a line longer than the buffer
   }
 
   async write(entry: ManifestEntry): Promise<void> {
-    this.push(JSON.stringify(entry));
+    await this.line(JSON.stringify(entry));
     this.count += 1;
-    if (this.bufferedBytes >= WRITE_BUFFER_BYTES) await this.flush();
   }
 
   private async flush(): Promise<void> {
-    if (this.buffer.length === 0) return;
-    const chunk = this.buffer.join('');
-    this.buffer = [];
-    this.bufferedBytes = 0;
-    await writeFully(this.handle, chunk);
+    if (this.used === 0) return;
+    const used = this.used;
+    this.used = 0;
+    await writeFully(this.handle, this.buffer.subarray(0, used));
   }
 
   async finish(): Promise<void> {

@@ -1,0 +1,37 @@
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { localFs } from '../../../src/fs/local';
+import { isManifestComplete, openManifest, writeManifest } from '../../../src/store/manifest';
+import type { ManifestEntry } from '../../../src/store/types';
+import { tempDir } from '../../helpers/cli';
+
+let dir: string;
+let cleanup: () => Promise<void>;
+beforeEach(async () => ({ dir, cleanup } = await tempDir('avb-manifest-')));
+afterEach(async () => cleanup());
+
+const entry = (p: string, extra: Partial<ManifestEntry> = {}): ManifestEntry => ({
+  path: p,
+  type: 'file',
+  size: 3,
+  mtimeNs: '1700000000123456789',
+  sha256: 'b'.repeat(64),
+  attributes: { mode: 0o444, readonly: true },
+  ...extra,
+});
+
+const header = { format: 'avimark-backup-manifest' as const, version: 1 as const, snapshotId: 'x', source: '/s' };
+
+describe('ManifestWriter', () => {
+  it('writes entries across many 1 MiB buffers, multi-byte names and a line longer than the buffer, in order', async () => {
+    const entries: ManifestEntry[] = [];
+    for (let i = 0; i < 12_000; i += 1) entries.push(entry(`dossier-é/${String(i).padStart(6, '0')}-ü.doc`));
+    entries.splice(5000, 0, entry('long', { type: 'symlink', size: 0, sha256: null, linkTarget: 'é'.repeat(700_000) }));
+    const file = path.join(dir, 'manifest.jsonl');
+    await writeManifest(localFs, file, { ...header, createdAt: '2026-12-05T00:00:00Z' }, entries, entries.length);
+    const read: ManifestEntry[] = [];
+    for await (const e of (await openManifest(localFs, file)).entries) read.push(e);
+    expect(read).toEqual(entries);
+    expect(await isManifestComplete(localFs, file)).toBe(true);
+  });
+});
