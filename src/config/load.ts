@@ -184,6 +184,8 @@ function completeSettings(
     const problems = overlapProblems(source, config.destination, context.platform);
     if (problems.length > 0) throw new InvalidConfigError(configFile ?? 'command line', problems);
   }
+  const budget = lockoutBudgetProblems(config.lockout);
+  if (budget.length > 0) throw new InvalidConfigError(configFile ?? 'command line', budget);
   const pathApi = context.platform === 'win32' ? path.win32 : path.posix;
   const stateDir = config.stateDir ?? defaultStateDir(context);
   const defaultExecutables = source === null ? [] : [{ path: pathApi.join(source, 'avimark.exe'), optional: false }];
@@ -195,6 +197,27 @@ function completeSettings(
     lockout: { ...config.lockout, executables: config.lockout.executables ?? defaultExecutables },
     configFile,
   };
+}
+
+/**
+ * The steps that run one after another inside the lockout before the copy can start, at their worst:
+ * the grace period (AVImark asked to close), then waiting for the services to stop. If they alone
+ * exceed `maxLockoutMinutes`, the watchdog would always fire before any copy: refuse the config.
+ */
+export function lockoutBudgetProblems(lockout: Config['lockout']): ConfigProblem[] {
+  const worstSeconds = lockout.gracePeriodSeconds + lockout.serviceTimeoutSeconds;
+  const limitSeconds = lockout.maxLockoutMinutes * 60;
+  if (worstSeconds < limitSeconds) return [];
+  return [
+    {
+      field: 'lockout.maxLockoutMinutes',
+      problem:
+        `${lockout.maxLockoutMinutes} minute(s) (${limitSeconds} s) leaves no time for the copy: ` +
+        `lockout.gracePeriodSeconds (${lockout.gracePeriodSeconds}) + lockout.serviceTimeoutSeconds ` +
+        `(${lockout.serviceTimeoutSeconds}) = ${worstSeconds} s run before it; raise lockout.maxLockoutMinutes ` +
+        'or lower those timeouts',
+    },
+  ];
 }
 
 /** %ProgramData%\avimark-backup on Windows, /var/lib/avimark-backup elsewhere; AVIMARK_BACKUP_STATE_DIR overrides both. */

@@ -26,6 +26,19 @@ function problemsOf(fn: () => unknown): { field: string; problem: string }[] {
 const linux = { platform: 'linux' as const, env: {} };
 
 describe('settingsFromInput', () => {
+  it('accepts step timeouts that fit inside lockout.maxLockoutMinutes, refuses those that do not, naming the fields', () => {
+    const base = { source: '/srv/avimark', destination: '/backup' };
+    const fits = { gracePeriodSeconds: 30, serviceTimeoutSeconds: 60, maxLockoutMinutes: 2 };
+    expect(settingsFromInput({ ...base, lockout: fits }, null, linux).lockout.maxLockoutMinutes).toBe(2);
+    const tooSmall = { gracePeriodSeconds: 60, serviceTimeoutSeconds: 120, maxLockoutMinutes: 0.5 };
+    const problems = problemsOf(() => settingsFromInput({ ...base, lockout: tooSmall }, null, linux));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]?.field).toBe('lockout.maxLockoutMinutes');
+    expect(problems[0]?.problem).toMatch(
+      /lockout\.gracePeriodSeconds \(60\) \+ lockout\.serviceTimeoutSeconds \(120\) = 180 s.*raise lockout\.maxLockoutMinutes or lower/,
+    );
+  });
+
   it('fills defaults, including those that depend on other fields', () => {
     const s = settingsFromInput({ source: '/srv/avimark', destination: '/backup' }, null, linux);
     expect(s.stateDir).toBe('/var/lib/avimark-backup');

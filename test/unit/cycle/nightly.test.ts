@@ -197,18 +197,20 @@ describe('nightly cycle (memory host, real engine)', () => {
 
   it('the watchdog stops a copy that outlives maxLockoutMinutes, gives back, keeps the partial, exits 1', async () => {
     h = await hospital({});
-    for (let i = 0; i < 20; i += 1) await writeFile(path.join(h.source, `DOC${i}.V2$`), 'x'.repeat(100));
+    for (let i = 0; i < 60; i += 1) await writeFile(path.join(h.source, `DOC${i}.V2$`), 'x'.repeat(100));
     const before = await serverSnapshot(h.state, h.source);
     const slowFs: FileSystem = {
       ...localFs,
       open: (async (...args: Parameters<FileSystem['open']>) => {
-        await new Promise((r) => setTimeout(r, 40));
+        await new Promise((r) => setTimeout(r, 1000));
         return localFs.open(...args);
       }) as FileSystem['open'],
     };
-    const err = await run(h, { lockout: { maxLockoutMinutes: 0.004 } }, { sourceFs: slowFs }).catch((e: unknown) => e);
+    // Step timeouts small enough to fit inside the limit (config validation refuses those that do not).
+    const lockout = { maxLockoutMinutes: 0.05, gracePeriodSeconds: 0, serviceTimeoutSeconds: 1 };
+    const err = await run(h, { lockout }, { sourceFs: slowFs }).catch((e: unknown) => e);
     expect((err as Error).message).toMatch(
-      /lockout reached its limit of 0.004 minute\(s\).*copy was stopped and AVImark given back; the partial snapshot is kept/,
+      /lockout reached its limit of 0.05 minute\(s\).*copy was stopped and AVImark given back; the partial snapshot is kept/,
     );
     expect((err as { exitCode: number }).exitCode).toBe(1);
     expect(await serverSnapshot(h.state, h.source)).toEqual(before);
