@@ -156,6 +156,14 @@ export class LockoutSession {
     const pending = [...this.journal.entries].reverse().filter((e) => e.state !== 'undone');
     if (pending.some((e) => isReversible(e.step))) this.log.info('giving AVImark back');
     for (const entry of pending) {
+      if (entry.step.kind === 'safetyNet' && failures.length > 0) {
+        // Issue 13 §2: the task is the retry. It stays registered while anything is still locked.
+        const kept = `safety-net task ${entry.step.taskPath}${entry.step.taskName} kept: it runs recover at ${entry.step.runAt} to give back what failed`;
+        entry.detail.push(kept);
+        warnings.push(kept);
+        this.log.warn(kept);
+        continue;
+      }
       try {
         const outcome = await undoStepWithRetry(this.host, entry.step, this.undoRetry, (err, attempt) =>
           this.log.warn(

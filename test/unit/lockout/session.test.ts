@@ -9,8 +9,10 @@ import { newJournal, readJournal } from '../../../src/lockout/journal';
 import { JOURNAL_FILE, LAST_JOURNAL_FILE } from '../../../src/state/paths';
 import { observeHost } from '../../../src/lockout/observe';
 import { lockoutPlan } from '../../../src/lockout/plan';
+import { recoverLockout } from '../../../src/lockout/recover';
+import { safetyNetStep } from '../../../src/lockout/safety-net';
 import { LockoutSession, notUndoneError } from '../../../src/lockout/session';
-import { DENY_ALL_SHARE_SDDL } from '../../../src/lockout/steps';
+import { DENY_ALL_SHARE_SDDL, stepLabel } from '../../../src/lockout/steps';
 import { hospital, serverSnapshot } from '../../helpers/hospital';
 
 type Hospital = Awaited<ReturnType<typeof hospital>>;
@@ -259,6 +261,37 @@ describe('LockoutSession', () => {
     expect((await serverSnapshot(h.state, h.source)).files).toContain('avimark.exe');
     expect(notUndoneError(result.failures).exitCode).toBe(4);
     expect(await readJournal(h.stateDir)).not.toBeNull();
+  });
+
+  it('when give-back fails, the safety-net task stays registered; a later recover removes it (issue 13 §2)', async () => {
+    h = await hospital();
+    const before = await serverSnapshot(h.state, h.source);
+    const safetyNet = safetyNetStep({
+      now: new Date(),
+      maxLockoutMinutes: 5,
+      command: { execute: 'a.exe', argument: 'recover' },
+    });
+    const input = { lockout: h.lockout, source: h.source, safetyNet };
+    const plan = lockoutPlan(input, await observeHost(h.host, input));
+    expect(plan.steps[0].kind).toBe('safetyNet');
+    const failures = { left: 0, calls: 0 };
+    const s = session(h, flakyStartType(h.host, failures));
+    await s.lockOut(plan.steps);
+    expect(h.state.scheduledTasks.map((t) => t.taskName)).toEqual([safetyNet.taskName]);
+    failures.left = Number.POSITIVE_INFINITY;
+    const result = await s.giveBack();
+    expect(result.failures.map((f) => f.entry.step.kind)).toContain('stopService');
+    expect(h.state.scheduledTasks.map((t) => t.taskName)).toEqual([safetyNet.taskName]);
+    expect(result.warnings.join('\n')).toContain(`safety-net task ${safetyNet.taskPath}${safetyNet.taskName} kept`);
+    const journal = await readJournal(h.stateDir);
+    expect(journal?.entries.find((e) => e.step.kind === 'safetyNet')?.state).not.toBe('undone');
+
+    failures.left = 0;
+    const recovered = await recoverLockout({ host: h.host, stateDir: h.stateDir, log: silentLogger(), force: true });
+    expect(recovered.undone).toContain(stepLabel(safetyNet));
+    expect(h.state.scheduledTasks).toEqual([]);
+    expect(await serverSnapshot(h.state, h.source)).toEqual(before);
+    expect(await readJournal(h.stateDir)).toBeNull();
   });
 
   it('giveBack runs once however many callers ask, after the step in flight', async () => {
