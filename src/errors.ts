@@ -56,9 +56,12 @@ export class DestinationUnavailableError extends UsageError {
   ) {
     super(
       `the destination ${destination} is not available — is the backup disk connected?`,
-      missing === destination
+      (missing === destination
         ? 'connect the backup disk or share (or check "destination" in the config)'
-        : `${missing} does not exist: connect the backup disk or share, or create ${missing} if this is a new destination`,
+        : `${missing} does not exist: connect the backup disk or share, or create ${missing} if this is a new destination`) +
+        (/^[A-Za-z]:[\\/]*$/.test(missing)
+          ? `; if ${missing.slice(0, 2)} is a network drive mapped in a user's session, it does not exist for SYSTEM (the nightly task): use the UNC path (\\\\server\\share\\…)`
+          : ''),
     );
   }
 }

@@ -10,7 +10,9 @@ does nothing and exits at once.
 
 Group Policy lets ALL startup scripts together run for 600 seconds by default
 ("Specify maximum wait time for Group Policy scripts"). This script therefore stops recover after
--TimeoutSeconds (default 240) and never waits longer: boot is never held up indefinitely. A recover
+-TimeoutSeconds (default 240) and never waits longer: boot is never held up indefinitely. recover is told
+(--wait-minutes) to stop waiting for a server still booting 30 s before that, so it gives back what it can
+and says what stayed locked rather than being stopped; a failed recover is run again while time is left. A recover
 that is stopped part-way is safe to repeat (the journal is kept until every step is undone); the
 startup scheduled task or an administrator's "avimark-backup recover" finishes it.
 
@@ -117,7 +119,6 @@ $arguments = @('recover', '--json')
 if ($ConfigPath) { $arguments += @('--config', $ConfigPath) }
 $info = New-Object System.Diagnostics.ProcessStartInfo
 $info.FileName = $ExecutablePath
-$info.Arguments = (($arguments | ForEach-Object { ConvertTo-Argument $_ }) -join ' ')
 $info.UseShellExecute = $false
 $info.CreateNoWindow = $true
 $info.RedirectStandardOutput = $true
@@ -132,6 +133,11 @@ $attempt = 0
 while ($true) {
     $attempt++
     $left = [int]($TimeoutSeconds - ((Get-Date) - $started).TotalSeconds)
+    # recover waits for a server still booting for at most the time left here, less 30 s to give back,
+    # so that it gives back (and says what stayed locked) before this script would have to stop it.
+    $waitMinutes = [math]::Max([double]0, [math]::Floor(($left - 30) / 6.0) / 10.0)
+    $info.Arguments = ((($arguments + @('--wait-minutes', $waitMinutes.ToString([cultureinfo]::InvariantCulture))) |
+            ForEach-Object { ConvertTo-Argument $_ }) -join ' ')
     Write-RecoverLog 'INFO' "starting (attempt $attempt): $ExecutablePath $($info.Arguments) (timeout $left s)"
     try {
         $process = [System.Diagnostics.Process]::Start($info)

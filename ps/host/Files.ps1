@@ -7,6 +7,22 @@ function Invoke-AvbPathExists($a) {
     return [bool](Test-Path -LiteralPath ([string]$a.path))
 }
 
+# The path with its last part spelled as the folder lists it (an exact match first, else one that differs only
+# in case, as Windows finds it), or $null when nothing is there.
+function Invoke-AvbNameOnDisk($a) {
+    $path = [string]$a.path
+    $dir = [System.IO.Path]::GetDirectoryName($path)
+    $leaf = [System.IO.Path]::GetFileName($path)
+    if ([string]::IsNullOrEmpty($dir) -or [string]::IsNullOrEmpty($leaf) -or -not [System.IO.Directory]::Exists($dir)) { return $null }
+    $found = $null
+    foreach ($entry in [System.IO.Directory]::EnumerateFileSystemEntries($dir)) {
+        $name = [System.IO.Path]::GetFileName($entry)
+        if ([string]::Equals($name, $leaf, [StringComparison]::Ordinal)) { return [System.IO.Path]::Combine($dir, $name) }
+        if ($null -eq $found -and [string]::Equals($name, $leaf, [StringComparison]::OrdinalIgnoreCase)) { $found = [System.IO.Path]::Combine($dir, $name) }
+    }
+    return $found
+}
+
 function Invoke-AvbRenameFile($a) {
     $from = [string]$a.from
     $to = [string]$a.to

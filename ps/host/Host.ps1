@@ -94,6 +94,7 @@ $script:AvbOperations = @{
     waitForProcessExit         = 'Invoke-AvbWaitForProcessExit'
     sendMessage                = 'Invoke-AvbSendMessage'
     pathExists                 = 'Invoke-AvbPathExists'
+    nameOnDisk                 = 'Invoke-AvbNameOnDisk'
     renameFile                 = 'Invoke-AvbRenameFile'
     getAcls                    = 'Invoke-AvbGetAcls'
     setAcls                    = 'Invoke-AvbSetAcls'

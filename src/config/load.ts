@@ -200,22 +200,27 @@ function completeSettings(
 }
 
 /**
- * The steps that run one after another inside the lockout before the copy can start, at their worst:
- * the grace period (AVImark asked to close), then waiting for the services to stop. If they alone
- * exceed `maxLockoutMinutes`, the watchdog would always fire before any copy: refuse the config.
+ * The configured waits that run one after another inside the lockout before the copy can start, at their
+ * worst: the grace period (AVImark asked to close), then each service's stop, one after another, each up
+ * to `serviceTimeoutSeconds`. If they alone reach `maxLockoutMinutes`, the watchdog could fire before any
+ * copy: refuse the config. (The watchdog still cuts a step short whatever the config says.)
  */
 export function lockoutBudgetProblems(lockout: Config['lockout']): ConfigProblem[] {
-  const worstSeconds = lockout.gracePeriodSeconds + lockout.serviceTimeoutSeconds;
+  const services = lockout.services.length;
+  const worstSeconds = lockout.gracePeriodSeconds + services * lockout.serviceTimeoutSeconds;
   const limitSeconds = lockout.maxLockoutMinutes * 60;
   if (worstSeconds < limitSeconds) return [];
+  const serviceWords =
+    services === 1
+      ? `lockout.serviceTimeoutSeconds (${lockout.serviceTimeoutSeconds})`
+      : `${services} services × lockout.serviceTimeoutSeconds (${lockout.serviceTimeoutSeconds})`;
   return [
     {
       field: 'lockout.maxLockoutMinutes',
       problem:
         `${lockout.maxLockoutMinutes} minute(s) (${limitSeconds} s) leaves no time for the copy: ` +
-        `lockout.gracePeriodSeconds (${lockout.gracePeriodSeconds}) + lockout.serviceTimeoutSeconds ` +
-        `(${lockout.serviceTimeoutSeconds}) = ${worstSeconds} s run before it; raise lockout.maxLockoutMinutes ` +
-        'or lower those timeouts',
+        `lockout.gracePeriodSeconds (${lockout.gracePeriodSeconds}) + ${serviceWords} = ${worstSeconds} s ` +
+        'run before it; raise lockout.maxLockoutMinutes or lower those timeouts',
     },
   ];
 }

@@ -75,7 +75,12 @@ export const fieldReference: Record<string, FieldReference> = {
   },
   'lockout.serviceTimeoutSeconds': { description: 'How long to wait for a service to stop or start.' },
   'lockout.maxLockoutMinutes': {
-    description: 'Watchdog: AVImark is given back after this many minutes whatever happens.',
+    description:
+      'Watchdog: AVImark is given back after this many minutes whatever happens. Must leave time for the copy: gracePeriodSeconds + the number of services × serviceTimeoutSeconds (the waits that run one after another before the copy) must be less than maxLockoutMinutes × 60, or the config is refused (exit 2).',
+  },
+  'lockout.recoverWaitMinutes': {
+    description:
+      'How long recover (the startup task, the safety net) waits for a server that does not answer yet, as at boot, before giving back anyway (0-60; recover --wait-minutes overrides).',
   },
   engine: { description: 'The copy engine.' },
   'engine.checksum': {

@@ -57,6 +57,8 @@ export const lockoutSchema = z
     serviceTimeoutSeconds: z.number().int().positive('must be more than zero').default(120),
     /** Watchdog: the longest AVImark may stay locked out. */
     maxLockoutMinutes: z.number().positive('must be more than zero').default(30),
+    /** recover (the startup task, the safety net): how long to wait for a server that does not answer yet (boot). */
+    recoverWaitMinutes: z.number().min(0, 'must be zero or more').max(60, 'must be at most 60').default(5),
   })
   .strict();
 

@@ -11,7 +11,7 @@ import type { Logger } from '../log/logger';
 import type { LockoutPlan } from '../lockout/plan';
 import { newShadowRecord, removeShadowRecord, writeShadowRecord } from '../lockout/shadow-journal';
 import type { LockoutStep } from '../lockout/steps';
-import type { LockoutHooks, WindowRun } from '../lockout/window';
+import { type LockoutHooks, WarningsEndedError, type WindowRun } from '../lockout/window';
 import type { CycleMode } from './mode';
 
 /** What a mode needs to copy: the open snapshot, the source and how to read it. */
@@ -151,6 +151,10 @@ async function onlinePass(c: ModeContext, signal: AbortSignal): Promise<void> {
     const left = r.filesSkipped > 0 ? `; ${r.filesSkipped} file(s) in use were left for the catch-up` : '';
     c.log.info(`presync: online pass copied ${r.filesCopied} file(s), ${r.bytesCopied} bytes${left}`);
   } catch (err) {
+    if (signal.reason instanceof WarningsEndedError) {
+      c.log.info('presync: the warnings ended before the online pass did; the catch-up under lockout copies the rest');
+      return;
+    }
     if (signal.aborted) throw err;
     c.log.warn(
       `presync: the online pass did not finish (${errorMessage(err)}); the catch-up under lockout copies the rest`,

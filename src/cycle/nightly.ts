@@ -21,7 +21,7 @@ import { keepEarlierFailure, readFailedRunRecord, writeFailedRunRecord } from '.
 import { expectedOfflineMinutes, resolveMode, type CycleMode } from './mode';
 import { snapshotGuard } from './guard';
 import { modeHooks } from './modes';
-import { checkDestinationRoom, checkHostReachable, destinationAccountWarnings, expectedCopyBytes } from './preflight';
+import { checkDestinationRoom, checkHostReachable, destinationWarnings, expectedCopyBytes } from './preflight';
 
 export interface NightlyCycleOptions {
   settings: Settings;
@@ -224,7 +224,7 @@ async function lockedCycle(
   note({ mode: p.mode });
   if (p.plan.problems.length > 0) throw planProblemsError(p.plan.problems);
   await checkDestinationRoom(p.dest, p.expectedCopy.bytes);
-  for (const w of destinationAccountWarnings(p.dest)) log.warn(w);
+  for (const w of await destinationWarnings(host, p.dest)) log.warn(w);
 
   const snap = await openSnapshot({ dest: p.dest, log, now });
   note({ snapshotId: snap.id });

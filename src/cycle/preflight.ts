@@ -133,17 +133,37 @@ export async function checkDestinationRoom(
  * letters mapped in a user's logon session do not exist for SYSTEM, and a UNC path is reached as the
  * computer account (DOMAIN\COMPUTER$). Pure: the words of the warnings, or none for a local path.
  */
-export function destinationAccountWarnings(dest: string, localDriveLetters: readonly string[] | null = null): string[] {
+export function destinationAccountWarnings(dest: string, onLocalVolume: boolean | null = null): string[] {
   if (/^(\\\\|\/\/)(?![?.][\\/])[^\\/]+[\\/][^\\/]+/.test(dest)) {
     return [
       `the destination ${dest} is a network share: the nightly task runs as SYSTEM and reaches it as this computer's account (DOMAIN\\COMPUTERNAME$); check that the computer account (or "Domain Computers") may change files in the share AND its folder (NTFS), or run the task as a dedicated service account`,
     ];
   }
-  const letter = /^([A-Za-z]):/.exec(dest)?.[1]?.toUpperCase();
-  if (letter && localDriveLetters !== null && !localDriveLetters.includes(letter)) {
+  const letter = driveLetter(dest);
+  if (letter && onLocalVolume === false) {
     return [
       `the destination ${dest} is on drive ${letter}:, which is not a local volume: a mapped drive letter exists only in the logon session that mapped it, never for SYSTEM (the nightly task); use the UNC path (\\\\server\\share\\…) instead`,
     ];
   }
   return [];
+}
+
+function driveLetter(p: string): string | undefined {
+  return /^([A-Za-z]):/.exec(p)?.[1]?.toUpperCase();
+}
+
+/**
+ * `destinationAccountWarnings` with the server's answer to "is this drive letter a local volume?"
+ * (Win32_Volume lists local volumes, fixed and removable, never network drives). Unknown when the
+ * question itself fails for another reason: then no drive-letter warning.
+ */
+export async function destinationWarnings(host: WindowsHost, dest: string): Promise<string[]> {
+  let onLocalVolume: boolean | null = null;
+  if (driveLetter(dest)) {
+    onLocalVolume = await host.getVolumeRoot(dest).then(
+      () => true,
+      (err: unknown) => (/No volume holds/i.test(errorMessage(err)) ? false : null),
+    );
+  }
+  return destinationAccountWarnings(dest, onLocalVolume);
 }

@@ -201,6 +201,11 @@ export interface WindowsHost {
 
   // Files
   pathExists(path: string): Promise<boolean>;
+  /**
+   * `path` with its last part spelled as the file system stores it, or null when nothing is there. Windows
+   * finds `avimark.exe` when the file is `AVImark.exe`; renaming it back must give it that spelling again.
+   */
+  nameOnDisk(path: string): Promise<string | null>;
   renameFile(from: string, to: string): Promise<void>;
   /** The access lists of the folder `root` and of every item below it whose list is not simply inherited. */
   getAcls(root: string): Promise<AclCapture>;

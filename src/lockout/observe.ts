@@ -10,10 +10,11 @@ export async function observeHost(host: WindowsHost, input: PlanInput): Promise<
   const processes = lockout.processes.length > 0 ? await host.listProcesses(lockout.processes.map((p) => p.name)) : [];
   const executables: HostObservations['executables'] = [];
   for (const exe of executablesToRename(input)) {
+    const onDisk = await host.nameOnDisk(exe.path);
     executables.push({
       path: exe.path,
-      exists: await host.pathExists(exe.path),
-      lockedExists: await host.pathExists(lockedPathFor(exe.path)),
+      onDisk,
+      lockedExists: await host.pathExists(lockedPathFor(onDisk ?? exe.path)),
     });
   }
   const openFiles = await host.listOpenFiles(input.source);

@@ -11,7 +11,8 @@ export interface HostObservations {
   services: Array<{ name: string; info: ServiceInfo | null }>;
   /** Running processes with one of the configured names. */
   processes: ProcessInfo[];
-  executables: Array<{ path: string; exists: boolean; lockedExists: boolean }>;
+  /** Each executable as configured, and as the folder spells it (null: not there). */
+  executables: Array<{ path: string; onDisk: string | null; lockedExists: boolean }>;
   openFiles: SmbOpenFileInfo[];
   sessions: SmbSessionInfo[];
 }
@@ -97,18 +98,20 @@ function planExecutables(input: PlanInput, observed: HostObservations, { steps, 
   executables.forEach((exe, i) => {
     const seen = observed.executables.find((e) => e.path === exe.path);
     const field = input.lockout.executables ? `lockout.executables[${i}].path` : 'lockout.executables';
+    const actual = seen?.onDisk ?? exe.path;
     if (seen?.lockedExists) {
       problems.push({
-        message: `${lockedPathFor(exe.path)} exists: an earlier lockout was not undone. Run "avimark-backup recover", or rename it back to ${exe.path} by hand.`,
+        message: `${lockedPathFor(actual)} exists: an earlier lockout was not undone. Run "avimark-backup recover", or rename it back to ${actual} by hand.`,
       });
       return;
     }
-    if (!seen?.exists) {
+    if (!seen?.onDisk) {
       if (exe.optional) notes.push(`executable ${exe.path} not found (optional): not renamed`);
       else problems.push({ field, message: `executable ${exe.path} not found` });
       return;
     }
-    steps.push({ kind: 'renameExecutable', path: exe.path, lockedPath: lockedPathFor(exe.path) });
+    // The name as the folder spells it (AVImark.exe), so that giving back restores that exact spelling.
+    steps.push({ kind: 'renameExecutable', path: seen.onDisk, lockedPath: lockedPathFor(seen.onDisk) });
   });
 }
 

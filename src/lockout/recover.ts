@@ -39,7 +39,7 @@ export async function recoverLockout(options: {
   stateDir: string;
   log: Logger;
   force?: boolean;
-  /** How long to wait for the Server service / SMB provider / service manager to answer (boot). Default 5. */
+  /** How long to wait for the Server service / SMB provider / service manager to answer (boot); lockout.recoverWaitMinutes. Default 5. */
   waitMinutes?: number;
   sleep?: (ms: number) => Promise<void>;
 }): Promise<RecoverResult> {

@@ -13,7 +13,7 @@ import { LockoutInterruptedError, LockoutSession, notUndoneError } from './sessi
 import { type ExitGuard, type ExitSignal, installExitGuards } from './signals';
 import { stepLabel } from './steps';
 import type { UndoRetryPolicy } from './undo';
-import { type Sleep, sendToUsers, warnUsers } from './warn';
+import { type Sleep, formatWarning, sendToUsers, warnUsers } from './warn';
 import { WatchdogFiredError, startWatchdog } from './watchdog';
 
 /** How the failures of one kind of run are worded (what a stop, a failure or a refusal left behind). */
@@ -156,7 +156,25 @@ function guardExit(controller: AbortController, holder: { session: LockoutSessio
   });
 }
 
-/** Warns users (a message that cannot be delivered is a warning) while `alongside` runs. */
+/**
+ * The stop reason an online pass (`whileWarning`) sees when the warnings have ended: the lockout starts at
+ * the time the users were given, the pass stops where it is and the catch-up under lockout copies the rest.
+ */
+export class WarningsEndedError extends Error {
+  constructor() {
+    super('the warnings ended: the lockout starts now');
+    this.name = 'WarningsEndedError';
+  }
+}
+
+/** How late the lockout may start after the time the last warning gave before users are warned again. */
+export const REWARN_AFTER_MS = 60_000;
+
+/**
+ * Warns users (a message that cannot be delivered is a warning) while `alongside` runs. When the warnings
+ * are over, `alongside` is cut short (WarningsEndedError) so the lockout starts when users were told; if
+ * stopping it still took longer than REWARN_AFTER_MS, the last warning is sent again and waited again.
+ */
 async function warnWhile(
   context: LockoutWindowContext,
   run: WindowRun,
@@ -164,12 +182,36 @@ async function warnWhile(
 ): Promise<void> {
   const { host, lockout, log, now, sleep } = context;
   const backBy = (at: Date) => new Date(at.getTime() + context.backByMinutes * 60_000);
-  const warning = warnUsers({ host, lockout, log, backBy, now, sleep, signal: run.signal });
-  const [warned, done] = await Promise.allSettled([warning, alongside?.(run) ?? Promise.resolve()]);
+  const pass = new AbortController();
+  const forward = () => pass.abort(run.signal.reason);
+  run.signal.addEventListener('abort', forward, { once: true });
+  const passing = alongside?.({ signal: pass.signal, warnings: run.warnings }) ?? Promise.resolve();
+  const [warned] = await Promise.allSettled([
+    warnUsers({ host, lockout, log, backBy, now, sleep, signal: run.signal }),
+  ]);
+  const dueAt = now().getTime();
+  // With no warning there is no announced time to keep: the pass runs to its end.
+  if (lockout.warnMinutes.length > 0 && !pass.signal.aborted) pass.abort(new WarningsEndedError());
+  const [done] = await Promise.allSettled([passing]);
+  run.signal.removeEventListener('abort', forward);
   if (run.signal.aborted) throw stopError(run.signal, context);
   if (warned.status === 'rejected') throw warned.reason;
   if (done.status === 'rejected') throw done.reason;
   run.warnings.push(...warned.value);
+  const lateMs = now().getTime() - dueAt;
+  if (lockout.warnMinutes.length > 0 && lateMs > REWARN_AFTER_MS) {
+    log.warn(
+      `the online pass took ${Math.round(lateMs / 1000)} s to stop after the warnings ended: warning users again`,
+    );
+    const minutes = Math.min(...lockout.warnMinutes);
+    const text = formatWarning(lockout.warnMessage, {
+      minutes,
+      backBy: backBy(new Date(now().getTime() + minutes * 60_000)),
+    });
+    run.warnings.push(...(await sendToUsers(host, log, text)));
+    await sleep(minutes * 60_000, run.signal).catch(() => undefined);
+    if (run.signal.aborted) throw stopError(run.signal, context);
+  }
 }
 
 /** Plan again, lock out, prove quiet, `under`, give back, tell users; throws (after giving back) on any failure. */

@@ -3,7 +3,7 @@
  * in-memory host and for the PowerShell bridge over the simulated server (see harness.ts).
  */
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shadowPath } from '../../src/fs/shadow-path';
@@ -359,6 +359,19 @@ export function hostContract(name: string, makeHarness: () => Promise<Harness>):
         await expect(
           h.host.renameFile(path.join(h.paths.volumeRoot, 'missing.exe'), `${blocked}2`),
         ).rejects.toBeInstanceOf(HostError);
+      });
+
+      it('nameOnDisk: the name as the folder spells it (an exact match first), null when nothing is there', async () => {
+        await h.seed({});
+        const dir = path.join(h.paths.volumeRoot, 'Case Test');
+        await mkdir(dir, { recursive: true });
+        await writeFile(path.join(dir, 'AVImark.exe'), 'MZ');
+        expect(await h.host.nameOnDisk(path.join(dir, 'avimark.exe'))).toBe(path.join(dir, 'AVImark.exe'));
+        expect(await h.host.nameOnDisk(path.join(dir, 'AVImark.exe'))).toBe(path.join(dir, 'AVImark.exe'));
+        await writeFile(path.join(dir, 'avimark.exe'), 'MZ'); // possible on POSIX only: the exact one wins
+        expect(await h.host.nameOnDisk(path.join(dir, 'avimark.exe'))).toBe(path.join(dir, 'avimark.exe'));
+        expect(await h.host.nameOnDisk(path.join(dir, 'other.exe'))).toBeNull();
+        expect(await h.host.nameOnDisk(path.join(h.paths.volumeRoot, 'no such folder', 'avimark.exe'))).toBeNull();
       });
     });
 

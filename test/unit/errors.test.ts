@@ -1,6 +1,13 @@
 import os from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { AccessDeniedError, ExitCode, accessDenied, currentAccount, describeError } from '../../src/errors';
+import {
+  AccessDeniedError,
+  DestinationUnavailableError,
+  ExitCode,
+  accessDenied,
+  currentAccount,
+  describeError,
+} from '../../src/errors';
 
 const errno = (code: string, syscall: string, path?: string) =>
   Object.assign(new Error(`${code}: permission denied, ${syscall} '${path}'`), { code, syscall, path });
@@ -28,5 +35,16 @@ describe('permission errors', () => {
 
   it('the account is the one the process runs as', () => {
     expect(currentAccount()).toBe(os.userInfo().username);
+  });
+});
+
+describe('DestinationUnavailableError', () => {
+  it('a missing drive root also names the mapped-drive trap (issue 13 §10); other paths do not', () => {
+    const drive = new DestinationUnavailableError('Q:\\AVImarkBackup', 'Q:\\');
+    expect(drive.exitCode).toBe(2);
+    expect(drive.hint).toBe(
+      "Q:\\ does not exist: connect the backup disk or share, or create Q:\\ if this is a new destination; if Q: is a network drive mapped in a user's session, it does not exist for SYSTEM (the nightly task): use the UNC path (\\\\server\\share\\…)",
+    );
+    expect(new DestinationUnavailableError('/mnt/usb/b', '/mnt/usb').hint).not.toMatch(/mapped/);
   });
 });

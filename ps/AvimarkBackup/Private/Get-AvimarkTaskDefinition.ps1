@@ -22,9 +22,14 @@ function Get-AvimarkTaskAction {
 }
 
 function Get-AvimarkTaskSettings {
-    <# Settings shared by our tasks: no battery conditions, never two at once, a bounded run time. #>
+    <# Settings shared by our tasks: no battery conditions, never two at once, a bounded run time; -RestartCount: run again after a failure, every -RestartInterval. #>
     [CmdletBinding()]
-    param([Parameter(Mandatory = $true)][TimeSpan]$ExecutionTimeLimit, [switch]$StartWhenAvailable)
+    param(
+        [Parameter(Mandatory = $true)][TimeSpan]$ExecutionTimeLimit,
+        [switch]$StartWhenAvailable,
+        [int]$RestartCount = 0,
+        [TimeSpan]$RestartInterval = [TimeSpan]::FromMinutes(5)
+    )
     $settings = @{
         ExecutionTimeLimit         = $ExecutionTimeLimit
         AllowStartIfOnBatteries    = $true
@@ -32,5 +37,9 @@ function Get-AvimarkTaskSettings {
         MultipleInstances          = 'IgnoreNew'
     }
     if ($StartWhenAvailable) { $settings['StartWhenAvailable'] = $true }
+    if ($RestartCount -gt 0) {
+        $settings['RestartCount'] = $RestartCount
+        $settings['RestartInterval'] = $RestartInterval
+    }
     New-ScheduledTaskSettingsSet @settings
 }

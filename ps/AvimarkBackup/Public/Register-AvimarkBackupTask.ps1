@@ -12,7 +12,9 @@ function Register-AvimarkBackupTask {
     and keep running on batteries (servers on a UPS), never start a second instance while one runs
     (MultipleInstances IgnoreNew), and are stopped after -ExecutionTimeLimit (default 4 hours, instead of
     Task Scheduler's 72 hours; the startup task gets 30 minutes). The nightly and drill tasks start as
-    soon as possible after a missed start (StartWhenAvailable).
+    soon as possible after a missed start (StartWhenAvailable). The startup task's recover waits for a
+    server still booting (lockout.recoverWaitMinutes) and, if it fails, is run again three times five
+    minutes apart (RestartCount/RestartInterval).
     Registering again replaces the module's tasks cleanly: each existing one is unregistered first, and
     the drill task is removed when -WeeklyDrill is not given. Returns the registered tasks.
 
@@ -89,7 +91,9 @@ function Register-AvimarkBackupTask {
                 Description = 'avimark-backup: after a crash or power loss during a backup, gives AVImark back (share, services, avimark.exe).'
                 Action      = Get-AvimarkTaskAction -Executable $exe -Arguments @('recover', '--config', $config)
                 Trigger     = New-ScheduledTaskTrigger -AtStartup
-                Settings    = Get-AvimarkTaskSettings -ExecutionTimeLimit (New-TimeSpan -Minutes 30)
+                # recover waits for a server still booting itself (lockout.recoverWaitMinutes); if it still
+                # fails, Task Scheduler runs it again (RestartOnFailure) three times, five minutes apart.
+                Settings    = Get-AvimarkTaskSettings -ExecutionTimeLimit (New-TimeSpan -Minutes 30) -RestartCount 3 -RestartInterval (New-TimeSpan -Minutes 5)
             })
     }
     if ($WeeklyDrill) {

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { errorMessage } from '../../errors';
 import { readJournal } from '../../lockout/journal';
 import { recoverLockout } from '../../lockout/recover';
@@ -14,6 +14,14 @@ import { type CommandDeps, alertContext, cycleLogger, openHost } from '../contex
 interface RecoverFlags extends SettingsOptionValues {
   force?: boolean;
   json?: boolean;
+  waitMinutes?: number;
+}
+
+function waitMinutes(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 60)
+    throw new InvalidArgumentError('must be a number of minutes from 0 to 60, e.g. 5 or 0.5');
+  return n;
 }
 
 export function registerRecover(program: Command): void {
@@ -22,6 +30,11 @@ export function registerRecover(program: Command): void {
     .description('give AVImark back after a run that was killed (undo every lockout step left in the journal)')
     .option('--force', 'recover even though the process that owns the lockout still seems to be running')
     .option('--json', 'print the result as JSON')
+    .option(
+      '--wait-minutes <minutes>',
+      'how long to wait for a server that does not answer yet (booting) before giving back anyway (default: lockout.recoverWaitMinutes, 5)',
+      waitMinutes,
+    )
     .addHelpText(
       'after',
       `
@@ -62,7 +75,13 @@ export async function recoverCommand(flags: RecoverFlags, deps: CommandDeps = {}
   const startedAt = new Date();
   // Alerts only when a journal was found (above): a boot with nothing to recover writes no event.
   const run = async (): Promise<CommandOutcome> => {
-    const result = await recoverLockout({ host, stateDir: settings.stateDir, log, force: flags.force });
+    const result = await recoverLockout({
+      host,
+      stateDir: settings.stateDir,
+      log,
+      force: flags.force,
+      waitMinutes: flags.waitMinutes ?? settings.lockout.recoverWaitMinutes,
+    });
     const text =
       result.action === 'nothing'
         ? 'Nothing to recover: every lockout step in the journal was already given back.'

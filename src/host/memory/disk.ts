@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { cp, rename, rm, stat } from 'node:fs/promises';
+import { cp, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { errnoCode, errorMessage } from '../../errors';
 import {
@@ -18,7 +18,8 @@ import { MEMORY_INHERITED_DACL, type MemoryHostState, type MemoryVolume } from '
  * the real file system. Each takes the server's state; the host records the call before calling one.
  */
 
-export async function pathExists(p: string): Promise<boolean> {
+export async function pathExists(state: MemoryHostState, p: string): Promise<boolean> {
+  if (state.caseInsensitiveNames) return (await nameOnDisk(p)) !== null;
   try {
     await stat(p);
     return true;
@@ -28,18 +29,33 @@ export async function pathExists(p: string): Promise<boolean> {
   }
 }
 
-/** Like Rename-Item on Windows: fails when the target exists (POSIX rename would replace it). */
+/** The name as the folder lists it: an exact match, else one that differs only in case (as the PowerShell side does). */
+export async function nameOnDisk(p: string): Promise<string | null> {
+  const leaf = path.basename(p);
+  let names: string[];
+  try {
+    names = await readdir(path.dirname(p));
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') return null;
+    throw new HostError('nameOnDisk', `Cannot list ${path.dirname(p)}: ${errorMessage(err)}`, { cause: err });
+  }
+  if (names.includes(leaf)) return p;
+  const found = names.find((n) => n.toLowerCase() === leaf.toLowerCase());
+  return found === undefined ? null : p.slice(0, p.length - leaf.length) + found;
+}
+
+/**
+ * Like Rename-Item on Windows: fails when the target exists (POSIX rename would replace it); with
+ * caseInsensitiveNames, `from` is found whatever its case and the file takes the spelling of `to`.
+ */
 export async function renameFile(state: MemoryHostState, from: string, to: string): Promise<void> {
-  const exists = async (p: string) =>
-    stat(p).then(
-      () => true,
-      () => false,
-    );
-  if (!(await exists(from))) throw new HostError('renameFile', `Cannot rename ${from}: it does not exist.`);
-  if (await exists(to))
+  const actualFrom = await nameOnDisk(from);
+  if (actualFrom === null) throw new HostError('renameFile', `Cannot rename ${from}: it does not exist.`);
+  const actualTo = await nameOnDisk(to);
+  if (actualTo !== null && actualTo !== actualFrom)
     throw new HostError('renameFile', `Cannot rename ${from} to ${to}: a file with that name already exists.`);
   try {
-    await rename(from, to);
+    await rename(actualFrom, to);
   } catch (err) {
     throw new HostError('renameFile', `Cannot rename ${from} to ${to}: ${errorMessage(err)}`, { cause: err });
   }

@@ -303,7 +303,12 @@ export class MemoryHost implements WindowsHost {
 
   async pathExists(p: string): Promise<boolean> {
     this.enter('pathExists', [p]);
-    return disk.pathExists(p);
+    return disk.pathExists(this.state, p);
+  }
+
+  async nameOnDisk(p: string): Promise<string | null> {
+    this.enter('nameOnDisk', [p]);
+    return disk.nameOnDisk(p);
   }
 
   /** Like Rename-Item on Windows: fails when the target exists (POSIX rename would replace it). */

@@ -114,6 +114,12 @@ export interface MemoryHostState {
   faults: MemoryFault[];
   /** Every call, in order, with its arguments (for asserting the order of lockout steps). */
   calls: MemoryCall[];
+  /**
+   * Windows (issue 13 §10): file names match without regard to case and keep the spelling they were
+   * given, so `avimark.exe` finds `AVImark.exe` and renaming back to `avimark.exe` changes its spelling.
+   * Off: the real (POSIX) file system's exact matching.
+   */
+  caseInsensitiveNames?: boolean;
   /** Every file rename done through the host, in order. */
   renames: Array<{ from: string; to: string }>;
   /**

@@ -295,6 +295,10 @@ export class PowerShellHost implements WindowsHost {
     return this.call('pathExists', { path }, z.boolean());
   }
 
+  nameOnDisk(path: string): Promise<string | null> {
+    return this.call('nameOnDisk', { path }, z.string().nullable());
+  }
+
   async renameFile(from: string, to: string): Promise<void> {
     await this.call('renameFile', { from, to }, z.null());
   }

@@ -54,7 +54,10 @@ describe('GPO startup script Avimark-Startup-Recover.ps1', { timeout: 240_000 },
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as string[]);
-    expect(calls).toEqual([['recover', '--json', '--config', configPath]]);
+    // 60 s of timeout: recover may wait about half a minute for a booting server, leaving 30 s to give back.
+    expect(calls).toEqual([
+      ['recover', '--json', '--config', configPath, '--wait-minutes', expect.stringMatching(/^0\.[45]$/)],
+    ]);
     expect(r.log).toMatch(/INFO finished in [\d.]+ s \(exit code 0\)/);
     expect(r.events.at(-1)).toMatchObject({ Source: 'avimark-backup', EventId: 1020, EntryType: 'Information' });
     expect(r.events.at(-1)?.Message).toContain('"journalFound": false');

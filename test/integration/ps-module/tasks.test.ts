@@ -22,6 +22,8 @@ interface TaskView {
     MultipleInstances: string;
     StartWhenAvailable: boolean;
     Enabled: boolean;
+    RestartCount: number;
+    RestartInterval: string | null;
   };
 }
 
@@ -39,7 +41,7 @@ const listTasks = `@(Get-ScheduledTask -TaskPath '\\avimark-backup\\' -ErrorActi
     Trigger = $(if ($tr) { [pscustomobject]@{ CimClassName = $tr.CimClass.CimClassName; StartBoundary = $tr.PSObject.Properties['StartBoundary'].Value
                                  DaysOfWeek = $(if ($tr.PSObject.Properties['DaysOfWeek']) { $tr.DaysOfWeek } else { $null }) } } else { $null })
     Principal = $_.Principal | Select-Object UserId, LogonType, RunLevel
-    Settings = $_.Settings | Select-Object ExecutionTimeLimit, DisallowStartIfOnBatteries, StopIfGoingOnBatteries, MultipleInstances, StartWhenAvailable, Enabled } })`;
+    Settings = $_.Settings | Select-Object ExecutionTimeLimit, DisallowStartIfOnBatteries, StopIfGoingOnBatteries, MultipleInstances, StartWhenAvailable, Enabled, RestartCount, RestartInterval } })`;
 
 function run<T>(script: string): Promise<T> {
   return pwshJson<T>(`Import-Module $env:AVB_MANIFEST -Force -ErrorAction Stop\n${script}`, {
@@ -94,6 +96,9 @@ describe('Register-AvimarkBackupTask (simulated Task Scheduler)', { timeout: 240
     expect(recover.Arguments).toBe(`recover --config ${quotedConfig}`);
     expect(recover.Trigger.CimClassName).toBe('MSFT_TaskBootTrigger');
     expect(recover.Settings.ExecutionTimeLimit).toBe('PT30M');
+    // Issue 13 §6: a recover that failed at boot (the server not answering yet) is run again.
+    expect(recover.Settings).toMatchObject({ RestartCount: 3, RestartInterval: 'PT5M' });
+    expect(nightly.Settings).toMatchObject({ RestartCount: 0, RestartInterval: null });
   });
 
   it('re-registering replaces cleanly: new settings, no duplicates, drill added and removed, foreign tasks untouched', async () => {

@@ -37,6 +37,12 @@ describe('settingsFromInput', () => {
     expect(problems[0]?.problem).toMatch(
       /lockout\.gracePeriodSeconds \(60\) \+ lockout\.serviceTimeoutSeconds \(120\) = 180 s.*raise lockout\.maxLockoutMinutes or lower/,
     );
+
+    // Services stop one after another, each up to serviceTimeoutSeconds: 30 + 3 × 60 = 210 s > 2 minutes.
+    const three = { ...fits, services: [{ name: 'A' }, { name: 'B' }, { name: 'C' }] };
+    expect(problemsOf(() => settingsFromInput({ ...base, lockout: three }, null, linux))[0]?.problem).toMatch(
+      /lockout\.gracePeriodSeconds \(30\) \+ 3 services × lockout\.serviceTimeoutSeconds \(60\) = 210 s/,
+    );
   });
 
   it('fills defaults, including those that depend on other fields', () => {

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { appendFile, readFile, readdir, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, readdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { settingsFromInput } from '../../../src/config/load';
@@ -104,6 +104,20 @@ describe('nightly cycle (memory host, real engine)', () => {
     const last = await readLastRun(h.stateDir);
     expect(last).toMatchObject({ result: 'success', exitCode: 0, snapshotId: r.snapshotId, mode: 'offline' });
     expect(existsSync(journalPath(h.stateDir))).toBe(false);
+  });
+
+  it('the executable comes back with its exact spelling (AVImark.exe), though the config says avimark.exe', async () => {
+    h = await hospital();
+    h.state.caseInsensitiveNames = true; // Windows: avimark.exe finds AVImark.exe
+    await rename(path.join(h.source, 'avimark.exe'), path.join(h.source, 'AVImark.exe'));
+    const r = await run(h);
+    expect(r.record?.result).toBe('success');
+    expect((await readdir(h.source)).sort()).toEqual(['AVImark.exe', 'CLIENT.V2$']);
+    expect(h.state.renames.map((x) => path.basename(x.to))).toEqual([
+      'AVImark.exe.avimark-backup-locked',
+      'AVImark.exe',
+    ]);
+    expect(await snapshotFiles(h.dest, r.snapshotId ?? '')).toEqual(['AVImark.exe', 'CLIENT.V2$']);
   });
 
   it('presync: what a stand-in AVImark writes during the online pass ends up in the snapshot as it was at lockout', async () => {

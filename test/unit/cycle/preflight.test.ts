@@ -83,10 +83,9 @@ describe('destinationAccountWarnings: what SYSTEM sees of the destination (issue
   });
 
   it('a drive letter that is not a local volume: mapped drives do not exist for SYSTEM', () => {
-    expect(destinationAccountWarnings('Z:\\AVImarkBackup', ['C', 'D'])[0]).toMatch(
-      /mapped drive letter.*never for SYSTEM/,
-    );
-    expect(destinationAccountWarnings('D:\\AVImarkBackup', ['C', 'D'])).toEqual([]);
+    expect(destinationAccountWarnings('Z:\\AVImarkBackup', false)[0]).toMatch(/mapped drive letter.*never for SYSTEM/);
+    expect(destinationAccountWarnings('D:\\AVImarkBackup', true)).toEqual([]);
+    expect(destinationAccountWarnings('Z:\\AVImarkBackup', null)).toEqual([]);
     expect(destinationAccountWarnings('/srv/backup')).toEqual([]);
     expect(destinationAccountWarnings('\\\\?\\C:\\backup')).toEqual([]);
   });

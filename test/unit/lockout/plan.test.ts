@@ -32,7 +32,13 @@ function observed(over: Partial<HostObservations> = {}): HostObservations {
       },
     ],
     processes: [{ id: 7, name: 'avimark', sessionId: 2, userName: 'HOSP\\bob', path: null }],
-    executables: [{ path: path.win32.join(source, 'avimark.exe'), exists: true, lockedExists: false }],
+    executables: [
+      {
+        path: path.win32.join(source, 'avimark.exe'),
+        onDisk: path.win32.join(source, 'avimark.exe'),
+        lockedExists: false,
+      },
+    ],
     openFiles: [
       {
         fileId: '1',
@@ -109,7 +115,7 @@ describe('lockoutPlan', () => {
       observed({
         share: null,
         services: [...observed().services, { name: 'Missing', info: null }, { name: 'MaybeMissing', info: null }],
-        executables: [{ path: '/srv/AVImark/avimark.exe', exists: true, lockedExists: false }],
+        executables: [{ path: '/srv/AVImark/avimark.exe', onDisk: '/srv/AVImark/avimark.exe', lockedExists: false }],
       }),
     );
     expect(plan.problems.map((p) => p.field)).toEqual(['lockout.share.name', 'lockout.services[1].name']);
@@ -122,7 +128,7 @@ describe('lockoutPlan', () => {
       { lockout: lockoutSchema.parse({}), source },
       observed({
         share: { ...share, securityDescriptor: DENY_ALL_SHARE_SDDL },
-        executables: [{ path: 'C:\\AVImark\\avimark.exe', exists: false, lockedExists: true }],
+        executables: [{ path: 'C:\\AVImark\\avimark.exe', onDisk: null, lockedExists: true }],
       }),
     );
     expect(plan.problems).toHaveLength(2);

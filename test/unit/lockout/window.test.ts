@@ -6,7 +6,13 @@ import type { WindowsHost } from '../../../src/host/types';
 import type { Journal } from '../../../src/lockout/journal';
 import { silentLogger } from '../../../src/log/logger';
 import { stepLabel } from '../../../src/lockout/steps';
-import { type LockoutWindowContext, type WindowWords, withLockout } from '../../../src/lockout/window';
+import {
+  type LockoutWindowContext,
+  REWARN_AFTER_MS,
+  WarningsEndedError,
+  type WindowWords,
+  withLockout,
+} from '../../../src/lockout/window';
 import { journalPath } from '../../../src/state/paths';
 import { hospital, serverSnapshot } from '../../helpers/hospital';
 
@@ -208,7 +214,7 @@ describe('withLockout: the one lockout window', () => {
   });
 
   it('the watchdog stops the work at lockout.maxLockoutMinutes, logs it, and gives AVImark back (exit 1)', async () => {
-    h = await hospital({ maxLockoutMinutes: 0.002 });
+    h = await hospital({ maxLockoutMinutes: 0.02 }); // 1.2 s: the lockout steps finish first even on a loaded machine
     const before = await serverSnapshot(h.state, h.source);
     const lines: string[] = [];
     const log = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
@@ -222,10 +228,10 @@ describe('withLockout: the one lockout window', () => {
     expect(err).toBeInstanceOf(RunFailedError);
     expect(findCause(err, InterruptedError)).toBeUndefined();
     expect((err as Error).message).toBe(
-      'the lockout reached its limit of 0.002 minute(s) (lockout.maxLockoutMinutes): the test work was stopped and AVImark given back; the test left nothing behind',
+      'the lockout reached its limit of 0.02 minute(s) (lockout.maxLockoutMinutes): the test work was stopped and AVImark given back; the test left nothing behind',
     );
     expect(lines.join('\n')).toMatch(
-      /the lockout reached 0.002 minute\(s\): stopping the test work and giving AVImark back/,
+      /the lockout reached 0.02 minute\(s\): stopping the test work and giving AVImark back/,
     );
     expect(await serverSnapshot(h.state, h.source)).toEqual(before);
   });
@@ -246,5 +252,62 @@ describe('withLockout: the one lockout window', () => {
     );
     expect(underRan).toBe(false);
     expect(h.state.calls.filter((c) => MUTATING.has(c.operation))).toEqual([]);
+  });
+
+  it('an online pass still running when the warnings end is cut short, so the lockout starts when users were told', async () => {
+    h = await hospital();
+    const hh = h;
+    let reason: unknown = null;
+    await withLockout(context(hh, { lockout: { ...hh.lockout, warnMinutes: [1, 0] } }), {
+      whileWarning: (run) =>
+        new Promise<void>((resolve) => {
+          // A long pass: it ends only when stopped (or, on code without the bound, after 2 s).
+          const t = setTimeout(resolve, 2000);
+          run.signal.addEventListener('abort', () => {
+            reason = run.signal.reason;
+            clearTimeout(t);
+            resolve();
+          });
+        }),
+      under: async () => 'held',
+      after: async () => undefined,
+    });
+    expect(reason).toBeInstanceOf(WarningsEndedError);
+    // Two warnings, then "available again": nobody was warned a second time.
+    expect(hh.state.messages.map((m) => m.text)).toHaveLength(3);
+  });
+
+  it('a pass that takes over a minute to stop after the warnings: users are warned again before the lockout', async () => {
+    h = await hospital();
+    const hh = h;
+    let offsetMs = 0;
+    const slept: number[] = [];
+    await withLockout(
+      context(hh, {
+        lockout: { ...hh.lockout, warnMinutes: [2, 1] },
+        now: () => new Date(Date.now() + offsetMs),
+        sleep: async (ms) => {
+          slept.push(ms);
+        },
+      }),
+      {
+        whileWarning: (run) =>
+          new Promise<void>((resolve) => {
+            run.signal.addEventListener('abort', () => {
+              offsetMs += REWARN_AFTER_MS + 5000; // the pass was slow to stop
+              resolve();
+            });
+          }),
+        under: async () => 'held',
+        after: async () => undefined,
+      },
+    );
+    const texts = hh.state.messages.map((m) => m.text);
+    expect(texts.slice(0, 3)).toEqual([
+      expect.stringMatching(/close in 2 minute/),
+      expect.stringMatching(/close in 1 minute/),
+      expect.stringMatching(/close in 1 minute/),
+    ]);
+    expect(slept).toEqual([0, 60_000, 60_000, 60_000]);
   });
 });
