@@ -8,7 +8,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, afterEach, describe, expect, it } from 'vitest';
 import { TEST_KILL_AFTER_STEP_ENV } from '../../../src/lockout/session';
-import { runCli } from '../../helpers/cli';
+import { shadowJournalPath } from '../../../src/lockout/shadow-journal';
+import { runCli, startCli } from '../../helpers/cli';
 import { bundlePath } from '../../helpers/pwsh';
 import { runPwsh } from '../../helpers/run-pwsh';
 import { createSimulatedServer, type SimulatedServer } from '../../helpers/sim';
@@ -134,5 +135,49 @@ describe('product: kill -9 at each lockout step, then only the safety-net task r
         expect(tasks).toEqual([]);
       });
     });
+  });
+});
+
+describe('product: kill -9 while the shadow copy is being made (mode vss), then only the safety-net task runs recover', {
+  timeout: 240_000,
+}, () => {
+  let h: SimHospital | undefined;
+  afterAll(async () => {
+    await h?.cleanup();
+  });
+
+  it('AVImark is given back exactly and the shadow copy that completed after the kill is deleted', async () => {
+    expect(existsSync(bundlePath), `the bundle ${bundlePath} is needed: node build.mjs --bundle-only`).toBe(true);
+    h = await simulatedHospital();
+    const hh = h;
+    await hh.writeConfig({ mode: 'vss', lockout: { warnMinutes: [0] } });
+    hh.server.updateState((st) => {
+      st.knobs.shadowLateCompletionSeconds = 3; // Create still running when the run is killed
+    });
+    const before = await simServerState(hh);
+    const child = startCli(['backup', '--config', hh.configFile], {
+      env: { ...hh.server.env, AVIMARK_TEST_CLI: 'bundle' },
+    });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    // Killed while Create runs: the shadow journal was written before it, the simulator holds the copy
+    // it is making (not listed yet).
+    const deadline = Date.now() + 180_000;
+    const creating = async () =>
+      existsSync(shadowJournalPath(hh.stateDir)) && (await hh.server.readState()).shadowCopies.length > 0;
+    while (!(await creating()) && child.exitCode === null && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 25));
+    expect(child.exitCode, 'the run ended before it asked for a shadow copy').toBeNull();
+    child.kill('SIGKILL');
+    await exited;
+    expect(await simServerState(hh)).not.toEqual(before); // locked out, nobody gives it back yet
+    // Create completes after the kill (the simulator lists it once it is due).
+    const made = (await hh.server.readState()).shadowCopies as Array<Record<string, unknown>>;
+    expect(made).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, Math.max(0, Number(made[0]?.VisibleAfterMs ?? 0) - Date.now() + 200)));
+    await hh.server.fireDueTasks({ now: new Date(Date.now() + 24 * 3600_000) });
+    const st = await hh.server.readState();
+    expect(await simServerState(hh)).toEqual(before);
+    expect(st.shadowCopies).toEqual([]);
+    expect(st.scheduledTasks).toEqual([]);
   });
 });
