@@ -95,6 +95,7 @@ $script:AvbOperations = @{
     sendMessage                = 'Invoke-AvbSendMessage'
     pathExists                 = 'Invoke-AvbPathExists'
     nameOnDisk                 = 'Invoke-AvbNameOnDisk'
+    listFileLockers            = 'Invoke-AvbListFileLockers'
     renameFile                 = 'Invoke-AvbRenameFile'
     getAcls                    = 'Invoke-AvbGetAcls'
     setAcls                    = 'Invoke-AvbSetAcls'

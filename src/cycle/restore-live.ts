@@ -267,12 +267,23 @@ function renameHeld(swap: Swap, from: string, to: string, log: Logger): Promise<
   });
 }
 
-/** Who holds `folder`, as far as the server can tell: SMB clients with a file open inside, else the usual suspects. */
+/**
+ * Who holds `folder`, as far as the server can tell: SMB clients with a file open inside, then the local
+ * programs the Restart Manager names, else the usual suspects (a folder handle, such as a command prompt's
+ * current folder, is not a file: the Restart Manager does not see it).
+ */
 async function whoHolds(host: WindowsHost, folder: string): Promise<string> {
   const open = await host.listOpenFiles(folder).catch(() => []);
   if (open.length > 0) {
     const who = open.slice(0, 5).map((f) => `${f.path} (${f.clientUserName} on ${f.clientComputerName})`);
     return `open over SMB: ${who.join(', ')}${open.length > 5 ? ` and ${open.length - 5} more` : ''}`;
+  }
+  const local = await host.listFileLockers(folder).catch(() => []);
+  if (local.length > 0) {
+    const who = local
+      .slice(0, 5)
+      .map((l) => `${l.name || 'a program'} (pid ${l.pid}${l.service ? `, service ${l.service}` : ''})`);
+    return `open on this server by ${who.join(', ')}${local.length > 5 ? ` and ${local.length - 5} more` : ''}`;
   }
   return `a program (Explorer, antivirus, a command prompt whose current folder is inside) holds a file inside ${folder}`;
 }

@@ -43,6 +43,13 @@ export interface SmbOpenFileInfo {
   clientUserName: string;
 }
 
+/** A local program holding a file open: its PID, its application name, and its service's short name ('' if none). */
+export interface FileLocker {
+  pid: number;
+  name: string;
+  service: string;
+}
+
 export type ServiceStartType = 'Boot' | 'System' | 'Automatic' | 'AutomaticDelayedStart' | 'Manual' | 'Disabled';
 export type ServiceStatus =
   | 'Stopped'
@@ -206,6 +213,11 @@ export interface WindowsHost {
    * finds `avimark.exe` when the file is `AVImark.exe`; renaming it back must give it that spelling again.
    */
   nameOnDisk(path: string): Promise<string | null>;
+  /**
+   * The local programs holding files inside `folder` open (the Restart Manager, as Explorer's "in use"
+   * dialog; the first 2,000 files are asked about). Throws when the server cannot tell.
+   */
+  listFileLockers(folder: string): Promise<FileLocker[]>;
   renameFile(from: string, to: string): Promise<void>;
   /** The access lists of the folder `root` and of every item below it whose list is not simply inherited. */
   getAcls(root: string): Promise<AclCapture>;

@@ -5,6 +5,7 @@ import {
   type AclEntry,
   type AclReadBack,
   type EventEntry,
+  type FileLocker,
   type HostInfo,
   type MessageResult,
   type ProcessInfo,
@@ -304,6 +305,17 @@ export class MemoryHost implements WindowsHost {
   async pathExists(p: string): Promise<boolean> {
     this.enter('pathExists', [p]);
     return disk.pathExists(this.state, p);
+  }
+
+  async listFileLockers(folder: string): Promise<FileLocker[]> {
+    this.enter('listFileLockers', [folder]);
+    if (this.state.fileLockers === null)
+      throw new HostError('listFileLockers', 'The Restart Manager could not be asked (simulated).');
+    const found = new Map<number, FileLocker>();
+    for (const l of this.state.fileLockers ?? []) {
+      if (isUnder(l.path, folder)) found.set(l.pid, { pid: l.pid, name: l.name, service: l.service ?? '' });
+    }
+    return [...found.values()];
   }
 
   async nameOnDisk(p: string): Promise<string | null> {

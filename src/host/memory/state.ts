@@ -120,6 +120,8 @@ export interface MemoryHostState {
    * Off: the real (POSIX) file system's exact matching.
    */
   caseInsensitiveNames?: boolean;
+  /** Local programs holding files open (what the Restart Manager would name); null: it cannot tell (throws). */
+  fileLockers?: Array<{ path: string; pid: number; name: string; service?: string }> | null;
   /** Every file rename done through the host, in order. */
   renames: Array<{ from: string; to: string }>;
   /**

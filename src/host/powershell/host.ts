@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import eventLogScript from '../../../ps/host/EventLog.ps1';
 import filesScript from '../../../ps/host/Files.ps1';
+import lockersScript from '../../../ps/host/Lockers.ps1';
 import hostScript from '../../../ps/host/Host.ps1';
 import messagesScript from '../../../ps/host/Messages.ps1';
 import processesScript from '../../../ps/host/Processes.ps1';
@@ -15,6 +16,7 @@ import {
   type AclEntry,
   type AclReadBack,
   type EventEntry,
+  type FileLocker,
   type HostInfo,
   type ListedShadowCopy,
   type MessageResult,
@@ -118,6 +120,8 @@ const aclReadBackSchema = z.object({ path: z.string(), sddl: z.string().nullable
 const aclSetSchema = z.object({ items: z.unknown() });
 
 /** ConvertTo-Json writes a one-element array as the element and an empty one as null in some paths: normalise. */
+const fileLockerSchema = z.object({ pid: z.number().int(), name: z.string(), service: z.string() });
+
 function list(value: unknown): unknown[] {
   if (value === null || value === undefined) return [];
   return Array.isArray(value) ? value : [value];
@@ -134,6 +138,7 @@ export const HOST_SCRIPTS: Readonly<Record<string, string>> = {
   'Processes.ps1': processesScript,
   'Messages.ps1': messagesScript,
   'Files.ps1': filesScript,
+  'Lockers.ps1': lockersScript,
   'Shadows.ps1': shadowsScript,
   'EventLog.ps1': eventLogScript,
   'ScheduledTasks.ps1': tasksScript,
@@ -297,6 +302,10 @@ export class PowerShellHost implements WindowsHost {
 
   nameOnDisk(path: string): Promise<string | null> {
     return this.call('nameOnDisk', { path }, z.string().nullable());
+  }
+
+  async listFileLockers(folder: string): Promise<FileLocker[]> {
+    return z.array(fileLockerSchema).parse(list(await this.call('listFileLockers', { folder }, z.unknown())));
   }
 
   async renameFile(from: string, to: string): Promise<void> {

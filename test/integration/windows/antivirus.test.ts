@@ -3,13 +3,15 @@
  * lockout journal with its temporary file fails once with EPERM/EBUSY (Win32 ACCESS_DENIED /
  * SHARING_VIOLATION, libuv's mapping). Node-side fault injection: src/fs/faulty.ts (createFaultyFs).
  */
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFaultyFs } from '../../../src/fs/faulty';
 import { localFs } from '../../../src/fs/local';
+import { HostError } from '../../../src/host/types';
 import { newJournal, readJournal, writeJournal } from '../../../src/lockout/journal';
 import { tempDir } from '../../helpers/cli';
+import { createSimulatedServer } from '../../helpers/sim';
 
 let cleanup: (() => Promise<void>) | undefined;
 afterEach(async () => {
@@ -46,4 +48,29 @@ describe('fault injection: a scanner holding the fresh journal file', () => {
       expect((await readJournal(t.dir))?.owner).toEqual(journal.owner);
     });
   }
+});
+
+describe('naming what holds a file: the Restart Manager through the real PowerShell bridge', {
+  timeout: 180_000,
+}, () => {
+  it('the C# of the Restart Manager call compiles; where rstrtmgr.dll does not exist (here) the host says it cannot tell', async () => {
+    const server = await createSimulatedServer();
+    const host = server.createHost({ callTimeoutSeconds: 120 });
+    try {
+      const folder = path.join(server.volumeRoot, 'AVImark');
+      await mkdir(path.join(folder, 'sub'), { recursive: true });
+      expect(await host.listFileLockers(folder)).toEqual([]); // no file: nothing to ask
+      await writeFile(path.join(folder, 'sub', 'CLIENT.V2$'), 'x');
+      // Add-Type compiled the type (a C# error would say "Cannot add type") and GetLockers was called; only
+      // loading rstrtmgr.dll fails (on Linux .NET even fails to look for it from an in-memory assembly).
+      const err = await host.listFileLockers(folder).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(HostError);
+      expect((err as Error).message).toMatch(/Exception calling "GetLockers"/);
+      expect((err as Error).message).not.toMatch(/Cannot add type|compilation|error CS/i);
+      await expect(host.listFileLockers(path.join(folder, 'missing'))).rejects.toThrow(/the folder does not exist/);
+    } finally {
+      await host.dispose();
+      await server.cleanup();
+    }
+  });
 });

@@ -165,6 +165,59 @@ describe('restore --to-live (memory host)', () => {
       expect((await readdir(h.dir)).filter((n) => n.includes('restoring') || n.includes('before-restore'))).toEqual([]);
     });
 
+    it('a live folder held by a local program the Restart Manager names: the error names it (issue 13 §7)', async () => {
+      h = await hospital();
+      const { settings, snapshot } = await backedUp(h);
+      const source = h.source;
+      h.state.fileLockers = [
+        { path: path.join(source, 'CLIENT.V2$'), pid: 5120, name: 'Windows Explorer' },
+        {
+          path: path.join(source, 'CLIENT.V2$'),
+          pid: 3300,
+          name: 'Antimalware Service Executable',
+          service: 'WinDefend',
+        },
+        { path: path.join(h.dir, 'elsewhere.txt'), pid: 77, name: 'Notepad' },
+      ];
+      const faulty = createFaultyFs(localFs, {
+        rules: [{ code: 'EBUSY', ops: ['rename'], path: (p) => p === source }],
+      });
+      const err = await restoreToLive({
+        settings,
+        host: h.host,
+        log: silentLogger(),
+        snapshot,
+        handleSignals: false,
+        fs: faulty.fs,
+        swapRetry: quick,
+      }).catch((e: unknown) => e);
+      expect((err as Error).message).toContain(
+        ': open on this server by Windows Explorer (pid 5120), Antimalware Service Executable (pid 3300, service WinDefend); nothing was changed',
+      );
+    });
+
+    it('when the Restart Manager cannot answer, the usual suspects are named instead', async () => {
+      h = await hospital();
+      const { settings, snapshot } = await backedUp(h);
+      const source = h.source;
+      h.state.fileLockers = null;
+      const faulty = createFaultyFs(localFs, {
+        rules: [{ code: 'EBUSY', ops: ['rename'], path: (p) => p === source }],
+      });
+      const err = await restoreToLive({
+        settings,
+        host: h.host,
+        log: silentLogger(),
+        snapshot,
+        handleSignals: false,
+        fs: faulty.fs,
+        swapRetry: quick,
+      }).catch((e: unknown) => e);
+      expect((err as Error).message).toContain(
+        `a program (Explorer, antivirus, a command prompt whose current folder is inside) holds a file inside ${source}`,
+      );
+    });
+
     it('the restored folder held for good: the live folder is put back, AVImark given back', async () => {
       h = await hospital();
       const { settings, snapshot } = await backedUp(h);
