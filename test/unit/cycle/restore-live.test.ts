@@ -116,50 +116,49 @@ describe('restore --to-live (memory host)', () => {
   describe('a program holding a file inside the folder (faulty fs)', () => {
     const quick = { retries: 3, retryMinTimeoutMs: 10, retryMaxTimeMs: 1000 };
 
-    it('a rename held for a moment is tried again and the restore completes', async () => {
-      h = await hospital();
-      const { settings, snapshot } = await backedUp(h);
-      const source = h.source;
-      const faulty = createFaultyFs(localFs, {
-        rules: [{ code: 'EPERM', ops: ['rename'], path: (p) => p === source, times: 2 }],
-      });
-      const r = await restoreToLive({
-        settings,
-        host: h.host,
+    /** restore --to-live of `backed` where renaming a path `held` matches fails with `code` (`times`, or for good). */
+    function restoreHeld(
+      backed: Awaited<ReturnType<typeof backedUp>>,
+      held: (p: string) => boolean,
+      code = 'EBUSY',
+      times?: number,
+    ) {
+      const faulty = createFaultyFs(localFs, { rules: [{ code, ops: ['rename'], path: held, times }] });
+      const run = restoreToLive({
+        settings: backed.settings,
+        host: (h as Hospital).host,
         log: silentLogger(),
-        snapshot,
+        snapshot: backed.snapshot,
         handleSignals: false,
         fs: faulty.fs,
         swapRetry: quick,
       });
-      expect(faulty.injected).toHaveLength(2);
+      return { run, injected: faulty.injected };
+    }
+
+    it('a rename held for a moment is tried again and the restore completes', async () => {
+      h = await hospital();
+      const source = h.source;
+      const { run, injected } = restoreHeld(await backedUp(h), (p) => p === source, 'EPERM', 2);
+      const r = await run;
+      expect(injected).toHaveLength(2);
       expect(await readFile(path.join(h.source, 'CLIENT.V2$'), 'utf8')).toBe('clients');
       expect(r.rollbackDir).toMatch(/before-restore-/);
     });
 
     it('a live folder held for good: fails naming what holds it, nothing changed, AVImark given back', async () => {
       h = await hospital();
-      const { settings, snapshot } = await backedUp(h);
+      const backed = await backedUp(h);
       const before = await serverSnapshot(h.state, h.source);
       const source = h.source;
-      const faulty = createFaultyFs(localFs, {
-        rules: [{ code: 'EBUSY', ops: ['rename'], path: (p) => p === source }],
-      });
-      const err = await restoreToLive({
-        settings,
-        host: h.host,
-        log: silentLogger(),
-        snapshot,
-        handleSignals: false,
-        fs: faulty.fs,
-        swapRetry: quick,
-      }).catch((e: unknown) => e);
+      const { run, injected } = restoreHeld(backed, (p) => p === source);
+      const err = await run.catch((e: unknown) => e);
       expect((err as Error).message).toContain(
         `a program (Explorer, antivirus, a command prompt whose current folder is inside) holds a file inside ${source}`,
       );
       expect((err as Error).message).toMatch(/nothing was changed, the live folder is in place/);
       expect((err as { exitCode: number }).exitCode).toBe(1);
-      expect(faulty.injected.length).toBeGreaterThan(1);
+      expect(injected.length).toBeGreaterThan(1);
       expect(await readFile(path.join(h.source, 'CLIENT.V2$'), 'utf8')).toBe('garbage');
       expect(await serverSnapshot(h.state, h.source)).toEqual(before);
       expect((await readdir(h.dir)).filter((n) => n.includes('restoring') || n.includes('before-restore'))).toEqual([]);
@@ -167,30 +166,15 @@ describe('restore --to-live (memory host)', () => {
 
     it('a live folder held by a local program the Restart Manager names: the error names it (issue 13 §7)', async () => {
       h = await hospital();
-      const { settings, snapshot } = await backedUp(h);
+      const backed = await backedUp(h);
       const source = h.source;
+      const client = path.join(source, 'CLIENT.V2$');
       h.state.fileLockers = [
-        { path: path.join(source, 'CLIENT.V2$'), pid: 5120, name: 'Windows Explorer' },
-        {
-          path: path.join(source, 'CLIENT.V2$'),
-          pid: 3300,
-          name: 'Antimalware Service Executable',
-          service: 'WinDefend',
-        },
+        { path: client, pid: 5120, name: 'Windows Explorer' },
+        { path: client, pid: 3300, name: 'Antimalware Service Executable', service: 'WinDefend' },
         { path: path.join(h.dir, 'elsewhere.txt'), pid: 77, name: 'Notepad' },
       ];
-      const faulty = createFaultyFs(localFs, {
-        rules: [{ code: 'EBUSY', ops: ['rename'], path: (p) => p === source }],
-      });
-      const err = await restoreToLive({
-        settings,
-        host: h.host,
-        log: silentLogger(),
-        snapshot,
-        handleSignals: false,
-        fs: faulty.fs,
-        swapRetry: quick,
-      }).catch((e: unknown) => e);
+      const err = await restoreHeld(backed, (p) => p === source).run.catch((e: unknown) => e);
       expect((err as Error).message).toContain(
         ': open on this server by Windows Explorer (pid 5120), Antimalware Service Executable (pid 3300, service WinDefend); nothing was changed',
       );
@@ -198,21 +182,10 @@ describe('restore --to-live (memory host)', () => {
 
     it('when the Restart Manager cannot answer, the usual suspects are named instead', async () => {
       h = await hospital();
-      const { settings, snapshot } = await backedUp(h);
+      const backed = await backedUp(h);
       const source = h.source;
       h.state.fileLockers = null;
-      const faulty = createFaultyFs(localFs, {
-        rules: [{ code: 'EBUSY', ops: ['rename'], path: (p) => p === source }],
-      });
-      const err = await restoreToLive({
-        settings,
-        host: h.host,
-        log: silentLogger(),
-        snapshot,
-        handleSignals: false,
-        fs: faulty.fs,
-        swapRetry: quick,
-      }).catch((e: unknown) => e);
+      const err = await restoreHeld(backed, (p) => p === source).run.catch((e: unknown) => e);
       expect((err as Error).message).toContain(
         `a program (Explorer, antivirus, a command prompt whose current folder is inside) holds a file inside ${source}`,
       );
@@ -220,20 +193,10 @@ describe('restore --to-live (memory host)', () => {
 
     it('the restored folder held for good: the live folder is put back, AVImark given back', async () => {
       h = await hospital();
-      const { settings, snapshot } = await backedUp(h);
+      const backed = await backedUp(h);
       const before = await serverSnapshot(h.state, h.source);
-      const faulty = createFaultyFs(localFs, {
-        rules: [{ code: 'EBUSY', ops: ['rename'], path: (p) => p.includes('.restoring-') }],
-      });
-      const err = await restoreToLive({
-        settings,
-        host: h.host,
-        log: silentLogger(),
-        snapshot,
-        handleSignals: false,
-        fs: faulty.fs,
-        swapRetry: quick,
-      }).catch((e: unknown) => e);
+      const { run } = restoreHeld(backed, (p) => p.includes('.restoring-'));
+      const err = await run.catch((e: unknown) => e);
       expect((err as Error).message).toMatch(
         /could not put the restored folder in place .*holds a file inside.*; the live folder was put back/s,
       );
