@@ -104,7 +104,8 @@ describe('product: the watchdog bounds a step in flight (issue 13 §9)', { timeo
           services: [{ name: 'AVImarkServer' }, { name: 'VetLogicSync' }],
           warnMinutes: [0],
           gracePeriodSeconds: 1,
-          serviceTimeoutSeconds: 25,
+          // 1 + 2 × 10 s fits the limit (the config is accepted); the hung call does not.
+          serviceTimeoutSeconds: 10,
           maxLockoutMinutes: 0.5,
         },
       },
