@@ -40,30 +40,33 @@ export const realSleep: Sleep = async (ms, signal) => {
   await sleepTimer(ms, undefined, { signal });
 };
 
-/**
- * Messages every session at each scheduled time, then waits until the lockout time. A message that
- * cannot be delivered is a warning, never a reason to skip the backup. Returns the warnings.
- */
-export async function warnUsers(options: {
+/** What a warning needs: who to message, the text, and when AVImark is back. */
+export interface WarningContext {
   host: WindowsHost;
   lockout: LockoutConfig;
   log: Logger;
   /** When AVImark is expected back, for {backBy}; computed from the lockout start. */
   backBy: (lockoutAt: Date) => Date;
   now: () => Date;
-  sleep: Sleep;
-  signal?: AbortSignal;
-}): Promise<string[]> {
+}
+
+/** Messages every session that the lockout starts `minutes` from now; returns warnings (never throws). */
+export function sendWarning(options: WarningContext, minutes: number): Promise<string[]> {
+  const lockoutAt = new Date(options.now().getTime() + minutes * 60_000);
+  const text = formatWarning(options.lockout.warnMessage, { minutes, backBy: options.backBy(lockoutAt) });
+  return sendToUsers(options.host, options.log, text);
+}
+
+/**
+ * Messages every session at each scheduled time, then waits until the lockout time. A message that
+ * cannot be delivered is a warning, never a reason to skip the backup. Returns the warnings.
+ */
+export async function warnUsers(options: WarningContext & { sleep: Sleep; signal?: AbortSignal }): Promise<string[]> {
   const { slots, trailingWaitMs } = warningSchedule(options.lockout.warnMinutes);
   const warnings: string[] = [];
   for (const slot of slots) {
     await options.sleep(slot.waitMs, options.signal);
-    const lockoutAt = new Date(options.now().getTime() + slot.minutes * 60_000);
-    const text = formatWarning(options.lockout.warnMessage, {
-      minutes: slot.minutes,
-      backBy: options.backBy(lockoutAt),
-    });
-    warnings.push(...(await sendToUsers(options.host, options.log, text)));
+    warnings.push(...(await sendWarning(options, slot.minutes)));
   }
   await options.sleep(trailingWaitMs, options.signal);
   return warnings;

@@ -13,7 +13,7 @@ import { LockoutInterruptedError, LockoutSession, notUndoneError } from './sessi
 import { type ExitGuard, type ExitSignal, installExitGuards } from './signals';
 import { stepLabel } from './steps';
 import type { UndoRetryPolicy } from './undo';
-import { type Sleep, formatWarning, sendToUsers, warnUsers } from './warn';
+import { type Sleep, sendToUsers, sendWarning, warnUsers } from './warn';
 import { WatchdogFiredError, startWatchdog } from './watchdog';
 
 /** How the failures of one kind of run are worded (what a stop, a failure or a refusal left behind). */
@@ -182,13 +182,12 @@ async function warnWhile(
 ): Promise<void> {
   const { host, lockout, log, now, sleep } = context;
   const backBy = (at: Date) => new Date(at.getTime() + context.backByMinutes * 60_000);
+  const warning = { host, lockout, log, backBy, now };
   const pass = new AbortController();
   const forward = () => pass.abort(run.signal.reason);
   run.signal.addEventListener('abort', forward, { once: true });
   const passing = alongside?.({ signal: pass.signal, warnings: run.warnings }) ?? Promise.resolve();
-  const [warned] = await Promise.allSettled([
-    warnUsers({ host, lockout, log, backBy, now, sleep, signal: run.signal }),
-  ]);
+  const [warned] = await Promise.allSettled([warnUsers({ ...warning, sleep, signal: run.signal })]);
   const dueAt = now().getTime();
   // With no warning there is no announced time to keep: the pass runs to its end.
   if (lockout.warnMinutes.length > 0 && !pass.signal.aborted) pass.abort(new WarningsEndedError());
@@ -204,11 +203,7 @@ async function warnWhile(
       `the online pass took ${Math.round(lateMs / 1000)} s to stop after the warnings ended: warning users again`,
     );
     const minutes = Math.min(...lockout.warnMinutes);
-    const text = formatWarning(lockout.warnMessage, {
-      minutes,
-      backBy: backBy(new Date(now().getTime() + minutes * 60_000)),
-    });
-    run.warnings.push(...(await sendToUsers(host, log, text)));
+    run.warnings.push(...(await sendWarning(warning, minutes)));
     await sleep(minutes * 60_000, run.signal).catch(() => undefined);
     if (run.signal.aborted) throw stopError(run.signal, context);
   }

@@ -119,9 +119,9 @@ const aclCaptureSchema = z.object({ root: z.string(), items: z.unknown(), unread
 const aclReadBackSchema = z.object({ path: z.string(), sddl: z.string().nullable(), error: z.string().nullable() });
 const aclSetSchema = z.object({ items: z.unknown() });
 
-/** ConvertTo-Json writes a one-element array as the element and an empty one as null in some paths: normalise. */
 const fileLockerSchema = z.object({ pid: z.number().int(), name: z.string(), service: z.string() });
 
+/** ConvertTo-Json writes a one-element array as the element and an empty one as null in some paths: normalise. */
 function list(value: unknown): unknown[] {
   if (value === null || value === undefined) return [];
   return Array.isArray(value) ? value : [value];
