@@ -18,6 +18,9 @@ export const DEFAULT_SYNC_BATCH: SyncBatchLimits = { files: 64, bytes: 64 << 20,
  */
 export const SYNC_CONCURRENCY = 4;
 
+/** `onDurable` callbacks of one batch running at once. */
+export const CALLBACK_CONCURRENCY = 8;
+
 interface Waiting {
   handle: FileHandle;
   /** Runs once the file is durable (and closed): e.g. records it as finished in the checkpoint. */
@@ -84,7 +87,9 @@ export class SyncBatch {
       } finally {
         await closeAll(batch);
       }
-      for (const w of batch) await w.onDurable();
+      // In parallel: a restore's callbacks rename and chmod (thread-pool round trips), and the next batch
+      // waits for these before it is made durable.
+      await forEachLimited(batch, CALLBACK_CONCURRENCY, (w) => Promise.resolve(w.onDurable()));
     });
     this.chain = run.catch((err: unknown) => {
       this.failure ??= err;
