@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SYNC_CONCURRENCY, SyncBatch } from '../../../src/engine/sync-batch';
+import { CALLBACK_CONCURRENCY, SYNC_CONCURRENCY, SyncBatch } from '../../../src/engine/sync-batch';
 import { tempDir } from '../../helpers/cli';
 
 let dir: string;
@@ -69,6 +69,25 @@ describe('SyncBatch', () => {
     await batch.flush();
     expect(log.filter((l) => l.startsWith('sync'))).toHaveLength(12);
     expect(most).toBe(SYNC_CONCURRENCY);
+  });
+
+  it('runs a batch’s callbacks several at once, never more than CALLBACK_CONCURRENCY', async () => {
+    const log: string[] = [];
+    const batch = new SyncBatch({ files: 100, bytes: 1 << 30, ms: 60_000 });
+    let running = 0;
+    let most = 0;
+    for (let i = 0; i < 20; i += 1) {
+      await batch.add(await written(`f${i}`, log), 1, async () => {
+        running += 1;
+        most = Math.max(most, running);
+        await new Promise((r) => setTimeout(r, 5));
+        running -= 1;
+        log.push(`done f${i}`);
+      });
+    }
+    await batch.flush();
+    expect(log.filter((l) => l.startsWith('done'))).toHaveLength(20);
+    expect(most).toBe(CALLBACK_CONCURRENCY);
   });
 
   it('flushes on its own after the time limit', async () => {
