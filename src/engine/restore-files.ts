@@ -4,6 +4,7 @@ import path from 'node:path';
 import { UsageError, errnoCode } from '../errors';
 import type { FileSystem } from '../fs/types';
 import { writeFully } from '../fs/write-fully';
+import { COPY_BUFFER_BYTES, takeBuffers } from './copy-buffers';
 
 /** The file operations of a restore (./restore.ts): temporary names, copying, replacing, folders. */
 
@@ -17,18 +18,19 @@ const isTempName = (name: string): boolean => /^\.avb-\d+-\d+\.tmp$/.test(name);
 /**
  * Copies `from` to `temp` (a temporary name beside the file's own), hashing the bytes as they are written, and gives it the
  * recorded times. Returns the copy still open and NOT fsynced: the caller syncs it before renaming it into place.
+ * Two buffers, as in the backup's copy (./file-saver.ts): the next read runs while this chunk is written and
+ * hashed; a file the manifest gives as smaller than one buffer uses one. Reads go on to the end of the file
+ * whatever the manifest says, so a longer or shorter copy shows in `bytes`.
  */
 export async function copyAndHash(
   fs: FileSystem,
   from: string,
   temp: string,
-  buffer: Buffer,
+  expectedSize: number,
   [atime, mtime]: [number | string, number | string],
   signal?: AbortSignal,
 ): Promise<{ sha256: string; bytes: number; temp: string; unsynced: FileHandle }> {
-  const hash = createHash('sha256');
   const input = await fs.open(from, 'r');
-  let bytes = 0;
   let output: FileHandle;
   try {
     output = await fs.open(temp, 'w');
@@ -36,19 +38,34 @@ export async function copyAndHash(
     await input.close();
     throw err;
   }
+  const { bufs, release } = takeBuffers(expectedSize < COPY_BUFFER_BYTES);
+  const readAt = (b: Buffer, at: number) => {
+    const read = input.read(b, 0, b.length, at);
+    read.catch(() => undefined); // overlaps a write: handled here, awaited (and thrown) below
+    return read;
+  };
+  const hash = createHash('sha256');
+  let bytes = 0;
+  let which = 0;
+  let pending = readAt(bufs[which], 0); // settled before the input is closed (see finally)
   try {
     try {
       for (;;) {
         signal?.throwIfAborted();
-        const { bytesRead } = await input.read(buffer, 0, buffer.length, null);
+        const { bytesRead } = await pending;
         if (bytesRead === 0) break;
-        const chunk = buffer.subarray(0, bytesRead);
+        const chunk = bufs[which].subarray(0, bytesRead);
+        const at = bytes;
+        bytes += bytesRead;
+        which = 1 - which;
+        const overlap = bufs[0] !== bufs[1];
+        if (overlap) pending = readAt(bufs[which], bytes);
         // The write runs in the thread pool while this thread hashes the same buffer.
-        const written = writeFully(output, chunk);
+        const written = writeFully(output, chunk, at);
         written.catch(() => undefined); // awaited just below
         hash.update(chunk);
         await written;
-        bytes += bytesRead;
+        if (!overlap) pending = readAt(bufs[which], bytes);
       }
       await output.utimes(atime, mtime);
     } catch (err) {
@@ -59,6 +76,12 @@ export async function copyAndHash(
     await fs.rm(temp, { force: true }).catch(() => undefined);
     throw err;
   } finally {
+    // An overlapped read settles before the input is closed and its buffer reused.
+    await pending.then(
+      () => undefined,
+      () => undefined,
+    );
+    release();
     await input.close();
   }
   return { sha256: hash.digest('hex'), bytes, temp, unsynced: output };

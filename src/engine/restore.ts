@@ -69,7 +69,6 @@ export interface RestoreResult {
   warnings: string[];
 }
 
-const COPY_BUFFER_BYTES = 1 << 20;
 /** Files restored at once. */
 const RESTORE_CONCURRENCY = 4;
 
@@ -115,7 +114,6 @@ interface RestoreRun {
   options: RestoreOptions;
   platform: NodeJS.Platform;
   result: RestoreResult;
-  buffers: Buffer[];
   durable: SyncBatch;
   /** Temporary names handed out so far. */
   temps: number;
@@ -123,11 +121,10 @@ interface RestoreRun {
 
 async function restoreFile(run: RestoreRun, entry: ManifestEntry, from: string, to: string): Promise<void> {
   const { fs, options, result } = run;
-  const buffer = run.buffers.pop() ?? Buffer.allocUnsafe(COPY_BUFFER_BYTES);
   try {
     run.temps += 1;
     const temp = path.join(path.dirname(to), tempName(run.temps));
-    const copied = await copyAndHash(fs, from, temp, buffer, times(entry), options.signal);
+    const copied = await copyAndHash(fs, from, temp, entry.size, times(entry), options.signal);
     await run.durable.add(copied.unsynced, copied.bytes, async () => {
       // Renamed into place (and made read-only if it was) only once its content is on disk.
       if (options.force) await replaceWith(fs, to, () => fs.rename(copied.temp, to));
@@ -150,8 +147,6 @@ async function restoreFile(run: RestoreRun, entry: ManifestEntry, from: string, 
       return;
     }
     throw err;
-  } finally {
-    run.buffers.push(buffer);
   }
 }
 
@@ -245,7 +240,6 @@ export async function restoreSnapshot(
     options,
     platform: options.platform ?? process.platform,
     result,
-    buffers: [],
     temps: 0,
     durable: new SyncBatch(),
   };

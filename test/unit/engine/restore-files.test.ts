@@ -1,0 +1,107 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { copyAndHash } from '../../../src/engine/restore-files';
+import { localFs } from '../../../src/fs/local';
+import type { FileSystem } from '../../../src/fs/types';
+import { tempDir } from '../../helpers/cli';
+import { pseudoRandom } from '../../helpers/tree';
+
+let dir: string;
+let cleanup: () => Promise<void>;
+beforeEach(async () => ({ dir, cleanup } = await tempDir('avb-restore-files-')));
+afterEach(async () => cleanup());
+
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+const times: [number, number] = [Date.parse('2021-01-01T00:00:00Z') / 1000, Date.parse('2021-02-03T04:05:06Z') / 1000];
+
+/** localFs whose handles log when each read and write starts and ends. */
+function loggingFs(log: string[]): FileSystem {
+  const wrap = (handle: FileHandle, name: string): FileHandle => {
+    const read = handle.read.bind(handle) as (...a: unknown[]) => Promise<{ bytesRead: number }>;
+    const write = handle.write.bind(handle) as (...a: unknown[]) => Promise<{ bytesWritten: number }>;
+    Object.assign(handle, {
+      read: async (...a: unknown[]) => {
+        log.push(`${name} read start`);
+        await new Promise((r) => setTimeout(r, 2));
+        const r = await read(...a);
+        log.push(`${name} read end`);
+        return r;
+      },
+      write: async (...a: unknown[]) => {
+        log.push(`${name} write start`);
+        await new Promise((r) => setTimeout(r, 5));
+        const r = await write(...a);
+        log.push(`${name} write end`);
+        return r;
+      },
+    });
+    return handle;
+  };
+  return {
+    ...localFs,
+    open: async (p: string, flags?: string | number) => wrap(await localFs.open(p, flags), path.basename(p)),
+  } as FileSystem;
+}
+
+describe('copyAndHash', () => {
+  it('copies a file of several buffers exactly, with its hash and times, the next read overlapping each write', async () => {
+    const data = pseudoRandom((3 << 20) + 12_345, 7);
+    writeFileSync(path.join(dir, 'src'), data);
+    const log: string[] = [];
+    const temp = path.join(dir, 'temp');
+    const copied = await copyAndHash(loggingFs(log), path.join(dir, 'src'), temp, data.length, times);
+    await copied.unsynced.close();
+    expect(copied.bytes).toBe(data.length);
+    expect(copied.sha256).toBe(sha(data));
+    expect(readFileSync(temp).equals(data)).toBe(true);
+    expect(statSync(temp).mtime.toISOString()).toBe('2021-02-03T04:05:06.000Z');
+    // The second read of the source started before the first write had finished.
+    const beforeFirstWriteEnded = log.slice(0, log.indexOf('temp write end'));
+    expect(beforeFirstWriteEnded.filter((l) => l === 'src read start')).toHaveLength(2);
+  });
+
+  it('reads to the real end whatever the manifest gave as the size (a longer file shows in bytes)', async () => {
+    const data = pseudoRandom(5000, 8);
+    writeFileSync(path.join(dir, 'src'), data);
+    const copied = await copyAndHash(localFs, path.join(dir, 'src'), path.join(dir, 'temp'), 100, times);
+    await copied.unsynced.close();
+    expect(copied.bytes).toBe(5000);
+    expect(copied.sha256).toBe(sha(data));
+  });
+
+  it('copies an empty file', async () => {
+    writeFileSync(path.join(dir, 'src'), '');
+    const copied = await copyAndHash(localFs, path.join(dir, 'src'), path.join(dir, 'temp'), 0, times);
+    await copied.unsynced.close();
+    expect(copied).toMatchObject({ bytes: 0, sha256: sha(Buffer.alloc(0)) });
+  });
+
+  it('a failed write removes the temporary copy and closes both files', async () => {
+    writeFileSync(path.join(dir, 'src'), pseudoRandom(3 << 20, 9));
+    const closed: string[] = [];
+    const failing = {
+      ...localFs,
+      open: async (p: string, flags?: string | number) => {
+        const handle = await localFs.open(p, flags);
+        const close = handle.close.bind(handle);
+        handle.close = async () => {
+          closed.push(path.basename(p));
+          await close();
+        };
+        if (path.basename(p) === 'temp') {
+          handle.write = () => Promise.reject(Object.assign(new Error('ENOSPC: no space left'), { code: 'ENOSPC' }));
+        }
+        return handle;
+      },
+    } as FileSystem;
+    await expect(copyAndHash(failing, path.join(dir, 'src'), path.join(dir, 'temp'), 3 << 20, times)).rejects.toThrow(
+      'ENOSPC',
+    );
+    expect(existsSync(path.join(dir, 'temp'))).toBe(false);
+    expect(closed.sort()).toEqual(['src', 'temp']);
+    expect(readdirSync(dir)).toEqual(['src']);
+  });
+});
