@@ -1,4 +1,3 @@
-import cliProgress from 'cli-progress';
 import type { BackupProgress } from '../engine/backup';
 import type { BackupStatus } from '../offsite/json';
 import { formatBytes } from '../format/bytes';
@@ -47,10 +46,17 @@ export function showsProgress(stream: { isTTY?: boolean }, json: boolean): boole
   return !json && stream.isTTY === true;
 }
 
-/** The backup's progress bar (files, bytes, rate, ETA) on a terminal; nothing otherwise. */
-export function createProgressReporter(options: { json: boolean; stream?: NodeJS.WriteStream }): ProgressReporter {
+/**
+ * The backup's progress bar (files, bytes, rate, ETA) on a terminal; nothing otherwise. cli-progress is loaded
+ * only for a terminal: a scheduled run never pays for it (memory).
+ */
+export async function createProgressReporter(options: {
+  json: boolean;
+  stream?: NodeJS.WriteStream;
+}): Promise<ProgressReporter> {
   const stream = options.stream ?? process.stderr;
   if (!showsProgress(stream, options.json)) return quiet;
+  const { default: cliProgress } = await import('cli-progress');
   const started = Date.now();
   const bar = new cliProgress.SingleBar(
     {

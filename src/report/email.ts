@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import nodemailer from 'nodemailer';
 import type { Config } from '../config/schema';
 import { ConfigError } from '../errors';
 import type { RunAlert } from './run-alert';
@@ -130,6 +129,8 @@ export async function sendAlertEmail(
     checkEmailSecurity(settings);
     password = await resolveEmailPassword(settings, deps);
     const ca = settings.caFile ? await deps.readFile(settings.caFile) : undefined;
+    // Loaded only when an e-mail is sent: a run that sends none never pays for it (memory).
+    const { default: nodemailer } = await import('nodemailer');
     const transport = nodemailer.createTransport({
       host: settings.host,
       port: settings.port,

@@ -100,7 +100,7 @@ async function backupWithLockout(settings: Settings, flags: BackupFlags, deps: C
   const json = Boolean(flags.json);
   const log = deps.log ?? cycleLogger(settings, 'backup', json);
   const host = deps.host ?? openHost(settings);
-  const progress = flags.dryRun ? null : createProgressReporter({ json });
+  const progress = flags.dryRun ? null : await createProgressReporter({ json });
   const runCycle = async (): Promise<CommandOutcome> => {
     const result = await runNightlyCycle({
       settings,
@@ -217,7 +217,7 @@ export async function backupCommand(flags: BackupFlags, deps: CommandDeps = {}):
     return ok(renderDryRun(report), report);
   }
   const log = deps.log ?? logFor(settings, flags);
-  const progress = createProgressReporter({ json });
+  const progress = await createProgressReporter({ json });
   const controller = new AbortController();
   const onSignal = () => controller.abort();
   process.once('SIGINT', onSignal);

@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { PowerShell, type InvocationResult } from 'node-powershell';
+import type { InvocationResult, PowerShell } from 'node-powershell';
 import { errorMessage } from '../../errors';
 import { HostError } from '../types';
 import { encodeRequest, encodeScriptLoad, parseEnvelope, PRELUDE, type RemoteError } from './protocol';
@@ -192,6 +192,8 @@ export class PowerShellSession {
   }
 
   private async start(): Promise<Live> {
+    // Loaded on the first call: commands that never reach PowerShell do not pay for it (memory).
+    const { PowerShell } = await import('node-powershell');
     const shell = new PowerShell({
       executable: this.options.executable,
       executableOptions: { '-NoProfile': true, '-NonInteractive': true },

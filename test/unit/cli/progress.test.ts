@@ -60,10 +60,10 @@ describe('ETA', () => {
 });
 
 describe('progress reporter', () => {
-  it('prints nothing when not on a terminal (the nightly task, a pipe, the PowerShell module)', () => {
+  it('prints nothing when not on a terminal (the nightly task, a pipe, the PowerShell module)', async () => {
     vi.useFakeTimers();
     const { out, stream } = fakeStream(false);
-    const r = createProgressReporter({ json: false, stream });
+    const r = await createProgressReporter({ json: false, stream });
     for (let i = 0; i < 5; i += 1) {
       r.onProgress(p({ filesDone: i, bytesDone: i << 20, bytesCopied: i << 20 }));
       vi.advanceTimersByTime(6000);
@@ -72,16 +72,39 @@ describe('progress reporter', () => {
     expect(out).toEqual([]);
   });
 
-  it('prints nothing under --json, even on a terminal', () => {
+  it('prints nothing under --json, even on a terminal', async () => {
     vi.useFakeTimers();
     const { out, stream } = fakeStream(true);
-    const r = createProgressReporter({ json: true, stream });
+    const r = await createProgressReporter({ json: true, stream });
     for (let i = 0; i < 5; i += 1) {
       r.onProgress(p({ filesDone: i }));
       vi.advanceTimersByTime(6000);
     }
     r.stop();
     expect(out).toEqual([]);
+  });
+});
+
+describe('progress bar on a terminal', () => {
+  it('draws files, bytes and the ETA (cli-progress, loaded only for a terminal)', async () => {
+    const out: string[] = [];
+    const stream = {
+      isTTY: true,
+      columns: 200,
+      write: (s: string) => out.push(s),
+      cursorTo: () => true,
+      clearLine: () => true,
+      clearScreenDown: () => true,
+      moveCursor: () => true,
+      on: () => undefined,
+      removeListener: () => undefined,
+    } as unknown as NodeJS.WriteStream;
+    const r = await createProgressReporter({ json: false, stream });
+    r.onProgress(p({ filesDone: 3, bytesDone: 5 << 20, bytesCopied: 5 << 20 }));
+    r.stop();
+    const text = out.join('');
+    expect(text).toContain('50%');
+    expect(text).toContain('3/10 files');
   });
 });
 
