@@ -4,7 +4,7 @@ import path from 'node:path';
 import { UsageError, errnoCode } from '../errors';
 import type { FileSystem } from '../fs/types';
 import { writeFully } from '../fs/write-fully';
-import { COPY_BUFFER_BYTES, takeBuffers } from './copy-buffers';
+import { COPY_BUFFER_BYTES, boundedReader, takeBuffers } from './copy-buffers';
 
 /** The file operations of a restore (./restore.ts): temporary names, copying, replacing, folders. */
 
@@ -39,11 +39,8 @@ export async function copyAndHash(
     throw err;
   }
   const { bufs, release } = takeBuffers(expectedSize < COPY_BUFFER_BYTES);
-  const readAt = (b: Buffer, at: number) => {
-    const read = input.read(b, 0, b.length, at);
-    read.catch(() => undefined); // overlaps a write: handled here, awaited (and thrown) below
-    return read;
-  };
+  // No bound: a restore reads to the real end, so a copy longer than the manifest says shows in `bytes`.
+  const readAt = boundedReader(input, Number.POSITIVE_INFINITY);
   const hash = createHash('sha256');
   let bytes = 0;
   let which = 0;

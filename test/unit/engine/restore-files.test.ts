@@ -17,29 +17,22 @@ afterEach(async () => cleanup());
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const times: [number, number] = [Date.parse('2021-01-01T00:00:00Z') / 1000, Date.parse('2021-02-03T04:05:06Z') / 1000];
 
-/** localFs whose handles log when each read and write starts and ends. */
+/** localFs whose handles log when each read and write starts and ends (writes slower than reads). */
 function loggingFs(log: string[]): FileSystem {
-  const wrap = (handle: FileHandle, name: string): FileHandle => {
-    const read = handle.read.bind(handle) as (...a: unknown[]) => Promise<{ bytesRead: number }>;
-    const write = handle.write.bind(handle) as (...a: unknown[]) => Promise<{ bytesWritten: number }>;
+  const logged =
+    (name: string, op: string, call: (...a: unknown[]) => Promise<unknown>, delayMs: number) =>
+    async (...a: unknown[]) => {
+      log.push(`${name} ${op} start`);
+      await new Promise((r) => setTimeout(r, delayMs));
+      const result = await call(...a);
+      log.push(`${name} ${op} end`);
+      return result;
+    };
+  const wrap = (handle: FileHandle, name: string): FileHandle =>
     Object.assign(handle, {
-      read: async (...a: unknown[]) => {
-        log.push(`${name} read start`);
-        await new Promise((r) => setTimeout(r, 2));
-        const r = await read(...a);
-        log.push(`${name} read end`);
-        return r;
-      },
-      write: async (...a: unknown[]) => {
-        log.push(`${name} write start`);
-        await new Promise((r) => setTimeout(r, 5));
-        const r = await write(...a);
-        log.push(`${name} write end`);
-        return r;
-      },
+      read: logged(name, 'read', handle.read.bind(handle) as (...a: unknown[]) => Promise<unknown>, 2),
+      write: logged(name, 'write', handle.write.bind(handle) as (...a: unknown[]) => Promise<unknown>, 5),
     });
-    return handle;
-  };
   return {
     ...localFs,
     open: async (p: string, flags?: string | number) => wrap(await localFs.open(p, flags), path.basename(p)),

@@ -27,6 +27,22 @@ async function written(name: string, log: string[]) {
   return handle;
 }
 
+/** Wraps async calls so that `most` tells how many ran at once at the most (each held 5 ms first). */
+function overlapCounter() {
+  let running = 0;
+  const counter = {
+    most: 0,
+    counted: (call: () => Promise<void>) => async (): Promise<void> => {
+      running += 1;
+      counter.most = Math.max(counter.most, running);
+      await new Promise((r) => setTimeout(r, 5));
+      await call();
+      running -= 1;
+    },
+  };
+  return counter;
+}
+
 describe('SyncBatch', () => {
   it('runs a file’s callback only after it was fsynced and closed; a full batch is synced while the next fills', async () => {
     const log: string[] = [];
@@ -52,42 +68,31 @@ describe('SyncBatch', () => {
   it('never syncs more than SYNC_CONCURRENCY files of a batch at once (the copies keep thread-pool room)', async () => {
     const log: string[] = [];
     const batch = new SyncBatch({ files: 100, bytes: 1 << 30, ms: 60_000 });
-    let running = 0;
-    let most = 0;
+    const overlap = overlapCounter();
     for (let i = 0; i < 12; i += 1) {
       const handle = await written(`f${i}`, log);
-      const sync = handle.sync;
-      handle.sync = async () => {
-        running += 1;
-        most = Math.max(most, running);
-        await new Promise((r) => setTimeout(r, 5));
-        await sync();
-        running -= 1;
-      };
+      handle.sync = overlap.counted(handle.sync);
       await batch.add(handle, 1, () => undefined);
     }
     await batch.flush();
     expect(log.filter((l) => l.startsWith('sync'))).toHaveLength(12);
-    expect(most).toBe(SYNC_CONCURRENCY);
+    expect(overlap.most).toBe(SYNC_CONCURRENCY);
   });
 
   it('runs a batch’s callbacks several at once, never more than CALLBACK_CONCURRENCY', async () => {
     const log: string[] = [];
     const batch = new SyncBatch({ files: 100, bytes: 1 << 30, ms: 60_000 });
-    let running = 0;
-    let most = 0;
+    const overlap = overlapCounter();
     for (let i = 0; i < 20; i += 1) {
-      await batch.add(await written(`f${i}`, log), 1, async () => {
-        running += 1;
-        most = Math.max(most, running);
-        await new Promise((r) => setTimeout(r, 5));
-        running -= 1;
-        log.push(`done f${i}`);
-      });
+      await batch.add(
+        await written(`f${i}`, log),
+        1,
+        overlap.counted(async () => void log.push(`done f${i}`)),
+      );
     }
     await batch.flush();
     expect(log.filter((l) => l.startsWith('done'))).toHaveLength(20);
-    expect(most).toBe(CALLBACK_CONCURRENCY);
+    expect(overlap.most).toBe(CALLBACK_CONCURRENCY);
   });
 
   it('flushes on its own after the time limit', async () => {
