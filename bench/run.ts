@@ -16,6 +16,7 @@ import { measureOfflineWindow, offlineUnavailable } from './offline';
 import { bundledCli, help } from './ours';
 import { type ReportContext, judge, renderMarkdown } from './report';
 import { GROUPS, type GroupName, runBench } from './scenarios';
+import { Trash } from './trash';
 import { formatBytes, parseBytes } from './units';
 
 /**
@@ -109,6 +110,11 @@ async function bench(flags: BenchFlags): Promise<void> {
     `avimark-backup bench: ${formatBytes(scaleBytes)} (${profiles.join(', ')}), ${sweepFiles.toLocaleString('en-US')}-file sweep${manyFiles ? `, memory at ${manyFiles.toLocaleString('en-US')} files` : ''}, ${formatBytes(killFileBytes)} kill file, ${runs} run(s), work dir ${workDir}`,
   );
 
+  // Room kept free before a timed run: two runs' worth of writes and of files (outputs are set aside until then).
+  const trash = new Trash(path.join(workDir, '.trash'), {
+    freeBytes: 2 * Math.max(scaleBytes, killFileBytes) + 2 * 1024 ** 3,
+    freeInodes: 2 * Math.max(sweepFiles, manyFiles ?? 0) + 100_000,
+  });
   const ran = (groups: GroupName[]): boolean => !flags.only || groups.some((g) => flags.only?.includes(g));
   const started = Date.now();
   try {
@@ -129,6 +135,7 @@ async function bench(flags: BenchFlags): Promise<void> {
           ? { measure: measureOfflineWindow, dataBytes: offlineBytes }
           : { unavailable: offlineProblem },
       log,
+      trash,
     });
     const context: ReportContext = {
       when: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
@@ -144,6 +151,7 @@ async function bench(flags: BenchFlags): Promise<void> {
       notes: [
         ...outcome.notes,
         'Warm page cache: the source is read once before measuring (dropping caches needs root and is not reliable on shared machines); every contender that writes is timed until `sync -f` of its destination returns.',
+        `Outputs of timed runs are set aside, not deleted, until the disk runs short (ext4 skips inodes freed in the last 60 s): emptied ${trash.stats.emptied} time(s), timed runs waited ${Math.round(trash.stats.waitedMs / 1000)} s for that.`,
         `Wall time of the whole bench: ${Math.round((Date.now() - started) / 1000)} s.`,
       ],
     };
@@ -157,6 +165,7 @@ async function bench(flags: BenchFlags): Promise<void> {
     );
     log(`\nwritten: ${path.join(flags.out, 'latest.md')} and latest.json`);
   } finally {
+    await trash.empty();
     if (flags.keep) log(`work dir kept: ${workDir}`);
     else removeTree(workDir);
   }

@@ -1,9 +1,10 @@
 import path from 'node:path';
 import type { DatasetProfile } from './generate';
-import type { DurableTimed } from './measure';
+import { type DurableTimed, syncFs } from './measure';
 import type { OurCli } from './ours';
 import type { Figure } from './report';
 import type { measureOfflineWindow } from './offline';
+import type { Trash } from './trash';
 import { formatSeconds, median } from './units';
 
 /** What every scenario gets, and the pieces they share. */
@@ -41,6 +42,8 @@ export interface BenchSettings {
   /** How the offline window is measured (data size of the full-size runs), or why it cannot be. */
   offline: { measure: typeof measureOfflineWindow; dataBytes: number } | { unavailable: string };
   log: (line: string) => void;
+  /** Where timed runs' outputs go instead of being deleted (see trash.ts). */
+  trash: Trash;
 }
 
 /** What a scenario adds to the outcome. */
@@ -52,6 +55,13 @@ export interface Collected {
 
 export const wants = (s: BenchSettings, g: GroupName): boolean => s.only === null || s.only.has(g);
 export const inWork = (s: BenchSettings, ...parts: string[]): string => path.join(s.workDir, ...parts);
+
+/** Right before a timed run writes into `dir`: its previous output set aside (not deleted), the disk flushed, ext4 settled. */
+export async function freshOutput(s: BenchSettings, dir: string): Promise<void> {
+  s.trash.discard(dir);
+  await syncFs(s.workDir);
+  await s.trash.settle();
+}
 
 export type Contender = () => Promise<void>;
 

@@ -1,5 +1,5 @@
 import { type DatasetProfile, type GenerateStats, generateAvimarkTree, manyFilesOptions } from './generate';
-import { type DurableTimed, removeTree, syncFs, warm } from './measure';
+import { type DurableTimed, syncFs, warm } from './measure';
 import { backup } from './ours';
 import { rsyncA } from './peers';
 import type { Figure } from './report';
@@ -48,6 +48,7 @@ async function manyFilesRuns(
   s.log(`  ${gen.files} files, ${formatBytes(gen.bytes)} in ${formatSeconds(gen.seconds)}`);
   await syncFs(s.workDir);
   await warm(many);
+  await s.trash.settle();
   s.log('  first (full) backups …');
   const oursFull = await backup(s.cli, many, store, state);
   const rsyncFull = withPeer ? await rsyncA(many, rsyncDir(0)) : null;
@@ -59,7 +60,7 @@ async function manyFilesRuns(
       ...(withPeer ? [async () => void peer.push(await rsyncA(many, rsyncDir(i), rsyncDir(i - 1)))] : []),
     ]);
   }
-  removeTree(inWork(s, key));
+  s.trash.discard(inWork(s, key));
   return { gen, oursFull, rsyncFull, ours, peer };
 }
 

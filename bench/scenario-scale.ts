@@ -1,5 +1,5 @@
 import { churn, type DatasetProfile, generateAvimarkTree } from './generate';
-import { type DurableTimed, removeTree, syncFs, warm } from './measure';
+import { type DurableTimed, syncFs, warm } from './measure';
 import { backup, latestSnapshot, restore, snapshotPath, verify } from './ours';
 import { cpA, rsyncA, sha256sumTree } from './peers';
 import type { Figure } from './report';
@@ -8,6 +8,7 @@ import {
   type Collected,
   alternate,
   durableFigure,
+  freshOutput,
   inWork,
   notMeasured,
   peakRss,
@@ -80,19 +81,16 @@ export async function runScaleFigures(s: BenchSettings, profile: DatasetProfile)
     run.out.figures.push(await verifyFigure(s, run.store, snapshot, run.label, run.id('verify-vs-sha256sum')));
   if (wants(s, 'restore')) run.out.figures.push(...(await restoreFigure(s, run.out, { ...run, snapshot })));
   if (wants(s, 'incremental')) await incrementalFigure(s, run);
-  removeTree(w());
+  s.trash.discard(w());
   return run.out;
 }
 
 /** Full backups vs cp -a and rsync -a; the store and the rsync copy are kept as the incremental's base. */
 async function fullBackups(s: BenchSettings, run: ScaleRun): Promise<FullTimings> {
   const full: FullTimings = { ours: [], cp: [], rsync: [], rsyncFsync: [] };
-  const fresh = async (dir: string): Promise<void> => {
-    removeTree(dir);
-    await syncFs(s.workDir);
-  };
+  const fresh = (dir: string): Promise<void> => freshOutput(s, dir);
   const oursFull = async (): Promise<void> => {
-    removeTree(run.state);
+    s.trash.discard(run.state);
     await fresh(run.store);
     full.ours.push(await backup(s.cli, run.data, run.store, run.state));
   };
@@ -110,14 +108,12 @@ async function fullBackups(s: BenchSettings, run: ScaleRun): Promise<FullTimings
   const cpFull = async (): Promise<void> => {
     await fresh(cpDir);
     full.cp.push(await cpA(run.data, cpDir));
-    removeTree(cpDir);
   };
   // rsync --fsync makes every file durable before the next, as ours must: what per-file durability costs.
   const fsyncDir = inWork(s, run.profile, 'full-rsync-fsync');
   const rsyncFsyncFull = async (): Promise<void> => {
     await fresh(fsyncDir);
     full.rsyncFsync.push(await rsyncA(run.data, fsyncDir, undefined, { fsync: true }));
-    removeTree(fsyncDir);
   };
   for (let i = 0; i < s.runs; i++)
     await alternate(i, s.haveRsync ? [oursFull, cpFull, rsyncFull, rsyncFsyncFull] : [oursFull, cpFull]);
@@ -182,6 +178,7 @@ async function incrementalFigure(s: BenchSettings, run: ScaleRun): Promise<void>
     const night = churn({ dir: run.data, seed: s.seed, night: i, profile });
     churned.push(night.bytesWritten);
     await syncFs(s.workDir);
+    await s.trash.settle();
     await alternate(i, [
       async () => void ours.push(await backup(s.cli, run.data, run.store, run.state)),
       async () => void peer.push(await rsyncA(run.data, run.rsyncDir(i), run.rsyncDir(i - 1))),
@@ -239,21 +236,18 @@ async function restoreFigure(
   s.log(`restore (${o.profile}): ours vs cp -a …`);
   const ours: DurableTimed[] = [];
   const peer: DurableTimed[] = [];
+  const fresh = (dir: string): Promise<void> => freshOutput(s, dir);
   const oursTarget = inWork(s, o.profile, 'restore-ours');
   const cpTarget = inWork(s, o.profile, 'restore-cp');
   for (let i = 0; i < s.runs; i++) {
     await alternate(i, [
       async () => {
-        removeTree(oursTarget);
-        await syncFs(s.workDir);
+        await fresh(oursTarget);
         ours.push(await restore(s.cli, o.store, o.snapshot, oursTarget));
-        removeTree(oursTarget);
       },
       async () => {
-        removeTree(cpTarget);
-        await syncFs(s.workDir);
+        await fresh(cpTarget);
         peer.push(await cpA(snapshotPath(o.store, o.snapshot), cpTarget));
-        removeTree(cpTarget);
       },
     ]);
   }
