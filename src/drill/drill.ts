@@ -172,7 +172,7 @@ async function restoreAndCheck(
   for (const d of check.damaged) if (!byPath.has(d.path)) byPath.set(d.path, `damaged: ${d.path} (${d.detail})`);
   for (const m of check.missing) if (!byPath.has(m)) byPath.set(m, `missing after restore: ${m}`);
   const problems = [...byPath.values(), ...other];
-  problems.push(...check.extra.map((p) => `not in the manifest: ${p}`));
+  for (const p of check.extra) problems.push(`not in the manifest: ${p}`);
   problems.push(
     ...missingRequiredFiles(options.requiredFiles, check.files).map(
       (p) => `required file missing: ${p} (AVImark cannot start without it)`,

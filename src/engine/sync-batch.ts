@@ -1,4 +1,5 @@
 import type { FileHandle } from 'node:fs/promises';
+import { forEachLimited } from './limited';
 
 export interface SyncBatchLimits {
   /** Flush when this many files wait. */
@@ -114,23 +115,4 @@ export class SyncBatch {
 
 async function closeAll(batch: readonly Waiting[]): Promise<void> {
   await Promise.all(batch.map((w) => w.handle.close().catch(() => undefined)));
-}
-
-/** Runs `fn` over `items` with at most `limit` at a time; the first error wins (the others still settle). */
-export async function forEachLimited<T>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const item = items[next];
-      next += 1;
-      await fn(item);
-    }
-  };
-  const results = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, worker));
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) throw failed.reason;
 }

@@ -10,13 +10,16 @@ import { type DamageFinding, storedFileKey, updateDamageRegistry } from '../stor
 import { openManifest } from '../store/manifest';
 import type { SnapshotRef } from '../store/snapshots';
 import type { ManifestEntry, VerifyRecord } from '../store/types';
+import { boundedReader, takeBuffers } from './copy-buffers';
+import { forEachLimited } from './limited';
 
 /**
  * Verifies a snapshot against its manifest: every listed path must be there with the right type
  * (and symlink target); every file chosen for checking is re-read and its size and SHA-256 compared;
  * anything in the snapshot folder the manifest does not list is "extra". Files are streamed through
- * the hash with a fixed buffer, so memory does not grow with file size; the manifest's path set is
- * held to find extras (a few MB for a large practice).
+ * the hash with two pooled buffers (the next read runs while this thread hashes), `VERIFY_CONCURRENCY`
+ * files at once, so memory does not grow with file size; the manifest's paths are held to find extras
+ * and to report problems in manifest order (a few MB for a large practice).
  */
 
 export type ProblemKind = 'missing' | 'extra' | 'damaged';
@@ -64,7 +67,8 @@ export interface VerifyResult {
   hashed: HashedFile[];
 }
 
-const HASH_BUFFER_BYTES = 1 << 20;
+/** Files checked at once: their reads (and lstat, open, close) run in the thread pool while this thread hashes. */
+export const VERIFY_CONCURRENCY = 4;
 
 /** What checking the entries of one snapshot gathers. */
 interface VerifyRun {
@@ -79,7 +83,6 @@ interface VerifyRun {
   writable: number;
   filesChecked: number;
   bytesChecked: number;
-  buffer: Buffer;
 }
 
 function typeOf(info: { isSymbolicLink(): boolean; isDirectory(): boolean; isFile(): boolean }): string {
@@ -88,9 +91,19 @@ function typeOf(info: { isSymbolicLink(): boolean; isDirectory(): boolean; isFil
   return info.isFile() ? 'file' : 'special';
 }
 
+/**
+ * Whether this entry's content is re-hashed (decided in manifest order, before the checks run at once, so a
+ * seeded `random` picks the same files every time).
+ */
+function chosenForHashing(run: VerifyRun, entry: ManifestEntry): boolean {
+  if (entry.type !== 'file') return false;
+  if (run.options.select && !run.options.select(entry)) return false;
+  return run.samplePercent >= 100 || run.random() * 100 < run.samplePercent;
+}
+
 /** Checks one manifest entry against the snapshot folder. */
-async function checkEntry(run: VerifyRun, entry: ManifestEntry, full: string): Promise<void> {
-  const { fs, options, problems } = run;
+async function checkEntry(run: VerifyRun, entry: ManifestEntry, full: string, hashIt: boolean): Promise<void> {
+  const { fs, problems } = run;
   let info;
   try {
     info = await fs.lstat(full, { bigint: true });
@@ -127,9 +140,7 @@ async function checkEntry(run: VerifyRun, entry: ManifestEntry, full: string): P
     addFinding(run, entry, key, detail);
     return;
   }
-  if (options.select && !options.select(entry)) return;
-  if (run.samplePercent < 100 && run.random() * 100 >= run.samplePercent) return;
-  await checkContent(run, entry, full, key);
+  if (hashIt) await checkContent(run, entry, full, key);
 }
 
 function addFinding(run: VerifyRun, entry: ManifestEntry, key: string | null, detail: string): void {
@@ -146,7 +157,7 @@ function addFinding(run: VerifyRun, entry: ManifestEntry, key: string | null, de
 async function checkContent(run: VerifyRun, entry: ManifestEntry, full: string, key: string): Promise<void> {
   let digest: string;
   try {
-    digest = await hashFile(run.fs, full, run.buffer);
+    digest = await hashFile(run.fs, full);
   } catch (err) {
     const detail = `cannot be read: ${errorMessage(err)}`;
     run.problems.push({ kind: 'damaged', path: entry.path, detail });
@@ -179,15 +190,18 @@ export async function verifySnapshot(snapshot: SnapshotRef, options: VerifyOptio
     writable: 0,
     filesChecked: 0,
     bytesChecked: 0,
-    buffer: Buffer.allocUnsafe(HASH_BUFFER_BYTES),
   };
   const { problems } = run;
-  const listed = new Set<string>();
+  // Each listed path with its place in the manifest: extras are what it lacks, and problems found by the
+  // checks running at once are reported in manifest order.
+  const listed = new Map<string, number>();
   const { entries } = await openManifest(fs, snapshot.manifestPath);
-  for await (const entry of entries) {
-    listed.add(entry.path);
-    await checkEntry(run, entry, path.join(snapshot.dir, ...entry.path.split('/')));
-  }
+  await forEachLimited(entries, VERIFY_CONCURRENCY, (entry) => {
+    listed.set(entry.path, listed.size);
+    const hashIt = chosenForHashing(run, entry);
+    return checkEntry(run, entry, path.join(snapshot.dir, ...entry.path.split('/')), hashIt);
+  });
+  inManifestOrder(run, listed);
 
   try {
     for await (const rel of walkRelative(fs, snapshot.dir)) {
@@ -257,21 +271,40 @@ async function assertStillThere(fs: FileSystem, snapshot: SnapshotRef): Promise<
   }
 }
 
-/** Lower-case hex SHA-256 of a file, read in chunks into `buffer`. */
-export async function hashFile(
-  fs: FileSystem,
-  file: string,
-  buffer: Buffer = Buffer.allocUnsafe(HASH_BUFFER_BYTES),
-): Promise<string> {
+/** Problems, findings and hashed files sorted by their entry's place in the manifest (extras last, as walked). */
+function inManifestOrder(run: VerifyRun, listed: ReadonlyMap<string, number>): void {
+  const place = (p: { path: string }): number => listed.get(p.path) ?? Number.POSITIVE_INFINITY;
+  const byPlace = (a: { path: string }, b: { path: string }): number => place(a) - place(b);
+  run.problems.sort(byPlace);
+  run.findings.sort(byPlace);
+  run.hashed.sort(byPlace);
+}
+
+/** Lower-case hex SHA-256 of a file; the next chunk is read while this thread hashes the current one. */
+export async function hashFile(fs: FileSystem, file: string): Promise<string> {
   const hash = createHash('sha256');
   const handle = await fs.open(file, 'r');
+  const { bufs, release } = takeBuffers(false);
+  const readAt = boundedReader(handle, Number.POSITIVE_INFINITY);
+  let at = 0;
+  let which = 0;
+  let pending = readAt(bufs[which], 0); // settled before the handle is closed (see finally)
   try {
     for (;;) {
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+      const { bytesRead } = await pending;
       if (bytesRead === 0) break;
-      hash.update(buffer.subarray(0, bytesRead));
+      const chunk = bufs[which].subarray(0, bytesRead);
+      at += bytesRead;
+      which = 1 - which;
+      pending = readAt(bufs[which], at);
+      hash.update(chunk);
     }
   } finally {
+    await pending.then(
+      () => undefined,
+      () => undefined,
+    );
+    release();
     await handle.close();
   }
   return hash.digest('hex');
