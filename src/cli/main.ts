@@ -2,6 +2,7 @@ import './threadpool';
 import { Command, CommanderError } from 'commander';
 import { ExitCode } from '../errors';
 import { VERSION } from '../version';
+import { dropOutputWhenReaderGone } from './closed-output';
 import { commands } from './commands/index';
 import { reportError } from './outcome';
 
@@ -20,6 +21,8 @@ export function buildProgram(): Command {
 }
 
 async function main(): Promise<void> {
+  dropOutputWhenReaderGone(process.stdout);
+  dropOutputWhenReaderGone(process.stderr);
   const program = buildProgram();
   try {
     await program.parseAsync(process.argv);

@@ -1,5 +1,6 @@
 import { promisify } from 'node:util';
 import { deflateRaw } from 'node:zlib';
+import { forEachLimited } from '../engine/limited';
 import { lastExtension } from './ransom-names';
 
 /**
@@ -12,6 +13,8 @@ import { lastExtension } from './ransom-names';
  */
 
 export const BLOCK_BYTES = 64 * 1024;
+/** Files sampled at once (each reads and deflates its blocks at once: a few hundred KiB in flight). */
+export const SAMPLE_CONCURRENCY = 4;
 const BLOCKS_PER_FILE = 3;
 /** Smaller files deflate too little to tell (headers dominate): not sampled. */
 export const MIN_SAMPLE_FILE_BYTES = 4096;
@@ -143,28 +146,36 @@ export async function sampleCompressibility(
 ): Promise<CompressibilitySample> {
   const chosen = chooseSample(candidates, limits);
   const eligible = candidates.filter((c) => c.current.size >= MIN_SAMPLE_FILE_BYTES).length;
-  const files: SampledFile[] = [];
-  let bytesRead = 0;
-  for (const c of chosen) {
-    const offsets = blockOffsets(c.current.size);
-    const current = await fileRatio(reader, c.current.file, c.current.size, offsets);
-    bytesRead += current.bytes;
-    let previousRatio: number | null = null;
-    const before = c.previous;
-    if (before && before.size > 0) {
-      const previous = await fileRatio(reader, before.file, before.size, previousOffsets(offsets, before.size));
-      bytesRead += previous.bytes;
-      previousRatio = previous.bytes > 0 ? previous.ratio : null;
-    }
-    files.push({
-      path: c.path,
-      ratio: current.ratio,
-      previousRatio,
-      becameIncompressible:
-        current.ratio > INCOMPRESSIBLE_RATIO && previousRatio !== null && previousRatio <= INCOMPRESSIBLE_RATIO,
-    });
-  }
+  // Files sampled a few at once: each block's read and deflate runs in the thread pool, so one after another
+  // left this thread idle for most of the commit's guard (~0.5 s for 24 files on a 2-core machine).
+  const sampled: { file: SampledFile; bytes: number }[] = new Array(chosen.length);
+  await forEachLimited(chosen.keys(), SAMPLE_CONCURRENCY, async (i) => {
+    sampled[i] = await sampleOne(reader, chosen[i]);
+  });
+  const files = sampled.map((s) => s.file);
+  const bytesRead = sampled.reduce((sum, s) => sum + s.bytes, 0);
   return { files, bytesRead, skipped: eligible - chosen.length };
+}
+
+/** This copy's ratio and the previous copy's (at the same offsets, where it is long enough). */
+async function sampleOne(reader: BlockReader, c: SampleCandidate): Promise<{ file: SampledFile; bytes: number }> {
+  const offsets = blockOffsets(c.current.size);
+  const before = c.previous;
+  const [current, previous] = await Promise.all([
+    fileRatio(reader, c.current.file, c.current.size, offsets),
+    before && before.size > 0
+      ? fileRatio(reader, before.file, before.size, previousOffsets(offsets, before.size))
+      : Promise.resolve(null),
+  ]);
+  const previousRatio = previous && previous.bytes > 0 ? previous.ratio : null;
+  const file: SampledFile = {
+    path: c.path,
+    ratio: current.ratio,
+    previousRatio,
+    becameIncompressible:
+      current.ratio > INCOMPRESSIBLE_RATIO && previousRatio !== null && previousRatio <= INCOMPRESSIBLE_RATIO,
+  };
+  return { file, bytes: current.bytes + (previous?.bytes ?? 0) };
 }
 
 async function fileRatio(
@@ -173,13 +184,17 @@ async function fileRatio(
   size: number,
   offsets: readonly number[],
 ): Promise<{ ratio: number; bytes: number }> {
+  const blocks = await Promise.all(
+    offsets.map(async (offset) => {
+      const block = await reader.read(file, offset, Math.min(BLOCK_BYTES, size - offset));
+      return { length: block.length, ratio: block.length === 0 ? 0 : await compressionRatio(block) };
+    }),
+  );
   let raw = 0;
   let compressed = 0;
-  for (const offset of offsets) {
-    const block = await reader.read(file, offset, Math.min(BLOCK_BYTES, size - offset));
-    if (block.length === 0) continue;
+  for (const block of blocks) {
     raw += block.length;
-    compressed += (await compressionRatio(block)) * block.length;
+    compressed += block.ratio * block.length;
   }
   return { ratio: raw === 0 ? 0 : compressed / raw, bytes: raw };
 }

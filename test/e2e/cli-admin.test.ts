@@ -184,6 +184,14 @@ describe('help, units, words (item 10)', () => {
     for (const code of [0, 1, 2, 3, 4, 5]) expect(backupHelp).toMatch(new RegExp(`^ {2}${code} {2}\\S`, 'm'));
   });
 
+  it('help piped into a reader that has gone (`| head`) exits 0 without a stack trace', async () => {
+    const child = startCli(['verify', '--help'], { env, cwd: dir });
+    child.stdout?.destroy(); // the read end closes before the CLI writes: its write fails with EPIPE
+    const r = await collect(child, 60_000);
+    expect(r.stderr).not.toMatch(/EPIPE|Unhandled/);
+    expect(r.code).toBe(0);
+  });
+
   it('"1 entry", not "1 entries"; init writes config.json, the name the README uses', async () => {
     const source = path.join(dir, 'AVImark');
     await writeSampleFolder(source);

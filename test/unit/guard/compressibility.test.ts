@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { fileBlockReader } from '../../../src/guard/block-reader';
 import {
   BLOCK_BYTES,
+  SAMPLE_CONCURRENCY,
   type BlockReader,
   type SampleCandidate,
   blockOffsets,
@@ -159,6 +160,52 @@ describe('sampleCompressibility over real files', () => {
     const jpg = sample.files.find((f) => f.path.endsWith('X0.jpg'));
     expect(jpg?.ratio).toBeGreaterThan(0.99);
     expect(jpg?.previousRatio).toBeGreaterThan(0.99);
+  });
+
+  it('samples several files at once, with the same result, in the same order, as one read at a time', async () => {
+    const root = await tempDir();
+    const tree = avimarkTree(13);
+    await writeTree(path.join(root, 'prev'), tree);
+    const tables = tree.filter((f) => f.path.startsWith('TABLE'));
+    await writeTree(
+      path.join(root, 'cur'),
+      tree.map((f, i) => (tables.includes(f) && i % 2 === 0 ? { path: f.path, data: encrypt(f.data) } : f)),
+    );
+    const list = await candidates(
+      path.join(root, 'prev'),
+      path.join(root, 'cur'),
+      tables.map((t) => t.path),
+    );
+    const limits = { sampleFiles: 100, sampleBytes: 64 * 1024 * 1024 };
+    const real = fileBlockReader(localFs);
+    // One read at a time, the first files slowest (so finishing order differs from the sample's order).
+    let queue = Promise.resolve();
+    const serial: BlockReader = {
+      read: (file, offset, length) => {
+        const result = queue.then(() => real.read(file, offset, length));
+        queue = result.then(() => undefined);
+        return result;
+      },
+    };
+    let now = 0;
+    let most = 0;
+    const concurrent: BlockReader = {
+      read: async (file, offset, length) => {
+        now += 1;
+        most = Math.max(most, now);
+        const rank = list.findIndex((c) => c.current.file === file || c.previous?.file === file);
+        await new Promise((r) => setTimeout(r, Math.max(0, 12 - rank)));
+        now -= 1;
+        return real.read(file, offset, length);
+      },
+    };
+    const one = await sampleCompressibility(list, serial, limits);
+    const many = await sampleCompressibility(list, concurrent, limits);
+    expect(many).toEqual(one);
+    expect(many.files.map((f) => f.path)).toEqual(chooseSample(list, limits).map((c) => c.path));
+    expect(many.files.some((f) => f.becameIncompressible)).toBe(true);
+    expect(most).toBeGreaterThan(6); // more than one file's blocks (3 of each copy) in flight
+    expect(most).toBeLessThanOrEqual(SAMPLE_CONCURRENCY * 6);
   });
 
   it('fileBlockReader returns exactly the bytes at the offset, fewer at the end', async () => {
