@@ -130,15 +130,13 @@ export async function writeAndRename(input: CommitInput): Promise<RunRecord> {
         previous: input.previous ?? null,
       })
     : { suspect: null, warnings: [] };
-  // Setting a folder's time does not touch its parent's entries, so folders can go in parallel. Every time
-  // is set before any folder is flushed: the first flush then commits the file system's journal with all of
-  // them, and the rest find nothing left to write (a flush after each folder's own change made ext4 commit
-  // its journal once per folder).
+  // Setting a folder's time does not touch its parent's entries, so folders can go in parallel.
   await forEachLimited(dirs, COMMIT_DIR_CONCURRENCY, async (dir) => {
+    const dst = partial.destPath(dir.path);
     const t = utimesTime(dir.mtimeNs);
-    await fs.utimes(partial.destPath(dir.path), t, t);
+    await fs.utimes(dst, t, t);
+    await fsyncDir(fs, dst);
   });
-  await forEachLimited(dirs, COMMIT_DIR_CONCURRENCY, (dir) => fsyncDir(fs, partial.destPath(dir.path)));
   await fsyncDir(fs, partial.dir);
   const meta = metaDir(dest, id);
   // Whatever an earlier, interrupted commit of this id left there (the id is not a snapshot yet).
