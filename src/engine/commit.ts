@@ -10,7 +10,7 @@ import { suspectMark, writeSuspectMark } from '../store/suspect';
 import type { ManifestEntry, RunRecord, SnapshotId } from '../store/types';
 import { type Tally, tally } from './entries';
 import type { PartialSnapshot } from './partial';
-import { forEachLimited } from './limited';
+import { forEachLimited } from '../fs/limited';
 import { utimesTime } from './times';
 import type { CommitExtras } from './types';
 

@@ -12,7 +12,7 @@ import { openManifest } from '../store/manifest';
 import type { SnapshotRef } from '../store/snapshots';
 import type { ManifestEntry } from '../store/types';
 import { RESTORE_MARKER, refuseInterruptedRestore, removeMarker, writeMarker } from './restore-marker';
-import { forEachLimited } from './limited';
+import { forEachLimited } from '../fs/limited';
 import { SyncBatch } from './sync-batch';
 import { utimesTime } from './times';
 import { copyAndHash, ensureDir, removeUnfinished, replaceWith, tempName } from './restore-files';

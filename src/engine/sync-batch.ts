@@ -1,5 +1,5 @@
 import type { FileHandle } from 'node:fs/promises';
-import { forEachLimited } from './limited';
+import { forEachLimited } from '../fs/limited';
 
 export interface SyncBatchLimits {
   /** Flush when this many files wait. */

@@ -11,7 +11,7 @@ import { openManifest } from '../store/manifest';
 import type { SnapshotRef } from '../store/snapshots';
 import type { ManifestEntry, VerifyRecord } from '../store/types';
 import { boundedReader, takeBuffers } from './copy-buffers';
-import { forEachLimited } from './limited';
+import { forEachLimited } from '../fs/limited';
 
 /**
  * Verifies a snapshot against its manifest: every listed path must be there with the right type

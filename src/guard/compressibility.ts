@@ -1,6 +1,6 @@
 import { promisify } from 'node:util';
 import { deflateRaw } from 'node:zlib';
-import { forEachLimited } from '../engine/limited';
+import { forEachLimited } from '../fs/limited';
 import { lastExtension } from './ransom-names';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { forEachLimited } from '../../../src/engine/limited';
+import { forEachLimited } from '../../../src/fs/limited';
 
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
