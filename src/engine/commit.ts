@@ -1,5 +1,6 @@
 import { errnoCode } from '../errors';
 import { fsyncDir } from '../fs/durable';
+import { forEachLimited } from '../fs/limited';
 import type { FileSystem } from '../fs/types';
 import { METADATA_RETRY, withRetry } from '../fs/retry';
 import { manifestPath, metaDir, snapshotDir, storeLayout } from '../store/layout';
@@ -10,7 +11,6 @@ import { suspectMark, writeSuspectMark } from '../store/suspect';
 import type { ManifestEntry, RunRecord, SnapshotId } from '../store/types';
 import { type Tally, tally } from './entries';
 import type { PartialSnapshot } from './partial';
-import { forEachLimited } from '../fs/limited';
 import { utimesTime } from './times';
 import type { CommitExtras } from './types';
 

@@ -60,6 +60,44 @@ export function boundedReader(source: FileHandle, size: number) {
 }
 
 /**
+ * The read loop of every copy and hash: reads from `from` to the end through `bufs`, handing each chunk and its
+ * offset to `use`; with two buffers the next read runs while `use` works on this chunk, with one (a small file)
+ * after it. Every read has settled when this returns or throws, so the caller may close the file and give the
+ * buffers back. Returns the offset where the reads ended.
+ */
+export async function readAhead(
+  readAt: (b: Buffer, at: number) => Promise<{ bytesRead: number }>,
+  bufs: readonly [Buffer, Buffer],
+  from: number,
+  use: (chunk: Buffer, at: number) => Promise<void> | void,
+  signal?: AbortSignal,
+): Promise<number> {
+  const overlap = bufs[0] !== bufs[1];
+  let pos = from;
+  let which = 0;
+  let pending = readAt(bufs[which], pos);
+  try {
+    for (;;) {
+      signal?.throwIfAborted();
+      const { bytesRead } = await pending;
+      if (bytesRead === 0) return pos;
+      const chunk = bufs[which].subarray(0, bytesRead);
+      const at = pos;
+      pos += bytesRead;
+      which = 1 - which;
+      if (overlap) pending = readAt(bufs[which], pos);
+      await use(chunk, at);
+      if (!overlap) pending = readAt(bufs[which], pos);
+    }
+  } finally {
+    await pending.then(
+      () => undefined,
+      () => undefined,
+    );
+  }
+}
+
+/**
  * Writes `chunk` at `at` (unless it is all zeros: left as a hole) while this thread hashes it: the write
  * runs in the thread pool, the hash here, on the same unchanging buffer. True when it was written.
  */

@@ -5,7 +5,7 @@ import type { FileSystem } from '../fs/types';
 import { RunFailedError, errnoCode } from '../errors';
 import { utimesTime } from './times';
 import { BackgroundCheckpoints } from './copy-checkpoints';
-import { COPY_BUFFER_BYTES, boundedReader, takeBuffers, writeHashing, zeroBuffer } from './copy-buffers';
+import { COPY_BUFFER_BYTES, boundedReader, readAhead, takeBuffers, writeHashing, zeroBuffer } from './copy-buffers';
 import { removeIfExists } from '../fs/remove';
 
 /** A large file's copy is fsynced and checkpointed every this many bytes. */
@@ -165,9 +165,6 @@ async function copyOnce(opts: SaveFileOptions, resumeFrom: number): Promise<Atte
   const every = opts.checkpointEveryBytes ?? CHECKPOINT_EVERY_BYTES;
   let nextCheckpoint = pos + every;
   let fileLength = pos; // how long dst is now (empty when created; the prefix when resumed)
-  const readAt = boundedReader(source, size);
-  let which = 0;
-  let pending: ReturnType<typeof readAt> | undefined;
   let keepOpen = false;
   const maxAhead = opts.maxAheadOfCheckpointBytes ?? MAX_AHEAD_OF_CHECKPOINT_BYTES;
   const checkpoints = new BackgroundCheckpoints(dst, before, opts.onCheckpoint, pos);
@@ -175,35 +172,28 @@ async function copyOnce(opts: SaveFileOptions, resumeFrom: number): Promise<Atte
     await dst.truncate(at); // materialise a trailing hole so the prefix length is on disk
     fileLength = at;
   };
-  try {
-    pending = readAt(bufs[which], pos);
-    for (;;) {
-      signal?.throwIfAborted();
-      const { bytesRead: n } = await pending;
-      if (n === 0) break;
-      const buf = bufs[which];
-      const chunk = buf.subarray(0, n);
-      bytesRead += n;
-      const at = pos;
-      pos += n;
-      which = 1 - which;
-      const overlap = bufs[0] !== bufs[1];
-      if (overlap) pending = readAt(bufs[which], pos); // overlap the next read with this write
-      if (large) await checkpoints.keepWithin(pos, maxAhead, at, () => materialise(at));
-      if (await writeHashing(dst, chunk, at, hash, zero)) {
-        bytesCopied += n;
-        fileLength = Math.max(fileLength, at + n);
-      }
-      if (!overlap) pending = readAt(buf, pos); // one buffer (a small file): read on once it is written
-      opts.onBytes?.(n);
-      checkpoints.check();
-      if (large && pos >= nextCheckpoint && checkpoints.idle) {
-        nextCheckpoint = pos + every;
-        await materialise(pos);
-        // The copy goes on while the prefix is made durable; the offset is recorded once it is.
-        checkpoints.start(pos);
-      }
+  // Each chunk: stay within the bound ahead of the last durable checkpoint, write it (a zero run is left as a
+  // hole) while hashing it, and start a checkpoint of a large file every `every` bytes.
+  const copyChunk = async (chunk: Buffer, at: number): Promise<void> => {
+    const n = chunk.length;
+    const end = at + n;
+    bytesRead += n;
+    if (large) await checkpoints.keepWithin(end, maxAhead, at, () => materialise(at));
+    if (await writeHashing(dst, chunk, at, hash, zero)) {
+      bytesCopied += n;
+      fileLength = Math.max(fileLength, end);
     }
+    opts.onBytes?.(n);
+    checkpoints.check();
+    if (large && end >= nextCheckpoint && checkpoints.idle) {
+      nextCheckpoint = end + every;
+      await materialise(end);
+      // The copy goes on while the prefix is made durable; the offset is recorded once it is.
+      checkpoints.start(end);
+    }
+  };
+  try {
+    pos = await readAhead(boundedReader(source, size), bufs, pos, copyChunk, signal);
     await checkpoints.settle();
     checkpoints.check();
     if (fileLength !== pos) await dst.truncate(pos); // extends the file over skipped zero runs at the end
@@ -213,12 +203,7 @@ async function copyOnce(opts: SaveFileOptions, resumeFrom: number): Promise<Atte
     keepOpen = await leaveUnsynced(opts, result, dst);
     return result;
   } finally {
-    // Let an overlapped read settle before anyone closes the source handle (and never leave it unhandled),
-    // and a checkpoint fsync before the copy is closed.
-    await pending?.then(
-      () => undefined,
-      () => undefined,
-    );
+    // (readAhead has let its reads settle.) A checkpoint fsync settles before the copy is closed.
     await checkpoints.settle();
     release();
     if (!keepOpen) await dst.close();

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { UsageError, errnoCode } from '../errors';
 import type { FileSystem } from '../fs/types';
 import { writeFully } from '../fs/write-fully';
-import { COPY_BUFFER_BYTES, boundedReader, takeBuffers } from './copy-buffers';
+import { COPY_BUFFER_BYTES, boundedReader, readAhead, takeBuffers } from './copy-buffers';
 
 /** The file operations of a restore (./restore.ts): temporary names, copying, replacing, folders. */
 
@@ -42,28 +42,22 @@ export async function copyAndHash(
   // No bound: a restore reads to the real end, so a copy longer than the manifest says shows in `bytes`.
   const readAt = boundedReader(input, Number.POSITIVE_INFINITY);
   const hash = createHash('sha256');
-  let bytes = 0;
-  let which = 0;
-  let pending = readAt(bufs[which], 0); // settled before the input is closed (see finally)
+  let bytes: number;
   try {
     try {
-      for (;;) {
-        signal?.throwIfAborted();
-        const { bytesRead } = await pending;
-        if (bytesRead === 0) break;
-        const chunk = bufs[which].subarray(0, bytesRead);
-        const at = bytes;
-        bytes += bytesRead;
-        which = 1 - which;
-        const overlap = bufs[0] !== bufs[1];
-        if (overlap) pending = readAt(bufs[which], bytes);
-        // The write runs in the thread pool while this thread hashes the same buffer.
-        const written = writeFully(output, chunk, at);
-        written.catch(() => undefined); // awaited just below
-        hash.update(chunk);
-        await written;
-        if (!overlap) pending = readAt(bufs[which], bytes);
-      }
+      bytes = await readAhead(
+        readAt,
+        bufs,
+        0,
+        async (chunk, at) => {
+          // The write runs in the thread pool while this thread hashes the same buffer.
+          const written = writeFully(output, chunk, at);
+          written.catch(() => undefined); // awaited just below
+          hash.update(chunk);
+          await written;
+        },
+        signal,
+      );
       await output.utimes(atime, mtime);
     } catch (err) {
       await output.close().catch(() => undefined);
@@ -73,11 +67,6 @@ export async function copyAndHash(
     await fs.rm(temp, { force: true }).catch(() => undefined);
     throw err;
   } finally {
-    // An overlapped read settles before the input is closed and its buffer reused.
-    await pending.then(
-      () => undefined,
-      () => undefined,
-    );
     release();
     await input.close();
   }

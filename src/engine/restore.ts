@@ -6,13 +6,13 @@ import { InterruptedError, UsageError, errnoCode, errorMessage } from '../errors
 import type { Logger } from '../log/logger';
 import { silentLogger } from '../log/logger';
 import { fsyncDir } from '../fs/durable';
+import { forEachLimited } from '../fs/limited';
 import { exists } from '../fs/read';
 import { plural } from '../format/number';
 import { openManifest } from '../store/manifest';
 import type { SnapshotRef } from '../store/snapshots';
 import type { ManifestEntry } from '../store/types';
 import { RESTORE_MARKER, refuseInterruptedRestore, removeMarker, writeMarker } from './restore-marker';
-import { forEachLimited } from '../fs/limited';
 import { SyncBatch } from './sync-batch';
 import { utimesTime } from './times';
 import { copyAndHash, ensureDir, removeUnfinished, replaceWith, tempName } from './restore-files';

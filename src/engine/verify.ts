@@ -6,12 +6,12 @@ import { RunFailedError, accessDenied, errnoCode, errorMessage } from '../errors
 import type { Logger } from '../log/logger';
 import { silentLogger } from '../log/logger';
 import { writeFileAtomic } from '../fs/durable';
+import { forEachLimited } from '../fs/limited';
 import { type DamageFinding, storedFileKey, updateDamageRegistry } from '../store/damage-registry';
 import { openManifest } from '../store/manifest';
 import type { SnapshotRef } from '../store/snapshots';
 import type { ManifestEntry, VerifyRecord } from '../store/types';
-import { boundedReader, takeBuffers } from './copy-buffers';
-import { forEachLimited } from '../fs/limited';
+import { boundedReader, readAhead, takeBuffers } from './copy-buffers';
 
 /**
  * Verifies a snapshot against its manifest: every listed path must be there with the right type
@@ -285,25 +285,11 @@ export async function hashFile(fs: FileSystem, file: string): Promise<string> {
   const hash = createHash('sha256');
   const handle = await fs.open(file, 'r');
   const { bufs, release } = takeBuffers(false);
-  const readAt = boundedReader(handle, Number.POSITIVE_INFINITY);
-  let at = 0;
-  let which = 0;
-  let pending = readAt(bufs[which], 0); // settled before the handle is closed (see finally)
   try {
-    for (;;) {
-      const { bytesRead } = await pending;
-      if (bytesRead === 0) break;
-      const chunk = bufs[which].subarray(0, bytesRead);
-      at += bytesRead;
-      which = 1 - which;
-      pending = readAt(bufs[which], at);
+    await readAhead(boundedReader(handle, Number.POSITIVE_INFINITY), bufs, 0, (chunk) => {
       hash.update(chunk);
-    }
+    });
   } finally {
-    await pending.then(
-      () => undefined,
-      () => undefined,
-    );
     release();
     await handle.close();
   }

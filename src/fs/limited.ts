@@ -2,7 +2,8 @@
 
 /**
  * Runs `fn` over `items` in their order with at most `limit` at a time; the first error wins (calls under way
- * still settle, and the workers that did not fail go on with the rest of the items). A stream is closed when it is not read to its end.
+ * still settle, and the workers that did not fail go on with the rest of the items). A stream is closed when
+ * it is not read to its end.
  */
 export async function forEachLimited<T>(
   items: Iterable<T> | AsyncIterable<T>,

@@ -83,19 +83,19 @@ export async function withRetry<T>(
   // The first attempt runs outside p-retry: nearly every call succeeds at once, and p-retry's context per call
   // was measurable over a 100,000-file scan (docs/bench.md). A failed first attempt is handed to p-retry as its
   // attempt 1, so what follows (hooks, backoff, time limit, abort) is p-retry's own.
-  let failed: { error: unknown } | null = null;
+  let first: { error: unknown } | null = null;
   if (!hooks.signal?.aborted) {
     try {
       const result = await fn(1);
       if (!hooks.signal?.aborted) return result;
     } catch (error) {
-      failed = { error };
+      first = { error };
     }
   }
-  const first = failed;
   return retrying((attempt) => (attempt === 1 && first ? Promise.reject(first.error) : fn(attempt)), policy, hooks);
 }
 
+/** `fn` under p-retry with the policy (attempt 1 included). */
 function retrying<T>(fn: (attempt: number) => Promise<T>, policy: RetryPolicy, hooks: RetryHooks): Promise<T> {
   const shouldRetry = hooks.shouldRetry ?? ((e: unknown) => isTransient(e));
   return pRetry(fn, {
@@ -113,6 +113,7 @@ function retrying<T>(fn: (attempt: number) => Promise<T>, policy: RetryPolicy, h
   });
 }
 
+/** `fs` with the metadata calls the scan makes (opendir, lstat, stat, readlink, readdir) retried like file copies. */
 export function retryingFs<
   T extends Pick<import('./types').FileSystem, 'opendir' | 'lstat' | 'stat' | 'readlink' | 'readdir'>,
 >(fs: T, policy: RetryPolicy, hooks: RetryHooks = {}): T {
