@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TEST_KILL_AFTER_STEP_ENV } from '../../../src/lockout/session';
@@ -59,30 +59,41 @@ describe('kill -9 right after each lockout step, then recover (real bridge, simu
 describe('signals and concurrency through the CLI', { timeout: 240_000 }, () => {
   it('Ctrl+C (SIGINT) during the copy: AVImark is given back, exit 1, the partial is kept', async () => {
     const files: Record<string, string> = { 'avimark.exe': 'MZ', 'CLIENT.V2$': 'c', 'ANIMAL.V2$': 'a' };
-    for (let i = 0; i < 400; i += 1) files[`My Documents/doc${i}.pdf`] = 'x'.repeat(20_000);
+    for (let i = 0; i < 100; i += 1) files[`My Documents/doc${i}.pdf`] = 'x'.repeat(20_000);
     h = await simulatedHospital({ files });
     await h.writeConfig({ lockout: { warnMinutes: [0] } });
     const before = await simServerState(h);
+    // Every fsync of a copied file waits 1 s (a test-only preload), so the copy is still running when the
+    // signal lands: a fast disk used to finish it first, and a signal sent once the journal was complete
+    // could land before the quiet proof (the lockout, not the copy, was then cut short).
     const child = startCli(['backup', '--config', h.configFile], {
-      env: { ...h.server.env, AVIMARK_TEST_CLI: 'bundle' },
+      env: {
+        ...h.server.env,
+        AVIMARK_TEST_CLI: 'bundle',
+        NODE_OPTIONS: `--require ${path.join(__dirname, '../../helpers/slow-sync.cjs')}`,
+        // Files of the partial snapshot (in-progress/<id>/…), not its checkpoint (in-progress/<id>.state/…).
+        AVB_TEST_SLOW_SYNC_MATCH: `^${h.dest.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/in-progress/[^/.]+/`,
+        AVB_TEST_SLOW_SYNC_MS: '1000',
+      },
     });
     const done = collect(child, 180_000);
-    // Wait until the whole lockout is journaled (the copy starts right after the quiet proof).
-    const journalFile = path.join(h.stateDir, 'lockout-journal.json');
-    for (;;) {
-      const text = await readFile(journalFile, 'utf8').catch(() => '');
-      if (
-        text &&
-        JSON.parse(text).entries.length === STEPS.length &&
-        JSON.parse(text).entries.every((e: { state: string }) => e.state === 'done')
-      )
-        break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    // The copy starts right after this line (the quiet proof is the last thing before it).
+    let seen = '';
+    await new Promise<void>((resolve) => {
+      const watch = (d: string) => {
+        seen += d;
+        if (!seen.includes('AVImark is quiet')) return;
+        child.stderr?.off('data', watch);
+        resolve();
+      };
+      child.stderr?.on('data', watch);
+      child.on('close', () => resolve());
+    });
     child.kill('SIGINT');
     const r = await done;
-    expect(r.code).toBe(1);
+    expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toMatch(/interrupted by SIGINT: AVImark was given back; the partial snapshot is kept/);
+    expect(await readdir(path.join(h.dest, 'in-progress'))).toHaveLength(2); // the partial and its state
     expect(await simServerState(h)).toEqual(before);
   });
 
