@@ -5,7 +5,7 @@ import { createMemoryHostState, MemoryHost, type MemoryHostState } from '../../s
 import type { ShareDefinition } from '../../src/host/types';
 import { tempDir } from './cli';
 import { pwshPath } from './pwsh';
-import { createSimulatedServer, type SimulatedServer, serviceFromSim, shareFromSim } from './sim';
+import { createSimulatedServer, type SimulatedServer, serviceFromSim, shareFromSim, uniqueProcessName } from './sim';
 
 /**
  * The one hospital fixture: the same clinic (the AVImark share with a custom ACL, AVImarkServer with a
@@ -113,6 +113,11 @@ export interface SimHospital {
   dest: string;
   stateDir: string;
   configFile: string;
+  /**
+   * AVImark's process name on this server (`avimark` and a random suffix: stand-ins are real processes,
+   * and parallel test files must not close each other's), in the config's lockout.processes.
+   */
+  processName: string;
   /** Writes the config file (lockout overrides merged into the defaults below). */
   writeConfig(extra?: Record<string, unknown>): Promise<string>;
   cleanup(): Promise<void>;
@@ -124,6 +129,7 @@ export interface SimHospital {
  * service, one AVImark that exits when users are messaged and one stubborn one that must be forced.
  */
 export async function simulatedHospital(options: { files?: Record<string, string> } = {}): Promise<SimHospital> {
+  const processName = uniqueProcessName('avimark');
   const server = await createSimulatedServer((paths) => {
     const source = path.join(paths.volumeRoot, 'AVImark');
     const share = avimarkShare(source);
@@ -162,7 +168,7 @@ export async function simulatedHospital(options: { files?: Record<string, string
         },
         { name: 'VetLogicSync', displayName: 'VetLogic Sync', status: 'Stopped', startType: 'Manual' },
       ],
-      processes: [{ name: 'avimark', exitsOnMessage: true }, { name: 'avimark' }],
+      processes: [{ name: processName, exitsOnMessage: true }, { name: processName }],
     };
   });
   const source = path.join(server.volumeRoot, 'AVImark');
@@ -191,6 +197,7 @@ export async function simulatedHospital(options: { files?: Record<string, string
       powershell: { executable: pwshPath(), callTimeoutSeconds: 60 },
       lockout: {
         services: [{ name: 'AVImarkServer' }, { name: 'VetLogicSync' }],
+        processes: [{ name: processName }, { name: 'AVImarkGuardian', optional: true }],
         warnMinutes: [0.01, 0],
         gracePeriodSeconds: 1,
         serviceTimeoutSeconds: 5,
@@ -202,7 +209,7 @@ export async function simulatedHospital(options: { files?: Record<string, string
     return configFile;
   };
   await writeConfig();
-  return { server, source, dest, stateDir, configFile, writeConfig, cleanup: () => server.cleanup() };
+  return { server, source, dest, stateDir, configFile, processName, writeConfig, cleanup: () => server.cleanup() };
 }
 
 /** What must be exactly as before once AVImark is given back. */

@@ -105,7 +105,7 @@ export interface SimState {
   }>;
   messages: Array<{ Target: string; Time: number | null; Text: string; Args: string[] }>;
   msg: { behaviour: string };
-  processes: Array<{ Pid: number; Name: string; ExitsOnClose: boolean; ExitsOnMessage: boolean }>;
+  processes: Array<{ Pid: number; Name: string; Exe: string; ExitsOnClose: boolean; ExitsOnMessage: boolean }>;
   /** Every simulated cmdlet / program call with its exact bound parameters. */
   calls: Array<{ Command: string; Parameters: Record<string, unknown> }>;
   knobs: Record<string, unknown>;
@@ -320,6 +320,7 @@ export async function createSimulatedServer(
       st.processes.push({
         Pid: pid,
         Name: p.name,
+        Exe: link,
         ExitsOnClose: Boolean(p.exitsOnClose),
         ExitsOnMessage: Boolean(p.exitsOnMessage),
       });

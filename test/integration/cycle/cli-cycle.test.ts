@@ -53,11 +53,11 @@ describe('nightly cycle through the real PowerShell bridge and the simulated ser
         expect.stringMatching(/^safety net: scheduled task .* runs recover at /),
         `rename executable ${path.join(h.source, 'avimark.exe')}`,
         'lock share AVImark (deny-all ACL)',
-        'ask avimark, AVImarkGuardian to close (grace 1s)', // issue 13 §8: before files and services
+        `ask ${h.processName}, AVImarkGuardian to close (grace 1s)`, // issue 13 §8: before files and services
         `close open files under ${h.source}`,
         'stop and disable service AVImarkServer',
         'stop and disable service VetLogicSync',
-        'force-stop avimark, AVImarkGuardian',
+        `force-stop ${h.processName}, AVImarkGuardian`,
       ]);
       expect(await simServerState(h)).toEqual(before);
       const snap = path.join(h.dest, 'snapshots', summary.snapshotId);

@@ -20,7 +20,7 @@ describe('restore --to-live through the real bridge and the simulated server', {
     // The day goes wrong; users are back on the share.
     await writeFile(path.join(h.source, 'CLIENT.V2$'), 'corrupted');
     const before = await simServerState(h);
-    await h.server.startProcess({ name: 'avimark' });
+    await h.server.startProcess({ name: h.processName });
 
     const dry = await runCli(['restore', 'latest', '--to-live', '--dry-run', '--config', h.configFile], { env });
     expect(dry.code, dry.stderr).toBe(0);

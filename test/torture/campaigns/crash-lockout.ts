@@ -108,8 +108,8 @@ async function trial(k: number, random: () => number, label: string): Promise<Tr
     problems.push(...checkStore(h.dest, listed).map((p) => `after kill: ${p}`));
 
     // The hospital reopens AVImark; the next night's backup must work and leave everything as it was.
-    await h.server.startProcess({ name: 'avimark', exitsOnMessage: true });
-    await h.server.startProcess({ name: 'avimark' });
+    await h.server.startProcess({ name: h.processName, exitsOnMessage: true });
+    await h.server.startProcess({ name: h.processName });
     const again = await cli(['backup', '--config', h.configFile, '--json'], { env, timeoutMs: 180_000 });
     if (again.code !== 0) problems.push(`the next backup failed (exit ${again.code}): ${again.stderr.trim()}`);
     else {

@@ -14,7 +14,13 @@ import path from 'node:path';
 import type { ShareDefinition } from '../../../src/host/types';
 import { DENY_ALL_SHARE_SDDL } from '../../../src/lockout/steps';
 import { pwshPath } from '../../helpers/pwsh';
-import { createSimulatedServer, serviceFromSim, shareFromSim, type SimulatedServer } from '../../helpers/sim';
+import {
+  createSimulatedServer,
+  serviceFromSim,
+  shareFromSim,
+  type SimulatedServer,
+  uniqueProcessName,
+} from '../../helpers/sim';
 import { selfSignedCert, startSmtp } from '../../helpers/smtp';
 import { checkStore, snapshotDirs, writableFiles } from '../lib/oracle';
 import { type CampaignOptions, type TrialResult, cli } from '../lib/util';
@@ -85,6 +91,7 @@ async function trial(s: Scenario, pick: number): Promise<TrialResult> {
     let shareName = '';
     let serviceName = '';
     let source = '';
+    const processName = uniqueProcessName('avimark');
     server = await createSimulatedServer((paths) => {
       canary = path.join(paths.dir, 'CANARY');
       const p = payloads(canary);
@@ -124,7 +131,7 @@ async function trial(s: Scenario, pick: number): Promise<TrialResult> {
           },
         ],
         services: [{ name: serviceName, status: 'Running', startType: 'Automatic' }],
-        processes: [{ name: 'avimark', exitsOnMessage: true }],
+        processes: [{ name: processName, exitsOnMessage: true }],
       };
     });
     const p = payloads(canary);
@@ -150,7 +157,7 @@ async function trial(s: Scenario, pick: number): Promise<TrialResult> {
           share: { name: shareName },
           services: [{ name: serviceName }],
           processes: [
-            { name: 'avimark' },
+            { name: processName },
             { name: `avimark${p[(pick + 6) % p.length].replace(/\n/g, ' ')}`, optional: true },
           ],
           warnMinutes: [0],
