@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { hashFile } from '../engine/verify';
+import { joinRelative } from '../fs/join-relative';
 import type { FileSystem } from '../fs/types';
 import type { ManifestEntry } from '../store/types';
 
@@ -29,7 +30,7 @@ export async function checkTree(
   const expected = new Set<string>();
   for await (const entry of entries) {
     expected.add(entry.path);
-    const full = path.join(root, ...entry.path.split('/'));
+    const full = joinRelative(root, entry.path);
     let st;
     try {
       st = await fs.lstat(full);

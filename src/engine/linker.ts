@@ -1,5 +1,5 @@
-import path from 'node:path';
 import { RunFailedError, errnoCode, errorMessage } from '../errors';
+import { joinRelative } from '../fs/join-relative';
 import { removeIfExists } from '../fs/remove';
 import {
   type DamageSet,
@@ -98,7 +98,7 @@ export async function linkFromPrevious(
   const prevId = partial.previousId;
   if (prevId === null) return false;
   const { fs } = partial;
-  const source = path.join(snapshotDir(partial.dest, prevId), ...from.path.split('/'));
+  const source = joinRelative(snapshotDir(partial.dest, prevId), from.path);
   if (!(await trustedLinkTarget(partial, prevId, rel, from, source, options.checkContent ?? false))) {
     partial.linkFailed.add(rel);
     return false;

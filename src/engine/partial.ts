@@ -1,4 +1,4 @@
-import path from 'node:path';
+import { joinRelative } from '../fs/join-relative';
 import { removeTree } from '../fs/remove';
 import type { FileSystem } from '../fs/types';
 import type { Logger } from '../log/logger';
@@ -34,7 +34,7 @@ export class PartialSnapshot {
 
   /** Where the '/'-separated relative path `rel` is in the partial. */
   destPath(rel: string): string {
-    return path.join(this.dir, ...rel.split('/'));
+    return joinRelative(this.dir, rel);
   }
 
   /** Adds a warning to the run record (and the log) once per key. */

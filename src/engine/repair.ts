@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { errnoCode, errorMessage } from '../errors';
 import { fsyncDir } from '../fs/durable';
+import { joinRelative } from '../fs/join-relative';
 import { removeIfExists } from '../fs/remove';
 import type { FileSystem, SourceFs } from '../fs/types';
 import { snapshotDir } from '../store/layout';
@@ -51,7 +52,7 @@ function sourcePath(ctx: RepairContext, from: RepairSource): { fs: SourceFs; fil
   if (from.kind === 'snapshot') {
     return { fs: ctx.fs, file: path.join(snapshotDir(ctx.dest, from.snapshotId), ...from.path.split('/')) };
   }
-  return ctx.source ? { fs: ctx.source.fs, file: path.join(ctx.source.root, ...from.path.split('/')) } : null;
+  return ctx.source ? { fs: ctx.source.fs, file: joinRelative(ctx.source.root, from.path) } : null;
 }
 
 const placePath = (ctx: RepairContext, p: RepairPlace) =>

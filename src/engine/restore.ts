@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { joinRelative } from '../fs/join-relative';
 import type { FileSystem } from '../fs/types';
 import { localFs } from '../fs/local';
 import { isSameOrInside } from '../config/load';
@@ -178,8 +179,8 @@ async function restoreEntries(run: RestoreRun, snapshot: SnapshotRef, target: st
     for await (const entry of entries) {
       if (run.options.signal?.aborted) failure ??= interrupted(run);
       if (failure !== null) break;
-      const from = path.join(snapshot.dir, ...entry.path.split('/'));
-      const to = path.join(target, ...entry.path.split('/'));
+      const from = joinRelative(snapshot.dir, entry.path);
+      const to = joinRelative(target, entry.path);
       if (entry.type === 'dir') {
         await ensureDir(fs, to);
         made.add(to);
@@ -265,7 +266,7 @@ export async function restoreSnapshot(
   // touch its parent's entries, so folders go in parallel); each folder's entries are flushed too (the
   // files themselves were fsynced before they were renamed into place).
   await forEachLimited(dirs.reverse(), 8, async (entry) => {
-    const to = path.join(target, ...entry.path.split('/'));
+    const to = joinRelative(target, entry.path);
     await fsyncDir(fs, to);
     await fs.utimes(to, ...times(entry)).catch((err: unknown) => {
       result.warnings.push(`${entry.path}: folder time not restored (${errorMessage(err)})`);
@@ -295,7 +296,7 @@ function restoredMode(entry: ManifestEntry, platform: NodeJS.Platform): number {
 async function restoreFolderModes(run: RestoreRun, dirs: ManifestEntry[], target: string): Promise<void> {
   if (run.platform === 'win32') return;
   for (const entry of dirs) {
-    const to = path.join(target, ...entry.path.split('/'));
+    const to = joinRelative(target, entry.path);
     await run.fs.chmod(to, entry.attributes.mode & 0o7777).catch((err: unknown) => {
       run.result.warnings.push(`${entry.path}: folder permissions not restored (${errorMessage(err)})`);
     });

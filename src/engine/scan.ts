@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { BigIntStats } from 'node:fs';
+import { joinRelative } from '../fs/join-relative';
 import type { FileSystem } from '../fs/types';
 import { errnoCode } from '../errors';
 import { isExcluded } from './plan';
@@ -124,7 +125,7 @@ export async function* scanTree(
       const rel = relDir === '' ? name : `${relDir}/${name}`;
       return exclude.length > 0 && isExcluded(rel, exclude, caseInsensitive)
         ? []
-        : [{ rel, abs: path.join(absDir, name) }];
+        : [{ rel, abs: joinRelative(absDir, name) }];
     });
     // The lstats of a batch run at once (one thread-pool round trip each, overlapped); yielded in order.
     for (let i = 0; i < wanted.length; i += LSTAT_BATCH) {

@@ -1,5 +1,5 @@
-import path from 'node:path';
 import { errnoCode } from '../errors';
+import { joinRelative } from '../fs/join-relative';
 import type { FileSystem } from '../fs/types';
 import { storedFileKey } from '../store/damage-registry';
 import { openManifest } from '../store/manifest';
@@ -23,7 +23,7 @@ export interface StoredEntry {
 }
 
 export function storedPath(snapshot: Pick<SnapshotRef, 'dir'>, rel: string): string {
-  return path.join(snapshot.dir, ...rel.split('/'));
+  return joinRelative(snapshot.dir, rel);
 }
 
 export async function listStoredFiles(fs: FileSystem, snapshots: readonly SnapshotRef[]): Promise<StoredEntry[]> {

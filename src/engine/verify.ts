@@ -1,5 +1,6 @@
 import { createHash, randomInt } from 'node:crypto';
 import path from 'node:path';
+import { joinRelative } from '../fs/join-relative';
 import type { FileSystem } from '../fs/types';
 import { localFs } from '../fs/local';
 import { RunFailedError, accessDenied, errnoCode, errorMessage } from '../errors';
@@ -199,7 +200,7 @@ export async function verifySnapshot(snapshot: SnapshotRef, options: VerifyOptio
   await forEachLimited(entries, VERIFY_CONCURRENCY, (entry) => {
     listed.set(entry.path, listed.size);
     const hashIt = chosenForHashing(run, entry);
-    return checkEntry(run, entry, path.join(snapshot.dir, ...entry.path.split('/')), hashIt);
+    return checkEntry(run, entry, joinRelative(snapshot.dir, entry.path), hashIt);
   });
   inManifestOrder(run, listed);
 
@@ -298,7 +299,7 @@ export async function hashFile(fs: FileSystem, file: string): Promise<string> {
 
 /** Every path below `root` ('/'-separated, relative), folders before their contents; symlinks are not followed. */
 export async function* walkRelative(fs: FileSystem, root: string, rel = ''): AsyncGenerator<string> {
-  const dir = rel === '' ? root : path.join(root, ...rel.split('/'));
+  const dir = rel === '' ? root : joinRelative(root, rel);
   const entries = await fs.readdir(dir, { withFileTypes: true });
   for (const entry of entries) {
     const childRel = rel === '' ? entry.name : `${rel}/${entry.name}`;

@@ -4,6 +4,7 @@ import { type RepairJob, type RepairOutcome, repairFiles } from '../../engine/re
 import { listStoredFiles, storedPath } from '../../engine/stored-files';
 import { type VerifyResult, hashFile } from '../../engine/verify';
 import { writeFileAtomic } from '../../fs/durable';
+import { joinRelative } from '../../fs/join-relative';
 import { localFs } from '../../fs/local';
 import { planRepair } from '../../guard/repair-plan';
 import {
@@ -33,7 +34,7 @@ async function sourceHashes(source: string | null, paths: Iterable<string>): Pro
   const hashes = new Map<string, string>();
   if (source === null) return hashes;
   for (const rel of new Set(paths)) {
-    const sha = await hashFile(localFs, path.join(source, ...rel.split('/'))).catch(() => null);
+    const sha = await hashFile(localFs, joinRelative(source, rel)).catch(() => null);
     if (sha !== null) hashes.set(rel, sha);
   }
   return hashes;

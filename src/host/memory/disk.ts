@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { cp, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { errnoCode, errorMessage } from '../../errors';
+import { joinRelative } from '../../fs/join-relative';
 import {
   HostError,
   type AclCapture,
@@ -83,7 +84,7 @@ export async function setAcls(state: MemoryHostState, root: string, entries: Acl
   const acls = state.acls;
   const out: AclReadBack[] = [];
   for (const entry of entries) {
-    const full = entry.path === '' ? root : path.join(root, ...entry.path.split('/'));
+    const full = entry.path === '' ? root : joinRelative(root, entry.path);
     if (
       !(await stat(full).then(
         () => true,

@@ -1,0 +1,29 @@
+import path from 'node:path';
+
+/** A segment `path.join` would change: empty (`//`, leading or trailing `/`), `.` or `..`. */
+const UNCLEAN = /(?:^|\/)(?:\.{1,2})?(?:\/|$)/;
+
+/** The last folder found absolute and normalised (callers join many names to the same folder in a row). */
+let lastClean: { api: path.PlatformPath; dir: string } | null = null;
+
+function isCleanAbsolute(dir: string, pathApi: path.PlatformPath): boolean {
+  if (lastClean !== null && lastClean.api === pathApi && lastClean.dir === dir) return true;
+  if (!pathApi.isAbsolute(dir) || pathApi.normalize(dir) !== dir) return false;
+  lastClean = { api: pathApi, dir };
+  return true;
+}
+
+/**
+ * `path.join(dir, ...rel.split('/'))` for a '/'-separated relative path (a manifest's or the scan's),
+ * without `path.join`'s normalising pass when there is nothing to normalise: the engine joins one
+ * destination path per file, and on a no-change sweep of 100,000 files `path.join` was ~5 % of the
+ * main thread. A `rel` with an empty, `.` or `..` segment (or a `\` on Windows), `rel === ''` (the folder
+ * itself) and a `dir` that is relative (`.`, `D:`) or not normalised (`C:/AVImark`) take `path.join`, so the result is always
+ * exactly what `path.join` gives.
+ */
+export function joinRelative(dir: string, rel: string, pathApi: path.PlatformPath = path): string {
+  if (rel === '' || UNCLEAN.test(rel) || (pathApi.sep === '\\' && rel.includes('\\')) || !isCleanAbsolute(dir, pathApi))
+    return pathApi.join(dir, ...rel.split('/'));
+  const tail = pathApi.sep === '/' ? rel : rel.replaceAll('/', '\\');
+  return dir.endsWith(pathApi.sep) ? dir + tail : dir + pathApi.sep + tail;
+}
