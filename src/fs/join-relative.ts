@@ -1,7 +1,12 @@
 import path from 'node:path';
 
-/** A segment `path.join` would change: empty (`//`, leading or trailing `/`), `.` or `..`. */
+/** A segment `path.join` would change: empty (`//`, leading or trailing `/`, or `rel === ''`), `.` or `..`. */
 const UNCLEAN = /(?:^|\/)(?:\.{1,2})?(?:\/|$)/;
+
+/** True when every '/'-separated segment of `rel` is a plain name: none empty, `.` or `..`. */
+export function hasOnlyPlainSegments(rel: string): boolean {
+  return !UNCLEAN.test(rel);
+}
 
 /** The last folder found absolute and normalised (callers join many names to the same folder in a row). */
 let lastClean: { api: path.PlatformPath; dir: string } | null = null;
@@ -22,7 +27,7 @@ function isCleanAbsolute(dir: string, pathApi: path.PlatformPath): boolean {
  * exactly what `path.join` gives.
  */
 export function joinRelative(dir: string, rel: string, pathApi: path.PlatformPath = path): string {
-  if (rel === '' || UNCLEAN.test(rel) || (pathApi.sep === '\\' && rel.includes('\\')) || !isCleanAbsolute(dir, pathApi))
+  if (!hasOnlyPlainSegments(rel) || (pathApi.sep === '\\' && rel.includes('\\')) || !isCleanAbsolute(dir, pathApi))
     return pathApi.join(dir, ...rel.split('/'));
   const tail = pathApi.sep === '/' ? rel : rel.replaceAll('/', '\\');
   return dir.endsWith(pathApi.sep) ? dir + tail : dir + pathApi.sep + tail;

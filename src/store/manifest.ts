@@ -3,6 +3,8 @@ import type { FileHandle } from 'node:fs/promises';
 import type { FileSystem } from '../fs/types';
 import { writeFully } from '../fs/write-fully';
 import { fsyncDir } from '../fs/durable';
+import { DamageError } from '../errors';
+import { LinkAncestry, entryPathProblem } from './entry-path';
 import type { FileAttributes, ManifestEntry, ManifestHeader } from './types';
 
 /**
@@ -129,7 +131,15 @@ export async function* readLines(fs: FileSystem, file: string): AsyncGenerator<s
   }
 }
 
-export class ManifestFormatError extends Error {}
+/** A manifest that does not read back as written (torn, damaged or altered): damage, exit 3. */
+export class ManifestFormatError extends DamageError {
+  constructor(message: string) {
+    super(
+      message,
+      'the snapshot\'s list of files is damaged or was altered: run "avimark-backup verify", and restore from another snapshot ("avimark-backup list")',
+    );
+  }
+}
 
 function parseHeader(line: string | undefined, file: string): ManifestHeader {
   let header: unknown;
@@ -157,7 +167,9 @@ export async function readManifestHeader(fs: FileSystem, file: string): Promise<
 
 /**
  * Streams a manifest: `header` first, then `entries`. The entry iterator throws ManifestFormatError when
- * a line does not parse or the count disagrees with the header, so a torn manifest never passes silently.
+ * a line does not parse, an entry's path is unsafe to join to a folder (`..`, or below a link: see
+ * entry-path.ts), or the count disagrees with the header, so a torn or altered manifest never passes
+ * silently, and never leads a reader outside its folders.
  */
 export async function openManifest(
   fs: FileSystem,
@@ -165,6 +177,7 @@ export async function openManifest(
 ): Promise<{ header: ManifestHeader; entries: AsyncIterable<ManifestEntry> }> {
   const header = await readManifestHeader(fs, file);
   async function* entries(): AsyncGenerator<ManifestEntry> {
+    const links = new LinkAncestry();
     let n = -1;
     for await (const line of readLines(fs, file)) {
       n += 1;
@@ -176,6 +189,7 @@ export async function openManifest(
       } catch {
         throw new ManifestFormatError(`${file}: line ${n + 1} is not valid JSON (torn manifest?)`);
       }
+      checkEntryPath(entry, links, `${file}: line ${n + 1}`);
       yield entry;
     }
     if (n !== header.entries) {
@@ -185,6 +199,14 @@ export async function openManifest(
     }
   }
   return { header, entries: entries() };
+}
+
+function checkEntryPath(entry: ManifestEntry, links: LinkAncestry, where: string): void {
+  const problem = entryPathProblem(entry?.path);
+  if (problem !== null) throw new ManifestFormatError(`${where}: the path ${JSON.stringify(entry?.path)} ${problem}`);
+  const link = links.below(entry);
+  if (link !== null)
+    throw new ManifestFormatError(`${where}: "${entry.path}" lies below the link "${link}", which no backup records`);
 }
 
 /**

@@ -214,6 +214,30 @@ describe('list, verify, restore, prune on a real backup', () => {
     expect(logs.some((l) => l.endsWith('-prune.log'))).toBe(true);
   });
 
+  it('a manifest altered to climb out of its folders: restore and verify stop (exit 3) and write nothing outside', async () => {
+    const { dest, ids } = await backedUpStore();
+    const manifest = path.join(dest, 'meta', ids[1], 'manifest.jsonl');
+    await chmod(manifest, 0o644);
+    const text = await readFile(manifest, 'utf8');
+    await writeFile(manifest, text.replace('"path":"CLIENT.V2$"', '"path":"Images/../../../escaped.txt"'));
+    // What the altered entry would read (snapshots/<id>/Images/../../../escaped.txt), with the content it names.
+    await writeFile(path.join(dest, 'escaped.txt'), await readFile(path.join(dest, 'snapshots', ids[1], 'CLIENT.V2$')));
+    const target = path.join(dir, 'out', 'a', 'restored');
+    await mkdir(path.dirname(target), { recursive: true });
+
+    const restored = await run(['restore', 'latest', '--dest', dest, '--to', target]);
+    expect(restored.code).toBe(3);
+    expect(restored.stderr).toMatch(
+      /line \d+: the path "Images\/\.\.\/\.\.\/\.\.\/escaped\.txt" has an empty, "\." or "\.\." part/,
+    );
+    expect(restored.stderr).toMatch(/damaged or was altered/);
+    // target/Images/../../../escaped.txt is dir/out/escaped.txt: never written.
+    await expect(stat(path.join(dir, 'out', 'escaped.txt'))).rejects.toThrow(/ENOENT/);
+    const verified = await run(['verify', 'latest', '--dest', dest]);
+    expect(verified.code).toBe(3);
+    expect(verified.stderr + verified.stdout).toMatch(/escaped\.txt/);
+  });
+
   it('list on an empty destination says so', async () => {
     await mkdir(path.join(dir, 'empty'));
     const result = await run(['list', '--dest', path.join(dir, 'empty')]);

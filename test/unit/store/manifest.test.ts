@@ -1,7 +1,9 @@
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { localFs } from '../../../src/fs/local';
-import { isManifestComplete, openManifest, writeManifest } from '../../../src/store/manifest';
+import { ExitCode, exitCodeOf } from '../../../src/errors';
+import { ManifestFormatError, isManifestComplete, openManifest, writeManifest } from '../../../src/store/manifest';
 import type { ManifestEntry } from '../../../src/store/types';
 import { tempDir } from '../../helpers/cli';
 
@@ -33,5 +35,41 @@ describe('ManifestWriter', () => {
     for await (const e of (await openManifest(localFs, file)).entries) read.push(e);
     expect(read).toEqual(entries);
     expect(await isManifestComplete(localFs, file)).toBe(true);
+  });
+});
+
+describe('openManifest: a damaged or altered manifest never leads a reader outside its folders', () => {
+  const read = async (lines: unknown[]) => {
+    const file = path.join(dir, 'manifest.jsonl');
+    const text = [{ ...header, createdAt: '2026-12-05T00:00:00Z', entries: lines.length }, ...lines]
+      .map((l) => JSON.stringify(l))
+      .join('\n');
+    await writeFile(file, `${text}\n`);
+    const seen: string[] = [];
+    try {
+      for await (const e of (await openManifest(localFs, file)).entries) seen.push(e.path);
+      return { seen, error: null };
+    } catch (err) {
+      return { seen, error: err };
+    }
+  };
+
+  it('stops at an entry whose path climbs out, naming the line; exit 3 (damage)', async () => {
+    const r = await read([entry('a'), entry('sub/../../../escaped.txt'), entry('z')]);
+    expect(r.seen).toEqual(['a']);
+    expect(r.error).toBeInstanceOf(ManifestFormatError);
+    expect(exitCodeOf(r.error)).toBe(ExitCode.Damage);
+    expect(String(r.error)).toMatch(
+      /line 3: the path "sub\/\.\.\/\.\.\/\.\.\/escaped\.txt" has an empty, "\." or "\.\." part/,
+    );
+  });
+
+  it('stops at an entry below a link, and at a line that is not an entry', async () => {
+    const link = entry('docs', { type: 'symlink', size: 0, sha256: null, linkTarget: '/etc' });
+    const below = await read([link, entry('docs/passwd')]);
+    expect(below.seen).toEqual(['docs']);
+    expect(String(below.error)).toMatch(/line 3: "docs\/passwd" lies below the link "docs"/);
+    const notEntry = await read([entry('a'), null]);
+    expect(String(notEntry.error)).toMatch(/line 3: the path undefined is not a string/);
   });
 });
