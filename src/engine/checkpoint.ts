@@ -4,6 +4,7 @@ import type { FileSystem } from '../fs/types';
 import { writeFully } from '../fs/write-fully';
 import { errnoCode } from '../errors';
 import { fsyncDir, writeFileAtomic } from '../fs/durable';
+import { entryPathProblem } from '../store/entry-path';
 import type { ManifestEntry, SnapshotId } from '../store/types';
 import type { DoneRecord, PartialProgress } from './plan';
 import { METADATA_RETRY, withRetry } from '../fs/retry';
@@ -51,7 +52,17 @@ export interface ReplayedJournal {
   tornTail: boolean;
 }
 
-/** Pure replay of journal lines (used by Checkpoint.open and by tests). */
+function isSafeRecord(record: unknown): record is JournalRecord {
+  if (typeof record !== 'object' || record === null) return false;
+  const r = record as Partial<Record<'t' | 'p', unknown>> & { e?: { path?: unknown } };
+  if (r.t === 'done') return typeof r.e === 'object' && r.e !== null && entryPathProblem(r.e.path) === null;
+  return (r.t === 'del' || r.t === 'part') && entryPathProblem(r.p) === null;
+}
+
+/**
+ * Pure replay of journal lines (used by Checkpoint.open and by tests). Stops at the first line that does
+ * not parse, or that is not a record with a safe path (see store/entry-path.ts).
+ */
 export function replayJournal(lines: Iterable<string>): ReplayedJournal {
   const done = new Map<string, DoneRecord>();
   const partials = new Map<string, PartialProgress>();
@@ -62,6 +73,12 @@ export function replayJournal(lines: Iterable<string>): ReplayedJournal {
     try {
       record = JSON.parse(line) as JournalRecord;
     } catch {
+      tornTail = true;
+      break;
+    }
+    // A record this process could not have written (an altered or damaged journal in the store) ends the
+    // replay like a torn tail: nothing after it is trusted (it is redone), and its path is never acted on.
+    if (!isSafeRecord(record)) {
       tornTail = true;
       break;
     }

@@ -3,7 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { errnoCode, RunFailedError } from '../errors';
 import { writeFileAtomic } from '../fs/durable';
 import type { FileSystem } from '../fs/types';
-import { storeLayout } from './layout';
+import { entryPathProblem } from './entry-path';
+import { isSnapshotId, storeLayout } from './layout';
 import { acquireLockFile } from './lock';
 
 /**
@@ -169,7 +170,9 @@ function isRecord(v: unknown): v is DamageRecord {
         typeof l === 'object' &&
         l !== null &&
         typeof (l as DamageLocation).snapshotId === 'string' &&
-        typeof (l as DamageLocation).path === 'string',
+        isSnapshotId((l as DamageLocation).snapshotId) &&
+        // Repair writes at this place: an altered registry must not lead it outside the snapshot.
+        entryPathProblem((l as DamageLocation).path) === null,
     )
   );
 }

@@ -45,6 +45,25 @@ describe('checkpoint journal', () => {
     expect(r2.partials.size).toBe(0);
   });
 
+  it('stops at a record it could not have written (an altered journal): its path is never acted on', () => {
+    const good = [JSON.stringify({ t: 'done', how: 'copy', e: e('a') })];
+    const after = JSON.stringify({ t: 'done', how: 'copy', e: e('z') });
+    for (const bad of [
+      { t: 'del', p: '../../outside' },
+      { t: 'done', how: 'copy', e: e('sub/../../../x') },
+      { t: 'part', p: '/etc/passwd', off: 1, size: 2, mtimeNs: '5' },
+      { t: 'done', how: 'copy' },
+      { t: 'other', p: 'a' },
+      null,
+    ]) {
+      const r = replayJournal([...good, JSON.stringify(bad), after]);
+      expect([...r.done.keys()], JSON.stringify(bad)).toEqual(['a']);
+      expect(r.partials.size).toBe(0);
+      expect(r.tornTail).toBe(true);
+      expect(r.validBytes).toBe(Buffer.byteLength(good[0]) + 1);
+    }
+  });
+
   it('survives a torn last line (kill -9 mid-write): ignored, cut off, and appending continues cleanly', async () => {
     const stateDir = path.join(dir, 'x.state');
     const cp = await Checkpoint.create(localFs, stateDir, state);

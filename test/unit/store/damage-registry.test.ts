@@ -122,6 +122,24 @@ describe('registry file', () => {
     await expect(readDamageRegistry(localFs, file)).rejects.toThrow(/not an avimark-backup damage registry/);
   });
 
+  it('a place outside a snapshot (an altered registry: repair writes there) makes the record malformed', async () => {
+    const dest = await tempDir();
+    const file = damageRegistryPath(dest);
+    const good = recordDamage(emptyRegistry(), [finding({})], now);
+    await writeDamageRegistry(localFs, file, good);
+    expect(await readDamageRegistry(localFs, file)).toEqual(good);
+    const place = good.records[0].locations[0];
+    for (const bad of [
+      { ...place, path: '../../../Windows/evil.dll' },
+      { ...place, path: '' },
+      { ...place, snapshotId: '../../x' },
+    ]) {
+      const altered = { ...good, records: [{ ...good.records[0], locations: [bad] }] };
+      await writeFile(file, JSON.stringify(altered));
+      await expect(readDamageRegistry(localFs, file), JSON.stringify(bad)).rejects.toThrow(/record 1 is malformed/);
+    }
+  });
+
   it("two updates at once (a hand-run verify beside the night's scrub) both keep their findings", async () => {
     const dest = await tempDir();
     const file = damageRegistryPath(dest);
