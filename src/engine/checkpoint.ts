@@ -50,6 +50,8 @@ export interface ReplayedJournal {
   /** Byte length of the intact prefix (everything up to the last complete line). */
   validBytes: number;
   tornTail: boolean;
+  /** The line (1-based) of a record this process could not have written, where the replay stopped; else null. */
+  refusedLine: number | null;
 }
 
 function isSafeRecord(record: unknown): record is JournalRecord {
@@ -68,7 +70,10 @@ export function replayJournal(lines: Iterable<string>): ReplayedJournal {
   const partials = new Map<string, PartialProgress>();
   let validBytes = 0;
   let tornTail = false;
+  let refusedLine: number | null = null;
+  let n = 0;
   for (const line of lines) {
+    n += 1;
     let record: JournalRecord;
     try {
       record = JSON.parse(line) as JournalRecord;
@@ -80,6 +85,7 @@ export function replayJournal(lines: Iterable<string>): ReplayedJournal {
     // replay like a torn tail: nothing after it is trusted (it is redone), and its path is never acted on.
     if (!isSafeRecord(record)) {
       tornTail = true;
+      refusedLine = n;
       break;
     }
     validBytes += Buffer.byteLength(line) + 1;
@@ -93,7 +99,7 @@ export function replayJournal(lines: Iterable<string>): ReplayedJournal {
       partials.set(record.p, { offset: record.off, size: record.size, mtimeNs: record.mtimeNs });
     }
   }
-  return { done, partials, validBytes, tornTail };
+  return { done, partials, validBytes, tornTail, refusedLine };
 }
 
 /** How often appended records are fsynced (a power cut loses at most this much progress; kill -9 loses none). */
@@ -155,6 +161,8 @@ export class Checkpoint {
   private failure: unknown = null;
   /** Records that met a full disk, written again with the next write. */
   private stalled = '';
+  /** On a reopened journal: the line of a record this process could not have written (the replay stopped there). */
+  refusedLine: number | null = null;
 
   private constructor(
     private readonly fs: FileSystem,
@@ -214,7 +222,18 @@ export class Checkpoint {
     if (replay.validBytes !== Buffer.byteLength(text)) await truncateFile(fs, file, replay.validBytes);
     const handle = await fs.open(file, 'a');
     const reserved = await ensureReserve(fs, stateDir);
-    return new Checkpoint(fs, stateDir, handle, replay.validBytes, reserved, state, replay.done, replay.partials);
+    const checkpoint = new Checkpoint(
+      fs,
+      stateDir,
+      handle,
+      replay.validBytes,
+      reserved,
+      state,
+      replay.done,
+      replay.partials,
+    );
+    checkpoint.refusedLine = replay.refusedLine;
+    return checkpoint;
   }
 
   /**

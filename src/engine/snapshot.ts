@@ -98,6 +98,11 @@ export class SnapshotInProgress {
     this.dirty = resumed;
     this.lastSource = resumed ? checkpoint.state.source : null;
     this.partial = new PartialSnapshot(fs, dest, id, log, checkpoint);
+    if (checkpoint.refusedLine !== null)
+      this.partial.warnOnce(
+        'journal-refused',
+        `the checkpoint journal of ${id} holds a record this program could not have written (line ${checkpoint.refusedLine}: damaged or altered); what it recorded from there on is copied again`,
+      );
   }
 
   get partialDir(): string {

@@ -588,6 +588,40 @@ describe('backup engine', () => {
     expect(hashWalk(snapDir(record.snapshotId))).toEqual(hashWalk(src));
   });
 
+  it('an altered checkpoint journal: its record is never acted on, the rest is redone, the run says so', async () => {
+    writeTree(src, { 'a.dat': 'a1', 'b.dat': 'b1', 'c.dat': 'c1' });
+    const snap = await openSnapshot({ dest, log, now: clock() });
+    await snap.sync({ sourceRoot: src, engine: engineConfig() });
+    await snap.release(); // "killed" after a full pass but before commit
+    // A file beside the store that an altered record names as done: the run removes done paths the source lacks.
+    const outside = path.join(dest, '..', 'outside.txt');
+    writeFileSync(outside, 'not ours');
+    const journal = path.join(dest, 'in-progress', `${snap.id}.state`, 'journal.jsonl');
+    const lines = readFileSync(journal, 'utf8').trimEnd().split('\n');
+    const entry = { path: '../../../outside.txt', type: 'file', size: 8, mtimeNs: '1', sha256: null };
+    lines.splice(
+      1,
+      0,
+      JSON.stringify({ t: 'done', how: 'copy', e: { ...entry, attributes: { mode: 420, readonly: false } } }),
+    );
+    writeFileSync(journal, `${lines.join('\n')}\n`);
+    unlinkSync(path.join(src, 'c.dat')); // so the run removes what is gone
+
+    const { record } = await runBackup({
+      source: src,
+      dest,
+      engine: engineConfig(),
+      log,
+      now: clock(new Date(2027, 0, 1)),
+    });
+    expect(record.resumed).toBe(true);
+    expect(readFileSync(outside, 'utf8')).toBe('not ours');
+    expect(
+      record.warnings.some((w) => /journal of .* could not have written \(line 2: damaged or altered\)/.test(w)),
+    ).toBe(true);
+    expect(hashWalk(snapDir(record.snapshotId))).toEqual(hashWalk(src));
+  });
+
   it('a second backup while one holds the store lock fails naming the holder', async () => {
     writeTree(src, { 'a.dat': 'a' });
     const snap = await openSnapshot({ dest, log, now: clock() });

@@ -60,6 +60,7 @@ describe('checkpoint journal', () => {
       expect([...r.done.keys()], JSON.stringify(bad)).toEqual(['a']);
       expect(r.partials.size).toBe(0);
       expect(r.tornTail).toBe(true);
+      expect(r.refusedLine).toBe(2);
       expect(r.validBytes).toBe(Buffer.byteLength(good[0]) + 1);
     }
   });
