@@ -82,10 +82,21 @@ function Invoke-AvbSetAcls($a) {
     $root = [string]$a.root
     if (-not (Test-Path -LiteralPath $root -PathType Container)) { throw "Cannot set the permissions of '$root': the folder does not exist." }
     $out = New-Object System.Collections.Generic.List[object]
+    $sep = [System.IO.Path]::DirectorySeparatorChar
+    $below = [System.IO.Path]::GetFullPath($root).TrimEnd([char[]]@('\', '/')) + $sep
     foreach ($entry in @($a.entries)) {
         $rel = [string]$entry.path
         $target = $root
-        if ($rel -ne '') { $target = [System.IO.Path]::Combine($root, $rel.Replace('/', [System.IO.Path]::DirectorySeparatorChar)) }
+        if ($rel -ne '') {
+            # Path.Combine returns $rel itself when it is rooted, and '..' climbs: only a place below $root is set.
+            $target = [System.IO.Path]::GetFullPath([System.IO.Path]::Combine($root, $rel.Replace('/', $sep)))
+            # (GetFullPath leaves a \\?\ path as it is, hence the check of the parts too.)
+            $climbs = @($rel -split '[\\/]') -contains '..'
+            if ($climbs -or [System.IO.Path]::IsPathRooted($rel) -or -not $target.StartsWith($below, [System.StringComparison]::OrdinalIgnoreCase)) {
+                $out.Add([ordered]@{ path = $rel; sddl = $null; error = 'it is not below the folder (refused)' })
+                continue
+            }
+        }
         if (-not (Test-Path -LiteralPath $target)) {
             $out.Add([ordered]@{ path = $rel; sddl = $null; error = 'it does not exist' })
             continue

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { DamageError, errnoCode } from '../errors';
 import { writeFileAtomic } from '../fs/durable';
 import type { FileSystem } from '../fs/types';
+import { entryPathProblem } from './entry-path';
 import { metaDir } from './layout';
 import type { SnapshotId } from './types';
 
@@ -12,7 +13,16 @@ import type { SnapshotId } from './types';
  * SDDL strings, data only; written with the snapshot's metadata before it becomes visible, never changed after.
  */
 
-const entrySchema = z.object({ path: z.string(), sddl: z.string().regex(/^D:/) });
+/**
+ * An item's place below the restored folder ('' is the folder itself), checked by Windows' rules whatever
+ * the platform reading it: a restore puts the SDDL on that place, as an administrator, so an altered file
+ * must not name one outside the folder (`..`, a drive, `\\`).
+ */
+const itemPath = z.string().refine((p) => p === '' || entryPathProblem(p, 'win32') === null, {
+  message: 'an item\'s path must lie below the folder (no "..", no drive, no "\\" or ":")',
+});
+
+const entrySchema = z.object({ path: itemPath, sddl: z.string().regex(/^D:/) });
 
 const aclFileSchema = z.object({
   format: z.literal('avimark-backup-acl'),

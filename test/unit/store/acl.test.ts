@@ -44,4 +44,24 @@ describe('meta/<ID>/acl.json', () => {
     await writeFile(aclPath(dir, ID), 'not json');
     await expect(readAclFile(localFs, dir, ID)).rejects.toThrow(/acl\.json is damaged/);
   });
+
+  it('an item outside the folder (an altered file: a restore sets its SDDL as an administrator) is damage', async () => {
+    for (const p of [
+      '../Windows',
+      'Reports/../../Windows',
+      'C:/Windows/System32',
+      'C:\\Windows',
+      '/etc',
+      'a\\..\\..\\b',
+    ]) {
+      const file = { format: 'avimark-backup-acl', version: 1, source: 's', root: 'D:P', unreadable: [] };
+      await writeFile(
+        aclPath(dir, ID),
+        JSON.stringify({ ...file, items: [{ path: p, sddl: 'D:PAI(A;OICI;FA;;;WD)' }] }),
+      );
+      await expect(readAclFile(localFs, dir, ID), p).rejects.toThrow(
+        /acl\.json is damaged: .*must lie below the folder/,
+      );
+    }
+  });
 });
