@@ -161,8 +161,6 @@ export class Checkpoint {
   private failure: unknown = null;
   /** Records that met a full disk, written again with the next write. */
   private stalled = '';
-  /** On a reopened journal: the line of a record this process could not have written (the replay stopped there). */
-  refusedLine: number | null = null;
 
   private constructor(
     private readonly fs: FileSystem,
@@ -174,6 +172,8 @@ export class Checkpoint {
     readonly state: PartialState,
     readonly done: Map<string, DoneRecord>,
     readonly partials: Map<string, PartialProgress>,
+    /** On a reopened journal: the line of a record this process could not have written (the replay stopped there). */
+    readonly refusedLine: number | null = null,
   ) {}
 
   static journalPath(stateDir: string): string {
@@ -222,7 +222,7 @@ export class Checkpoint {
     if (replay.validBytes !== Buffer.byteLength(text)) await truncateFile(fs, file, replay.validBytes);
     const handle = await fs.open(file, 'a');
     const reserved = await ensureReserve(fs, stateDir);
-    const checkpoint = new Checkpoint(
+    return new Checkpoint(
       fs,
       stateDir,
       handle,
@@ -231,9 +231,8 @@ export class Checkpoint {
       state,
       replay.done,
       replay.partials,
+      replay.refusedLine,
     );
-    checkpoint.refusedLine = replay.refusedLine;
-    return checkpoint;
   }
 
   /**

@@ -6,6 +6,7 @@ import { joinRelative } from '../fs/join-relative';
 import { removeIfExists } from '../fs/remove';
 import type { FileSystem, SourceFs } from '../fs/types';
 import { snapshotDir } from '../store/layout';
+import { storedPath } from './stored-files';
 import { utimesTime } from './times';
 
 /**
@@ -50,13 +51,13 @@ const BUFFER_BYTES = 1 << 20;
 
 function sourcePath(ctx: RepairContext, from: RepairSource): { fs: SourceFs; file: string } | null {
   if (from.kind === 'snapshot') {
-    return { fs: ctx.fs, file: path.join(snapshotDir(ctx.dest, from.snapshotId), ...from.path.split('/')) };
+    return { fs: ctx.fs, file: storedPath({ dir: snapshotDir(ctx.dest, from.snapshotId) }, from.path) };
   }
   return ctx.source ? { fs: ctx.source.fs, file: joinRelative(ctx.source.root, from.path) } : null;
 }
 
 const placePath = (ctx: RepairContext, p: RepairPlace) =>
-  path.join(snapshotDir(ctx.dest, p.snapshotId), ...p.path.split('/'));
+  storedPath({ dir: snapshotDir(ctx.dest, p.snapshotId) }, p.path);
 
 /** A name beside `file` for the fresh copy (short suffix: names near the length limit still fit). */
 const tempBeside = (file: string) => path.join(path.dirname(file), `.repair-${randomBytes(4).toString('hex')}.tmp`);
