@@ -8,13 +8,24 @@ export function hasOnlyPlainSegments(rel: string): boolean {
   return !UNCLEAN.test(rel);
 }
 
-/** The last folder found absolute and normalised (callers join many names to the same folder in a row). */
-let lastClean: { api: path.PlatformPath; dir: string } | null = null;
+/**
+ * Folders recently found absolute and normalised, per path API. A sweep joins each file's name to three
+ * folders in turn (the source folder, the partial and the previous snapshot), so one remembered folder
+ * would miss every time; the set is emptied when it reaches `CLEAN_DIRS_KEPT`.
+ */
+const cleanDirs = new WeakMap<path.PlatformPath, Set<string>>();
+const CLEAN_DIRS_KEPT = 64;
 
 function isCleanAbsolute(dir: string, pathApi: path.PlatformPath): boolean {
-  if (lastClean !== null && lastClean.api === pathApi && lastClean.dir === dir) return true;
+  let known = cleanDirs.get(pathApi);
+  if (known?.has(dir)) return true;
   if (!pathApi.isAbsolute(dir) || pathApi.normalize(dir) !== dir) return false;
-  lastClean = { api: pathApi, dir };
+  if (known === undefined) {
+    known = new Set();
+    cleanDirs.set(pathApi, known);
+  }
+  if (known.size >= CLEAN_DIRS_KEPT) known.clear();
+  known.add(dir);
   return true;
 }
 

@@ -59,6 +59,18 @@ describe('joinRelative', () => {
     });
   }
 
+  it('remembers clean folders per platform, and past the number it keeps', () => {
+    // A folder clean by one platform's rules is not clean by the other's ('/store/p' is not normalised on win32).
+    for (const api of [path.posix, path.win32, path.posix])
+      expect(joinRelative('/store/p', 'a/b', api)).toBe(api.join('/store/p', 'a', 'b'));
+    // Three folders in turn, as a sweep joins them, among more folders than are remembered, some unclean.
+    const folders = Array.from({ length: 150 }, (_, i) => (i % 7 === 3 ? `/src/d${i}/../e` : `/src/d${i}`));
+    for (let round = 0; round < 2; round += 1)
+      for (const dir of folders)
+        for (const base of [dir, '/store/in-progress/p', '/store/snapshots/q'])
+          expect(joinRelative(base, 'f.txt', path.posix), base).toBe(path.posix.join(base, 'f.txt'));
+  });
+
   it('gives what path.join gives for random names (both platforms)', () => {
     const parts = ['a', 'B.c', '.', '..', '', '...', '\\', ':', ' ', 'x y', 'C:'];
     let seed = 7;
