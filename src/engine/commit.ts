@@ -5,7 +5,7 @@ import type { FileSystem } from '../fs/types';
 import { METADATA_RETRY, withRetry } from '../fs/retry';
 import { manifestPath, metaDir, snapshotDir, storeLayout } from '../store/layout';
 import { writeAclFile } from '../store/acl';
-import { writeManifest } from '../store/manifest';
+import { comparePaths, writeManifest } from '../store/manifest';
 import { writeRunRecord } from '../store/run-record';
 import { suspectMark, writeSuspectMark } from '../store/suspect';
 import type { ManifestEntry, RunRecord, SnapshotId } from '../store/types';
@@ -23,7 +23,7 @@ export function commitOrder(done: Iterable<{ entry: ManifestEntry }>): {
   entries: ManifestEntry[];
   dirs: ManifestEntry[];
 } {
-  const entries = [...done].map((d) => d.entry).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const entries = [...done].map((d) => d.entry).sort((a, b) => comparePaths(a.path, b.path));
   // Deepest folders first, so setting a parent's time is not undone by touching a child.
   const dirs = entries
     .filter((e) => e.type === 'dir')

@@ -88,10 +88,13 @@ async function undecodableNames(
 }
 
 /**
- * Walks `root` depth-first in sorted order and yields every entry below it (not the root itself):
- * a folder before its contents. Uses lstat, so symlinks and junctions are reported, never followed;
- * `special` entries (FIFOs, sockets, devices) are reported for the caller to skip with a warning.
- * Only one folder's names are held at a time per level, so memory follows the depth, not the size.
+ * Walks `root` depth-first and yields every entry below it (not the root itself) in the manifest's path
+ * order (`comparePaths`): a folder before its contents, and a folder's contents after every sibling whose
+ * name sorts before `folder/` (`a`, `a-c`, `a.b`, `a/b`), so the scan can be merged with a manifest read as
+ * a stream. Uses lstat, so symlinks and junctions are reported, never followed; `special` entries (FIFOs,
+ * sockets, devices) are reported for the caller to skip with a warning (names that are not valid UTF-8
+ * first, out of that order). Only one folder's names are held at a time per level, so memory follows the
+ * depth and the widest folder, not the size.
  */
 export async function* scanTree(
   fs: Pick<FileSystem, 'opendir' | 'lstat'>,
@@ -125,8 +128,10 @@ export async function* scanTree(
       const rel = relDir === '' ? name : `${relDir}/${name}`;
       return exclude.length > 0 && isExcluded(rel, exclude, caseInsensitive)
         ? []
-        : [{ rel, abs: joinRelative(absDir, name) }];
+        : [{ name, rel, abs: joinRelative(absDir, name) }];
     });
+    // Subfolders met but not yet walked, by `name/` (their contents' place among the siblings), in order.
+    const waiting: { key: string; rel: string; abs: string }[] = [];
     // The lstats of a batch run at once (one thread-pool round trip each, overlapped); yielded in order.
     for (let i = 0; i < wanted.length; i += LSTAT_BATCH) {
       options.signal?.throwIfAborted();
@@ -142,12 +147,21 @@ export async function* scanTree(
       for (let j = 0; j < batch.length; j += 1) {
         const stat = stats[j];
         if (stat === null) continue;
-        const { rel, abs } = batch[j];
+        const { name, rel, abs } = batch[j];
+        while (waiting.length > 0 && waiting[0].key < name) {
+          const folder = waiting.shift() as (typeof waiting)[number];
+          yield* walk(folder.abs, folder.rel);
+        }
         const type = kind(stat);
         yield { type, rel, abs, stat } as ScanEntry;
-        if (type === 'dir') yield* walk(abs, rel);
+        if (type === 'dir') {
+          const key = `${name}/`;
+          const at = waiting.findIndex((w) => key < w.key);
+          waiting.splice(at === -1 ? waiting.length : at, 0, { key, rel, abs });
+        }
       }
     }
+    for (const folder of waiting) yield* walk(folder.abs, folder.rel);
   }
   yield* walk(root, '');
 }

@@ -10,11 +10,20 @@ import type { FileAttributes, ManifestEntry, ManifestHeader } from './types';
 /**
  * Manifest file format (DEST/meta/<ID>/manifest.jsonl): one JSON object per line; the first line is the
  * ManifestHeader (its `entries` is the number of entry lines that follow), then one ManifestEntry per
- * path in ascending path order. Written under a temporary name and renamed, so a manifest present
+ * path in ascending path order (`comparePaths`: UTF-16 code units, as JavaScript's `<`). Written under a temporary name and renamed, so a manifest present
  * under its final name is complete; readers still check the count.
  */
 
 const WRITE_BUFFER_BYTES = 1 << 20;
+
+/**
+ * The manifest's order of paths: their UTF-16 code units compared in turn (JavaScript's `<`), the whole
+ * path at once, so `a-c` and `a.b` come before `a/b` ('-' and '.' sort before '/'). The scan yields a
+ * source in this order too (src/engine/scan.ts), so a scan can be merged with a manifest read as a stream.
+ */
+export function comparePaths(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
 
 /**
  * Streams entries to disk with bounded memory; `finish()` fsyncs and renames into place. Each line is
@@ -257,7 +266,6 @@ async function countManifest(fs: FileSystem, file: string): Promise<boolean> {
   }
 }
 
-/** The previous snapshot's entries by path, for change detection. */
 /**
  * The previous snapshot's entries by path, held for a whole run (100,000 files: tens of MiB): the few
  * distinct attribute objects are shared instead of one per entry.

@@ -2,6 +2,7 @@ import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { escapeName, scanTree } from '../../../src/engine/scan';
+import { comparePaths } from '../../../src/store/manifest';
 import { localFs } from '../../../src/fs/local';
 import type { FileSystem } from '../../../src/fs/types';
 import { errnoError } from '../../../src/fs/faulty';
@@ -55,6 +56,68 @@ describe('scanTree', () => {
     };
     expect(await collect(vanishing, dir)).toEqual(['dir:gone-dir', 'file:stays']);
     await expect(collect(vanishing, path.join(dir, 'gone-dir'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+});
+
+describe("scanTree order: the manifest's path order", () => {
+  it('yields a folder\'s contents after the siblings that sort before "folder/"', async () => {
+    mkdirSync(path.join(dir, 'a/x'), { recursive: true });
+    writeFileSync(path.join(dir, 'a/x/1'), '1');
+    writeFileSync(path.join(dir, 'a/x-y'), 'x');
+    for (const name of ['a-c', 'a.b', 'a b', 'a0', 'ab']) writeFileSync(path.join(dir, name), name);
+    mkdirSync(path.join(dir, 'a-'));
+    writeFileSync(path.join(dir, 'a-/z'), 'z');
+    expect(await collect(localFs, dir)).toEqual([
+      'dir:a',
+      'file:a b',
+      'dir:a-',
+      'file:a-/z',
+      'file:a-c',
+      'file:a.b',
+      'dir:a/x',
+      'file:a/x-y',
+      'file:a/x/1',
+      'file:a0',
+      'file:ab',
+    ]);
+  });
+
+  it('equals a sort of the full paths for random trees (an independent oracle), folders before their contents', async () => {
+    const alphabet = ['a', 'b', '-', '.', ' ', '0', 'A', '\u00e9', '!', '~'];
+    let seed = 17; // mulberry32: the same tree on every run
+    const random = (n: number) => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) % n;
+    };
+    const randomName = () =>
+      Array.from({ length: 1 + random(3) }, () => alphabet[random(alphabet.length)])
+        .join('')
+        .replace(/^[. ]+|[. ]+$/g, 'n');
+    const make = (folder: string, depth: number) => {
+      for (let i = 0; i < 6; i += 1) {
+        const name = randomName();
+        const at = path.join(folder, name);
+        try {
+          if (depth < 3 && random(2) === 0) {
+            mkdirSync(at);
+            make(at, depth + 1);
+          } else writeFileSync(at, name);
+        } catch {
+          // the name is taken already (as a folder or a file): another one follows
+        }
+      }
+    };
+    make(dir, 0);
+    const rels: string[] = [];
+    for await (const e of scanTree(localFs, dir)) rels.push(e.rel);
+    expect(rels.length).toBeGreaterThan(20);
+    expect(rels).toEqual([...rels].sort(comparePaths));
+    for (const rel of rels) {
+      const parent = rel.split('/').slice(0, -1).join('/');
+      if (parent !== '') expect(rels.indexOf(parent)).toBeLessThan(rels.indexOf(rel));
+    }
   });
 });
 
