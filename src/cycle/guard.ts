@@ -132,7 +132,7 @@ async function ransomwareCheck(
     caseInsensitive,
   });
   for (const entry of view.entries) tally.add(entry);
-  const changes = tally.finish();
+  const changes = tally.finish(view.entries);
   const candidates = sampleCandidates(view, baseline, caseInsensitive);
   const sample =
     config.sampleFiles > 0 && candidates.length > 0
@@ -144,48 +144,67 @@ async function ransomwareCheck(
 
 /**
  * Files worth sampling for compressibility: changed content at the same path, and new files named like a
- * vanished old file plus an extension (the old copy is the baseline's).
+ * vanished old file plus an extension (the old copy is the baseline's). In the order of `view.entries`.
+ * A file at the same path is a plain lookup; only what that misses (new files, and on Windows a change of
+ * case) is resolved afterwards, in one pass over the baseline and one over this snapshot, for just the
+ * names needed: no second index of every path (on Windows each folded name was a new string).
  */
 export function sampleCandidates(view: CommitView, baseline: Baseline, caseInsensitive: boolean): SampleCandidate[] {
   const fold = (p: string) => (caseInsensitive ? p.toLowerCase() : p);
-  // Built only when a new file needs them: a night without new files holds no second set of every path.
-  let currentSet: Set<string> | null = null;
-  const current = (): Set<string> => {
-    currentSet ??= new Set(view.entries.map((e) => fold(e.path)));
-    return currentSet;
-  };
-  let folded: Map<string, ManifestEntry> | null = null;
-  const previousFile = (key: string): ManifestEntry | undefined => {
-    if (!caseInsensitive) {
-      const e = baseline.index.get(key);
-      return e?.type === 'file' ? e : undefined;
-    }
-    if (folded === null) {
-      folded = new Map();
-      for (const e of baseline.index.values()) if (e.type === 'file') folded.set(fold(e.path), e);
-    }
-    return folded.get(key);
-  };
   const stored = (rel: string) => path.join(snapshotDir(view.dest, baseline.id), ...rel.split('/'));
-  const out: SampleCandidate[] = [];
+  const candidate = (entry: ManifestEntry, before: ManifestEntry): SampleCandidate => ({
+    path: entry.path,
+    current: { file: view.storedPath(entry.path), size: entry.size },
+    previous: { file: stored(before.path), size: before.size },
+  });
+  const slots: Array<SampleCandidate | ManifestEntry> = []; // an entry: not resolved yet
   for (const entry of view.entries) {
     if (entry.type !== 'file') continue;
-    const here = { file: view.storedPath(entry.path), size: entry.size };
-    const before = previousFile(fold(entry.path));
-    if (before) {
-      if (before.sha256 !== entry.sha256)
-        out.push({ path: entry.path, current: here, previous: { file: stored(before.path), size: before.size } });
+    const before = baseline.index.get(entry.path);
+    if (before?.type !== 'file') slots.push(entry);
+    else if (before.sha256 !== entry.sha256) slots.push(candidate(entry, before));
+  }
+  const unresolved = slots.filter((slot): slot is ManifestEntry => !('current' in slot));
+  if (unresolved.length === 0) return slots as SampleCandidate[];
+  const wanted = new Set<string>();
+  for (const entry of unresolved) {
+    if (caseInsensitive) wanted.add(fold(entry.path));
+    for (const stem of nameStems(entry.path)) wanted.add(fold(stem));
+  }
+  const previousFile = namedEntries(baseline.index.values(), wanted, fold, true);
+  const olds = new Set([...previousFile.values()].map((e) => fold(e.path)));
+  const stillHere = namedEntries(view.entries, olds, fold, false);
+  const out: SampleCandidate[] = [];
+  for (const slot of slots) {
+    if ('current' in slot) {
+      out.push(slot);
       continue;
     }
-    const renamedFrom = nameStems(entry.path)
-      .map((stem) => previousFile(fold(stem)))
-      .find((old) => old !== undefined && !current().has(fold(old.path)));
-    if (renamedFrom)
-      out.push({
-        path: entry.path,
-        current: here,
-        previous: { file: stored(renamedFrom.path), size: renamedFrom.size },
-      });
+    const before = caseInsensitive ? previousFile.get(fold(slot.path)) : undefined;
+    if (before) {
+      if (before.sha256 !== slot.sha256) out.push(candidate(slot, before));
+      continue;
+    }
+    const renamedFrom = nameStems(slot.path)
+      .map((stem) => previousFile.get(fold(stem)))
+      .find((old) => old !== undefined && !stillHere.has(fold(old.path)));
+    if (renamedFrom) out.push(candidate(slot, renamedFrom));
   }
   return out;
+}
+
+/** The entries of `entries` whose folded path is in `wanted` (files only, when `filesOnly`), by that key. */
+function namedEntries(
+  entries: Iterable<ManifestEntry>,
+  wanted: ReadonlySet<string>,
+  fold: (p: string) => string,
+  filesOnly: boolean,
+): Map<string, ManifestEntry> {
+  const found = new Map<string, ManifestEntry>();
+  for (const e of entries) {
+    if (filesOnly && e.type !== 'file') continue;
+    const key = fold(e.path);
+    if (wanted.has(key)) found.set(key, e);
+  }
+  return found;
 }

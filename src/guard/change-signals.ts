@@ -5,7 +5,8 @@ import { hasRansomExtension, ransomNoteKind } from './ransom-names';
  * weighs. Pure, over manifest entries (the previous snapshot's index, this snapshot's entries as they
  * are written): ransomware rewrites many files in place with the same size (stream ciphers, or
  * encrypt-then-pad to the same length), renames files to a new extension, and drops ransom notes.
- * Memory: one path string per current file (the previous index is held by the engine anyway).
+ * Memory: a few facts per NEW file (the previous index is held by the engine anyway); the names a rename
+ * needs are looked for in one more pass over each side at the end, not kept for every path.
  */
 
 /** The fields of a manifest entry the guard reads (a ManifestEntry fits). */
@@ -63,7 +64,6 @@ export class ChangeTally {
     readmes: 0,
     examples: { changedSameSize: [], extension: [], appended: [], notes: [] },
   };
-  private readonly currentPaths = new Set<string>();
   /** New files whose name minus the last extension may be an old file that disappeared. */
   private readonly renameCandidates: Array<{ path: string; stems: string[] }> = [];
 
@@ -73,8 +73,6 @@ export class ChangeTally {
   ) {}
 
   add(entry: FileFacts): void {
-    const key = this.key(entry.path);
-    this.currentPaths.add(key);
     if (entry.type !== 'file') return;
     const before = this.previous.get(entry.path);
     if (before !== undefined && before.type === 'file') {
@@ -116,28 +114,47 @@ export class ChangeTally {
     return this.options.caseInsensitive ? p.toLowerCase() : p;
   }
 
-  finish(): ChangeSignals {
-    const previousFiles = new Set<string>();
-    for (const [p, facts] of this.previous) if (facts.type === 'file') previousFiles.add(this.key(p));
+  /**
+   * Adds the rename signal and returns the whole tally. `current` is this snapshot's entries once more
+   * (every type, as given to `add`): the stems of the new files are looked for in one pass over each side,
+   * so no set of every path is built (on Windows, where names are folded, that was a new string per path).
+   */
+  finish(current: Iterable<FileFacts>): ChangeSignals {
     const s = this.signals;
-    for (const c of this.renameCandidates) {
-      if (!c.stems.some((stem) => previousFiles.has(stem) && !this.currentPaths.has(stem))) continue;
-      s.appendedExtension += 1;
-      pushExample(s.examples.appended, c.path);
+    if (this.renameCandidates.length > 0) {
+      const stems = new Set(this.renameCandidates.flatMap((c) => c.stems));
+      const previousFiles = this.present(stems, this.previous.values(), true);
+      const currentPaths = this.present(stems, current, false);
+      for (const c of this.renameCandidates) {
+        if (!c.stems.some((stem) => previousFiles.has(stem) && !currentPaths.has(stem))) continue;
+        s.appendedExtension += 1;
+        pushExample(s.examples.appended, c.path);
+      }
     }
     return structuredClone(s);
   }
+
+  /** The keys of `wanted` that name an entry of `entries` (a file, when `filesOnly`). */
+  private present(wanted: ReadonlySet<string>, entries: Iterable<FileFacts>, filesOnly: boolean): Set<string> {
+    const found = new Set<string>();
+    for (const e of entries) {
+      if (filesOnly && e.type !== 'file') continue;
+      const key = this.key(e.path);
+      if (wanted.has(key)) found.add(key);
+    }
+    return found;
+  }
 }
 
-/** The whole tally in one call (tests, small trees). */
+/** The whole tally in one call (tests, small trees); `current` is read twice. */
 export function tallyChanges(
   previous: ReadonlyMap<string, FileFacts>,
-  current: Iterable<FileFacts>,
+  current: readonly FileFacts[],
   options: TallyOptions,
 ): ChangeSignals {
   const tally = new ChangeTally(previous, options);
   for (const entry of current) tally.add(entry);
-  return tally.finish();
+  return tally.finish(current);
 }
 
 /**

@@ -141,4 +141,26 @@ describe('sampleCandidates', () => {
       'same.DOC.x',
     ]);
   });
+
+  it('case-insensitive: a file whose name changed case is compared with its old copy, in the order of the entries', () => {
+    const recased = [
+      fileEntry('animal.v2$', 'b'), // changed, and its name's case too
+      fileEntry('CLIENT.V2$.locked', 'b'),
+      fileEntry('same.doc', 'a'), // only the case changed
+    ];
+    expect(sampleCandidates(view(recased), baseline, true)).toEqual([
+      {
+        path: 'animal.v2$',
+        current: { file: '/partial/animal.v2$', size: 5 },
+        previous: { file: stored('ANIMAL.V2$'), size: 5 },
+      },
+      {
+        path: 'CLIENT.V2$.locked',
+        current: { file: '/partial/CLIENT.V2$.locked', size: 5 },
+        previous: { file: stored('CLIENT.V2$'), size: 5 },
+      },
+    ]);
+    // Case-sensitively, 'animal.v2$' and 'same.doc' are new files without a stem in the baseline.
+    expect(sampleCandidates(view(recased), baseline, false).map((c) => c.path)).toEqual(['CLIENT.V2$.locked']);
+  });
 });

@@ -110,4 +110,14 @@ describe('tallyChanges', () => {
     const sensitive = tallyChanges(previous, [file('animal.v2$.enc', 'q')], options);
     expect(sensitive.appendedExtension).toBe(0);
   });
+
+  it('an old name still present in another case, or as a folder, is still there (case-insensitively)', () => {
+    const previous = index([file('ANIMAL.V2$', 'a'), file('NOTES', 'b')]);
+    const insensitive = { ...options, caseInsensitive: true };
+    const folder: FileFacts = { ...file('notes', 'x'), type: 'dir', size: 0, sha256: null };
+    const current = [file('animal.v2$', 'a'), file('ANIMAL.V2$.enc', 'q'), folder, file('NOTES.txt', 'n')];
+    expect(tallyChanges(previous, current, insensitive).appendedExtension).toBe(0);
+    // Case-sensitively, 'animal.v2$' and 'notes' are other names: both old names are gone.
+    expect(tallyChanges(previous, current, options).appendedExtension).toBe(2);
+  });
 });
