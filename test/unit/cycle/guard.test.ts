@@ -115,19 +115,17 @@ describe('sampleCandidates', () => {
     fileEntry('same.DOC.x', 'b'), // a stem that matches only case-insensitively
   ];
   const stored = (rel: string) => path.join('/store', 'snapshots', BASELINE, rel);
+  /** The candidate `rel` compared with the baseline's `old` (sizes are all 5). */
+  const pair = (rel: string, old: string) => ({
+    path: rel,
+    current: { file: `/partial/${rel}`, size: 5 },
+    previous: { file: stored(old), size: 5 },
+  });
 
   it('case-sensitive: changed files and names with an appended extension, from the baseline', () => {
     expect(sampleCandidates(view(entries), baseline, false)).toEqual([
-      {
-        path: 'ANIMAL.V2$',
-        current: { file: '/partial/ANIMAL.V2$', size: 5 },
-        previous: { file: stored('ANIMAL.V2$'), size: 5 },
-      },
-      {
-        path: 'CLIENT.V2$.locked',
-        current: { file: '/partial/CLIENT.V2$.locked', size: 5 },
-        previous: { file: stored('CLIENT.V2$'), size: 5 },
-      },
+      pair('ANIMAL.V2$', 'ANIMAL.V2$'),
+      pair('CLIENT.V2$.locked', 'CLIENT.V2$'),
     ]);
   });
 
@@ -149,16 +147,8 @@ describe('sampleCandidates', () => {
       fileEntry('same.doc', 'a'), // only the case changed
     ];
     expect(sampleCandidates(view(recased), baseline, true)).toEqual([
-      {
-        path: 'animal.v2$',
-        current: { file: '/partial/animal.v2$', size: 5 },
-        previous: { file: stored('ANIMAL.V2$'), size: 5 },
-      },
-      {
-        path: 'CLIENT.V2$.locked',
-        current: { file: '/partial/CLIENT.V2$.locked', size: 5 },
-        previous: { file: stored('CLIENT.V2$'), size: 5 },
-      },
+      pair('animal.v2$', 'ANIMAL.V2$'),
+      pair('CLIENT.V2$.locked', 'CLIENT.V2$'),
     ]);
     // Case-sensitively, 'animal.v2$' and 'same.doc' are new files without a stem in the baseline.
     expect(sampleCandidates(view(recased), baseline, false).map((c) => c.path)).toEqual(['CLIENT.V2$.locked']);
