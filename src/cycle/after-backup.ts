@@ -5,7 +5,7 @@ import { errorMessage } from '../errors';
 import type { Logger } from '../log/logger';
 import { manifestPath } from '../store/layout';
 import { acquireStoreLock } from '../store/lock';
-import { loadManifestIndex } from '../store/manifest';
+import { changedFiles } from '../store/manifest-diff';
 import { pruneSnapshots, type PruneResult } from '../store/prune';
 import { listSnapshots, resolveSnapshotId } from '../store/snapshots';
 import type { ManifestEntry, SnapshotId } from '../store/types';
@@ -88,7 +88,10 @@ export async function afterBackup(
   return { verify, scrub, prune, warnings };
 }
 
-/** Selects the entries that differ from the previous snapshot's manifest: what this run had to copy. */
+/**
+ * Selects the entries that differ from the previous snapshot's manifest: what this run had to copy. The two
+ * manifests are merged as streams (only the changed paths are held, not an index of the previous one).
+ */
 async function changedSincePrevious(
   dest: string,
   id: SnapshotId,
@@ -97,9 +100,6 @@ async function changedSincePrevious(
   const at = snapshots.findIndex((s) => s.id === id);
   const previous = at > 0 ? snapshots[at - 1] : undefined;
   if (!previous) return undefined;
-  const before = await loadManifestIndex(localFs, manifestPath(dest, previous.id));
-  return (entry) => {
-    const old = before.get(entry.path);
-    return !old || old.sha256 !== entry.sha256 || old.size !== entry.size || old.mtimeNs !== entry.mtimeNs;
-  };
+  const changed = await changedFiles(localFs, manifestPath(dest, id), manifestPath(dest, previous.id));
+  return (entry) => changed.has(entry.path);
 }

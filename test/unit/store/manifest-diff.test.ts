@@ -1,0 +1,103 @@
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { localFs } from '../../../src/fs/local';
+import { comparePaths, writeManifest } from '../../../src/store/manifest';
+import { changedFiles } from '../../../src/store/manifest-diff';
+import type { ManifestEntry } from '../../../src/store/types';
+import { tempDir } from '../../helpers/cli';
+
+let dir: string;
+let cleanup: () => Promise<void>;
+beforeEach(async () => ({ dir, cleanup } = await tempDir('avb-manifest-diff-')));
+afterEach(async () => cleanup());
+
+const file = (p: string, sha = 'a', extra: Partial<ManifestEntry> = {}): ManifestEntry => ({
+  path: p,
+  type: 'file',
+  size: 3,
+  mtimeNs: '1700000000123456789',
+  sha256: sha.repeat(64),
+  attributes: { mode: 0o444, readonly: true },
+  ...extra,
+});
+const folder = (p: string): ManifestEntry => ({ ...file(p), type: 'dir', size: 0, sha256: null });
+
+const header = { format: 'avimark-backup-manifest' as const, version: 1 as const, source: '/s', createdAt: 'x' };
+
+async function manifest(name: string, entries: ManifestEntry[]): Promise<string> {
+  const file = path.join(dir, `${name}.jsonl`);
+  const sorted = [...entries].sort((a, b) => comparePaths(a.path, b.path));
+  await writeManifest(localFs, file, { ...header, snapshotId: name }, sorted, sorted.length);
+  return file;
+}
+
+/** The oracle: the whole older manifest in a map, as the after-backup step did before. */
+function byIndex(newer: ManifestEntry[], older: ManifestEntry[]): Set<string> {
+  const index = new Map(older.map((e) => [e.path, e]));
+  const out = new Set<string>();
+  for (const e of newer) {
+    if (e.type !== 'file') continue;
+    const old = index.get(e.path);
+    if (!old || old.type !== 'file' || old.sha256 !== e.sha256 || old.size !== e.size || old.mtimeNs !== e.mtimeNs)
+      out.add(e.path);
+  }
+  return out;
+}
+
+describe('changedFiles', () => {
+  it('names new files and files whose content, size or time changed, across the order of "-", "." and "/"', async () => {
+    const older = [
+      folder('a'),
+      file('a/b'),
+      file('a-c'),
+      file('a.b'),
+      file('gone'),
+      file('size'),
+      file('time'),
+      folder('was-a-folder'),
+    ];
+    const newer = [
+      folder('a'),
+      file('a/b', 'x'), // content
+      file('a-c'), // same
+      file('a.b'), // same
+      file('a/new'), // new, inside a folder that sorts after its siblings
+      file('size', 'a', { size: 4 }),
+      file('time', 'a', { mtimeNs: '1700000000123456790' }),
+      file('was-a-folder'),
+      folder('z'),
+    ];
+    const changed = await changedFiles(localFs, await manifest('new', newer), await manifest('old', older));
+    expect([...changed].sort()).toEqual(['a/b', 'a/new', 'size', 'time', 'was-a-folder']);
+  });
+
+  it('equals the whole-index answer on random manifests (an independent oracle)', async () => {
+    let seed = 5; // mulberry32
+    const random = (n: number) => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) % n;
+    };
+    const parts = ['a', 'b', 'a-', 'a.', 'A', 'é', '0'];
+    const names = new Set<string>();
+    while (names.size < 300)
+      names.add(Array.from({ length: 1 + random(3) }, () => parts[random(parts.length)]).join('/'));
+    const all = [...names].map((p) => file(p, 'abc'[random(3)]));
+    const older = all.filter(() => random(4) !== 0);
+    const newer = all
+      .filter(() => random(4) !== 0)
+      .map((e) => (random(5) === 0 ? { ...e, sha256: 'f'.repeat(64) } : e));
+    const changed = await changedFiles(localFs, await manifest('new', newer), await manifest('old', older));
+    const expected = byIndex(newer, older);
+    expect(expected.size).toBeGreaterThan(50);
+    expect(changed).toEqual(expected);
+  });
+
+  it('with an empty older manifest every file is new', async () => {
+    const newer = [file('x'), folder('d'), file('d/y')];
+    expect(await changedFiles(localFs, await manifest('new', newer), await manifest('old', []))).toEqual(
+      new Set(['x', 'd/y']),
+    );
+  });
+});
