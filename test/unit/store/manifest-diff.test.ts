@@ -38,7 +38,7 @@ function byIndex(newer: ManifestEntry[], older: ManifestEntry[]): Set<string> {
   for (const e of newer) {
     if (e.type !== 'file') continue;
     const old = index.get(e.path);
-    if (!old || old.type !== 'file' || old.sha256 !== e.sha256 || old.size !== e.size || old.mtimeNs !== e.mtimeNs)
+    if (old?.type !== 'file' || old.sha256 !== e.sha256 || old.size !== e.size || old.mtimeNs !== e.mtimeNs)
       out.add(e.path);
   }
   return out;
