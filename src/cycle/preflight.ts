@@ -7,7 +7,7 @@ import type { HostInfo, WindowsHost } from '../host/types';
 import { scanTree } from '../engine/scan';
 import { compareSnapshotIds, isSnapshotId, manifestPath, partialStateDir, storeLayout } from '../store/layout';
 import { Checkpoint, replayJournal, type ReplayedJournal } from '../engine/checkpoint';
-import { loadManifestIndex } from '../store/manifest';
+import { ManifestCursor } from '../store/manifest-diff';
 import { listSnapshots } from '../store/snapshots';
 
 /** PowerShell answers (the bridge can start and run our script); a failure names what to check. */
@@ -34,29 +34,34 @@ export async function expectedCopyBytes(
   exclude: readonly string[],
   fs: FileSystem = localFs,
 ): Promise<{ bytes: number; files: number }> {
-  let previous: Map<string, { size: number; mtimeNs: string }> | null = null;
+  // The newest manifest, read alongside the scan (both in path order), not loaded whole.
+  let previous: ManifestCursor | null = null;
   try {
     const newest = (await listSnapshots(dest, fs)).at(-1);
-    if (newest) previous = await loadManifestIndex(fs, manifestPath(dest, newest.id));
+    if (newest) previous = await ManifestCursor.open(fs, manifestPath(dest, newest.id));
   } catch (err) {
     if (errnoCode(err) !== 'ENOENT') throw err;
   }
-  const resumed = await readResumablePartial(dest, fs);
-  let bytes = 0;
-  let files = 0;
-  for await (const entry of scanTree(fs, source, { exclude })) {
-    if (entry.type !== 'file') continue;
-    const size = Number(entry.stat.size);
-    const mtimeNs = entry.stat.mtimeNs.toString();
-    const before = previous?.get(entry.rel);
-    if (before && before.size === size && before.mtimeNs === mtimeNs) continue;
-    const done = resumed?.done.get(entry.rel)?.entry;
-    if (done && done.type === 'file' && done.size === size && done.mtimeNs === mtimeNs) continue;
-    const part = resumed?.partials.get(entry.rel);
-    bytes += part && part.size === size && part.mtimeNs === mtimeNs ? Math.max(0, size - part.offset) : size;
-    files += 1;
+  try {
+    const resumed = await readResumablePartial(dest, fs);
+    let bytes = 0;
+    let files = 0;
+    for await (const entry of scanTree(fs, source, { exclude })) {
+      if (entry.type !== 'file') continue;
+      const size = Number(entry.stat.size);
+      const mtimeNs = entry.stat.mtimeNs.toString();
+      const before = await previous?.get(entry.rel);
+      if (before && before.size === size && before.mtimeNs === mtimeNs) continue;
+      const done = resumed?.done.get(entry.rel)?.entry;
+      if (done && done.type === 'file' && done.size === size && done.mtimeNs === mtimeNs) continue;
+      const part = resumed?.partials.get(entry.rel);
+      bytes += part && part.size === size && part.mtimeNs === mtimeNs ? Math.max(0, size - part.offset) : size;
+      files += 1;
+    }
+    return { bytes, files };
+  } finally {
+    await previous?.close();
   }
-  return { bytes, files };
 }
 
 /**

@@ -6,7 +6,7 @@ import { readdirOrEmpty } from '../fs/read';
 import { Checkpoint, replayJournal } from './checkpoint';
 import { hashHandle } from './file-saver';
 import { partialStateDir, storeLayout, isSnapshotId, compareSnapshotIds } from '../store/layout';
-import { loadManifestIndex } from '../store/manifest';
+import { ManifestCursor } from '../store/manifest-diff';
 import { listSnapshots } from '../store/snapshots';
 import type { ManifestEntry } from '../store/types';
 import { checkSourceAndDest } from './paths';
@@ -50,6 +50,31 @@ async function partialToResume(
   return { resumeId, done };
 }
 
+/** What a backup would do with one file, from its open handle's stat (hashing it for --checksum). */
+async function planOne(
+  fs: FileSystem,
+  abs: string,
+  known: {
+    done: DoneRecord | undefined;
+    previous: ManifestEntry | undefined;
+    checksum: boolean;
+    largeFileBytes: number;
+  },
+): Promise<FileDecision & { size: number }> {
+  const handle = await fs.open(abs, 'r');
+  try {
+    const st = await handle.stat({ bigint: true });
+    const current = { size: Number(st.size), mtimeNs: st.mtimeNs.toString() };
+    const done = known.done?.how === 'copy' || known.done?.how === 'link' ? known.done : undefined;
+    let decision: FileDecision = planFile({ ...known, current, done });
+    if (decision.action === 'hash-then-decide')
+      decision = decideAfterHash(decision.candidate, (await hashHandle(handle)).sha256);
+    return { ...decision, size: current.size };
+  } finally {
+    await handle.close();
+  }
+}
+
 /** What a backup would do, reading only: nothing is created or changed, not even DEST. */
 export async function dryRunBackup(options: {
   source: string;
@@ -63,9 +88,6 @@ export async function dryRunBackup(options: {
   const checksum = options.checksum ?? options.engine.checksum;
   const snapshots = await listSnapshots(dest, fs);
   const previousRef = snapshots.at(-1) ?? null;
-  const previous: Map<string, ManifestEntry> | null = previousRef
-    ? await loadManifestIndex(fs, previousRef.manifestPath)
-    : null;
   const { resumeId, done } = await partialToResume(fs, dest);
   const report: DryRunReport = {
     dryRun: true,
@@ -80,43 +102,38 @@ export async function dryRunBackup(options: {
     filesTotal: 0,
     bytesToCopy: 0,
   };
-  for await (const entry of scanTree(fs, source, {
-    exclude: options.engine.exclude,
-    retry: { policy: options.engine },
-  })) {
-    if (entry.type === 'special') {
-      report.skip.push({ path: entry.rel, reason: entry.why ?? 'not a regular file, folder or link' });
-      continue;
-    }
-    if (entry.type !== 'file') continue;
-    report.filesTotal += 1;
-    const handle = await fs.open(entry.abs, 'r');
-    try {
-      const st = await handle.stat({ bigint: true });
-      const current = { size: Number(st.size), mtimeNs: st.mtimeNs.toString() };
-      const doneRecord = done.get(entry.rel);
-      let decision: FileDecision = planFile({
-        current,
-        done: doneRecord?.how === 'copy' || doneRecord?.how === 'link' ? doneRecord : undefined,
-        previous: previous?.get(entry.rel),
+  // Read alongside the scan (both in path order), not loaded whole.
+  const previous = previousRef ? await ManifestCursor.open(fs, previousRef.manifestPath) : null;
+  try {
+    for await (const entry of scanTree(fs, source, {
+      exclude: options.engine.exclude,
+      retry: { policy: options.engine },
+    })) {
+      if (entry.type === 'special') {
+        report.skip.push({ path: entry.rel, reason: entry.why ?? 'not a regular file, folder or link' });
+        continue;
+      }
+      if (entry.type !== 'file') continue;
+      report.filesTotal += 1;
+      const decision = await planOne(fs, entry.abs, {
+        done: done.get(entry.rel),
+        previous: await previous?.get(entry.rel),
         checksum,
         largeFileBytes: options.engine.largeFileBytes,
       });
-      if (decision.action === 'hash-then-decide')
-        decision = decideAfterHash(decision.candidate, (await hashHandle(handle)).sha256);
       if (decision.action === 'keep') report.keep.push(entry.rel);
       else if (decision.action === 'link') report.link.push(entry.rel);
       else {
         report.copy.push({
           path: entry.rel,
           reason: decision.action === 'copy' ? decision.reason : 'resume',
-          size: current.size,
+          size: decision.size,
         });
-        report.bytesToCopy += current.size;
+        report.bytesToCopy += decision.size;
       }
-    } finally {
-      await handle.close();
     }
+  } finally {
+    await previous?.close();
   }
   return report;
 }

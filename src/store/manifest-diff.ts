@@ -2,6 +2,34 @@ import type { FileSystem } from '../fs/types';
 import { comparePaths, openManifest } from './manifest';
 import type { ManifestEntry } from './types';
 
+/**
+ * A manifest read alongside something in the same path order (`comparePaths`: the scan, another manifest):
+ * each lookup reads on to the path asked for, so memory is one entry whatever the manifest's size. A path
+ * asked for after a later one (out of that order) is answered "not there": the caller copies or checks the
+ * file once more, never wrongly skips it. Lookups must not overlap (each awaited before the next); `close`
+ * releases the file when the caller stops before the end.
+ */
+export class ManifestCursor {
+  private at: IteratorResult<ManifestEntry> | null = null;
+
+  private constructor(private readonly entries: AsyncIterator<ManifestEntry>) {}
+
+  static async open(fs: FileSystem, file: string): Promise<ManifestCursor> {
+    return new ManifestCursor((await openManifest(fs, file)).entries[Symbol.asyncIterator]());
+  }
+
+  async get(path: string): Promise<ManifestEntry | undefined> {
+    let at = this.at ?? (await this.entries.next());
+    while (!at.done && comparePaths(at.value.path, path) < 0) at = await this.entries.next();
+    this.at = at;
+    return !at.done && at.value.path === path ? at.value : undefined;
+  }
+
+  async close(): Promise<void> {
+    await this.entries.return?.(undefined);
+  }
+}
+
 /** Whether `entry` (a file) is not the file `before` recorded: new, or other content, size or time. */
 function differs(entry: ManifestEntry, before: ManifestEntry | undefined): boolean {
   return (
@@ -15,23 +43,18 @@ function differs(entry: ManifestEntry, before: ManifestEntry | undefined): boole
 
 /**
  * The paths of the files in the manifest `newer` that the manifest `older` does not have as the same file
- * (new files, and files whose content, size or time differ). Both are read side by side as streams in their
- * path order (`comparePaths`), so memory follows the number of changed files, not the size of either
- * manifest. A line out of that order can only add paths (a file checked once more), never hide a change.
+ * (new files, and files whose content, size or time differ). Both are read side by side as streams, so
+ * memory follows the number of changed files, not the size of either manifest.
  */
 export async function changedFiles(fs: FileSystem, newer: string, older: string): Promise<Set<string>> {
   const changed = new Set<string>();
-  const previous = (await openManifest(fs, older)).entries[Symbol.asyncIterator]();
+  const previous = await ManifestCursor.open(fs, older);
   try {
-    let before = await previous.next();
     for await (const entry of (await openManifest(fs, newer)).entries) {
-      if (entry.type !== 'file') continue;
-      while (!before.done && comparePaths(before.value.path, entry.path) < 0) before = await previous.next();
-      const same = before.done || before.value.path !== entry.path ? undefined : before.value;
-      if (differs(entry, same)) changed.add(entry.path);
+      if (entry.type === 'file' && differs(entry, await previous.get(entry.path))) changed.add(entry.path);
     }
   } finally {
-    await previous.return?.(undefined);
+    await previous.close();
   }
   return changed;
 }

@@ -72,6 +72,10 @@ describe('verifySnapshot, files checked at once', () => {
 
   /** localFs whose lstat of the first files is slow (so later checks finish first); counts open files. */
   function slowFirstFs(seen: { open: number; maxOpen: number }): FileSystem {
+    // The first stored file opened stays open until another one opens (or 500 ms pass), so checks that run at once
+    // overlap however busy the machine is, and checks one after another never do.
+    const company: Array<() => void> = [];
+    let waited = false;
     return {
       ...localFs,
       lstat: (async (p: string, o?: { bigint?: boolean }) => {
@@ -81,8 +85,17 @@ describe('verifySnapshot, files checked at once', () => {
       }) as FileSystem['lstat'],
       open: async (p: string, flags?: string | number) => {
         const handle: FileHandle = await localFs.open(p, flags);
+        if (!p.endsWith('.dat')) return handle; // the manifest, read all along: not a check
         seen.open += 1;
         seen.maxOpen = Math.max(seen.maxOpen, seen.open);
+        for (const wake of company.splice(0)) wake();
+        if (!waited) {
+          waited = true;
+          await new Promise<void>((r) => {
+            company.push(r);
+            setTimeout(r, 500);
+          });
+        }
         const close = handle.close.bind(handle);
         return Object.assign(handle, {
           close: async () => {
