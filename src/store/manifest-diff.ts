@@ -1,5 +1,5 @@
 import type { FileSystem } from '../fs/types';
-import { comparePaths, openManifest } from './manifest';
+import { ManifestFormatError, comparePaths, isManifestComplete, openManifest } from './manifest';
 import type { ManifestEntry } from './types';
 
 /**
@@ -14,8 +14,17 @@ export class ManifestCursor {
 
   private constructor(private readonly entries: AsyncIterator<ManifestEntry>) {}
 
+  /**
+   * Opens `file` (a missing file throws ENOENT). A manifest without its announced number of lines (torn,
+   * cut short) is refused here, before any lookup, as loading it whole would: a lookup that never reads to
+   * the end would otherwise trust it. A line that does not parse throws when the lookups reach it.
+   */
   static async open(fs: FileSystem, file: string): Promise<ManifestCursor> {
-    return new ManifestCursor((await openManifest(fs, file)).entries[Symbol.asyncIterator]());
+    const { entries } = await openManifest(fs, file);
+    if (!(await isManifestComplete(fs, file))) {
+      throw new ManifestFormatError(`${file} does not have the number of entries its header announces (torn?)`);
+    }
+    return new ManifestCursor(entries[Symbol.asyncIterator]());
   }
 
   async get(path: string): Promise<ManifestEntry | undefined> {

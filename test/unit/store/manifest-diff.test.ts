@@ -1,8 +1,9 @@
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { localFs } from '../../../src/fs/local';
 import type { FileSystem } from '../../../src/fs/types';
-import { comparePaths, writeManifest } from '../../../src/store/manifest';
+import { ManifestFormatError, comparePaths, writeManifest } from '../../../src/store/manifest';
 import { ManifestCursor, changedFiles } from '../../../src/store/manifest-diff';
 import type { ManifestEntry } from '../../../src/store/types';
 import { tempDir } from '../../helpers/cli';
@@ -125,5 +126,15 @@ describe('ManifestCursor', () => {
     expect(open).toBe(1);
     await cursor.close();
     expect(open).toBe(0);
+  });
+});
+
+describe('ManifestCursor.open', () => {
+  it('refuses a manifest cut short before any lookup (damage, exit 3), and a missing one is ENOENT', async () => {
+    const at = await manifest('m', [file('a'), file('b'), file('c')]);
+    const text = await readFile(at, 'utf8');
+    await writeFile(at, `${text.split('\n').slice(0, 3).join('\n')}\n`); // header and two of three entries
+    await expect(ManifestCursor.open(localFs, at)).rejects.toBeInstanceOf(ManifestFormatError);
+    await expect(ManifestCursor.open(localFs, path.join(dir, 'none.jsonl'))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });
