@@ -1,10 +1,14 @@
-import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkDestinationRoom, destinationAccountWarnings, expectedCopyBytes } from '../../../src/cycle/preflight';
 import { localFs } from '../../../src/fs/local';
 import type { FileSystem } from '../../../src/fs/types';
+import { manifestPath } from '../../../src/store/layout';
+import { writeManifest } from '../../../src/store/manifest';
+import type { ManifestEntry } from '../../../src/store/types';
+import { buildStore } from '../../helpers/store';
 
 let dir = '';
 afterEach(async () => {
@@ -53,6 +57,48 @@ describe('expectedCopyBytes', () => {
     // A file changed since the partial copied it counts again.
     await writeFile(path.join(source, 'a'), Buffer.alloc(2000, 2));
     expect(await expectedCopyBytes(source, dest, [])).toEqual({ bytes: 2000 + 1000 + 600, files: 3 });
+  });
+});
+
+describe('expectedCopyBytes: the newest snapshot', () => {
+  it('counts what changed since it; with its manifest damaged or cut short, everything (as the engine copies)', async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'avb-preflight-'));
+    const source = path.join(dir, 'src');
+    const dest = path.join(dir, 'dest');
+    await mkdir(source);
+    const id = '2026-11-26_010000';
+    await buildStore(dest, [{ id, files: { a: 'x', b: 'x', c: 'x' } }]);
+    const entries: ManifestEntry[] = [];
+    for (const name of ['a', 'b', 'c']) {
+      await writeFile(path.join(source, name), Buffer.alloc(1000, 1));
+      const st = await stat(path.join(source, name), { bigint: true });
+      const attributes = { mode: 0o444, readonly: true };
+      entries.push({
+        path: name,
+        type: 'file',
+        size: 1000,
+        mtimeNs: st.mtimeNs.toString(),
+        sha256: '0'.repeat(64),
+        attributes,
+      });
+    }
+    const file = manifestPath(dest, id);
+    const header = {
+      format: 'avimark-backup-manifest' as const,
+      version: 1 as const,
+      snapshotId: id,
+      source,
+      createdAt: 'x',
+    };
+    await writeManifest(localFs, file, header, entries, entries.length);
+    await writeFile(path.join(source, 'b'), Buffer.alloc(1500, 3));
+    expect(await expectedCopyBytes(source, dest, [])).toEqual({ bytes: 1500, files: 1 });
+
+    const lines = (await readFile(file, 'utf8')).split('\n');
+    await writeFile(file, [...lines.slice(0, 3), '{"path":"c",', ...lines.slice(4)].join('\n')); // c's line damaged
+    expect(await expectedCopyBytes(source, dest, [])).toEqual({ bytes: 3500, files: 3 });
+    await writeFile(file, `${lines.slice(0, 3).join('\n')}\n`); // cut short after b
+    expect(await expectedCopyBytes(source, dest, [])).toEqual({ bytes: 3500, files: 3 });
   });
 });
 
