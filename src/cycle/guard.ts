@@ -3,7 +3,7 @@ import type { GuardConfig } from '../config/schema';
 import type { CommitGuard, CommitVerdict, CommitView } from '../engine/backup';
 import { RunFailedError } from '../errors';
 import { fileBlockReader } from '../guard/block-reader';
-import { ChangeTally, nameStems } from '../guard/change-signals';
+import { ChangeTally, entriesNamed, nameStems } from '../guard/change-signals';
 import { type SampleCandidate, sampleCompressibility } from '../guard/compressibility';
 import { ransomExtensionSet } from '../guard/ransom-names';
 import { assessRansomware } from '../guard/ransomware';
@@ -171,9 +171,9 @@ export function sampleCandidates(view: CommitView, baseline: Baseline, caseInsen
     if (caseInsensitive) wanted.add(fold(entry.path));
     for (const stem of nameStems(entry.path)) wanted.add(fold(stem));
   }
-  const previousFile = namedEntries(baseline.index.values(), wanted, fold, true);
+  const previousFile = entriesNamed(baseline.index.values(), wanted, fold, true);
   const olds = new Set([...previousFile.values()].map((e) => fold(e.path)));
-  const stillHere = namedEntries(view.entries, olds, fold, false);
+  const stillHere = entriesNamed(view.entries, olds, fold, false);
   const out: SampleCandidate[] = [];
   for (const slot of slots) {
     if ('current' in slot) {
@@ -191,20 +191,4 @@ export function sampleCandidates(view: CommitView, baseline: Baseline, caseInsen
     if (renamedFrom) out.push(candidate(slot, renamedFrom));
   }
   return out;
-}
-
-/** The entries of `entries` whose folded path is in `wanted` (files only, when `filesOnly`), by that key. */
-function namedEntries(
-  entries: Iterable<ManifestEntry>,
-  wanted: ReadonlySet<string>,
-  fold: (p: string) => string,
-  filesOnly: boolean,
-): Map<string, ManifestEntry> {
-  const found = new Map<string, ManifestEntry>();
-  for (const e of entries) {
-    if (filesOnly && e.type !== 'file') continue;
-    const key = fold(e.path);
-    if (wanted.has(key)) found.set(key, e);
-  }
-  return found;
 }

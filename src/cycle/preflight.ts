@@ -57,7 +57,7 @@ export async function expectedCopyBytes(
         bytes += unchanged.bytes;
         files += unchanged.files;
       }
-      if (previous !== null && before && before.size === size && before.mtimeNs === mtimeNs) {
+      if (before && before.size === size && before.mtimeNs === mtimeNs) {
         unchanged.bytes += size;
         unchanged.files += 1;
         continue;

@@ -123,8 +123,9 @@ export class ChangeTally {
     const s = this.signals;
     if (this.renameCandidates.length > 0) {
       const stems = new Set(this.renameCandidates.flatMap((c) => c.stems));
-      const previousFiles = this.present(stems, this.previous.values(), true);
-      const currentPaths = this.present(stems, current, false);
+      const key = (p: string) => this.key(p);
+      const previousFiles = entriesNamed(this.previous.values(), stems, key, true);
+      const currentPaths = entriesNamed(current, stems, key, false);
       for (const c of this.renameCandidates) {
         if (!c.stems.some((stem) => previousFiles.has(stem) && !currentPaths.has(stem))) continue;
         s.appendedExtension += 1;
@@ -133,17 +134,25 @@ export class ChangeTally {
     }
     return structuredClone(s);
   }
+}
 
-  /** The keys of `wanted` that name an entry of `entries` (a file, when `filesOnly`). */
-  private present(wanted: ReadonlySet<string>, entries: Iterable<FileFacts>, filesOnly: boolean): Set<string> {
-    const found = new Set<string>();
-    for (const e of entries) {
-      if (filesOnly && e.type !== 'file') continue;
-      const key = this.key(e.path);
-      if (wanted.has(key)) found.add(key);
-    }
-    return found;
+/**
+ * The entries of `entries` whose path, as `key` gives it (folded on Windows), is in `wanted`, by that key
+ * (files only, when `filesOnly`): one pass that holds only the few names asked for, not every path.
+ */
+export function entriesNamed<T extends FileFacts>(
+  entries: Iterable<T>,
+  wanted: ReadonlySet<string>,
+  key: (p: string) => string,
+  filesOnly: boolean,
+): Map<string, T> {
+  const found = new Map<string, T>();
+  for (const e of entries) {
+    if (filesOnly && e.type !== 'file') continue;
+    const k = key(e.path);
+    if (wanted.has(k)) found.set(k, e);
   }
+  return found;
 }
 
 /** The whole tally in one call (tests, small trees); `current` is read twice. */

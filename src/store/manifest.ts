@@ -10,8 +10,9 @@ import type { FileAttributes, ManifestEntry, ManifestHeader } from './types';
 /**
  * Manifest file format (DEST/meta/<ID>/manifest.jsonl): one JSON object per line; the first line is the
  * ManifestHeader (its `entries` is the number of entry lines that follow), then one ManifestEntry per
- * path in ascending path order (`comparePaths`: UTF-16 code units, as JavaScript's `<`). Written under a temporary name and renamed, so a manifest present
- * under its final name is complete; readers still check the count.
+ * path in ascending path order (`comparePaths`: UTF-16 code units, as JavaScript's `<`). Written under
+ * a temporary name and renamed, so a manifest present under its final name is complete; readers still
+ * check the count.
  */
 
 const WRITE_BUFFER_BYTES = 1 << 20;

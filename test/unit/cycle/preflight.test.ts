@@ -28,12 +28,17 @@ async function doneRecord(file: string, rel: string): Promise<string> {
   return JSON.stringify({ t: 'done', how: 'copy', e });
 }
 
+/** A fresh temporary folder (removed after the test) with an empty source folder and a destination path. */
+async function sourceAndDest(): Promise<{ source: string; dest: string }> {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'avb-preflight-'));
+  const source = path.join(dir, 'src');
+  await mkdir(source);
+  return { source, dest: path.join(dir, 'dest') };
+}
+
 describe('expectedCopyBytes', () => {
   it('does not count what the resumable partial already holds (done files, the fsynced part of a large file)', async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'avb-preflight-'));
-    const source = path.join(dir, 'src');
-    const dest = path.join(dir, 'dest');
-    await mkdir(source);
+    const { source, dest } = await sourceAndDest();
     for (const name of ['a', 'b', 'c']) await writeFile(path.join(source, name), Buffer.alloc(1000, 1));
     expect(await expectedCopyBytes(source, dest, [])).toEqual({ bytes: 3000, files: 3 });
 
@@ -62,10 +67,7 @@ describe('expectedCopyBytes', () => {
 
 describe('expectedCopyBytes: the newest snapshot', () => {
   it('counts what changed since it; with its manifest damaged or cut short, everything (as the engine copies)', async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'avb-preflight-'));
-    const source = path.join(dir, 'src');
-    const dest = path.join(dir, 'dest');
-    await mkdir(source);
+    const { source, dest } = await sourceAndDest();
     const id = '2026-11-26_010000';
     await buildStore(dest, [{ id, files: { a: 'x', b: 'x', c: 'x' } }]);
     const entries: ManifestEntry[] = [];
