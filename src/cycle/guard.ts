@@ -3,14 +3,16 @@ import type { GuardConfig } from '../config/schema';
 import type { CommitGuard, CommitVerdict, CommitView } from '../engine/backup';
 import { RunFailedError } from '../errors';
 import { fileBlockReader } from '../guard/block-reader';
-import { ChangeTally, entriesNamed, nameStems } from '../guard/change-signals';
+import { type ChangeSignals, ChangeTally } from '../guard/change-signals';
 import { type SampleCandidate, sampleCompressibility } from '../guard/compressibility';
+import { SampleCandidates } from '../guard/sample-candidates';
 import { ransomExtensionSet } from '../guard/ransom-names';
 import { assessRansomware } from '../guard/ransomware';
 import { type TreeTotals, checkShrink, missingRequiredFiles, requiredPath } from '../guard/shrink';
 import type { Logger } from '../log/logger';
 import { compareSnapshotIds, manifestPath, snapshotDir } from '../store/layout';
-import { ManifestFormatError, loadManifestIndex } from '../store/manifest';
+import { ManifestFormatError, openManifest } from '../store/manifest';
+import { mergeByPath } from '../store/manifest-diff';
 import { listTrustedSnapshots } from '../store/snapshots';
 import type { ManifestEntry, SnapshotId } from '../store/types';
 
@@ -38,21 +40,41 @@ export interface SnapshotGuardOptions {
   caseInsensitive?: boolean;
 }
 
+/** The baseline: the newest trusted snapshot older than this one, and its manifest file. */
 export interface Baseline {
   id: SnapshotId;
-  index: ReadonlyMap<string, ManifestEntry>;
+  manifest: string;
+}
+
+/** What one merged pass over the baseline's manifest and this snapshot's entries found. */
+interface Compared {
+  before: TreeTotals;
+  missingRequired: string[];
+  changes: ChangeSignals;
+  candidates: SampleCandidate[];
 }
 
 export function snapshotGuard(settings: GuardSettings, options: SnapshotGuardOptions): CommitGuard {
   const caseInsensitive = options.caseInsensitive ?? process.platform === 'win32';
   return async (view: CommitView): Promise<CommitVerdict> => {
     const warnings: string[] = [];
-    const baseline = await loadBaseline(view, options.log, warnings);
+    const baseline = await findBaseline(view);
+    let compared: Compared | null = null;
+    if (baseline !== null) {
+      try {
+        compared = await compareWithBaseline(view, baseline, settings, caseInsensitive);
+      } catch (err) {
+        if (!(err instanceof ManifestFormatError)) throw err;
+        const w = `the shrink and ransomware checks were skipped: the manifest of snapshot ${baseline.id} is damaged (${err.message})`;
+        options.log.warn(w);
+        warnings.push(w);
+      }
+    }
     const shrink = checkShrink({
-      previous: baseline ? totalsOf(baseline.index.values()) : null,
+      previous: compared?.before ?? null,
       current: totalsOf(view.entries),
       maxShrinkPercent: settings.guard.maxShrinkPercent,
-      missingRequired: baseline ? goneRequired(settings.drill.requiredFiles, baseline, view, caseInsensitive) : [],
+      missingRequired: compared?.missingRequired ?? [],
     });
     if (!shrink.ok) {
       if (!options.allowShrink) throw new RunFailedError(`snapshot ${view.id} was not committed: ${shrink.message}`);
@@ -60,29 +82,80 @@ export function snapshotGuard(settings: GuardSettings, options: SnapshotGuardOpt
       options.log.warn(accepted);
       warnings.push(accepted);
     }
-    if (baseline === null) return { suspect: null, warnings };
-    const suspect = await ransomwareCheck(settings.guard.ransomware, view, baseline, caseInsensitive);
+    if (compared === null) return { suspect: null, warnings };
+    const suspect = await ransomwareCheck(settings.guard.ransomware, view, compared);
     if (suspect) options.log.warn({ snapshot: view.id, reasons: suspect.reasons }, 'the snapshot looks suspect');
     return { suspect, warnings };
   };
 }
 
-/** The newest trusted snapshot older than `view.id`, with its manifest; null on the first backup. */
-async function loadBaseline(view: CommitView, log: Logger, warnings: string[]): Promise<Baseline | null> {
+/** The newest trusted snapshot older than `view.id`; null on the first backup. */
+async function findBaseline(view: CommitView): Promise<Baseline | null> {
   const older = (await listTrustedSnapshots(view.dest, view.fs)).filter((s) => compareSnapshotIds(s.id, view.id) < 0);
   const id = older.at(-1)?.id;
-  if (id === undefined) return null;
-  // The engine's own copy when it compared against the same snapshot: a second one would double the memory.
-  if (view.previous?.id === id) return { id, index: view.previous.index };
-  try {
-    return { id, index: await loadManifestIndex(view.fs, manifestPath(view.dest, id)) };
-  } catch (err) {
-    if (!(err instanceof ManifestFormatError)) throw err;
-    const w = `the shrink and ransomware checks were skipped: the manifest of snapshot ${id} is damaged (${err.message})`;
-    log.warn(w);
-    warnings.push(w);
-    return null;
+  return id === undefined ? null : { id, manifest: manifestPath(view.dest, id) };
+}
+
+/**
+ * Every figure the guard weighs, from the baseline's manifest read as a stream beside this snapshot's
+ * entries (both in path order): one merged pass, then, only when new files need names looked up (renames,
+ * on Windows a change of case), one more pass over the baseline for just those names. Memory: a few facts
+ * per new or changed file, never an index of the baseline. A damaged baseline throws ManifestFormatError.
+ */
+export async function compareWithBaseline(
+  view: CommitView,
+  baseline: Baseline,
+  settings: GuardSettings,
+  caseInsensitive: boolean,
+): Promise<Compared> {
+  // Read to the end both times, so a manifest cut short throws (openManifest checks the count at the end).
+  const readBaseline = async () => (await openManifest(view.fs, baseline.manifest)).entries;
+  const tally = new ChangeTally({
+    extensions: ransomExtensionSet(settings.guard.ransomware.extensions),
+    caseInsensitive,
+  });
+  const sample = new SampleCandidates(
+    {
+      current: view.storedPath,
+      previous: (rel) => path.join(snapshotDir(view.dest, baseline.id), ...rel.split('/')),
+    },
+    caseInsensitive,
+  );
+  const fold = (p: string) => (caseInsensitive ? p.toLowerCase() : p);
+  const required = new Set(settings.drill.requiredFiles.map((rel) => fold(requiredPath(rel))));
+  const requiredBefore = new Set<string>();
+  const before = { files: 0, bytes: 0 };
+  for await (const { before: old, after } of mergeByPath(await readBaseline(), view.entries)) {
+    if (old?.type === 'file') {
+      before.files += 1;
+      before.bytes += old.size;
+      if (required.has(fold(old.path))) requiredBefore.add(fold(old.path));
+    }
+    if (after === undefined) continue;
+    tally.add(after, old);
+    sample.add(after, old);
   }
+  const wanted = new Set([...tally.wanted(), ...sample.wanted()]);
+  const previousFiles = wanted.size > 0 ? await entriesNamedIn(await readBaseline(), wanted, fold) : new Map();
+  return {
+    before,
+    missingRequired: goneRequired(settings.drill.requiredFiles, required, requiredBefore, view, fold),
+    changes: tally.finish(previousFiles, view.entries),
+    candidates: sample.resolve(previousFiles, view.entries),
+  };
+}
+
+/** The files of a streamed manifest whose key is in `wanted`, by key (the few names a rename needs). */
+async function entriesNamedIn(
+  entries: AsyncIterable<ManifestEntry>,
+  wanted: ReadonlySet<string>,
+  key: (p: string) => string,
+): Promise<Map<string, ManifestEntry>> {
+  const found = new Map<string, ManifestEntry>();
+  for await (const e of entries) {
+    if (e.type === 'file' && wanted.has(key(e.path))) found.set(key(e.path), e);
+  }
+  return found;
 }
 
 function totalsOf(entries: Iterable<ManifestEntry>): TreeTotals {
@@ -96,27 +169,19 @@ function totalsOf(entries: Iterable<ManifestEntry>): TreeTotals {
   return { files, bytes };
 }
 
-/** Required files the baseline had and this snapshot lacks (a source that never had them is not refused). */
+/** Required files the baseline had (`before`, folded keys) and this snapshot lacks (`wanted`: all, folded). */
 function goneRequired(
   required: readonly string[],
-  baseline: Baseline,
+  wanted: ReadonlySet<string>,
+  before: ReadonlySet<string>,
   view: CommitView,
-  caseInsensitive: boolean,
+  fold: (p: string) => string,
 ): string[] {
-  const fold = (p: string) => (caseInsensitive ? p.toLowerCase() : p);
-  const wanted = new Set(required.map((rel) => fold(requiredPath(rel))));
   // Only the required files among the entries (not a set of every path: 100,000 files stay 100,000 looks).
-  const filesOf = (entries: Iterable<ManifestEntry>) => {
-    const found = new Set<string>();
-    for (const e of entries) {
-      if (e.type !== 'file') continue;
-      const key = fold(e.path);
-      if (wanted.has(key)) found.add(key);
-    }
-    return found;
-  };
-  const before = filesOf(baseline.index.values());
-  const now = filesOf(view.entries);
+  const now = new Set<string>();
+  for (const e of view.entries) {
+    if (e.type === 'file' && wanted.has(fold(e.path))) now.add(fold(e.path));
+  }
   const hadThem = missingRequiredFiles(required, (rel) => !before.has(fold(rel)));
   return missingRequiredFiles(hadThem, (rel) => now.has(fold(rel)));
 }
@@ -124,71 +189,12 @@ function goneRequired(
 async function ransomwareCheck(
   config: GuardConfig['ransomware'],
   view: CommitView,
-  baseline: Baseline,
-  caseInsensitive: boolean,
+  compared: Compared,
 ): Promise<CommitVerdict['suspect']> {
-  const tally = new ChangeTally(baseline.index, {
-    extensions: ransomExtensionSet(config.extensions),
-    caseInsensitive,
-  });
-  for (const entry of view.entries) tally.add(entry);
-  const changes = tally.finish(view.entries);
-  const candidates = sampleCandidates(view, baseline, caseInsensitive);
   const sample =
-    config.sampleFiles > 0 && candidates.length > 0
-      ? await sampleCompressibility(candidates, fileBlockReader(view.fs), config)
+    config.sampleFiles > 0 && compared.candidates.length > 0
+      ? await sampleCompressibility(compared.candidates, fileBlockReader(view.fs), config)
       : null;
-  const verdict = assessRansomware({ changes, sample }, config);
+  const verdict = assessRansomware({ changes: compared.changes, sample }, config);
   return verdict.suspect ? { reasons: verdict.reasons, measured: { ...verdict.measured } } : null;
-}
-
-/**
- * Files worth sampling for compressibility: changed content at the same path, and new files named like a
- * vanished old file plus an extension (the old copy is the baseline's). In the order of `view.entries`.
- * A file at the same path is a plain lookup; only what that misses (new files, and on Windows a change of
- * case) is resolved afterwards, in one pass over the baseline and one over this snapshot, for just the
- * names needed: no second index of every path (on Windows each folded name was a new string).
- */
-export function sampleCandidates(view: CommitView, baseline: Baseline, caseInsensitive: boolean): SampleCandidate[] {
-  const fold = (p: string) => (caseInsensitive ? p.toLowerCase() : p);
-  const stored = (rel: string) => path.join(snapshotDir(view.dest, baseline.id), ...rel.split('/'));
-  const candidate = (entry: ManifestEntry, before: ManifestEntry): SampleCandidate => ({
-    path: entry.path,
-    current: { file: view.storedPath(entry.path), size: entry.size },
-    previous: { file: stored(before.path), size: before.size },
-  });
-  const slots: Array<SampleCandidate | ManifestEntry> = []; // an entry: not resolved yet
-  for (const entry of view.entries) {
-    if (entry.type !== 'file') continue;
-    const before = baseline.index.get(entry.path);
-    if (before?.type !== 'file') slots.push(entry);
-    else if (before.sha256 !== entry.sha256) slots.push(candidate(entry, before));
-  }
-  const unresolved = slots.filter((slot): slot is ManifestEntry => !('current' in slot));
-  if (unresolved.length === 0) return slots as SampleCandidate[];
-  const wanted = new Set<string>();
-  for (const entry of unresolved) {
-    if (caseInsensitive) wanted.add(fold(entry.path));
-    for (const stem of nameStems(entry.path)) wanted.add(fold(stem));
-  }
-  const previousFile = entriesNamed(baseline.index.values(), wanted, fold, true);
-  const olds = new Set([...previousFile.values()].map((e) => fold(e.path)));
-  const stillHere = entriesNamed(view.entries, olds, fold, false);
-  const out: SampleCandidate[] = [];
-  for (const slot of slots) {
-    if ('current' in slot) {
-      out.push(slot);
-      continue;
-    }
-    const before = caseInsensitive ? previousFile.get(fold(slot.path)) : undefined;
-    if (before) {
-      if (before.sha256 !== slot.sha256) out.push(candidate(slot, before));
-      continue;
-    }
-    const renamedFrom = nameStems(slot.path)
-      .map((stem) => previousFile.get(fold(stem)))
-      .find((old) => old !== undefined && !stillHere.has(fold(old.path)));
-    if (renamedFrom) out.push(candidate(slot, renamedFrom));
-  }
-  return out;
 }

@@ -77,11 +77,6 @@ export interface CommitView {
   entries: readonly ManifestEntry[];
   /** Where an entry's copy is now (in the partial). */
   storedPath(rel: string): string;
-  /**
-   * The previous snapshot's manifest the engine compared against, already in memory (a guard whose
-   * baseline is that snapshot uses it instead of loading a second copy); absent when none was loaded.
-   */
-  previous?: { id: SnapshotId; index: ReadonlyMap<string, ManifestEntry> } | null;
 }
 
 /** A guard's answer: throw (an AppError) to commit nothing; or commit, perhaps marked suspect. */
@@ -106,8 +101,6 @@ export interface CommitInput {
   resumed: boolean;
   now: () => Date;
   guard?: CommitGuard;
-  /** The previous snapshot's manifest held by the engine (handed to the guard). */
-  previous?: CommitView['previous'];
 }
 
 /**
@@ -127,7 +120,6 @@ export async function writeAndRename(input: CommitInput): Promise<RunRecord> {
         fs,
         entries,
         storedPath: (rel) => partial.destPath(rel),
-        previous: input.previous ?? null,
       })
     : { suspect: null, warnings: [] };
   // Setting a folder's time does not touch its parent's entries, so folders can go in parallel.

@@ -6,10 +6,10 @@ import { readdirOrEmpty } from '../fs/read';
 import { Checkpoint, replayJournal } from './checkpoint';
 import { hashHandle } from './file-saver';
 import { partialStateDir, storeLayout, isSnapshotId, compareSnapshotIds } from '../store/layout';
-import { ManifestCursor } from '../store/manifest-diff';
 import { listSnapshots } from '../store/snapshots';
 import type { ManifestEntry } from '../store/types';
 import { checkSourceAndDest } from './paths';
+import { PreviousLookup } from './previous';
 import { decideAfterHash, planFile, type DoneRecord, type FileDecision } from './plan';
 import { scanTree } from './scan';
 
@@ -27,6 +27,8 @@ export interface DryRunReport {
   skip: { path: string; reason: string }[];
   filesTotal: number;
   bytesToCopy: number;
+  /** What a real run would also warn about (a damaged previous manifest: those files copied). */
+  warnings: string[];
 }
 
 /** The partial snapshot a real run would continue (the newest), and what its journal says is done. */
@@ -101,9 +103,21 @@ export async function dryRunBackup(options: {
     skip: [],
     filesTotal: 0,
     bytesToCopy: 0,
+    warnings: [],
   };
-  // Read alongside the scan (both in path order), not loaded whole.
-  const previous = previousRef ? await ManifestCursor.open(fs, previousRef.manifestPath) : null;
+  // Read alongside the scan (both in path order), not loaded whole; damage is met as a real run meets it.
+  const warned = new Set<string>();
+  const previous = await PreviousLookup.open(
+    {
+      fs,
+      previousId: null,
+      warnOnce: (key, message) => {
+        if (!warned.has(key)) report.warnings.push(message);
+        warned.add(key);
+      },
+    },
+    previousRef && { id: previousRef.id, manifest: previousRef.manifestPath },
+  );
   try {
     for await (const entry of scanTree(fs, source, {
       exclude: options.engine.exclude,
@@ -117,7 +131,7 @@ export async function dryRunBackup(options: {
       report.filesTotal += 1;
       const decision = await planOne(fs, entry.abs, {
         done: done.get(entry.rel),
-        previous: await previous?.get(entry.rel),
+        previous: await previous.get(entry.rel),
         checksum,
         largeFileBytes: options.engine.largeFileBytes,
       });
@@ -133,7 +147,7 @@ export async function dryRunBackup(options: {
       }
     }
   } finally {
-    await previous?.close();
+    await previous.close();
   }
   return report;
 }
@@ -144,6 +158,7 @@ export function renderDryRun(r: DryRunReport): string {
   for (const l of r.link) lines.push(`link  ${l}`);
   for (const k of r.keep) lines.push(`keep  ${k}  (already in the partial snapshot)`);
   for (const s of r.skip) lines.push(`skip  ${s.path}  (${s.reason})`);
+  for (const w of r.warnings) lines.push(`warning: ${w}`);
   lines.push(
     `Dry run: ${r.copy.length} file(s) would be copied (${r.bytesToCopy} bytes), ${r.link.length} hard-linked to ${r.previousSnapshotId ?? '(no previous snapshot)'}` +
       `${r.keep.length ? `, ${r.keep.length} kept from partial ${r.resumeSnapshotId}` : ''}, ${r.skip.length} skipped. Nothing was changed.`,

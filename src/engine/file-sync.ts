@@ -36,7 +36,6 @@ export interface FileContext {
   /** Re-reads of a file that changed while it was copied. */
   unstableRetries: number;
   signal: AbortSignal;
-  previous: Map<string, ManifestEntry> | null;
   progress: BackupProgress;
   result: SyncResult;
   report: (force?: boolean) => void;
@@ -47,14 +46,22 @@ export interface FileContext {
 const cannotBackUp = (rel: string, err: unknown) =>
   new RunFailedError(`cannot back up "${rel}": ${describeFsError(err)}`, undefined, { cause: err });
 
-/** Backs up one file, retrying transient errors; a permanent one throws a RunFailedError naming the file. */
-export async function syncFile(partial: PartialSnapshot, entry: ScanEntry, ctx: FileContext): Promise<void> {
+/**
+ * Backs up one file, retrying transient errors; a permanent one throws a RunFailedError naming the file.
+ * `previous`: the previous snapshot's entry at the same path (undefined: none, or not to be trusted).
+ */
+export async function syncFile(
+  partial: PartialSnapshot,
+  entry: ScanEntry,
+  previous: ManifestEntry | undefined,
+  ctx: FileContext,
+): Promise<void> {
   const rel = entry.rel;
   let mustCopy = false;
   let decided = false; // the unchanged-file check ran to a decision (no need to repeat it)
   try {
     // Without the retry machinery first: most files of a nightly run take this path.
-    if (await syncUnchanged(partial, entry, ctx)) return;
+    if (await syncUnchanged(partial, entry, previous, ctx)) return;
     mustCopy = partial.linkFailed.has(rel);
     decided = true;
   } catch (err) {
@@ -66,7 +73,7 @@ export async function syncFile(partial: PartialSnapshot, entry: ScanEntry, ctx: 
     async () => {
       ctx.signal.throwIfAborted();
       if (!decided) {
-        if (await syncUnchanged(partial, entry, ctx)) return;
+        if (await syncUnchanged(partial, entry, previous, ctx)) return;
         // Opened below; a link that failed above is not tried again.
         mustCopy = partial.linkFailed.has(rel);
         decided = true;
@@ -82,7 +89,7 @@ export async function syncFile(partial: PartialSnapshot, entry: ScanEntry, ctx: 
         return;
       }
       try {
-        await syncOpenFile(partial, rel, handle, ctx, mustCopy);
+        await syncOpenFile(partial, rel, handle, { previous, mustCopy }, ctx);
       } finally {
         await handle.close().catch(() => undefined);
       }
@@ -142,7 +149,12 @@ async function recordLink(
  * (it changed, is new, --checksum, or linking failed and it is copied instead); copies always read
  * size and time from the open handle.
  */
-async function syncUnchanged(partial: PartialSnapshot, entry: ScanEntry, ctx: FileContext): Promise<boolean> {
+async function syncUnchanged(
+  partial: PartialSnapshot,
+  entry: ScanEntry,
+  previous: ManifestEntry | undefined,
+  ctx: FileContext,
+): Promise<boolean> {
   if (ctx.checksum) return false;
   const rel = entry.rel;
   const current = { size: Number(entry.stat.size), mtimeNs: entry.stat.mtimeNs.toString() };
@@ -152,7 +164,7 @@ async function syncUnchanged(partial: PartialSnapshot, entry: ScanEntry, ctx: Fi
   const decision = planFile({
     current,
     done: await heldFile(partial, rel, dst),
-    previous: ctx.previous?.get(rel),
+    previous,
     partial: partial.checkpoint.partials.get(rel),
     checksum: false,
     largeFileBytes: ctx.engine.largeFileBytes,
@@ -172,14 +184,22 @@ async function syncUnchanged(partial: PartialSnapshot, entry: ScanEntry, ctx: Fi
   return true;
 }
 
+/** What syncFile knows of a file before opening it. */
+interface Known {
+  /** The previous snapshot's entry at its path. */
+  previous: ManifestEntry | undefined;
+  /** Linking it failed: copy it. */
+  mustCopy: boolean;
+}
+
 /** Decides with the open handle's stat (hashing first for --checksum). */
 async function decideOpenFile(
   partial: PartialSnapshot,
   rel: string,
   handle: FileHandle,
   st: BigIntStats,
+  known: Known,
   ctx: FileContext,
-  mustCopy: boolean,
 ): Promise<{ decision: FileDecision; current: SourceStat }> {
   const current = { size: Number(st.size), mtimeNs: st.mtimeNs.toString() };
   const dst = partial.destPath(rel);
@@ -192,13 +212,13 @@ async function decideOpenFile(
   const planned = planFile({
     current,
     done: await heldFile(partial, rel, dst),
-    previous: ctx.previous?.get(rel),
+    previous: known.previous,
     partial: partial.checkpoint.partials.get(rel),
     checksum: ctx.checksum,
     largeFileBytes: ctx.engine.largeFileBytes,
   });
   ctx.progress.currentFile = rel;
-  let decision = overrideMustCopy(planned, mustCopy);
+  let decision = overrideMustCopy(planned, known.mustCopy);
   if (decision.action === 'hash-then-decide') {
     const hashed = await hashHandle(handle, ctx.signal);
     decision = decideAfterHashedRead(decision.candidate, hashed, current.mtimeNs);
@@ -211,11 +231,11 @@ async function syncOpenFile(
   partial: PartialSnapshot,
   rel: string,
   handle: FileHandle,
+  known: Known,
   ctx: FileContext,
-  mustCopy: boolean,
 ): Promise<void> {
   const st = await handle.stat({ bigint: true });
-  const { decision, current } = await decideOpenFile(partial, rel, handle, st, ctx, mustCopy);
+  const { decision, current } = await decideOpenFile(partial, rel, handle, st, known, ctx);
   const dst = partial.destPath(rel);
   if (decision.action === 'keep') {
     ctx.result.filesKept += 1;

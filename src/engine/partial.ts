@@ -18,7 +18,7 @@ export class PartialSnapshot {
   readonly thisRun: ThisRun = { filesCopied: 0, filesLinked: 0, bytesCopied: 0 };
   /** Files whose link to the previous snapshot failed in this run (they are copied instead). */
   readonly linkFailed = new Set<string>();
-  /** The snapshot unchanged files are linked from (null: none, or its manifest is damaged). */
+  /** The snapshot unchanged files are linked from (null: none, or its manifest was refused when opened). */
   previousId: SnapshotId | null = null;
   readonly dir: string;
 

@@ -6,7 +6,6 @@ import type { FileSystem } from '../fs/types';
 import type { Logger } from '../log/logger';
 import { compareSnapshotIds, manifestPath, newSnapshotId, partialStateDir } from '../store/layout';
 import { type HeldLock, acquireStoreLock } from '../store/lock';
-import { ManifestFormatError, loadManifestIndex } from '../store/manifest';
 import {
   createPartialDir,
   discardPartial,
@@ -16,10 +15,11 @@ import {
   listPartials,
 } from '../store/partials';
 import { listSnapshots } from '../store/snapshots';
-import type { ManifestEntry, RunRecord, SnapshotId } from '../store/types';
+import type { RunRecord, SnapshotId } from '../store/types';
 import { Checkpoint, type PartialState } from './checkpoint';
 import { type CommitGuard, writeAndRename } from './commit';
 import { PartialSnapshot } from './partial';
+import type { PreviousManifest } from './previous';
 import { choosePartial, isUnwrittenCheckpoint } from './plan';
 import { syncPartial } from './sync';
 import type { CommitExtras, OpenSnapshotOptions, SyncOptions, SyncResult, ThisRun } from './types';
@@ -73,8 +73,8 @@ async function startPartial(
  * store lock from open until release(). See ./backup.ts for the API overview.
  */
 export class SnapshotInProgress {
-  private previousIndex: Map<string, ManifestEntry> | null = null;
-  private previousLoaded = false;
+  /** The previous snapshot to compare against (undefined: not looked for yet). */
+  private previousFound: PreviousManifest | null | undefined = undefined;
   /** True when the partial may hold leftovers not in the checkpoint (resumed, or a sync failed). */
   private dirty: boolean;
   /** Files the last sync left for a later pass (error policy 'skip'): it cannot be committed as it is. */
@@ -141,29 +141,16 @@ export class SnapshotInProgress {
     }
   }
 
-  private async previous(): Promise<Map<string, ManifestEntry> | null> {
-    if (this.previousLoaded) return this.previousIndex;
-    this.previousLoaded = true;
+  private async previous(): Promise<PreviousManifest | null> {
+    if (this.previousFound !== undefined) return this.previousFound;
     let prevId = this.checkpoint.state.previousSnapshotId;
     const complete = await listSnapshots(this.dest, this.fs);
     if (prevId !== null && !complete.some((s) => s.id === prevId)) {
       // Pruned since the partial began: use the newest complete snapshot older than this one instead.
       prevId = complete.filter((s) => compareSnapshotIds(s.id, this.id) < 0).at(-1)?.id ?? null;
     }
-    if (prevId !== null) {
-      try {
-        this.previousIndex = await loadManifestIndex(this.fs, manifestPath(this.dest, prevId));
-        this.partial.previousId = prevId;
-      } catch (err) {
-        if (!(err instanceof ManifestFormatError)) throw err;
-        // A damaged older manifest must not block every future backup: copy everything this time.
-        this.partial.warnOnce(
-          'previous-manifest',
-          `the manifest of snapshot ${prevId} is damaged (${err.message}); every file was copied instead of linked — run verify`,
-        );
-      }
-    }
-    return this.previousIndex;
+    this.previousFound = prevId === null ? null : { id: prevId, manifest: manifestPath(this.dest, prevId) };
+    return this.previousFound;
   }
 
   /**
@@ -215,10 +202,6 @@ export class SnapshotInProgress {
         resumed: this.resumed,
         now: this.now,
         guard,
-        previous:
-          this.previousIndex !== null && this.partial.previousId !== null
-            ? { id: this.partial.previousId, index: this.previousIndex }
-            : null,
       });
     } catch (err) {
       if (err instanceof AppError) throw err;

@@ -6,6 +6,7 @@ import type { ManifestEntry } from '../store/types';
 import { failOnFileError } from './file-errors';
 import { type FileContext, syncFile } from './file-sync';
 import type { PartialSnapshot } from './partial';
+import { PreviousLookup, type PreviousManifest } from './previous';
 import { type ScanEntry, scanTree } from './scan';
 import { SyncBatch } from './sync-batch';
 import { removeGone, saveDir, saveSymlink, sweepStrays } from './tree-saver';
@@ -87,7 +88,7 @@ class Failure {
 export async function syncPartial(
   partial: PartialSnapshot,
   options: SyncOptions,
-  previous: Map<string, ManifestEntry> | null,
+  previous: PreviousManifest | null,
   sweep: boolean,
 ): Promise<SyncResult> {
   const started = Date.now();
@@ -103,14 +104,14 @@ export async function syncPartial(
     checksum: options.checksum ?? options.engine.checksum,
     unstableRetries: options.unstableRetries ?? options.engine.unstableRetries,
     signal,
-    previous,
     progress,
     result: emptyResult(),
     report,
     durable,
   };
+  const lookup = await PreviousLookup.open(partial, previous);
   try {
-    const seen = await scanAndSave(partial, path.resolve(options.sourceRoot), ctx, options, failure);
+    const seen = await scanAndSave(partial, path.resolve(options.sourceRoot), ctx, options, failure, lookup);
     if (!failure.failed) await durable.flush().catch(failure.fail);
     if (!failure.failed) {
       ctx.result.removed += await removeGone(partial, seen, signal);
@@ -119,6 +120,7 @@ export async function syncPartial(
   } catch (err) {
     failure.fail(err);
   } finally {
+    await lookup.close();
     // Copies finished before a failure or an abort are kept: made durable and recorded, not redone.
     await durable.flush().catch(() => undefined);
     await durable.discard();
@@ -154,21 +156,24 @@ function finish(
 export const LINK_CONCURRENCY = 8;
 
 /** What the scan alone says: the previous snapshot's entry has this size and time (so it will be linked). */
-function looksUnchanged(entry: ScanEntry, ctx: FileContext): boolean {
+function looksUnchanged(entry: ScanEntry, prev: ManifestEntry | undefined, ctx: FileContext): boolean {
   if (ctx.checksum || entry.type !== 'file') return false;
-  const prev = ctx.previous?.get(entry.rel);
   return (
     prev?.type === 'file' && prev.size === Number(entry.stat.size) && prev.mtimeNs === entry.stat.mtimeNs.toString()
   );
 }
 
-/** The scan loop; returns the paths seen. A failure is handed to `failure` (the loop then stops). */
+/**
+ * The scan loop; returns the paths seen. A failure is handed to `failure` (the loop then stops). Each
+ * entry's previous one is looked up here, in scan order (the manifest's), and handed to its file's task.
+ */
 async function scanAndSave(
   partial: PartialSnapshot,
   sourceRoot: string,
   ctx: FileContext,
   options: SyncOptions,
   failure: Failure,
+  lookup: PreviousLookup,
 ): Promise<Set<string>> {
   const { progress, signal, engine } = ctx;
   const seen = new Set<string>();
@@ -189,16 +194,17 @@ async function scanAndSave(
         );
         continue;
       }
-      seen.add(ctx.previous?.get(entry.rel)?.path ?? entry.rel); // the previous entry's string: one copy per path
+      const prev = await lookup.get(entry.rel);
+      seen.add(prev?.path ?? entry.rel); // the previous entry's string: one copy per path
       if (entry.type === 'dir') await saveDir(partial, entry);
       else if (entry.type === 'symlink') await saveSymlink(partial, entry, scanFs);
       else {
         progress.filesSeen += 1;
         progress.bytesSeen += Number(entry.stat.size);
         // Copies are bounded by engine.concurrency; unchanged files (a link each) by LINK_CONCURRENCY.
-        const unchanged = looksUnchanged(entry, ctx);
+        const unchanged = looksUnchanged(entry, prev, ctx);
         const pool = unchanged ? linking : running;
-        const task: Promise<void> = syncFile(partial, entry, ctx)
+        const task: Promise<void> = syncFile(partial, entry, prev, ctx)
           .catch(onError(entry))
           .finally(() => pool.delete(task));
         pool.add(task);

@@ -5,8 +5,9 @@ import { hasRansomExtension, ransomNoteKind } from './ransom-names';
  * weighs. Pure, over manifest entries (the previous snapshot's index, this snapshot's entries as they
  * are written): ransomware rewrites many files in place with the same size (stream ciphers, or
  * encrypt-then-pad to the same length), renames files to a new extension, and drops ransom notes.
- * Memory: a few facts per NEW file (the previous index is held by the engine anyway); the names a rename
- * needs are looked for in one more pass over each side at the end, not kept for every path.
+ * Memory: a few facts per NEW file. The caller pairs each entry with the previous snapshot's entry at the
+ * same path (a merge of the two manifests in path order); the names a rename needs are looked for in one
+ * more pass over each side at the end (`wanted()`, then `finish`), not kept for every path.
  */
 
 /** The fields of a manifest entry the guard reads (a ManifestEntry fits). */
@@ -67,14 +68,11 @@ export class ChangeTally {
   /** New files whose name minus the last extension may be an old file that disappeared. */
   private readonly renameCandidates: Array<{ path: string; stems: string[] }> = [];
 
-  constructor(
-    private readonly previous: ReadonlyMap<string, FileFacts>,
-    private readonly options: TallyOptions,
-  ) {}
+  constructor(private readonly options: TallyOptions) {}
 
-  add(entry: FileFacts): void {
+  /** `entry` of this snapshot, with the previous snapshot's entry at the same path (undefined: none). */
+  add(entry: FileFacts, before: FileFacts | undefined): void {
     if (entry.type !== 'file') return;
-    const before = this.previous.get(entry.path);
     if (before !== undefined && before.type === 'file') {
       this.compare(before, entry);
       return;
@@ -110,22 +108,26 @@ export class ChangeTally {
     if (stems.length > 0) this.renameCandidates.push({ path: entry.path, stems });
   }
 
-  private key(p: string): string {
+  /** The names (as `key` folds them) whose previous files `finish` needs: the stems of the new files. */
+  wanted(): Set<string> {
+    return new Set(this.renameCandidates.flatMap((c) => c.stems));
+  }
+
+  /** The name key of this tally (folded when case-insensitive). */
+  key(p: string): string {
     return this.options.caseInsensitive ? p.toLowerCase() : p;
   }
 
   /**
-   * Adds the rename signal and returns the whole tally. `current` is this snapshot's entries once more
-   * (every type, as given to `add`): the stems of the new files are looked for in one pass over each side,
-   * so no set of every path is built (on Windows, where names are folded, that was a new string per path).
+   * Adds the rename signal and returns the whole tally. `previousFiles`: the previous snapshot's files
+   * among `wanted()` (at least), by key (`entriesNamed(…, key, true)`); `current`: this snapshot's entries
+   * once more (every type, as given to `add`). So no set of every path is built (on Windows, where names
+   * are folded, that was a new string per path).
    */
-  finish(current: Iterable<FileFacts>): ChangeSignals {
+  finish(previousFiles: ReadonlyMap<string, FileFacts>, current: Iterable<FileFacts>): ChangeSignals {
     const s = this.signals;
     if (this.renameCandidates.length > 0) {
-      const stems = new Set(this.renameCandidates.flatMap((c) => c.stems));
-      const key = (p: string) => this.key(p);
-      const previousFiles = entriesNamed(this.previous.values(), stems, key, true);
-      const currentPaths = entriesNamed(current, stems, key, false);
+      const currentPaths = entriesNamed(current, this.wanted(), (p) => this.key(p), false);
       for (const c of this.renameCandidates) {
         if (!c.stems.some((stem) => previousFiles.has(stem) && !currentPaths.has(stem))) continue;
         s.appendedExtension += 1;
@@ -155,15 +157,18 @@ export function entriesNamed<T extends FileFacts>(
   return found;
 }
 
-/** The whole tally in one call (tests, small trees); `current` is read twice. */
+/** The whole tally in one call, the previous snapshot as an index (tests, small trees). */
 export function tallyChanges(
   previous: ReadonlyMap<string, FileFacts>,
   current: readonly FileFacts[],
   options: TallyOptions,
 ): ChangeSignals {
-  const tally = new ChangeTally(previous, options);
-  for (const entry of current) tally.add(entry);
-  return tally.finish(current);
+  const tally = new ChangeTally(options);
+  for (const entry of current) tally.add(entry, previous.get(entry.path));
+  return tally.finish(
+    entriesNamed(previous.values(), tally.wanted(), (p) => tally.key(p), true),
+    current,
+  );
 }
 
 /**

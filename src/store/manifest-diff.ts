@@ -67,3 +67,48 @@ export async function changedFiles(fs: FileSystem, newer: string, older: string)
   }
   return changed;
 }
+
+/** One path of a merge: its entry in the older stream, in the newer one, or both. */
+export interface MergedEntry {
+  before?: ManifestEntry;
+  after?: ManifestEntry;
+}
+
+/**
+ * Two entry streams in path order (`comparePaths`), merged path by path: memory is one entry of each. The
+ * older stream is a manifest read from disk, so a path out of order there throws ManifestFormatError (a
+ * merge past it would pair the wrong entries); the newer one is this program's own, sorted, list.
+ */
+export async function* mergeByPath(
+  older: AsyncIterable<ManifestEntry>,
+  newer: Iterable<ManifestEntry>,
+): AsyncGenerator<MergedEntry> {
+  const olds = older[Symbol.asyncIterator]();
+  let last: string | null = null;
+  const nextOld = async (): Promise<ManifestEntry | undefined> => {
+    const r = await olds.next();
+    if (r.done) return undefined;
+    if (last !== null && comparePaths(last, r.value.path) >= 0)
+      throw new ManifestFormatError(`"${r.value.path}" comes after "${last}": the manifest is not in path order`);
+    last = r.value.path;
+    return r.value;
+  };
+  try {
+    let before = await nextOld();
+    for (const after of newer) {
+      while (before !== undefined && comparePaths(before.path, after.path) < 0) {
+        yield { before };
+        before = await nextOld();
+      }
+      if (before !== undefined && before.path === after.path) {
+        yield { before, after };
+        before = await nextOld();
+      } else {
+        yield { after };
+      }
+    }
+    for (; before !== undefined; before = await nextOld()) yield { before };
+  } finally {
+    await olds.return?.(undefined);
+  }
+}

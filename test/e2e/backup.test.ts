@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, lstatSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { collect, runCli, startCli, tempDir } from '../helpers/cli';
@@ -127,6 +127,25 @@ describe('avimark-backup backup (end to end, built bundle)', () => {
     expect(report.copy.map((c) => c.path)).toEqual(['b.txt']);
     expect(report.link).toEqual(['a.txt']);
     expect(hashWalk(dest)).toEqual(before);
+  });
+
+  it('--dry-run meets a damaged previous manifest as a real run does: those files copied, with a warning', async () => {
+    writeTree(src, { 'a.txt': 'a', 'b.txt': 'b' });
+    await backup();
+    const [id] = readdirSync(path.join(dest, 'snapshots'));
+    const manifest = path.join(dest, 'meta', id, 'manifest.jsonl');
+    const lines = readFileSync(manifest, 'utf8').split('\n');
+    lines[1] = '{"path": damaged';
+    chmodSync(manifest, 0o644);
+    writeFileSync(manifest, lines.join('\n'));
+    const r = await runCli(['backup', '--source', src, '--dest', dest, '--no-lockout', '--dry-run', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as { copy: { path: string }[]; link: string[]; warnings: string[] };
+    expect(report.copy.map((c) => c.path)).toEqual(['a.txt', 'b.txt']);
+    expect(report.link).toEqual([]);
+    expect(report.warnings).toEqual([
+      expect.stringMatching(/is damaged .*line 2.*the files from "a\.txt" on are copied/),
+    ]);
   });
 
   it('kill -9 mid-run, then the next run resumes: finished files are not copied again and the result is exact', async () => {

@@ -332,6 +332,25 @@ describe('backup engine', () => {
     expect(hashWalk(snapDir(second.record.snapshotId))).toEqual(hashWalk(src));
   });
 
+  it('a previous manifest damaged part way: the files before the damage are linked, the rest copied, with a warning', async () => {
+    writeTree(src, { 'a.dat': 'a', 'b.dat': 'b', 'c.dat': 'c', 'd.dat': 'd' });
+    const now = clock();
+    const first = await runBackup({ source: src, dest, engine: engineConfig(), log, now });
+    const manifest = path.join(dest, 'meta', first.record.snapshotId, 'manifest.jsonl');
+    const lines = readFileSync(manifest, 'utf8').split('\n');
+    expect(JSON.parse(lines[3]).path).toBe('c.dat');
+    lines[3] = '{"path": damaged';
+    chmodSync(manifest, 0o644);
+    writeFileSync(manifest, lines.join('\n'));
+    const second = await runBackup({ source: src, dest, engine: engineConfig(), log, now });
+    expect(second.record).toMatchObject({ filesCopied: 2, filesLinked: 2 });
+    expect(second.record.warnings.join('\n')).toMatch(/is damaged .*line 4.*; the files from "c\.dat" on are copied/);
+    const stored = (id: string, rel: string) => inodeOf(path.join(snapDir(id), rel));
+    expect(stored(second.record.snapshotId, 'b.dat')).toBe(stored(first.record.snapshotId, 'b.dat'));
+    expect(stored(second.record.snapshotId, 'd.dat')).not.toBe(stored(first.record.snapshotId, 'd.dat'));
+    expect(hashWalk(snapDir(second.record.snapshotId))).toEqual(hashWalk(src));
+  });
+
   it('backs up an empty source folder', async () => {
     await mkdir(src, { recursive: true });
     const { record } = await runBackup({ source: src, dest, engine: engineConfig(), log, now: clock() });

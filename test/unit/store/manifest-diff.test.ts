@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { localFs } from '../../../src/fs/local';
 import type { FileSystem } from '../../../src/fs/types';
 import { ManifestFormatError, comparePaths, writeManifest } from '../../../src/store/manifest';
-import { ManifestCursor, changedFiles } from '../../../src/store/manifest-diff';
+import { ManifestCursor, type MergedEntry, changedFiles, mergeByPath } from '../../../src/store/manifest-diff';
 import type { ManifestEntry } from '../../../src/store/types';
 import { tempDir } from '../../helpers/cli';
 
@@ -46,6 +46,17 @@ function byIndex(newer: ManifestEntry[], older: ManifestEntry[]): Set<string> {
   return out;
 }
 
+/** Random integers below `n`, the same for the same seed (mulberry32). */
+function seeded(seed: number): (n: number) => number {
+  let state = seed;
+  return (n) => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) % n;
+  };
+}
+
 describe('changedFiles', () => {
   it('names new files and files whose content, size or time changed, across the order of "-", "." and "/"', async () => {
     const older = [
@@ -74,13 +85,7 @@ describe('changedFiles', () => {
   });
 
   it('equals the whole-index answer on random manifests (an independent oracle)', async () => {
-    let seed = 5; // mulberry32
-    const random = (n: number) => {
-      seed = (seed + 0x6d2b79f5) | 0;
-      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-      return ((t ^ (t >>> 14)) >>> 0) % n;
-    };
+    const random = seeded(5);
     const parts = ['a', 'b', 'a-', 'a.', 'A', 'é', '0'];
     const names = new Set<string>();
     while (names.size < 300)
@@ -136,5 +141,53 @@ describe('ManifestCursor.open', () => {
     await writeFile(at, `${text.split('\n').slice(0, 3).join('\n')}\n`); // header and two of three entries
     await expect(ManifestCursor.open(localFs, at)).rejects.toBeInstanceOf(ManifestFormatError);
     await expect(ManifestCursor.open(localFs, path.join(dir, 'none.jsonl'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+});
+
+describe('mergeByPath', () => {
+  async function* stream(entries: ManifestEntry[]): AsyncGenerator<ManifestEntry> {
+    yield* entries;
+  }
+  const merged = async (older: ManifestEntry[], newer: ManifestEntry[]) => {
+    const out: MergedEntry[] = [];
+    for await (const m of mergeByPath(stream(older), newer)) out.push(m);
+    return out;
+  };
+  const paths = (m: MergedEntry) => [m.before?.path ?? null, m.after?.path ?? null];
+
+  it('pairs equal paths and gives each other path once, in path order ("-", "." before "/")', async () => {
+    const older = [folder('a'), file('a-c'), file('a/b'), file('gone')];
+    const newer = [folder('a'), file('a-c'), file('a.b'), file('a/b'), file('new')];
+    expect((await merged(older, newer)).map(paths)).toEqual([
+      ['a', 'a'],
+      ['a-c', 'a-c'],
+      [null, 'a.b'],
+      ['a/b', 'a/b'],
+      ['gone', null],
+      [null, 'new'],
+    ]);
+  });
+
+  it('refuses an older stream out of path order (it would pair the wrong entries)', async () => {
+    await expect(merged([file('b'), file('a')], [file('a')])).rejects.toBeInstanceOf(ManifestFormatError);
+    await expect(merged([file('a'), file('a')], [])).rejects.toBeInstanceOf(ManifestFormatError);
+  });
+
+  it('equals a map of both sides on random streams (an independent oracle)', async () => {
+    const parts = ['a', 'b', 'a-', 'a.', 'A', '0'];
+    const random = seeded(11);
+    const names = new Set<string>();
+    while (names.size < 200)
+      names.add(Array.from({ length: 1 + random(3) }, () => parts[random(parts.length)]).join('/'));
+    const sorted = [...names].sort(comparePaths).map((p) => file(p));
+    const older = sorted.filter(() => random(3) !== 0);
+    const newer = sorted.filter(() => random(3) !== 0);
+    const got = await merged(older, newer);
+    const olds = new Set(older.map((e) => e.path));
+    const news = new Set(newer.map((e) => e.path));
+    const expected = sorted
+      .filter((e) => olds.has(e.path) || news.has(e.path))
+      .map((e) => [olds.has(e.path) ? e.path : null, news.has(e.path) ? e.path : null]);
+    expect(got.map(paths)).toEqual(expected);
   });
 });
