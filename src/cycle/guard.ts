@@ -41,7 +41,7 @@ export interface SnapshotGuardOptions {
 }
 
 /** The baseline: the newest trusted snapshot older than this one, and its manifest file. */
-export interface Baseline {
+interface Baseline {
   id: SnapshotId;
   manifest: string;
 }
@@ -102,7 +102,7 @@ async function findBaseline(view: CommitView): Promise<Baseline | null> {
  * on Windows a change of case), one more pass over the baseline for just those names. Memory: a few facts
  * per new or changed file, never an index of the baseline. A damaged baseline throws ManifestFormatError.
  */
-export async function compareWithBaseline(
+async function compareWithBaseline(
   view: CommitView,
   baseline: Baseline,
   settings: GuardSettings,
