@@ -3,10 +3,10 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type LookupOwner, PreviousLookup } from '../../../src/engine/previous';
 import { localFs } from '../../../src/fs/local';
-import type { FileSystem } from '../../../src/fs/types';
 import { writeManifest } from '../../../src/store/manifest';
 import type { ManifestEntry } from '../../../src/store/types';
 import { tempDir } from '../../helpers/cli';
+import { countingOpens } from '../../helpers/fs';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -27,19 +27,10 @@ async function setUp(paths: string[]) {
   const manifest = path.join(dir, 'manifest.jsonl');
   const header = { format: 'avimark-backup-manifest' as const, version: 1 as const, source: '/s', createdAt: 'x' };
   await writeManifest(localFs, manifest, { ...header, snapshotId: 'prev' }, paths.map(file), paths.length);
-  let open = 0;
-  const fs: FileSystem = {
-    ...localFs,
-    open: (async (...args: Parameters<FileSystem['open']>) => {
-      const handle = await localFs.open(...args);
-      open += 1;
-      const close = handle.close.bind(handle);
-      return Object.assign(handle, { close: async () => ((open -= 1), close()) });
-    }) as FileSystem['open'],
-  };
+  const { fs, openFiles } = countingOpens();
   const warnings: string[] = [];
   const owner: LookupOwner = { fs, previousId: null, warnOnce: (_key, message) => warnings.push(message) };
-  return { manifest, owner, warnings, openHandles: () => open };
+  return { manifest, owner, warnings, openHandles: openFiles };
 }
 
 describe('PreviousLookup', () => {

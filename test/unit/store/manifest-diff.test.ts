@@ -2,11 +2,11 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { localFs } from '../../../src/fs/local';
-import type { FileSystem } from '../../../src/fs/types';
 import { ManifestFormatError, comparePaths, writeManifest } from '../../../src/store/manifest';
 import { ManifestCursor, type MergedEntry, changedFiles, mergeByPath } from '../../../src/store/manifest-diff';
 import type { ManifestEntry } from '../../../src/store/types';
 import { tempDir } from '../../helpers/cli';
+import { countingOpens } from '../../helpers/fs';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -112,25 +112,16 @@ describe('changedFiles', () => {
 describe('ManifestCursor', () => {
   it('answers lookups made in path order, "not there" for a path behind the last one, and closes early', async () => {
     const at = await manifest('m', [folder('a'), file('a/b', 'x'), file('a-c'), file('a.b'), file('z')]);
-    let open = 0;
-    const counting: FileSystem = {
-      ...localFs,
-      open: (async (...args: Parameters<FileSystem['open']>) => {
-        const handle = await localFs.open(...args);
-        open += 1;
-        const close = handle.close.bind(handle);
-        return Object.assign(handle, { close: async () => ((open -= 1), close()) });
-      }) as FileSystem['open'],
-    };
-    const cursor = await ManifestCursor.open(counting, at);
+    const counting = countingOpens();
+    const cursor = await ManifestCursor.open(counting.fs, at);
     expect((await cursor.get('a'))?.type).toBe('dir');
     expect(await cursor.get('a-b')).toBeUndefined(); // not in the manifest
     expect((await cursor.get('a-c'))?.path).toBe('a-c');
     expect((await cursor.get('a/b'))?.sha256).toBe('x'.repeat(64)); // '/' sorts after '-' and '.'
     expect(await cursor.get('a.b')).toBeUndefined(); // behind the last lookup: answered "not there"
-    expect(open).toBe(1);
+    expect(counting.openFiles()).toBe(1);
     await cursor.close();
-    expect(open).toBe(0);
+    expect(counting.openFiles()).toBe(0);
   });
 });
 
