@@ -109,8 +109,9 @@ export async function syncPartial(
     report,
     durable,
   };
-  const lookup = await PreviousLookup.open(partial, previous);
+  let lookup: PreviousLookup | null = null;
   try {
+    lookup = await PreviousLookup.open(partial, previous);
     const seen = await scanAndSave(partial, path.resolve(options.sourceRoot), ctx, options, failure, lookup);
     if (!failure.failed) await durable.flush().catch(failure.fail);
     if (!failure.failed) {
@@ -120,7 +121,7 @@ export async function syncPartial(
   } catch (err) {
     failure.fail(err);
   } finally {
-    await lookup.close();
+    await lookup?.close();
     // Copies finished before a failure or an abort are kept: made durable and recorded, not redone.
     await durable.flush().catch(() => undefined);
     await durable.discard();
