@@ -200,6 +200,7 @@ export async function openManifest(
         throw new ManifestFormatError(`${file}: line ${n + 1} is not valid JSON (torn manifest?)`);
       }
       checkEntryPath(entry, links, `${file}: line ${n + 1}`);
+      shareAttributes(entry);
       yield entry;
     }
     if (n !== header.entries) {
@@ -268,16 +269,15 @@ async function countManifest(fs: FileSystem, file: string): Promise<boolean> {
 }
 
 /**
- * The previous snapshot's entries by path, held for a whole run (100,000 files: tens of MiB): the few
- * distinct attribute objects are shared instead of one per entry.
+ * Equal attributes as one shared object (`sharedAttributes`), as the engine builds them: an entry held for a
+ * whole run costs no object of its own for them, and an unchanged file's entry is the previous one itself
+ * (`linkedEntry` compares them by identity). An entry without valid attributes is left as it is.
  */
-export async function loadManifestIndex(fs: FileSystem, file: string): Promise<Map<string, ManifestEntry>> {
-  const index = new Map<string, ManifestEntry>();
-  for await (const entry of (await openManifest(fs, file)).entries) {
-    entry.attributes = sharedAttributes(entry.attributes.mode, entry.attributes.readonly);
-    index.set(entry.path, entry);
-  }
-  return index;
+function shareAttributes(entry: ManifestEntry): void {
+  const a: unknown = entry.attributes;
+  if (typeof a !== 'object' || a === null) return;
+  const { mode, readonly } = a as Partial<FileAttributes>;
+  if (typeof mode === 'number' && typeof readonly === 'boolean') entry.attributes = sharedAttributes(mode, readonly);
 }
 
 const attributeObjects = new Map<number, FileAttributes>();

@@ -15,7 +15,7 @@ import {
   updateDamageRegistry,
 } from '../../store/damage-registry';
 import { acquireStoreLock } from '../../store/lock';
-import { loadManifestIndex } from '../../store/manifest';
+import { openManifest } from '../../store/manifest';
 import { listSnapshots, type SnapshotRef } from '../../store/snapshots';
 import type { VerifyRecord } from '../../store/types';
 
@@ -90,10 +90,11 @@ async function manifestFacts(
   for (const snapshot of snapshots) {
     const wanted = findings.filter((f) => f.snapshotId === snapshot.id);
     if (wanted.length === 0) continue;
-    const index = await loadManifestIndex(localFs, snapshot.manifestPath);
-    for (const f of wanted) {
-      const e = index.get(f.path);
-      if (e) facts.set(placeId(f), { mtimeNs: e.mtimeNs, mode: e.attributes.mode });
+    // Read as a stream: only the damaged places' entries are kept.
+    const paths = new Set(wanted.map((f) => f.path));
+    for await (const e of (await openManifest(localFs, snapshot.manifestPath)).entries) {
+      if (paths.has(e.path))
+        facts.set(placeId({ snapshotId: snapshot.id, path: e.path }), { mtimeNs: e.mtimeNs, mode: e.attributes.mode });
     }
   }
   return facts;
