@@ -1,6 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { linkedEntry } from '../../../src/engine/entries';
 import { type LookupOwner, PreviousLookup } from '../../../src/engine/previous';
 import { localFs } from '../../../src/fs/local';
 import { writeManifest } from '../../../src/store/manifest';
@@ -45,7 +46,10 @@ describe('PreviousLookup', () => {
     const { manifest, owner, openHandles } = await setUp(['a', 'b', 'c']);
     const lookup = await PreviousLookup.open(owner, { id: 'prev', manifest });
     expect(owner.previousId).toBe('prev');
-    expect((await lookup.get('a'))?.path).toBe('a');
+    const a = await lookup.get('a');
+    expect(a?.path).toBe('a');
+    // The engine's own attributes object: linkedEntry then keeps the previous entry itself (no copy per file).
+    expect(a && linkedEntry(a, 'a', { size: a.size, mtimeNs: a.mtimeNs }, 0o100444)).toBe(a);
     expect(await lookup.get('b-new')).toBeUndefined();
     expect((await lookup.get('c'))?.path).toBe('c');
     await lookup.close();
