@@ -7,8 +7,7 @@ import type { HostInfo, WindowsHost } from '../host/types';
 import { scanTree } from '../engine/scan';
 import { compareSnapshotIds, isSnapshotId, manifestPath, partialStateDir, storeLayout } from '../store/layout';
 import { Checkpoint, replayJournal, type ReplayedJournal } from '../engine/checkpoint';
-import { ManifestFormatError } from '../store/manifest';
-import { ManifestCursor } from '../store/manifest-diff';
+import { PreviousLookup, type PreviousManifest } from '../engine/previous';
 import { listSnapshots } from '../store/snapshots';
 
 /** PowerShell answers (the bridge can start and run our script); a failure names what to check. */
@@ -35,33 +34,22 @@ export async function expectedCopyBytes(
   exclude: readonly string[],
   fs: FileSystem = localFs,
 ): Promise<{ bytes: number; files: number }> {
-  let previous = await newestManifest(fs, dest);
+  // The engine's own reading of the previous manifest, so damage counts as the run will copy it: a manifest
+  // cut short, every file; a line damaged part way, the files from there on. The run itself warns.
+  const previous = await PreviousLookup.open(
+    { fs, previousId: null, warnOnce: () => undefined },
+    await newestManifest(fs, dest),
+  );
   try {
     const resumed = await readResumablePartial(dest, fs);
     let bytes = 0;
     let files = 0;
-    // Files the previous manifest says are unchanged: copied after all if it turns out damaged further on.
-    const unchanged = { bytes: 0, files: 0 };
     for await (const entry of scanTree(fs, source, { exclude })) {
       if (entry.type !== 'file') continue;
       const size = Number(entry.stat.size);
       const mtimeNs = entry.stat.mtimeNs.toString();
-      let before: { size: number; mtimeNs: string } | undefined;
-      try {
-        before = await previous?.get(entry.rel);
-      } catch (err) {
-        if (!(err instanceof ManifestFormatError)) throw err;
-        // As the engine does with a damaged previous manifest: everything is copied.
-        await previous?.close().catch(() => undefined);
-        previous = null;
-        bytes += unchanged.bytes;
-        files += unchanged.files;
-      }
-      if (before && before.size === size && before.mtimeNs === mtimeNs) {
-        unchanged.bytes += size;
-        unchanged.files += 1;
-        continue;
-      }
+      const before = await previous.get(entry.rel);
+      if (before && before.size === size && before.mtimeNs === mtimeNs) continue;
       const done = resumed?.done.get(entry.rel)?.entry;
       if (done && done.type === 'file' && done.size === size && done.mtimeNs === mtimeNs) continue;
       const part = resumed?.partials.get(entry.rel);
@@ -70,21 +58,17 @@ export async function expectedCopyBytes(
     }
     return { bytes, files };
   } finally {
-    await previous?.close();
+    await previous.close();
   }
 }
 
-/**
- * The newest snapshot's manifest, read alongside the scan (both in path order), not loaded whole. Null
- * when there is none, or when it is cut short: the engine then copies everything (with a warning), and
- * the estimate says so instead of failing the night before it starts.
- */
-async function newestManifest(fs: FileSystem, dest: string): Promise<ManifestCursor | null> {
+/** The newest snapshot and its manifest; null when there is none (or no store yet). */
+async function newestManifest(fs: FileSystem, dest: string): Promise<PreviousManifest | null> {
   try {
     const newest = (await listSnapshots(dest, fs)).at(-1);
-    return newest ? await ManifestCursor.open(fs, manifestPath(dest, newest.id)) : null;
+    return newest ? { id: newest.id, manifest: manifestPath(dest, newest.id) } : null;
   } catch (err) {
-    if (errnoCode(err) === 'ENOENT' || err instanceof ManifestFormatError) return null;
+    if (errnoCode(err) === 'ENOENT') return null;
     throw err;
   }
 }

@@ -105,17 +105,10 @@ export async function dryRunBackup(options: {
     bytesToCopy: 0,
     warnings: [],
   };
-  // Read alongside the scan (both in path order), not loaded whole; damage is met as a real run meets it.
-  const warned = new Set<string>();
+  // Read alongside the scan (both in path order), not loaded whole; damage is met as a real run meets it
+  // (one lookup warns at most once).
   const previous = await PreviousLookup.open(
-    {
-      fs,
-      previousId: null,
-      warnOnce: (key, message) => {
-        if (!warned.has(key)) report.warnings.push(message);
-        warned.add(key);
-      },
-    },
+    { fs, previousId: null, warnOnce: (_key, message) => report.warnings.push(message) },
     previousRef && { id: previousRef.id, manifest: previousRef.manifestPath },
   );
   try {
