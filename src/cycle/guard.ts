@@ -49,6 +49,7 @@ interface Baseline {
 /** What one merged pass over the baseline's manifest and this snapshot's entries found. */
 interface Compared {
   before: TreeTotals;
+  current: TreeTotals;
   missingRequired: string[];
   changes: ChangeSignals;
   candidates: SampleCandidate[];
@@ -72,7 +73,7 @@ export function snapshotGuard(settings: GuardSettings, options: SnapshotGuardOpt
     }
     const shrink = checkShrink({
       previous: compared?.before ?? null,
-      current: totalsOf(view.entries),
+      current: compared?.current ?? (await totalsOf(view.entries())),
       maxShrinkPercent: settings.guard.maxShrinkPercent,
       missingRequired: compared?.missingRequired ?? [],
     });
@@ -99,8 +100,8 @@ async function findBaseline(view: CommitView): Promise<Baseline | null> {
 /**
  * Every figure the guard weighs, from the baseline's manifest read as a stream beside this snapshot's
  * entries (both in path order): one merged pass, then, only when new files need names looked up (renames,
- * on Windows a change of case), one more pass over the baseline for just those names. Memory: a few facts
- * per new or changed file, never an index of the baseline. A damaged baseline throws ManifestFormatError.
+ * on Windows a change of case), one more pass over each side for just those names. Memory: a few facts
+ * per new or changed file, never an index of either side. A damaged baseline throws ManifestFormatError.
  */
 async function compareWithBaseline(
   view: CommitView,
@@ -124,44 +125,58 @@ async function compareWithBaseline(
   const fold = (p: string) => (caseInsensitive ? p.toLowerCase() : p);
   const required = new Set(settings.drill.requiredFiles.map((rel) => fold(requiredPath(rel))));
   const requiredBefore = new Set<string>();
+  const requiredNow = new Set<string>();
   const before = { files: 0, bytes: 0 };
-  for await (const { before: old, after } of mergeByPath(await readBaseline(), view.entries)) {
+  const current = { files: 0, bytes: 0 };
+  for await (const { before: old, after } of mergeByPath(await readBaseline(), view.entries())) {
     if (old?.type === 'file') {
       before.files += 1;
       before.bytes += old.size;
       if (required.has(fold(old.path))) requiredBefore.add(fold(old.path));
     }
     if (after === undefined) continue;
+    if (after.type === 'file') {
+      current.files += 1;
+      current.bytes += after.size;
+      // Only the required files among the entries (not a set of every path).
+      if (required.has(fold(after.path))) requiredNow.add(fold(after.path));
+    }
     tally.add(after, old);
     sample.add(after, old);
   }
   const wanted = new Set([...tally.wanted(), ...sample.wanted()]);
-  const previousFiles = wanted.size > 0 ? await entriesNamedIn(await readBaseline(), wanted, fold) : new Map();
+  const previousFiles = new Map<string, ManifestEntry>();
+  const currentNamed: ManifestEntry[] = [];
+  if (wanted.size > 0) {
+    for (const e of await entriesNamedIn(await readBaseline(), wanted, fold)) {
+      if (e.type === 'file') previousFiles.set(fold(e.path), e);
+    }
+    // This snapshot's entries of those names (every type, in order): what `finish` and `resolve` look up.
+    currentNamed.push(...(await entriesNamedIn(view.entries(), wanted, fold)));
+  }
   return {
     before,
-    missingRequired: goneRequired(settings.drill.requiredFiles, required, requiredBefore, view, fold),
-    changes: tally.finish(previousFiles, view.entries),
-    candidates: sample.resolve(previousFiles, view.entries),
+    current,
+    missingRequired: goneRequired(settings.drill.requiredFiles, requiredBefore, requiredNow, fold),
+    changes: tally.finish(previousFiles, currentNamed),
+    candidates: sample.resolve(previousFiles, currentNamed),
   };
 }
-
-/** The files of a streamed manifest whose key is in `wanted`, by key (the few names a rename needs). */
+/** The entries of a stream whose name (as `key` folds it) is in `wanted`, in order: the few a rename needs. */
 async function entriesNamedIn(
   entries: AsyncIterable<ManifestEntry>,
   wanted: ReadonlySet<string>,
   key: (p: string) => string,
-): Promise<Map<string, ManifestEntry>> {
-  const found = new Map<string, ManifestEntry>();
-  for await (const e of entries) {
-    if (e.type === 'file' && wanted.has(key(e.path))) found.set(key(e.path), e);
-  }
+): Promise<ManifestEntry[]> {
+  const found: ManifestEntry[] = [];
+  for await (const e of entries) if (wanted.has(key(e.path))) found.push(e);
   return found;
 }
 
-function totalsOf(entries: Iterable<ManifestEntry>): TreeTotals {
+async function totalsOf(entries: AsyncIterable<ManifestEntry>): Promise<TreeTotals> {
   let files = 0;
   let bytes = 0;
-  for (const e of entries) {
+  for await (const e of entries) {
     if (e.type !== 'file') continue;
     files += 1;
     bytes += e.size;
@@ -169,19 +184,13 @@ function totalsOf(entries: Iterable<ManifestEntry>): TreeTotals {
   return { files, bytes };
 }
 
-/** Required files the baseline had (`before`, folded keys) and this snapshot lacks (`wanted`: all, folded). */
+/** Required files the baseline had (`before`) and this snapshot lacks (`now`); both folded keys. */
 function goneRequired(
   required: readonly string[],
-  wanted: ReadonlySet<string>,
   before: ReadonlySet<string>,
-  view: CommitView,
+  now: ReadonlySet<string>,
   fold: (p: string) => string,
 ): string[] {
-  // Only the required files among the entries (not a set of every path: 100,000 files stay 100,000 looks).
-  const now = new Set<string>();
-  for (const e of view.entries) {
-    if (e.type === 'file' && wanted.has(fold(e.path))) now.add(fold(e.path));
-  }
   const hadThem = missingRequiredFiles(required, (rel) => !before.has(fold(rel)));
   return missingRequiredFiles(hadThem, (rel) => now.has(fold(rel)));
 }

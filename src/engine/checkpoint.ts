@@ -102,6 +102,18 @@ export function replayJournal(lines: Iterable<string>): ReplayedJournal {
   return { done, partials, validBytes, tornTail, refusedLine };
 }
 
+/** The journal's text and its replay (a missing journal is an empty one). */
+async function readJournal(fs: FileSystem, file: string): Promise<{ text: string; replay: ReplayedJournal }> {
+  let text = '';
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    if (errnoCode(err) !== 'ENOENT') throw err;
+  }
+  // The piece after the last '\n' is either '' or a torn line.
+  return { text, replay: replayJournal(text.split('\n').slice(0, -1)) };
+}
+
 /** How often appended records are fsynced (a power cut loses at most this much progress; kill -9 loses none). */
 const JOURNAL_SYNC_INTERVAL_MS = 1000;
 /** Records gathered into one write. */
@@ -161,6 +173,8 @@ export class Checkpoint {
   private failure: unknown = null;
   /** Records that met a full disk, written again with the next write. */
   private stalled = '';
+  /** Records taken since the journal was opened. */
+  private recorded = 0;
 
   private constructor(
     private readonly fs: FileSystem,
@@ -170,6 +184,7 @@ export class Checkpoint {
     private journalBytes: number,
     private hasReserve: boolean,
     readonly state: PartialState,
+    /** What the journal held when it was opened (emptied by `replayed()`). */
     readonly done: Map<string, DoneRecord>,
     readonly partials: Map<string, PartialProgress>,
     /** On a reopened journal: the line of a record this process could not have written (the replay stopped there). */
@@ -210,15 +225,7 @@ export class Checkpoint {
   static async open(fs: FileSystem, stateDir: string): Promise<Checkpoint> {
     const state = JSON.parse(await fs.readFile(Checkpoint.statePath(stateDir), 'utf8')) as PartialState;
     const file = Checkpoint.journalPath(stateDir);
-    let text = '';
-    try {
-      text = await fs.readFile(file, 'utf8');
-    } catch (err) {
-      if (errnoCode(err) !== 'ENOENT') throw err;
-    }
-    const lines = text.split('\n');
-    const complete = lines.slice(0, -1); // the piece after the last '\n' is either '' or a torn line
-    const replay = replayJournal(complete);
+    const { text, replay } = await readJournal(fs, file);
     if (replay.validBytes !== Buffer.byteLength(text)) await truncateFile(fs, file, replay.validBytes);
     const handle = await fs.open(file, 'a');
     const reserved = await ensureReserve(fs, stateDir);
@@ -236,16 +243,16 @@ export class Checkpoint {
   }
 
   /**
-   * Applies a record to the in-memory view and queues it for the journal (serialised: callers may run
+   * Applies a record to the large files' progress (`partials`; finished paths are not kept in memory: a
+   * sync's list holds them, see ./sync-list.ts) and queues it for the journal (serialised: callers may run
    * concurrently). It reaches the file with the next gathered write; `flush()` forces that.
    */
   record(record: JournalRecord): Promise<void> {
     if (this.failure !== null) return Promise.reject(this.failure);
+    this.recorded += 1;
     if (record.t === 'done') {
-      this.done.set(record.e.path, { how: record.how, entry: record.e });
       this.partials.delete(record.e.path);
     } else if (record.t === 'del') {
-      this.done.delete(record.p);
       this.partials.delete(record.p);
     } else {
       this.partials.set(record.p, { offset: record.off, size: record.size, mtimeNs: record.mtimeNs });
@@ -311,6 +318,21 @@ export class Checkpoint {
     this.pendingSync = false;
     this.lastSync = Date.now();
     await this.handle.sync();
+  }
+
+  /**
+   * Every path the partial holds by the journal, as a map (for a sync that has no list to look them up
+   * in: the first one, or the one after a failed sync). The map read when the journal was opened, handed
+   * over once if nothing was recorded since; else the journal read again, after a flush.
+   */
+  async replayed(): Promise<Map<string, DoneRecord>> {
+    if (this.recorded === 0 && this.done.size > 0) {
+      const held = new Map(this.done);
+      this.done.clear();
+      return held;
+    }
+    await this.flush();
+    return (await readJournal(this.fs, Checkpoint.journalPath(this.stateDir))).replay.done;
   }
 
   /** Writes every queued record and fsyncs the journal. */

@@ -5,12 +5,13 @@ import type { FileSystem } from '../fs/types';
 import { METADATA_RETRY, withRetry } from '../fs/retry';
 import { manifestPath, metaDir, snapshotDir, storeLayout } from '../store/layout';
 import { writeAclFile } from '../store/acl';
-import { comparePaths, writeManifest } from '../store/manifest';
+import { writeManifest } from '../store/manifest';
 import { writeRunRecord } from '../store/run-record';
 import { suspectMark, writeSuspectMark } from '../store/suspect';
 import type { ManifestEntry, RunRecord, SnapshotId } from '../store/types';
-import { type Tally, tally } from './entries';
+import type { Tally } from './entries';
 import type { PartialSnapshot } from './partial';
+import { type SyncList, syncListEntries, syncListManifestLines } from './sync-list';
 import { utimesTime } from './times';
 import type { CommitExtras } from './types';
 
@@ -18,17 +19,9 @@ const COMMIT_RENAME_RETRY = { retries: 10, retryMinTimeoutMs: 200, retryMaxTimeM
 /** Folders whose times are set and entries fsynced at once during the commit. */
 const COMMIT_DIR_CONCURRENCY = 8;
 
-/** The manifest's entries in path order, and the folders deepest first (for setting their times). */
-export function commitOrder(done: Iterable<{ entry: ManifestEntry }>): {
-  entries: ManifestEntry[];
-  dirs: ManifestEntry[];
-} {
-  const entries = [...done].map((d) => d.entry).sort((a, b) => comparePaths(a.path, b.path));
-  // Deepest folders first, so setting a parent's time is not undone by touching a child.
-  const dirs = entries
-    .filter((e) => e.type === 'dir')
-    .sort((a, b) => b.path.split('/').length - a.path.split('/').length);
-  return { entries, dirs };
+/** The folders deepest first (for setting their times: a parent's is not undone by touching a child). */
+export function deepestFirst(dirs: readonly ManifestEntry[]): ManifestEntry[] {
+  return [...dirs].sort((a, b) => b.path.split('/').length - a.path.split('/').length);
 }
 
 export interface RunRecordInput {
@@ -73,8 +66,8 @@ export interface CommitView {
   dest: string;
   /** The store's file system. */
   fs: FileSystem;
-  /** This snapshot's manifest entries, in path order. */
-  entries: readonly ManifestEntry[];
+  /** This snapshot's manifest entries, in path order: each call reads them once more (a stream). */
+  entries(): AsyncIterable<ManifestEntry>;
   /** Where an entry's copy is now (in the partial). */
   storedPath(rel: string): string;
 }
@@ -95,6 +88,8 @@ export type CommitGuard = (view: CommitView) => Promise<CommitVerdict>;
 
 export interface CommitInput {
   partial: PartialSnapshot;
+  /** What the last sync left in the partial: the manifest's entries. */
+  list: SyncList;
   source: string;
   extras: CommitExtras;
   openedAt: Date;
@@ -109,10 +104,10 @@ export interface CommitInput {
  * complete snapshot (whose checkpoint the caller, or the next run, removes).
  */
 export async function writeAndRename(input: CommitInput): Promise<RunRecord> {
-  const { partial, now } = input;
+  const { partial, list, now } = input;
   const { fs, dest, id } = partial;
   await partial.checkpoint.flush();
-  const { entries, dirs } = commitOrder(partial.checkpoint.done.values());
+  const entries = () => syncListEntries(fs, list.file);
   const verdict: CommitVerdict = input.guard
     ? await input.guard({
         id,
@@ -122,6 +117,7 @@ export async function writeAndRename(input: CommitInput): Promise<RunRecord> {
         storedPath: (rel) => partial.destPath(rel),
       })
     : { suspect: null, warnings: [] };
+  const dirs = deepestFirst(list.dirs);
   // Setting a folder's time does not touch its parent's entries, so folders can go in parallel.
   await forEachLimited(dirs, COMMIT_DIR_CONCURRENCY, async (dir) => {
     const dst = partial.destPath(dir.path);
@@ -141,7 +137,7 @@ export async function writeAndRename(input: CommitInput): Promise<RunRecord> {
     source: input.source,
     createdAt: now().toISOString(),
   };
-  await writeManifest(fs, manifestPath(dest, id), header, entries, entries.length);
+  await writeManifest(fs, manifestPath(dest, id), header, syncListManifestLines(fs, list.file), list.entries);
   if (input.extras.acl) await writeAclFile(fs, dest, id, input.source, input.extras.acl);
   const record = successRecord({
     id,
@@ -149,7 +145,7 @@ export async function writeAndRename(input: CommitInput): Promise<RunRecord> {
     extras: input.extras,
     startedAt: input.extras.startedAt ?? input.openedAt,
     endedAt: now(),
-    counts: tally(partial.checkpoint.done.values()),
+    counts: list.tally,
     bytesCopiedThisRun: partial.thisRun.bytesCopied,
     resumed: input.resumed,
     warnings: [...partial.warnings, ...verdict.warnings],

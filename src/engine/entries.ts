@@ -83,15 +83,18 @@ export interface Tally {
   filesCopied: number;
 }
 
+/** Adds one finished path to `t`. */
+export function countInto(t: Tally, d: DoneRecord): void {
+  if (d.entry.type !== 'file') return;
+  t.filesTotal += 1;
+  t.bytesTotal += d.entry.size;
+  if (d.how === 'link') t.filesLinked += 1;
+  else t.filesCopied += 1;
+}
+
 /** Counts of what a partial holds, from its checkpoint's finished paths. */
 export function tally(done: Iterable<DoneRecord>): Tally {
   const t: Tally = { filesTotal: 0, bytesTotal: 0, filesLinked: 0, filesCopied: 0 };
-  for (const d of done) {
-    if (d.entry.type !== 'file') continue;
-    t.filesTotal += 1;
-    t.bytesTotal += d.entry.size;
-    if (d.how === 'link') t.filesLinked += 1;
-    else t.filesCopied += 1;
-  }
+  for (const d of done) countInto(t, d);
   return t;
 }

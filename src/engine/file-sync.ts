@@ -48,21 +48,26 @@ const cannotBackUp = (rel: string, err: unknown) =>
 
 /**
  * Backs up one file, retrying transient errors; a permanent one throws a RunFailedError naming the file.
- * `previous`: the previous snapshot's entry at the same path (undefined: none, or not to be trusted).
+ * `previous`: the previous snapshot's entry at the same path (undefined: none, or not to be trusted);
+ * `held`: the partial's record of the path when this sync began (undefined: none). Returns the partial's
+ * record of the file afterwards (undefined: it disappeared from the source meanwhile).
  */
 export async function syncFile(
   partial: PartialSnapshot,
   entry: ScanEntry,
   previous: ManifestEntry | undefined,
+  held: DoneRecord | undefined,
   ctx: FileContext,
-): Promise<void> {
+): Promise<DoneRecord | undefined> {
   const rel = entry.rel;
-  let mustCopy = false;
+  const known: Known = { previous, held, mustCopy: false };
   let decided = false; // the unchanged-file check ran to a decision (no need to repeat it)
+  let outcome: DoneRecord | undefined;
   try {
     // Without the retry machinery first: most files of a nightly run take this path.
-    if (await syncUnchanged(partial, entry, previous, ctx)) return;
-    mustCopy = partial.linkFailed.has(rel);
+    const unchanged = await syncUnchanged(partial, entry, known, ctx);
+    if (unchanged !== null) return unchanged;
+    known.mustCopy = partial.linkFailed.has(rel);
     decided = true;
   } catch (err) {
     if (err instanceof AppError || ctx.signal.aborted) throw err;
@@ -73,9 +78,13 @@ export async function syncFile(
     async () => {
       ctx.signal.throwIfAborted();
       if (!decided) {
-        if (await syncUnchanged(partial, entry, previous, ctx)) return;
+        const unchanged = await syncUnchanged(partial, entry, known, ctx);
+        if (unchanged !== null) {
+          outcome = unchanged;
+          return;
+        }
         // Opened below; a link that failed above is not tried again.
-        mustCopy = partial.linkFailed.has(rel);
+        known.mustCopy = partial.linkFailed.has(rel);
         decided = true;
       }
       let handle: FileHandle;
@@ -85,11 +94,13 @@ export async function syncFile(
         if (errnoCode(err) !== 'ENOENT') throw err;
         // Deleted between the listing and now: it is simply not part of this snapshot.
         partial.log.info({ file: rel }, 'file disappeared during the scan');
-        if (partial.checkpoint.done.has(rel)) await partial.forget(rel);
+        if (known.held !== undefined) await partial.forget(rel);
+        known.held = undefined;
+        outcome = undefined;
         return;
       }
       try {
-        await syncOpenFile(partial, rel, handle, { previous, mustCopy }, ctx);
+        outcome = await syncOpenFile(partial, rel, handle, known, ctx);
       } finally {
         await handle.close().catch(() => undefined);
       }
@@ -108,6 +119,7 @@ export async function syncFile(
     if (err instanceof AppError || ctx.signal.aborted) throw err;
     throw cannotBackUp(rel, err);
   });
+  return outcome;
 }
 
 /** The checkpoint says `done` is in the partial: check it still is (power cuts can lose recent links). */
@@ -123,10 +135,13 @@ async function partialHolds(partial: PartialSnapshot, dst: string, done: DoneRec
   }
 }
 
-/** The checkpoint's record of `rel` when the partial still holds it as a file. */
-async function heldFile(partial: PartialSnapshot, rel: string, dst: string): Promise<DoneRecord | undefined> {
-  const done = partial.checkpoint.done.get(rel);
-  return done && (await partialHolds(partial, dst, done)) ? done : undefined;
+/** The record `held` of a file when the partial still holds the file. */
+async function heldFile(
+  partial: PartialSnapshot,
+  held: DoneRecord | undefined,
+  dst: string,
+): Promise<DoneRecord | undefined> {
+  return held && (await partialHolds(partial, dst, held)) ? held : undefined;
 }
 
 async function recordLink(
@@ -136,58 +151,66 @@ async function recordLink(
   from: ManifestEntry,
   current: SourceStat,
   mode: number,
-): Promise<void> {
-  await partial.checkpoint.record({ t: 'done', how: 'link', e: linkedEntry(from, rel, current, mode) });
+): Promise<DoneRecord> {
+  const e = linkedEntry(from, rel, current, mode);
+  await partial.checkpoint.record({ t: 'done', how: 'link', e });
   ctx.result.filesLinked += 1;
   partial.thisRun.filesLinked += 1;
   ctx.progress.filesLinked += 1;
+  return { how: 'link', entry: e };
 }
 
 /**
  * The common case of a nightly run, without opening the source: the scan's lstat says the file is
  * unchanged (size + time), so it is kept or hard-linked. Returns false when the file must be opened
  * (it changed, is new, --checksum, or linking failed and it is copied instead); copies always read
- * size and time from the open handle.
+ * size and time from the open handle. Returns the partial's record of the file (kept or linked), or
+ * null when it must be opened.
  */
 async function syncUnchanged(
   partial: PartialSnapshot,
   entry: ScanEntry,
-  previous: ManifestEntry | undefined,
+  known: Known,
   ctx: FileContext,
-): Promise<boolean> {
-  if (ctx.checksum) return false;
+): Promise<DoneRecord | null> {
+  if (ctx.checksum) return null;
   const rel = entry.rel;
   const current = { size: Number(entry.stat.size), mtimeNs: entry.stat.mtimeNs.toString() };
-  const recorded = partial.checkpoint.done.get(rel);
-  if (recorded && recorded.how !== 'copy' && recorded.how !== 'link') return false;
+  const recorded = known.held;
+  if (recorded && recorded.how !== 'copy' && recorded.how !== 'link') return null;
   const dst = partial.destPath(rel);
+  const done = await heldFile(partial, recorded, dst);
   const decision = planFile({
     current,
-    done: await heldFile(partial, rel, dst),
-    previous,
+    done,
+    previous: known.previous,
     partial: partial.checkpoint.partials.get(rel),
     checksum: false,
     largeFileBytes: ctx.engine.largeFileBytes,
   });
-  if (decision.action === 'keep') {
+  let outcome: DoneRecord;
+  if (decision.action === 'keep' && done !== undefined) {
     ctx.result.filesKept += 1;
+    outcome = done;
   } else if (decision.action === 'link') {
     ctx.progress.currentFile = rel;
-    if (!(await linkFromPrevious(partial, rel, decision.from, dst))) return false;
-    await recordLink(partial, ctx, rel, decision.from, current, Number(entry.stat.mode));
+    if (!(await linkFromPrevious(partial, rel, decision.from, dst))) return null;
+    outcome = await recordLink(partial, ctx, rel, decision.from, current, Number(entry.stat.mode));
   } else {
-    return false;
+    return null;
   }
   ctx.progress.filesDone += 1;
   ctx.progress.bytesDone += current.size;
   ctx.report();
-  return true;
+  return outcome;
 }
 
 /** What syncFile knows of a file before opening it. */
 interface Known {
   /** The previous snapshot's entry at its path. */
   previous: ManifestEntry | undefined;
+  /** The partial's record of its path (cleared when that goes). */
+  held: DoneRecord | undefined;
   /** Linking it failed: copy it. */
   mustCopy: boolean;
 }
@@ -200,18 +223,20 @@ async function decideOpenFile(
   st: BigIntStats,
   known: Known,
   ctx: FileContext,
-): Promise<{ decision: FileDecision; current: SourceStat }> {
+): Promise<{ decision: FileDecision; current: SourceStat; done: DoneRecord | undefined }> {
   const current = { size: Number(st.size), mtimeNs: st.mtimeNs.toString() };
   const dst = partial.destPath(rel);
-  const recorded = partial.checkpoint.done.get(rel);
+  const recorded = known.held;
   if (recorded && recorded.how !== 'copy' && recorded.how !== 'link') {
     // It was a folder or a link at the previous sync: clear the way for the file.
     await partial.fs.rm(dst, { recursive: true, force: true });
     await partial.checkpoint.record({ t: 'del', p: rel });
+    known.held = undefined;
   }
+  const done = await heldFile(partial, known.held, dst);
   const planned = planFile({
     current,
-    done: await heldFile(partial, rel, dst),
+    done,
     previous: known.previous,
     partial: partial.checkpoint.partials.get(rel),
     checksum: ctx.checksum,
@@ -224,7 +249,7 @@ async function decideOpenFile(
     decision = decideAfterHashedRead(decision.candidate, hashed, current.mtimeNs);
     if (decision.action === 'link') current.mtimeNs = hashed.after.mtimeNs.toString();
   }
-  return { decision, current };
+  return { decision, current, done };
 }
 
 async function syncOpenFile(
@@ -233,17 +258,20 @@ async function syncOpenFile(
   handle: FileHandle,
   known: Known,
   ctx: FileContext,
-): Promise<void> {
+): Promise<DoneRecord> {
   const st = await handle.stat({ bigint: true });
-  const { decision, current } = await decideOpenFile(partial, rel, handle, st, known, ctx);
+  const { decision, current, done } = await decideOpenFile(partial, rel, handle, st, known, ctx);
   const dst = partial.destPath(rel);
+  let outcome: DoneRecord;
   if (decision.action === 'keep') {
+    if (done === undefined) throw new Error(`"${rel}": kept without a record of it`); // planFile keeps only what is held
     ctx.result.filesKept += 1;
+    outcome = done;
   } else if (decision.action === 'link') {
     if (await linkFromPrevious(partial, rel, decision.from, dst, { checkContent: ctx.checksum })) {
-      await recordLink(partial, ctx, rel, decision.from, current, Number(st.mode));
+      outcome = await recordLink(partial, ctx, rel, decision.from, current, Number(st.mode));
     } else {
-      await copy(partial, rel, handle, dst, 0, ctx);
+      outcome = await copy(partial, rel, handle, dst, 0, ctx);
     }
   } else {
     let offset = 0;
@@ -258,11 +286,12 @@ async function syncOpenFile(
         partial.log.info({ file: rel, offset }, `continuing "${rel}" at byte ${offset}`);
       }
     }
-    await copy(partial, rel, handle, dst, offset, ctx);
+    outcome = await copy(partial, rel, handle, dst, offset, ctx);
   }
   ctx.progress.filesDone += 1;
   if (decision.action === 'keep' || decision.action === 'link') ctx.progress.bytesDone += current.size; // copies count as they go
   ctx.report();
+  return outcome;
 }
 
 async function copy(
@@ -272,7 +301,7 @@ async function copy(
   dst: string,
   resumeFrom: number,
   ctx: FileContext,
-): Promise<void> {
+): Promise<DoneRecord> {
   const { checkpoint } = partial;
   const saved = await saveFile({
     source: handle,
@@ -299,7 +328,8 @@ async function copy(
     },
     deferSync: true,
   });
-  const finished = () => checkpoint.record({ t: 'done', how: 'copy', e: copiedEntry(rel, saved) });
+  const e = copiedEntry(rel, saved);
+  const finished = () => checkpoint.record({ t: 'done', how: 'copy', e });
   // Recorded as finished only once a batch has fsynced it (see SyncBatch).
   if (saved.unsynced) await ctx.durable.add(saved.unsynced, saved.size, finished);
   else await finished();
@@ -309,4 +339,5 @@ async function copy(
   partial.thisRun.filesCopied += 1;
   partial.thisRun.bytesCopied += read;
   ctx.progress.filesCopied += 1;
+  return { how: 'copy', entry: e };
 }

@@ -49,9 +49,9 @@ export class PartialSnapshot {
     return this.warningKeys.has(key);
   }
 
-  /** Removes whatever the partial holds at `rel`, and the checkpoint's claim on it. */
+  /** Removes whatever the partial holds at `rel`, and any claim of the checkpoint on it. */
   async forget(rel: string): Promise<void> {
     await removeTree(this.fs, this.destPath(rel));
-    if (this.checkpoint.done.has(rel)) await this.checkpoint.record({ t: 'del', p: rel });
+    await this.checkpoint.record({ t: 'del', p: rel });
   }
 }

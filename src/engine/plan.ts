@@ -136,11 +136,9 @@ export function expectedEntryType(done: DoneRecord | undefined): 'dir' | 'symlin
   return done.how === 'dir' ? 'dir' : done.how === 'symlink' ? 'symlink' : 'file';
 }
 
-/** Paths this snapshot holds that the source no longer has, deepest first (children before folders). */
-export function planRemovals(held: Iterable<string>, seen: ReadonlySet<string>): string[] {
-  const gone: string[] = [];
-  for (const p of held) if (!seen.has(p)) gone.push(p);
-  return gone.sort((a, b) => b.split('/').length - a.split('/').length || (a < b ? 1 : a > b ? -1 : 0));
+/** The order to remove paths the source no longer has in: deepest first (children before folders). */
+export function planRemovals(gone: readonly string[]): string[] {
+  return [...gone].sort((a, b) => b.split('/').length - a.split('/').length || (a < b ? 1 : a > b ? -1 : 0));
 }
 
 /** True when `rel` (a '/'-separated relative path) is excluded by one of `excludes` (a path or a folder prefix). */

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { AppError, RunFailedError } from '../errors';
 import { localFs } from '../fs/local';
+import { removeIfExists } from '../fs/remove';
 import { describeFsError } from '../fs/retry';
 import type { FileSystem } from '../fs/types';
 import type { Logger } from '../log/logger';
@@ -21,7 +22,9 @@ import { type CommitGuard, writeAndRename } from './commit';
 import { PartialSnapshot } from './partial';
 import type { PreviousManifest } from './previous';
 import { choosePartial, isUnwrittenCheckpoint } from './plan';
+import { HeldList, HeldMap } from './held';
 import { syncPartial } from './sync';
+import { type SyncList, SyncListWriter, removeStaleLists, syncListPath } from './sync-list';
 import type { CommitExtras, OpenSnapshotOptions, SyncOptions, SyncResult, ThisRun } from './types';
 
 /** The partial to resume (with its checkpoint), or null to start a new one. */
@@ -83,6 +86,10 @@ export class SnapshotInProgress {
   private closed = false;
   private committed = false;
   private readonly partial: PartialSnapshot;
+  /** What the last sync left, when it succeeded (the next sync looks the partial up in it; the commit writes it). */
+  private lastList: SyncList | null = null;
+  /** Syncs started by this process (numbers their lists). */
+  private syncs = 0;
 
   private constructor(
     readonly dest: string,
@@ -165,16 +172,29 @@ export class SnapshotInProgress {
     await this.checkpoint.setSource(sourceRoot);
     this.lastSource = sourceRoot;
     const previous = await this.previous();
-    let result: SyncResult;
+    const stateDir = partialStateDir(this.dest, this.id);
+    if (this.syncs === 0) await removeStaleLists(this.fs, stateDir);
+    this.syncs += 1;
+    const before = this.lastList;
+    this.lastList = null;
+    const held = before ? HeldList.open(this.fs, before.file) : new HeldMap(await this.checkpoint.replayed());
+    let outcome: { result: SyncResult; list: SyncList };
     try {
-      result = await syncPartial(this.partial, options, previous, this.dirty);
+      const list = await SyncListWriter.create(this.fs, syncListPath(stateDir, this.syncs));
+      outcome = await syncPartial(this.partial, options, previous, this.dirty, { held, list });
     } catch (err) {
       this.dirty = true;
+      // The next sync replays the journal instead (the partial may hold more than `before` says now).
+      if (before) await removeIfExists(this.fs, before.file).catch(() => undefined);
       throw err;
+    } finally {
+      await held.close().catch(() => undefined);
     }
+    if (before) await removeIfExists(this.fs, before.file).catch(() => undefined);
+    this.lastList = outcome.list;
     this.dirty = false;
-    this.leftFiles = result.filesSkipped;
-    return result;
+    this.leftFiles = outcome.result.filesSkipped;
+    return outcome.result;
   }
 
   /**
@@ -192,10 +212,13 @@ export class SnapshotInProgress {
       throw new RunFailedError(
         `snapshot ${this.id} is not in sync with the source (the last sync left ${this.leftFiles} file(s) in use for a later pass)`,
       );
+    const list = this.lastList;
+    if (list === null) throw new Error('commit() without a finished sync list');
     let record: RunRecord;
     try {
       record = await writeAndRename({
         partial: this.partial,
+        list,
         source: this.lastSource,
         extras,
         openedAt: this.openedAt,

@@ -9,13 +9,19 @@ import type { PartialSnapshot } from './partial';
 import { PreviousLookup, type PreviousManifest } from './previous';
 import { type ScanEntry, scanTree } from './scan';
 import { SyncBatch } from './sync-batch';
+import type { SyncList, SyncListWriter } from './sync-list';
+import type { HeldLookup } from './held';
+import type { DoneRecord } from './plan';
 import { removeGone, saveDir, saveSymlink, sweepStrays } from './tree-saver';
 import { BackupInterruptedError, type BackupProgress, type SyncOptions, type SyncResult } from './types';
 
 /**
  * One sync of a partial with its source (restic's scanner + archiver loop): the scan streams entries,
  * folders and links are saved in order, files up to `engine.concurrency` at once; then what the source
- * no longer has is removed, and after an interruption what the checkpoint does not know.
+ * no longer has is removed, and after an interruption what the checkpoint does not know. Three streams
+ * in path order meet in the scan loop: the scan, the previous snapshot's manifest (./previous.ts) and
+ * what the partial held (./held.ts); what the partial holds afterwards leaves as this sync's list
+ * (./sync-list.ts). No map of every path is held.
  */
 
 function emptyProgress(): BackupProgress {
@@ -80,9 +86,16 @@ class Failure {
   }
 }
 
+/** Where a sync's paths come from and go: what the partial held at its start, and the list it writes. */
+export interface SyncLedger {
+  held: HeldLookup;
+  list: SyncListWriter;
+}
+
 /**
- * Makes the partial equal to `options.sourceRoot`. Throws BackupInterruptedError when `options.signal`
- * fires and a RunFailedError naming the file on a permanent error (unless the error policy skips it).
+ * Makes the partial equal to `options.sourceRoot`; returns the counts and the finished list of what the
+ * partial now holds. Throws BackupInterruptedError when `options.signal` fires and a RunFailedError
+ * naming the file on a permanent error (unless the error policy skips it); the list is then removed.
  * `sweep`: the partial may hold leftovers the checkpoint does not know (resumed, or a sync failed).
  */
 export async function syncPartial(
@@ -90,7 +103,8 @@ export async function syncPartial(
   options: SyncOptions,
   previous: PreviousManifest | null,
   sweep: boolean,
-): Promise<SyncResult> {
+  ledger: SyncLedger,
+): Promise<{ result: SyncResult; list: SyncList }> {
   const started = Date.now();
   const internal = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, internal.signal]) : internal.signal;
@@ -110,43 +124,44 @@ export async function syncPartial(
     durable,
   };
   let lookup: PreviousLookup | null = null;
+  let list: SyncList | null = null;
   try {
     lookup = await PreviousLookup.open(partial, previous);
-    const seen = await scanAndSave(partial, path.resolve(options.sourceRoot), ctx, options, failure, lookup);
+    await scanAndSave(partial, path.resolve(options.sourceRoot), ctx, options, failure, { lookup, ...ledger });
     if (!failure.failed) await durable.flush().catch(failure.fail);
     if (!failure.failed) {
-      ctx.result.removed += await removeGone(partial, seen, signal);
-      if (sweep) await sweepStrays(partial, signal);
+      ctx.result.removed += await removeGone(partial, await ledger.held.rest(), signal);
+      list = await ledger.list.finish();
+      if (sweep) await sweepStrays(partial, list, signal);
     }
   } catch (err) {
     failure.fail(err);
   } finally {
     await lookup?.close();
+    await ledger.held.close().catch(() => undefined);
     // Copies finished before a failure or an abort are kept: made durable and recorded, not redone.
     await durable.flush().catch(() => undefined);
     await durable.discard();
     await partial.checkpoint.flush().catch(() => undefined);
   }
-  if (failure.failed) {
+  if (failure.failed || list === null) {
+    await ledger.list.abort();
     if (options.signal?.aborted) throw new BackupInterruptedError(partial.id);
     throw toRunError(failure.error);
   }
-  return finish(partial, ctx, started, report);
+  return { result: finish(partial, ctx, list, started, report), list };
 }
 
 function finish(
   partial: PartialSnapshot,
   ctx: FileContext,
+  list: SyncList,
   started: number,
   report: (force: boolean) => void,
 ): SyncResult {
   const result = ctx.result;
-  for (const d of partial.checkpoint.done.values()) {
-    if (d.entry.type === 'file') {
-      result.filesTotal += 1;
-      result.bytesTotal += d.entry.size;
-    }
-  }
+  result.filesTotal = list.tally.filesTotal;
+  result.bytesTotal = list.tally.bytesTotal;
   result.durationSeconds = (Date.now() - started) / 1000;
   report(true);
   partial.log.info({ snapshot: partial.id, ...result }, 'sync finished');
@@ -164,9 +179,15 @@ function looksUnchanged(entry: ScanEntry, prev: ManifestEntry | undefined, ctx: 
   );
 }
 
+/** The scan loop's three other streams. */
+interface Streams extends SyncLedger {
+  lookup: PreviousLookup;
+}
+
 /**
- * The scan loop; returns the paths seen. A failure is handed to `failure` (the loop then stops). Each
- * entry's previous one is looked up here, in scan order (the manifest's), and handed to its file's task.
+ * The scan loop. A failure is handed to `failure` (the loop then stops). Each entry's previous one and
+ * the partial's record of it are looked up here, in scan order (the manifest's), and handed to its task;
+ * the task's outcome takes the entry's place in the list.
  */
 async function scanAndSave(
   partial: PartialSnapshot,
@@ -174,12 +195,12 @@ async function scanAndSave(
   ctx: FileContext,
   options: SyncOptions,
   failure: Failure,
-  lookup: PreviousLookup,
-): Promise<Set<string>> {
+  streams: Streams,
+): Promise<void> {
   const { progress, signal, engine } = ctx;
-  const seen = new Set<string>();
-  const running = new Set<Promise<void>>();
-  const linking = new Set<Promise<void>>();
+  const { lookup, held, list } = streams;
+  const running = new Set<Promise<unknown>>();
+  const linking = new Set<Promise<unknown>>();
   const onError = onFileError(partial, ctx, options, failure);
   const scanFs = retryingFs(ctx.sourceFs, engine, {
     signal,
@@ -196,20 +217,22 @@ async function scanAndSave(
         continue;
       }
       const prev = await lookup.get(entry.rel);
-      seen.add(prev?.path ?? entry.rel); // the previous entry's string: one copy per path
-      if (entry.type === 'dir') await saveDir(partial, entry);
-      else if (entry.type === 'symlink') await saveSymlink(partial, entry, scanFs);
+      const had = await held.get(entry.rel);
+      if (entry.type === 'dir') list.addNow(await saveDir(partial, entry, had));
+      else if (entry.type === 'symlink') list.addNow(await saveSymlink(partial, entry, scanFs, had));
       else {
         progress.filesSeen += 1;
         progress.bytesSeen += Number(entry.stat.size);
         // Copies are bounded by engine.concurrency; unchanged files (a link each) by LINK_CONCURRENCY.
         const unchanged = looksUnchanged(entry, prev, ctx);
         const pool = unchanged ? linking : running;
-        const task: Promise<void> = syncFile(partial, entry, prev, ctx)
+        const task: Promise<DoneRecord | undefined> = syncFile(partial, entry, prev, had, ctx)
           .catch(onError(entry))
           .finally(() => pool.delete(task));
         pool.add(task);
+        list.add(task);
         while (pool.size >= (unchanged ? LINK_CONCURRENCY : engine.concurrency)) await Promise.race(pool);
+        await list.room();
       }
     }
     progress.scanFinished = true;
@@ -218,15 +241,17 @@ async function scanAndSave(
     failure.fail(err);
   }
   await Promise.all([...running, ...linking]);
-  return seen;
 }
 
 /** A file's failure goes to the caller's error policy: skipped (and cleared from the partial) or fatal. */
 function onFileError(partial: PartialSnapshot, ctx: FileContext, options: SyncOptions, failure: Failure) {
   const policy = options.onFileError ?? failOnFileError;
   return (entry: ScanEntry) =>
-    async (err: unknown): Promise<void> => {
-      if (ctx.signal.aborted || policy(entry.rel, err) !== 'skip') return failure.fail(err);
+    async (err: unknown): Promise<undefined> => {
+      if (ctx.signal.aborted || policy(entry.rel, err) !== 'skip') {
+        failure.fail(err);
+        return undefined;
+      }
       ctx.result.filesSkipped += 1;
       partial.log.info({ file: entry.rel }, `"${entry.rel}" left for a later pass: ${errorMessage(err)}`);
       // Whatever the attempt left (a half-written copy) goes, and the journal no longer claims the file.
@@ -235,5 +260,6 @@ function onFileError(partial: PartialSnapshot, ctx: FileContext, options: SyncOp
       } catch (cleanupErr) {
         failure.fail(cleanupErr);
       }
+      return undefined;
     };
 }

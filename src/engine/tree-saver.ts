@@ -3,20 +3,27 @@ import { removeIfExists, removeTree } from '../fs/remove';
 import type { SourceFs } from '../fs/types';
 import { dirChanged, dirEntry, symlinkEntry } from './entries';
 import type { PartialSnapshot } from './partial';
-import { expectedEntryType, planRemovals } from './plan';
+import { type DoneRecord, expectedEntryType, planRemovals } from './plan';
 import type { ScanEntry } from './scan';
 import { scanTree } from './scan';
+import { type SyncList, readSyncList } from './sync-list';
 
 /** The partial's folders and links (restic's tree saver): created as the scan meets them, removed when gone. */
 
-export async function saveDir(partial: PartialSnapshot, entry: ScanEntry): Promise<void> {
+/** Saves a folder; returns the partial's record of it afterwards. `held`: its record before this sync. */
+export async function saveDir(
+  partial: PartialSnapshot,
+  entry: ScanEntry,
+  held: DoneRecord | undefined,
+): Promise<DoneRecord> {
   const { fs, checkpoint } = partial;
   const rel = entry.rel;
   const dst = partial.destPath(rel);
-  const done = checkpoint.done.get(rel);
-  if (done && done.how !== 'dir') {
+  let before = held;
+  if (before && before.how !== 'dir') {
     await fs.rm(dst, { recursive: true, force: true });
     await checkpoint.record({ t: 'del', p: rel });
+    before = undefined;
   }
   try {
     await fs.mkdir(dst);
@@ -29,21 +36,28 @@ export async function saveDir(partial: PartialSnapshot, entry: ScanEntry): Promi
     }
   }
   const e = dirEntry(rel, entry.stat);
-  if (dirChanged(checkpoint.done.get(rel), e)) await checkpoint.record({ t: 'done', how: 'dir', e });
+  if (before && !dirChanged(before, e)) return before;
+  await checkpoint.record({ t: 'done', how: 'dir', e });
+  return { how: 'dir', entry: e };
 }
 
-export async function saveSymlink(partial: PartialSnapshot, entry: ScanEntry, sourceFs: SourceFs): Promise<void> {
+/** Saves a link; returns the partial's record of it afterwards. `held`: its record before this sync. */
+export async function saveSymlink(
+  partial: PartialSnapshot,
+  entry: ScanEntry,
+  sourceFs: SourceFs,
+  held: DoneRecord | undefined,
+): Promise<DoneRecord> {
   const { fs, checkpoint } = partial;
   const rel = entry.rel;
   const target = await sourceFs.readlink(entry.abs);
-  const done = checkpoint.done.get(rel);
   const dst = partial.destPath(rel);
-  if (done?.how === 'symlink' && done.entry.linkTarget === target) {
+  if (held?.how === 'symlink' && held.entry.linkTarget === target) {
     const there = await fs.lstat(dst).then(
       (s) => s.isSymbolicLink(),
       () => false,
     );
-    if (there || partial.hasWarned('symlink')) return;
+    if (there || partial.hasWarned('symlink')) return held;
   }
   await removeIfExists(fs, dst);
   try {
@@ -62,30 +76,40 @@ export async function saveSymlink(partial: PartialSnapshot, entry: ScanEntry, so
       `links could not be recreated in the snapshot (${errnoCode(err) ?? String(err)}); they are recorded in the manifest only (first: "${rel}")`,
     );
   }
-  await checkpoint.record({ t: 'done', how: 'symlink', e: symlinkEntry(rel, entry.stat, target) });
+  const e = symlinkEntry(rel, entry.stat, target);
+  await checkpoint.record({ t: 'done', how: 'symlink', e });
+  return { how: 'symlink', entry: e };
 }
 
-/** Removes what the partial holds that the source no longer has (`seen`); returns how many paths went. */
+/** Removes what the partial held that the source no longer has (`gone`); returns how many paths went. */
 export async function removeGone(
   partial: PartialSnapshot,
-  seen: ReadonlySet<string>,
+  gone: readonly string[],
   signal: AbortSignal,
 ): Promise<number> {
   let removed = 0;
-  for (const gone of planRemovals(partial.checkpoint.done.keys(), seen)) {
+  for (const path of planRemovals(gone)) {
     signal.throwIfAborted();
-    await partial.forget(gone);
+    await partial.forget(path);
     removed += 1;
   }
   return removed;
 }
 
-/** Removes anything in the partial the checkpoint does not know (leftovers of an interrupted copy). */
-export async function sweepStrays(partial: PartialSnapshot, signal: AbortSignal): Promise<void> {
+/**
+ * Removes anything in the partial its list (`list`, what the sync just left) does not name as it is:
+ * leftovers of an interrupted copy. Only after a resume or a failed sync; the list's types are read into
+ * a map for it.
+ */
+export async function sweepStrays(partial: PartialSnapshot, list: SyncList, signal: AbortSignal): Promise<void> {
+  const expected = new Map<string, ReturnType<typeof expectedEntryType>>();
+  for await (const record of readSyncList(partial.fs, list.file))
+    expected.set(record.entry.path, expectedEntryType(record));
   const strays: string[] = [];
   for await (const entry of scanTree(partial.fs, partial.dir, { signal, caseInsensitive: false })) {
-    if (expectedEntryType(partial.checkpoint.done.get(entry.rel)) !== entry.type) strays.push(entry.rel);
+    if ((expected.get(entry.rel) ?? null) !== entry.type) strays.push(entry.rel);
   }
+  expected.clear();
   for (const rel of strays) {
     partial.log.info({ path: rel }, 'removing a leftover of the interrupted run');
     await removeTree(partial.fs, partial.destPath(rel));

@@ -81,7 +81,7 @@ export interface MergedEntry {
  */
 export async function* mergeByPath(
   older: AsyncIterable<ManifestEntry>,
-  newer: Iterable<ManifestEntry>,
+  newer: Iterable<ManifestEntry> | AsyncIterable<ManifestEntry>,
 ): AsyncGenerator<MergedEntry> {
   const olds = older[Symbol.asyncIterator]();
   let last: string | null = null;
@@ -95,7 +95,7 @@ export async function* mergeByPath(
   };
   try {
     let before = await nextOld();
-    for (const after of newer) {
+    for await (const after of newer) {
       while (before !== undefined && comparePaths(before.path, after.path) < 0) {
         yield { before };
         before = await nextOld();

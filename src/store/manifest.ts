@@ -68,7 +68,12 @@ export class ManifestWriter {
   }
 
   async write(entry: ManifestEntry): Promise<void> {
-    await this.line(JSON.stringify(entry));
+    await this.writeLine(JSON.stringify(entry));
+  }
+
+  /** An entry already serialised as `write` would (one this program wrote: not checked again). */
+  async writeLine(json: string): Promise<void> {
+    await this.line(json);
     this.count += 1;
   }
 
@@ -99,17 +104,21 @@ export class ManifestWriter {
   }
 }
 
-/** Writes a complete manifest in one go (entries must already be in path order). */
+/**
+ * Writes a complete manifest in one go (entries must already be in path order): each item an entry, or
+ * an entry's line as this program serialised it (`ManifestWriter.writeLine`).
+ */
 export async function writeManifest(
   fs: FileSystem,
   file: string,
   header: Omit<ManifestHeader, 'entries'>,
-  entries: Iterable<ManifestEntry>,
+  entries: Iterable<ManifestEntry | string> | AsyncIterable<ManifestEntry | string>,
   count: number,
 ): Promise<void> {
   const writer = await ManifestWriter.create(fs, file, { ...header, entries: count });
   try {
-    for (const entry of entries) await writer.write(entry);
+    for await (const entry of entries)
+      await (typeof entry === 'string' ? writer.writeLine(entry) : writer.write(entry));
   } catch (err) {
     await writer.abort();
     throw err;
@@ -273,7 +282,7 @@ async function countManifest(fs: FileSystem, file: string): Promise<boolean> {
  * whole run costs no object of its own for them, and an unchanged file's entry is the previous one itself
  * (`linkedEntry` compares them by identity). An entry without valid attributes is left as it is.
  */
-function shareAttributes(entry: ManifestEntry): void {
+export function shareAttributes(entry: ManifestEntry): void {
   const a: unknown = entry.attributes;
   if (typeof a !== 'object' || a === null) return;
   const { mode, readonly } = a as Partial<FileAttributes>;

@@ -419,6 +419,35 @@ describe('backup engine', () => {
     }
   });
 
+  it('sync() after a failed sync in the same process: the partial is looked up in its journal, and the snapshot is exact', async () => {
+    writeTree(src, { 'a.dat': 'a', 'm/bad.dat': 'b', 'm/n.dat': 'n', 'z.dat': 'z', 'old/x.dat': 'x' });
+    const snap = await openSnapshot({ dest, log, now: clock() });
+    const stateDir = path.join(dest, 'in-progress', `${snap.id}.state`);
+    const lists = () => readdirSync(stateDir).filter((n) => n.endsWith('.list'));
+    try {
+      expect((await snap.sync({ sourceRoot: src, engine: engineConfig() })).filesCopied).toBe(5);
+      expect(lists()).toEqual(['sync-1.list']);
+      writeFileSync(path.join(src, 'a.dat'), 'aa');
+      rmSync(path.join(src, 'old'), { recursive: true });
+      const faulty = createFaultyFs(localFs, { rules: [{ code: 'EIO', ops: ['handle.read'], path: 'bad.dat' }] });
+      writeFileSync(path.join(src, 'm/bad.dat'), 'bb');
+      await expect(
+        snap.sync({ sourceRoot: src, sourceFs: faulty.fs, engine: engineConfig({ retries: 0 }) }),
+      ).rejects.toThrow(/m\/bad\.dat/);
+      expect(lists()).toEqual([]); // neither the failed sync's list nor the one before it is trusted now
+      writeFileSync(path.join(src, 'z.dat'), 'zz');
+      const three = await snap.sync({ sourceRoot: src, engine: engineConfig() });
+      expect(three).toMatchObject({ filesTotal: 4, removed: 2 }); // old/ and old/x.dat: the failed sync stopped before removing them
+      expect(lists()).toEqual(['sync-3.list']);
+      const record = await snap.commit({ mode: 'presync', offlineSeconds: 0, lockoutSteps: [], warnings: [] });
+      expect(record).toMatchObject({ filesTotal: 4, filesCopied: 4 });
+      expect(hashWalk(snapDir(record.snapshotId))).toEqual(hashWalk(src));
+      expect(existsSync(stateDir)).toBe(false);
+    } finally {
+      await snap.release();
+    }
+  });
+
   it('sync() again after folders became files and files became folders', async () => {
     writeTree(src, { 'x/inner.dat': 'i', y: 'file y', 'z/deep/q.dat': 'q' });
     const { symlinkSync } = await import('node:fs');

@@ -18,6 +18,13 @@ import { AVIMARK_FILES, makeStore } from '../../helpers/store';
  */
 
 const BASELINE = '2026-11-01_020000';
+
+/** This snapshot's entries as the commit gives them: read once more at each call. */
+function stream(entries: readonly ManifestEntry[]): () => AsyncIterable<ManifestEntry> {
+  return async function* () {
+    yield* entries;
+  };
+}
 let dir: string | undefined;
 afterEach(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
@@ -35,7 +42,13 @@ async function setUp(
     { allowShrink: false, log: silentLogger() },
   );
   // An empty snapshot: against the baseline on disk (six files) it shrank by 100 %.
-  const view: CommitView = { id: '2026-11-02_020000', dest, fs: localFs, entries: [], storedPath: (rel) => rel };
+  const view: CommitView = {
+    id: '2026-11-02_020000',
+    dest,
+    fs: localFs,
+    entries: stream([]),
+    storedPath: (rel) => rel,
+  };
   const baseline: ManifestEntry[] = [];
   for await (const e of (await openManifest(localFs, manifestPath(dest, BASELINE))).entries) baseline.push(e);
   return { guard, view, baseline };
@@ -45,7 +58,7 @@ describe('snapshotGuard baseline', () => {
   it('reads the baseline manifest from disk', async () => {
     const { guard, view, baseline } = await setUp();
     await expect(guard(view)).rejects.toThrow(/was not committed/);
-    expect(await guard({ ...view, entries: baseline })).toEqual({ suspect: null, warnings: [] });
+    expect(await guard({ ...view, entries: stream(baseline) })).toEqual({ suspect: null, warnings: [] });
   });
 
   it('a damaged baseline (a bad line, out of path order) skips the checks with a warning', async () => {
@@ -64,7 +77,7 @@ describe('snapshotGuard baseline', () => {
       expect(verdict.warnings).toEqual([expect.stringMatching(/checks were skipped: the manifest .* is damaged/)]);
     }
     await writeFile(file, lines.join('\n'));
-    await expect(guard({ ...view, entries: baseline.slice(1) })).resolves.toMatchObject({ warnings: [] });
+    await expect(guard({ ...view, entries: stream(baseline.slice(1)) })).resolves.toMatchObject({ warnings: [] });
   });
 
   it('refuses a snapshot that lost a required file the baseline had, even when the totals hold', async () => {
@@ -75,7 +88,7 @@ describe('snapshotGuard baseline', () => {
     const entries = [...baseline.filter((e) => e !== client), { ...client, path: 'other.txt' }].sort((a, b) =>
       comparePaths(a.path, b.path),
     );
-    await expect(guard({ ...view, entries })).rejects.toThrow(/CLIENT\.V2\$/);
+    await expect(guard({ ...view, entries: stream(entries) })).rejects.toThrow(/CLIENT\.V2\$/);
   });
 
   it('marks a snapshot suspect from changes found by the merge (files rewritten in place)', async () => {
@@ -84,9 +97,9 @@ describe('snapshotGuard baseline', () => {
       { guard: guardSchema.parse({ ransomware: { minFiles: 3, sampleFiles: 0 } }), drill: { requiredFiles: [] } },
       { allowShrink: false, log: silentLogger() },
     );
-    expect((await guard({ ...view, entries: baseline })).suspect).toBeNull();
+    expect((await guard({ ...view, entries: stream(baseline) })).suspect).toBeNull();
     const rewritten = baseline.map((e) => (e.type === 'file' ? { ...e, sha256: 'f'.repeat(64) } : e));
-    const verdict = await guard({ ...view, entries: rewritten });
+    const verdict = await guard({ ...view, entries: stream(rewritten) });
     expect(verdict.suspect?.reasons.join(' ')).toMatch(/changed content but kept their size/);
   });
 });

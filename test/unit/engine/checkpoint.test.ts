@@ -65,6 +65,25 @@ describe('checkpoint journal', () => {
     }
   });
 
+  it('keeps no map of finished paths as it records; replayed() hands over the opened journal once, then reads it again', async () => {
+    const stateDir = path.join(dir, 'r.state');
+    const cp = await Checkpoint.create(localFs, stateDir, state);
+    await cp.record({ t: 'done', how: 'copy', e: e('a') });
+    await cp.record({ t: 'done', how: 'link', e: e('b') });
+    expect(cp.done.size).toBe(0);
+    expect([...(await cp.replayed()).keys()]).toEqual(['a', 'b']); // flushed and read back
+    await cp.close();
+    const reopened = await Checkpoint.open(localFs, stateDir);
+    expect([...reopened.done.keys()]).toEqual(['a', 'b']);
+    const first = await reopened.replayed();
+    expect([...first.keys()]).toEqual(['a', 'b']);
+    expect(reopened.done.size).toBe(0); // handed over, not kept twice
+    await reopened.record({ t: 'del', p: 'a' });
+    await reopened.record({ t: 'done', how: 'copy', e: e('c') });
+    expect([...(await reopened.replayed()).keys()]).toEqual(['b', 'c']);
+    await reopened.close();
+  });
+
   it('survives a torn last line (kill -9 mid-write): ignored, cut off, and appending continues cleanly', async () => {
     const stateDir = path.join(dir, 'x.state');
     const cp = await Checkpoint.create(localFs, stateDir, state);

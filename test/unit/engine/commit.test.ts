@@ -1,16 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { commitOrder, successRecord } from '../../../src/engine/commit';
+import { deepestFirst, successRecord } from '../../../src/engine/commit';
 import type { ManifestEntry } from '../../../src/store/types';
 
-const e = (p: string, type: ManifestEntry['type'] = 'dir'): { entry: ManifestEntry } => ({
-  entry: { path: p, type, size: 0, mtimeNs: '1', sha256: null, attributes: { mode: 0o755, readonly: false } },
+const e = (p: string): ManifestEntry => ({
+  path: p,
+  type: 'dir',
+  size: 0,
+  mtimeNs: '1',
+  sha256: null,
+  attributes: { mode: 0o755, readonly: false },
 });
 
 describe('commit', () => {
-  it('writes entries in path order and sets folder times deepest first', () => {
-    const { entries, dirs } = commitOrder([e('b'), e('a/x/y'), e('a', 'dir'), e('a/f', 'file'), e('a/x')]);
-    expect(entries.map((x) => x.path)).toEqual(['a', 'a/f', 'a/x', 'a/x/y', 'b']);
-    expect(dirs.map((x) => x.path)).toEqual(['a/x/y', 'a/x', 'a', 'b']);
+  it('sets folder times deepest first', () => {
+    const dirs = [e('a'), e('a/x'), e('a/x/y'), e('b')];
+    expect(deepestFirst(dirs).map((x) => x.path)).toEqual(['a/x/y', 'a/x', 'a', 'b']);
+    expect(dirs.map((x) => x.path)).toEqual(['a', 'a/x', 'a/x/y', 'b']); // the list itself untouched
   });
   it('records the whole run, this run’s bytes and every warning', () => {
     const record = successRecord({

@@ -88,8 +88,8 @@ describe('planFile', () => {
 });
 
 describe('planRemovals / isExcluded', () => {
-  it('lists vanished paths deepest first', () => {
-    expect(planRemovals(['a', 'a/b', 'a/b/c', 'keep', 'z'], new Set(['keep']))).toEqual(['a/b/c', 'a/b', 'z', 'a']);
+  it('orders vanished paths deepest first', () => {
+    expect(planRemovals(['a', 'a/b', 'a/b/c', 'z'])).toEqual(['a/b/c', 'a/b', 'z', 'a']);
   });
   it('excludes a path and everything below it, not mere prefixes of a name', () => {
     expect(isExcluded('Backup', ['Backup'], false)).toBe(true);

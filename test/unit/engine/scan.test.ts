@@ -7,6 +7,7 @@ import { localFs } from '../../../src/fs/local';
 import type { FileSystem } from '../../../src/fs/types';
 import { errnoError } from '../../../src/fs/faulty';
 import { tempDir } from '../../helpers/cli';
+import { seeded } from '../../helpers/random';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -84,13 +85,7 @@ describe("scanTree order: the manifest's path order", () => {
 
   it('equals a sort of the full paths for random trees (an independent oracle), folders before their contents', async () => {
     const alphabet = ['a', 'b', '-', '.', ' ', '0', 'A', '\u00e9', '!', '~'];
-    let seed = 17; // mulberry32: the same tree on every run
-    const random = (n: number) => {
-      seed = (seed + 0x6d2b79f5) | 0;
-      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-      return ((t ^ (t >>> 14)) >>> 0) % n;
-    };
+    const random = seeded(17); // the same tree on every run
     const randomName = () =>
       Array.from({ length: 1 + random(3) }, () => alphabet[random(alphabet.length)])
         .join('')

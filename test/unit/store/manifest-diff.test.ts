@@ -7,6 +7,7 @@ import { ManifestCursor, type MergedEntry, changedFiles, mergeByPath } from '../
 import type { ManifestEntry } from '../../../src/store/types';
 import { tempDir } from '../../helpers/cli';
 import { countingOpens } from '../../helpers/fs';
+import { seeded } from '../../helpers/random';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -44,17 +45,6 @@ function byIndex(newer: ManifestEntry[], older: ManifestEntry[]): Set<string> {
       out.add(e.path);
   }
   return out;
-}
-
-/** Random integers below `n`, the same for the same seed (mulberry32). */
-function seeded(seed: number): (n: number) => number {
-  let state = seed;
-  return (n) => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) % n;
-  };
 }
 
 describe('changedFiles', () => {

@@ -1,0 +1,83 @@
+import type { FileSystem } from '../fs/types';
+import { comparePaths } from '../store/manifest';
+import type { DoneRecord } from './plan';
+import { readSyncList } from './sync-list';
+
+/**
+ * What the partial holds at a sync's start, path by path, looked up in the scan's order: the last list
+ * of this process (./sync-list.ts, read as a stream beside the scan: one record in memory), or, when
+ * there is none (the first sync, or the one after a failed sync), the journal replayed into a map. The
+ * held paths the scan did not meet are what the source no longer has (`rest`).
+ */
+export interface HeldLookup {
+  /** The record of `rel`; each path once, in scan order (`comparePaths`). */
+  get(rel: string): Promise<DoneRecord | undefined>;
+  /** After the scan: the held paths no `get` asked for. */
+  rest(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+/** Over a map (the replayed journal), emptied as the scan meets its paths. */
+export class HeldMap implements HeldLookup {
+  constructor(private readonly held: Map<string, DoneRecord>) {}
+
+  async get(rel: string): Promise<DoneRecord | undefined> {
+    const record = this.held.get(rel);
+    if (record !== undefined) this.held.delete(rel);
+    return record;
+  }
+
+  async rest(): Promise<string[]> {
+    const left = [...this.held.keys()];
+    this.held.clear();
+    return left;
+  }
+
+  async close(): Promise<void> {
+    this.held.clear();
+  }
+}
+
+/** Over the last sync's list, merged with the scan: the records passed over are gone. */
+export class HeldList implements HeldLookup {
+  private readonly gone: string[] = [];
+  private at: IteratorResult<DoneRecord> | null = null;
+  private last: string | null = null;
+
+  private constructor(private readonly records: AsyncGenerator<DoneRecord>) {}
+
+  static open(fs: FileSystem, file: string): HeldList {
+    return new HeldList(readSyncList(fs, file));
+  }
+
+  async get(rel: string): Promise<DoneRecord | undefined> {
+    if (this.last !== null && comparePaths(this.last, rel) >= 0)
+      throw new Error(`held lookup: "${rel}" asked after "${this.last}" (out of path order)`);
+    this.last = rel;
+    let at = this.at ?? (await this.records.next());
+    while (!at.done && comparePaths(at.value.entry.path, rel) < 0) {
+      this.gone.push(at.value.entry.path);
+      at = await this.records.next();
+    }
+    if (!at.done && at.value.entry.path === rel) {
+      this.at = null;
+      return at.value;
+    }
+    this.at = at;
+    return undefined;
+  }
+
+  async rest(): Promise<string[]> {
+    let at = this.at ?? (await this.records.next());
+    while (!at.done) {
+      this.gone.push(at.value.entry.path);
+      at = await this.records.next();
+    }
+    this.at = at;
+    return this.gone.splice(0);
+  }
+
+  async close(): Promise<void> {
+    await this.records.return(undefined);
+  }
+}

@@ -1,0 +1,85 @@
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { HeldList, type HeldLookup, HeldMap } from '../../../src/engine/held';
+import type { DoneRecord } from '../../../src/engine/plan';
+import { SyncListWriter } from '../../../src/engine/sync-list';
+import { localFs } from '../../../src/fs/local';
+import { comparePaths } from '../../../src/store/manifest';
+import { tempDir } from '../../helpers/cli';
+import { countingOpens } from '../../helpers/fs';
+import { seeded } from '../../helpers/random';
+
+let dir: string;
+let cleanup: () => Promise<void>;
+beforeEach(async () => ({ dir, cleanup } = await tempDir('avb-held-')));
+afterEach(async () => cleanup());
+
+const rec = (p: string): DoneRecord => ({
+  how: 'copy',
+  entry: {
+    path: p,
+    type: 'file',
+    size: 1,
+    mtimeNs: '1',
+    sha256: 'a'.repeat(64),
+    attributes: { mode: 0o444, readonly: true },
+  },
+});
+
+async function listOf(paths: string[], fs = localFs): Promise<string> {
+  const file = path.join(dir, `sync-${paths.length}.list`);
+  const writer = await SyncListWriter.create(fs, file);
+  for (const p of paths) writer.addNow(rec(p));
+  return (await writer.finish()).file;
+}
+
+/** Both lookups over the same held paths. */
+async function both(held: string[]): Promise<Array<[string, () => HeldLookup]>> {
+  const file = await listOf(held);
+  return [
+    ['HeldMap', () => new HeldMap(new Map(held.map((p) => [p, rec(p)])))],
+    ['HeldList', () => HeldList.open(localFs, file)],
+  ];
+}
+
+describe('held lookups', () => {
+  it('find what the partial holds, and give the paths the scan did not meet as gone', async () => {
+    for (const [name, open] of await both(['a', 'a-b', 'a/x', 'a/y', 'b', 'c.txt', 'z'])) {
+      const held = open();
+      expect((await held.get('a'))?.entry.path, name).toBe('a');
+      expect(await held.get('a.new'), name).toBeUndefined();
+      expect((await held.get('a/y'))?.entry.path, name).toBe('a/y');
+      expect((await held.get('c.txt'))?.entry.path, name).toBe('c.txt');
+      expect((await held.rest()).sort(comparePaths), name).toEqual(['a-b', 'a/x', 'b', 'z']);
+      await held.close();
+    }
+  });
+
+  it('equal a set difference for random scans (an independent oracle)', async () => {
+    const random = seeded(29);
+    const names = ['a', 'b', 'a-b', 'a.b', 'a b', 'B', '\u00e9'];
+    const pathOf = () => Array.from({ length: 1 + random(3) }, () => names[random(names.length)]).join('/');
+    for (let round = 0; round < 30; round += 1) {
+      const universe = [...new Set(Array.from({ length: 40 }, pathOf))].sort(comparePaths);
+      const held = universe.filter(() => random(2) === 0);
+      const scanned = universe.filter(() => random(2) === 0);
+      for (const [name, open] of await both(held)) {
+        const lookup = open();
+        const found: string[] = [];
+        for (const p of scanned) if ((await lookup.get(p)) !== undefined) found.push(p);
+        expect(found, name).toEqual(scanned.filter((p) => held.includes(p)));
+        expect((await lookup.rest()).sort(comparePaths), name).toEqual(held.filter((p) => !scanned.includes(p)));
+        await lookup.close();
+      }
+    }
+  });
+
+  it('HeldList refuses a lookup out of path order and closes its file when closed early', async () => {
+    const { fs, openFiles } = countingOpens();
+    const held = HeldList.open(fs, await listOf(['a', 'b', 'c']));
+    expect(await held.get('b')).toBeDefined();
+    await expect(held.get('a')).rejects.toThrow(/out of path order/);
+    await held.close();
+    expect(openFiles()).toBe(0);
+  });
+});
