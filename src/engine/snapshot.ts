@@ -183,14 +183,12 @@ export class SnapshotInProgress {
       const list = await SyncListWriter.create(this.fs, syncListPath(stateDir, this.syncs));
       outcome = await syncPartial(this.partial, options, previous, this.dirty, { held, list });
     } catch (err) {
-      this.dirty = true;
-      // The next sync replays the journal instead (the partial may hold more than `before` says now).
-      if (before) await removeIfExists(this.fs, before.file).catch(() => undefined);
+      this.dirty = true; // the next sync replays the journal (the partial may hold more than `before` says now)
       throw err;
     } finally {
       await held.close().catch(() => undefined);
+      if (before) await removeIfExists(this.fs, before.file).catch(() => undefined);
     }
-    if (before) await removeIfExists(this.fs, before.file).catch(() => undefined);
     this.lastList = outcome.list;
     this.dirty = false;
     this.leftFiles = outcome.result.filesSkipped;
