@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { FileHandle } from 'node:fs/promises';
 import { removeIfExists } from '../fs/remove';
+import { METADATA_RETRY, withRetry } from '../fs/retry';
 import type { FileSystem } from '../fs/types';
 import { writeFully } from '../fs/write-fully';
 import { entryPathProblem } from '../store/entry-path';
@@ -51,11 +52,15 @@ export function syncListPath(stateDir: string, n: number): string {
   return path.join(stateDir, `${LIST_PREFIX}${n}${LIST_SUFFIX}`);
 }
 
-/** Removes the lists an earlier process left in `stateDir` (they describe a sync this process did not see). */
+/**
+ * Removes the lists an earlier process left in `stateDir` (they describe a sync this process did not see).
+ * Retried like other state files: on Windows a scanner may hold a fresh file for a moment.
+ */
 export async function removeStaleLists(fs: FileSystem, stateDir: string): Promise<void> {
   const names = await fs.readdir(stateDir).catch(() => [] as string[]);
   for (const name of names) {
-    if (name.startsWith(LIST_PREFIX) && name.endsWith(LIST_SUFFIX)) await removeIfExists(fs, path.join(stateDir, name));
+    if (!name.startsWith(LIST_PREFIX) || !name.endsWith(LIST_SUFFIX)) continue;
+    await withRetry(() => removeIfExists(fs, path.join(stateDir, name)), METADATA_RETRY);
   }
 }
 
@@ -78,7 +83,7 @@ export class SyncListWriter {
   ) {}
 
   static async create(fs: FileSystem, file: string): Promise<SyncListWriter> {
-    return new SyncListWriter(fs, file, await fs.open(file, 'w'));
+    return new SyncListWriter(fs, file, await withRetry(() => fs.open(file, 'w'), METADATA_RETRY));
   }
 
   /** The next path's outcome, settled now (`undefined`: the partial does not hold it). */

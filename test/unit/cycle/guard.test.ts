@@ -102,4 +102,19 @@ describe('snapshotGuard baseline', () => {
     const verdict = await guard({ ...view, entries: stream(rewritten) });
     expect(verdict.suspect?.reasons.join(' ')).toMatch(/changed content but kept their size/);
   });
+
+  it('counts files renamed with an extra extension only when the old name is gone (this snapshot read again for those names)', async () => {
+    const { view, baseline } = await setUp();
+    const guard = snapshotGuard(
+      { guard: guardSchema.parse({ ransomware: { minFiles: 3, sampleFiles: 0 } }), drill: { requiredFiles: [] } },
+      { allowShrink: false, log: silentLogger() },
+    );
+    // The three tables renamed away; the database gains a look-alike beside it (its old name stays).
+    const renamed = baseline.map((e) => (e.path.endsWith('.V2$') ? { ...e, path: `${e.path}.zzz` } : e));
+    const db = baseline.find((e) => e.path === 'AVImark.db$');
+    if (!db) throw new Error('fixture');
+    const entries = [...renamed, { ...db, path: 'AVImark.db$.zzz' }].sort((a, b) => comparePaths(a.path, b.path));
+    const verdict = await guard({ ...view, entries: stream(entries) });
+    expect(verdict.suspect?.reasons).toEqual([expect.stringMatching(/^3 files were renamed with an extra extension/)]);
+  });
 });

@@ -11,6 +11,7 @@ import {
   syncListManifestLines,
   syncListPath,
 } from '../../../src/engine/sync-list';
+import { createFaultyFs } from '../../../src/fs/faulty';
 import { localFs } from '../../../src/fs/local';
 import { tempDir } from '../../helpers/cli';
 import { countingOpens } from '../../helpers/fs';
@@ -148,5 +149,20 @@ describe('removeStaleLists', () => {
     }
     await removeStaleLists(localFs, dir);
     expect((await readdir(dir)).sort()).toEqual(['journal.jsonl', 'state.json']);
+  });
+
+  it('waits out a file held for a moment (a scanner on Windows), when removing and when creating one', async () => {
+    await writeFile(path.join(dir, 'sync-1.list'), '');
+    const faulty = createFaultyFs(localFs, {
+      rules: [
+        { code: 'EBUSY', ops: ['unlink'], path: 'sync-1.list', times: 1 },
+        { code: 'EBUSY', ops: ['open'], path: 'sync-2.list', times: 1 },
+      ],
+    });
+    await removeStaleLists(faulty.fs, dir);
+    const list = await SyncListWriter.create(faulty.fs, syncListPath(dir, 2));
+    await list.finish();
+    expect(faulty.injected.map((f) => f.op)).toEqual(['unlink', 'open']);
+    expect(await readdir(dir)).toEqual(['sync-2.list']);
   });
 });
