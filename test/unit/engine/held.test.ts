@@ -6,6 +6,7 @@ import { SyncListWriter } from '../../../src/engine/sync-list';
 import { localFs } from '../../../src/fs/local';
 import { comparePaths } from '../../../src/store/manifest';
 import { tempDir } from '../../helpers/cli';
+import { fileEntry } from '../../helpers/entries';
 import { countingOpens } from '../../helpers/fs';
 import { seeded } from '../../helpers/random';
 
@@ -14,17 +15,7 @@ let cleanup: () => Promise<void>;
 beforeEach(async () => ({ dir, cleanup } = await tempDir('avb-held-')));
 afterEach(async () => cleanup());
 
-const rec = (p: string): DoneRecord => ({
-  how: 'copy',
-  entry: {
-    path: p,
-    type: 'file',
-    size: 1,
-    mtimeNs: '1',
-    sha256: 'a'.repeat(64),
-    attributes: { mode: 0o444, readonly: true },
-  },
-});
+const rec = (p: string): DoneRecord => ({ how: 'copy', entry: fileEntry(p) });
 
 async function listOf(paths: string[], fs = localFs): Promise<string> {
   const file = path.join(dir, `sync-${paths.length}.list`);

@@ -7,6 +7,7 @@ import { localFs } from '../../../src/fs/local';
 import { writeManifest } from '../../../src/store/manifest';
 import type { ManifestEntry } from '../../../src/store/types';
 import { tempDir } from '../../helpers/cli';
+import { fileEntry } from '../../helpers/entries';
 import { countingOpens } from '../../helpers/fs';
 
 let dir: string;
@@ -14,14 +15,7 @@ let cleanup: () => Promise<void>;
 beforeEach(async () => ({ dir, cleanup } = await tempDir('avb-previous-')));
 afterEach(async () => cleanup());
 
-const file = (p: string): ManifestEntry => ({
-  path: p,
-  type: 'file',
-  size: 1,
-  mtimeNs: '1',
-  sha256: 'a'.repeat(64),
-  attributes: { mode: 0o444, readonly: true },
-});
+const file = (p: string): ManifestEntry => fileEntry(p);
 
 /** A manifest of `paths` (in path order), and a partial double that counts open handles. */
 async function setUp(paths: string[]) {
