@@ -6,7 +6,7 @@ import { localFs } from '../fs/local';
 import type { HostInfo, WindowsHost } from '../host/types';
 import { scanTree } from '../engine/scan';
 import { compareSnapshotIds, isSnapshotId, manifestPath, partialStateDir, storeLayout } from '../store/layout';
-import { Checkpoint, replayJournal, type ReplayedJournal } from '../engine/checkpoint';
+import { Checkpoint, replayJournalFile, type ReplayedJournal } from '../engine/checkpoint';
 import { PreviousLookup, type PreviousManifest } from '../engine/previous';
 import { listSnapshots } from '../store/snapshots';
 
@@ -90,14 +90,7 @@ async function readResumablePartial(dest: string, fs: FileSystem): Promise<Repla
     throw err;
   }
   if (newest === undefined) return null;
-  let text: string;
-  try {
-    text = await fs.readFile(Checkpoint.journalPath(partialStateDir(dest, newest)), 'utf8');
-  } catch (err) {
-    if (errnoCode(err) === 'ENOENT') return null;
-    throw err;
-  }
-  return replayJournal(text.split('\n').slice(0, -1));
+  return replayJournalFile(fs, Checkpoint.journalPath(partialStateDir(dest, newest)));
 }
 
 /** Free bytes where `dir` is (or would be created), and whether we may write there (by creating a file). */

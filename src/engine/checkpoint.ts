@@ -5,6 +5,7 @@ import { writeFully } from '../fs/write-fully';
 import { errnoCode } from '../errors';
 import { fsyncDir, writeFileAtomic } from '../fs/durable';
 import { entryPathProblem } from '../store/entry-path';
+import { readLines } from '../store/manifest';
 import type { ManifestEntry, SnapshotId } from '../store/types';
 import type { DoneRecord, PartialProgress } from './plan';
 import { METADATA_RETRY, withRetry } from '../fs/retry';
@@ -61,57 +62,84 @@ function isSafeRecord(record: unknown): record is JournalRecord {
   return (r.t === 'del' || r.t === 'part') && entryPathProblem(r.p) === null;
 }
 
-/**
- * Pure replay of journal lines (used by Checkpoint.open and by tests). Stops at the first line that does
- * not parse, or that is not a record with a safe path (see store/entry-path.ts).
- */
-export function replayJournal(lines: Iterable<string>): ReplayedJournal {
-  const done = new Map<string, DoneRecord>();
-  const partials = new Map<string, PartialProgress>();
-  let validBytes = 0;
-  let tornTail = false;
-  let refusedLine: number | null = null;
-  let n = 0;
-  for (const line of lines) {
-    n += 1;
+/** The replay, one line at a time (pure). */
+class JournalReplay {
+  private readonly done = new Map<string, DoneRecord>();
+  private readonly partials = new Map<string, PartialProgress>();
+  private validBytes = 0;
+  private tornTail = false;
+  private refusedLine: number | null = null;
+  private n = 0;
+
+  /** Applies one line; false when the replay stops there (that line and every later one are not trusted). */
+  add(line: string): boolean {
+    this.n += 1;
     let record: JournalRecord;
     try {
       record = JSON.parse(line) as JournalRecord;
     } catch {
-      tornTail = true;
-      break;
+      this.tornTail = true;
+      return false;
     }
     // A record this process could not have written (an altered or damaged journal in the store) ends the
     // replay like a torn tail: nothing after it is trusted (it is redone), and its path is never acted on.
     if (!isSafeRecord(record)) {
-      tornTail = true;
-      refusedLine = n;
-      break;
+      this.tornTail = true;
+      this.refusedLine = this.n;
+      return false;
     }
-    validBytes += Buffer.byteLength(line) + 1;
+    this.validBytes += Buffer.byteLength(line) + 1;
     if (record.t === 'done') {
-      done.set(record.e.path, { how: record.how, entry: record.e });
-      partials.delete(record.e.path);
+      this.done.set(record.e.path, { how: record.how, entry: record.e });
+      this.partials.delete(record.e.path);
     } else if (record.t === 'del') {
-      done.delete(record.p);
-      partials.delete(record.p);
+      this.done.delete(record.p);
+      this.partials.delete(record.p);
     } else if (record.t === 'part') {
-      partials.set(record.p, { offset: record.off, size: record.size, mtimeNs: record.mtimeNs });
+      this.partials.set(record.p, { offset: record.off, size: record.size, mtimeNs: record.mtimeNs });
     }
+    return true;
   }
-  return { done, partials, validBytes, tornTail, refusedLine };
+
+  result(): ReplayedJournal {
+    const { done, partials, validBytes, tornTail, refusedLine } = this;
+    return { done, partials, validBytes, tornTail, refusedLine };
+  }
 }
 
-/** The journal's text and its replay (a missing journal is an empty one). */
-async function readJournal(fs: FileSystem, file: string): Promise<{ text: string; replay: ReplayedJournal }> {
-  let text = '';
+/**
+ * Pure replay of journal lines (each without its '\n'). Stops at the first line that does not parse, or
+ * that is not a record with a safe path (see store/entry-path.ts).
+ */
+export function replayJournal(lines: Iterable<string>): ReplayedJournal {
+  const replay = new JournalReplay();
+  for (const line of lines) if (!replay.add(line)) break;
+  return replay.result();
+}
+
+/**
+ * Replays a journal file read as a stream (one line in memory, never the whole text); null when there is
+ * none. Only lines ended by '\n' count: the piece after the last one is nothing or a torn line. `bytes`:
+ * the file's length (more than `validBytes` when there is something to cut off).
+ */
+export async function replayJournalFile(
+  fs: FileSystem,
+  file: string,
+): Promise<(ReplayedJournal & { bytes: number }) | null> {
+  let bytes: number;
   try {
-    text = await fs.readFile(file, 'utf8');
+    bytes = (await fs.stat(file)).size;
   } catch (err) {
-    if (errnoCode(err) !== 'ENOENT') throw err;
+    if (errnoCode(err) === 'ENOENT') return null;
+    throw err;
   }
-  // The piece after the last '\n' is either '' or a torn line.
-  return { text, replay: replayJournal(text.split('\n').slice(0, -1)) };
+  const replay = new JournalReplay();
+  let read = 0;
+  for await (const line of readLines(fs, file)) {
+    read += Buffer.byteLength(line) + 1;
+    if (read > bytes || !replay.add(line)) break; // past the end: the last piece had no '\n'
+  }
+  return { ...replay.result(), bytes };
 }
 
 /** How often appended records are fsynced (a power cut loses at most this much progress; kill -9 loses none). */
@@ -225,8 +253,8 @@ export class Checkpoint {
   static async open(fs: FileSystem, stateDir: string): Promise<Checkpoint> {
     const state = JSON.parse(await fs.readFile(Checkpoint.statePath(stateDir), 'utf8')) as PartialState;
     const file = Checkpoint.journalPath(stateDir);
-    const { text, replay } = await readJournal(fs, file);
-    if (replay.validBytes !== Buffer.byteLength(text)) await truncateFile(fs, file, replay.validBytes);
+    const replay = (await replayJournalFile(fs, file)) ?? { ...replayJournal([]), bytes: 0 };
+    if (replay.validBytes !== replay.bytes) await truncateFile(fs, file, replay.validBytes);
     const handle = await fs.open(file, 'a');
     const reserved = await ensureReserve(fs, stateDir);
     return new Checkpoint(
@@ -332,7 +360,7 @@ export class Checkpoint {
       return held;
     }
     await this.flush();
-    return (await readJournal(this.fs, Checkpoint.journalPath(this.stateDir))).replay.done;
+    return (await replayJournalFile(this.fs, Checkpoint.journalPath(this.stateDir)))?.done ?? new Map();
   }
 
   /** Writes every queued record and fsyncs the journal. */

@@ -1,9 +1,8 @@
 import type { EngineConfig } from '../config/schema';
-import { errnoCode } from '../errors';
 import type { FileSystem } from '../fs/types';
 import { localFs } from '../fs/local';
 import { readdirOrEmpty } from '../fs/read';
-import { Checkpoint, replayJournal } from './checkpoint';
+import { Checkpoint, replayJournalFile } from './checkpoint';
 import { hashHandle } from './file-saver';
 import { partialStateDir, storeLayout, isSnapshotId, compareSnapshotIds } from '../store/layout';
 import { listSnapshots } from '../store/snapshots';
@@ -42,12 +41,7 @@ async function partialToResume(
   const resumeId = partials.at(-1) ?? null;
   let done = new Map<string, DoneRecord>();
   if (resumeId) {
-    try {
-      const text = await fs.readFile(Checkpoint.journalPath(partialStateDir(dest, resumeId)), 'utf8');
-      done = replayJournal(text.split('\n').slice(0, -1)).done;
-    } catch (err) {
-      if (errnoCode(err) !== 'ENOENT') throw err;
-    }
+    done = (await replayJournalFile(fs, Checkpoint.journalPath(partialStateDir(dest, resumeId))))?.done ?? done;
   }
   return { resumeId, done };
 }

@@ -1,7 +1,13 @@
-import { appendFileSync, existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Checkpoint, JOURNAL_RESERVE_BYTES, replayJournal, type PartialState } from '../../../src/engine/checkpoint';
+import {
+  Checkpoint,
+  JOURNAL_RESERVE_BYTES,
+  type PartialState,
+  replayJournal,
+  replayJournalFile,
+} from '../../../src/engine/checkpoint';
 import type { FileSystem } from '../../../src/fs/types';
 import { localFs } from '../../../src/fs/local';
 import type { ManifestEntry } from '../../../src/store/types';
@@ -82,6 +88,29 @@ describe('checkpoint journal', () => {
     await reopened.record({ t: 'done', how: 'copy', e: e('c') });
     expect([...(await reopened.replayed()).keys()]).toEqual(['b', 'c']);
     await reopened.close();
+  });
+
+  it('replays a journal file as a stream: the same as its text split in lines, a last piece without its newline left out', async () => {
+    const file = path.join(dir, 'journal.jsonl');
+    expect(await replayJournalFile(localFs, file)).toBeNull();
+    // Over 1 MiB (the read buffer), lines straddling its edges; then a whole record whose '\n' never came.
+    const lines = Array.from({ length: 6000 }, (_, i) =>
+      JSON.stringify(
+        i % 7 === 3
+          ? { t: 'del', p: `d/${i - 1}` }
+          : { t: 'done', how: 'copy', e: e(`d/${i}${'x'.repeat(i % 300)}`, i) },
+      ),
+    );
+    const text = `${lines.join('\n')}\n${JSON.stringify({ t: 'done', how: 'copy', e: e('late') })}`;
+    writeFileSync(file, text);
+    const streamed = await replayJournalFile(localFs, file);
+    const split = replayJournal(text.split('\n').slice(0, -1));
+    expect(Buffer.byteLength(text)).toBeGreaterThan(1 << 20);
+    expect(streamed).toEqual({ ...split, bytes: Buffer.byteLength(text) });
+    expect(streamed?.done.has('late')).toBe(false);
+    expect(streamed?.validBytes).toBe(
+      Buffer.byteLength(text) - Buffer.byteLength(JSON.stringify({ t: 'done', how: 'copy', e: e('late') })),
+    );
   });
 
   it('survives a torn last line (kill -9 mid-write): ignored, cut off, and appending continues cleanly', async () => {
