@@ -3,7 +3,7 @@ import type { GuardConfig } from '../config/schema';
 import type { CommitGuard, CommitVerdict, CommitView } from '../engine/backup';
 import { RunFailedError } from '../errors';
 import { fileBlockReader } from '../guard/block-reader';
-import { type ChangeSignals, ChangeTally } from '../guard/change-signals';
+import { type ChangeSignals, ChangeTally, entriesNamed } from '../guard/change-signals';
 import { type SampleCandidate, sampleCompressibility } from '../guard/compressibility';
 import { SampleCandidates } from '../guard/sample-candidates';
 import { ransomExtensionSet } from '../guard/ransom-names';
@@ -145,14 +145,12 @@ async function compareWithBaseline(
     sample.add(after, old);
   }
   const wanted = new Set([...tally.wanted(), ...sample.wanted()]);
-  const previousFiles = new Map<string, ManifestEntry>();
-  const currentNamed: ManifestEntry[] = [];
+  let previousFiles = new Map<string, ManifestEntry>();
+  let currentNamed: ManifestEntry[] = [];
   if (wanted.size > 0) {
-    for (const e of await entriesNamedIn(await readBaseline(), wanted, fold)) {
-      if (e.type === 'file') previousFiles.set(fold(e.path), e);
-    }
+    previousFiles = entriesNamed(await entriesNamedIn(await readBaseline(), wanted, fold), wanted, fold, true);
     // This snapshot's entries of those names (every type, in order): what `finish` and `resolve` look up.
-    currentNamed.push(...(await entriesNamedIn(view.entries(), wanted, fold)));
+    currentNamed = await entriesNamedIn(view.entries(), wanted, fold);
   }
   return {
     before,

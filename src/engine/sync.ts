@@ -86,7 +86,10 @@ class Failure {
   }
 }
 
-/** Where a sync's paths come from and go: what the partial held at its start, and the list it writes. */
+/**
+ * Where a sync's paths come from and go: what the partial held at its start (opened and closed by the
+ * caller), and the list it writes (finished here, or aborted when the sync fails).
+ */
 export interface SyncLedger {
   held: HeldLookup;
   list: SyncListWriter;
@@ -138,7 +141,6 @@ export async function syncPartial(
     failure.fail(err);
   } finally {
     await lookup?.close();
-    await ledger.held.close().catch(() => undefined);
     // Copies finished before a failure or an abort are kept: made durable and recorded, not redone.
     await durable.flush().catch(() => undefined);
     await durable.discard();

@@ -121,8 +121,8 @@ export class ChangeTally {
   /**
    * Adds the rename signal and returns the whole tally. `previousFiles`: the previous snapshot's files
    * among `wanted()` (at least), by key (`entriesNamed(…, key, true)`); `current`: this snapshot's entries
-   * once more (every type, as given to `add`). So no set of every path is built (on Windows, where names
-   * are folded, that was a new string per path).
+   * once more, or at least those whose key is in `wanted()` (every type, in order, as given to `add`). So
+   * no set of every path is built (on Windows, where names are folded, that was a new string per path).
    */
   finish(previousFiles: ReadonlyMap<string, FileFacts>, current: Iterable<FileFacts>): ChangeSignals {
     const s = this.signals;

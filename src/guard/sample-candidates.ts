@@ -48,7 +48,8 @@ export class SampleCandidates {
 
   /**
    * The candidates. `previousFiles`: the baseline's files among `wanted()` (at least), by key
-   * (`entriesNamed(…, key, true)`); `current`: this snapshot's entries once more.
+   * (`entriesNamed(…, key, true)`); `current`: this snapshot's entries once more, or at least those whose
+   * key is in `wanted()` (every type, in order).
    */
   resolve(previousFiles: ReadonlyMap<string, FileFacts>, current: Iterable<FileFacts>): SampleCandidate[] {
     if (this.unresolved === 0) return this.slots as SampleCandidate[];
