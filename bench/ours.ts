@@ -1,16 +1,20 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
+import { NODE_FLAGS } from '../build/node-flags.mjs';
 import { compareSnapshotIds, isSnapshotId } from '../src/store/layout';
 import { type DurableTimed, type Timed, durable, timed } from './measure';
 
-/** How the bench calls avimark-backup (the bundle under this node, like `npm run bench` builds it). */
+/**
+ * How the bench calls avimark-backup: the bundle under this node, like `npm run bench` builds it, with the
+ * flags the single executables start with (build/node-flags.mjs), so that it measures what ships.
+ */
 export interface OurCli {
   file: string;
   prefix: string[];
 }
 
 export function bundledCli(bundle: string): OurCli {
-  return { file: process.execPath, prefix: [bundle] };
+  return { file: process.execPath, prefix: [...NODE_FLAGS, bundle] };
 }
 
 function run(cli: OurCli, args: string[]): Promise<Timed> {

@@ -11,6 +11,7 @@ export interface SeaConfig {
   disableExperimentalSEAWarning: true;
   useSnapshot: false;
   useCodeCache: false;
+  execArgv: string[];
   execArgvExtension: 'none';
 }
 export declare function seaConfig(main: string, output: string): SeaConfig;

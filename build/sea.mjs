@@ -25,6 +25,7 @@ import {
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { NODE_FLAGS } from './node-flags.mjs';
 
 /**
  * Node 22 (maintenance LTS, supported until 2027-04-30). Node 24 was tried (24.0.0, 24.11.1, 24.21.0):
@@ -53,6 +54,7 @@ export const SEA_TARGETS = [
  * The sea-config.json contents. Snapshot and code cache stay off: the blob is made on Linux for Windows too.
  * execArgvExtension "none" makes the executable ignore NODE_OPTIONS: the nightly task runs as SYSTEM, and a
  * machine-wide NODE_OPTIONS (set for some other Node program, or by an attacker) must not load code into it.
+ * `execArgv` gives the executables the collector's settings of build/node-flags.mjs.
  */
 export function seaConfig(main, output) {
   return {
@@ -61,6 +63,7 @@ export function seaConfig(main, output) {
     disableExperimentalSEAWarning: true,
     useSnapshot: false,
     useCodeCache: false,
+    execArgv: [...NODE_FLAGS],
     execArgvExtension: 'none',
   };
 }

@@ -1,37 +1,24 @@
 import type { Hash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
+import { IO_BUFFER_BYTES, giveIoBuffer, takeIoBuffer } from '../fs/buffer-pool';
 import { writeFully } from '../fs/write-fully';
 
 /** The copy path's buffers and block I/O for saveFile (./file-saver.ts). */
 
-export const COPY_BUFFER_BYTES = 1 << 20;
+export const COPY_BUFFER_BYTES = IO_BUFFER_BYTES;
 
 function isZero(buf: Buffer, zero: Buffer): boolean {
   return buf.equals(zero.subarray(0, buf.length));
 }
 
-/**
- * Copy buffers are reused across files (allocating 1 MiB buffers per file made GC dominate trees of
- * small files). At most `concurrency × 2` are in use; the free list keeps a bounded number.
- */
-const freeBuffers: Buffer[] = [];
-const MAX_FREE_BUFFERS = 16;
-
-function takeBuffer(): Buffer {
-  return freeBuffers.pop() ?? Buffer.allocUnsafe(COPY_BUFFER_BYTES);
-}
-
-function giveBack(buf: Buffer): void {
-  if (freeBuffers.length < MAX_FREE_BUFFERS) freeBuffers.push(buf);
-}
-
 /** The two buffers of a copy (one and the same when the file fits in one read), and how to give them back. */
 export function takeBuffers(single: boolean): { bufs: [Buffer, Buffer]; release: () => void } {
-  const first = takeBuffer();
-  const bufs: [Buffer, Buffer] = [first, single ? first : takeBuffer()];
+  // Reused across files (allocating 1 MiB buffers per file made GC dominate trees of small files).
+  const first = takeIoBuffer();
+  const bufs: [Buffer, Buffer] = [first, single ? first : takeIoBuffer()];
   const release = () => {
-    giveBack(bufs[0]);
-    if (bufs[1] !== bufs[0]) giveBack(bufs[1]);
+    giveIoBuffer(bufs[0]);
+    if (bufs[1] !== bufs[0]) giveIoBuffer(bufs[1]);
   };
   return { bufs, release };
 }

@@ -7,7 +7,7 @@ import { InterruptedError, UsageError, errnoCode, errorMessage } from '../errors
 import type { Logger } from '../log/logger';
 import { silentLogger } from '../log/logger';
 import { fsyncDir } from '../fs/durable';
-import { forEachLimited } from '../fs/limited';
+import { TaskPool, forEachLimited } from '../fs/limited';
 import { exists } from '../fs/read';
 import { plural } from '../format/number';
 import { openManifest } from '../store/manifest';
@@ -172,7 +172,7 @@ async function restoreEntries(run: RestoreRun, snapshot: SnapshotRef, target: st
   const { fs, result } = run;
   const dirs: ManifestEntry[] = [];
   const made = new Set<string>([target]);
-  const running = new Set<Promise<void>>();
+  const running = new TaskPool(RESTORE_CONCURRENCY);
   let failure: unknown = null;
   try {
     const { entries } = await openManifest(fs, snapshot.manifestPath);
@@ -194,22 +194,21 @@ async function restoreEntries(run: RestoreRun, snapshot: SnapshotRef, target: st
         made.add(parent);
       }
       if (entry.type === 'file') {
-        const task: Promise<void> = restoreFile(run, entry, from, to)
-          .catch((err: unknown) => {
+        running.add(
+          restoreFile(run, entry, from, to).catch((err: unknown) => {
             failure ??= err;
-          })
-          .finally(() => running.delete(task));
-        running.add(task);
-        while (running.size >= RESTORE_CONCURRENCY) await Promise.race(running);
+          }),
+        );
+        await running.room();
         continue;
       }
       if (entry.type === 'symlink') await restoreSymlink(run, entry, from, to);
     }
-    await Promise.all(running);
+    await running.idle();
     if (failure !== null) throw failure;
     await run.durable.flush();
   } finally {
-    await Promise.all(running);
+    await running.idle();
     await run.durable.discard();
   }
   return dirs;

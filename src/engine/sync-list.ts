@@ -3,7 +3,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { removeIfExists } from '../fs/remove';
 import { METADATA_RETRY, withRetry } from '../fs/retry';
 import type { FileSystem } from '../fs/types';
-import { writeFully } from '../fs/write-fully';
+import { LineBuffer } from '../fs/line-buffer';
 import { entryPathProblem } from '../store/entry-path';
 import { comparePaths, readLines, shareAttributes } from '../store/manifest';
 import type { ManifestEntry } from '../store/types';
@@ -28,8 +28,6 @@ import type { DoneRecord } from './plan';
  * the small files after a large table's copy go on for a while (~400 bytes a slot).
  */
 export const LIST_AHEAD = 16384;
-/** Characters of lines gathered before one write. */
-const WRITE_CHARS = 512 * 1024;
 
 /** A finished list: its file, how many entries it has, and what the commit needs without reading it. */
 export interface SyncList {
@@ -67,8 +65,7 @@ export async function removeStaleLists(fs: FileSystem, stateDir: string): Promis
 export class SyncListWriter {
   private readonly slots: Array<Slot | undefined> = [];
   private head = 0;
-  private text = '';
-  private writing: Promise<void> = Promise.resolve();
+  private readonly lines: LineBuffer;
   private failure: unknown = null;
   private waiter: (() => void) | null = null;
   private lastPath: string | null = null;
@@ -80,7 +77,9 @@ export class SyncListWriter {
     private readonly fs: FileSystem,
     readonly file: string,
     private readonly handle: FileHandle,
-  ) {}
+  ) {
+    this.lines = new LineBuffer(handle);
+  }
 
   static async create(fs: FileSystem, file: string): Promise<SyncListWriter> {
     return new SyncListWriter(fs, file, await withRetry(() => fs.open(file, 'w'), METADATA_RETRY));
@@ -132,7 +131,6 @@ export class SyncListWriter {
       this.slots.splice(0, this.head);
       this.head = 0;
     }
-    if (this.text.length >= WRITE_CHARS) this.writeText();
     if (this.waiter !== null && this.waiting < LIST_AHEAD) {
       const wake = this.waiter;
       this.waiter = null;
@@ -150,25 +148,16 @@ export class SyncListWriter {
     this.count += 1;
     countInto(this.counts, record);
     if (e.type === 'dir') this.dirs.push(e);
-    this.text += `${record.how} ${JSON.stringify(e)}\n`;
-  }
-
-  private writeText(): void {
-    const chunk = this.text;
-    this.text = '';
-    this.writing = this.writing.then(async () => {
-      if (this.failure === null) await writeFully(this.handle, chunk);
-    });
-    this.writing = this.writing.catch((err: unknown) => {
-      this.failure ??= err;
-    });
+    this.lines.add(`${record.how} ${JSON.stringify(e)}\n`);
   }
 
   /** After every slot has settled: writes the rest and closes the file. Throws what a slot or a write threw. */
   async finish(): Promise<SyncList> {
     if (this.waiting > 0 && this.failure === null) throw new Error(`sync list: ${this.waiting} path(s) not settled`);
-    this.writeText();
-    await this.writing;
+    this.lines.flush();
+    await this.lines.drained().catch((err: unknown) => {
+      this.failure ??= err;
+    });
     await this.handle.close();
     if (this.failure !== null) throw this.failure;
     return { file: this.file, entries: this.count, tally: { ...this.counts }, dirs: this.dirs };
@@ -176,7 +165,7 @@ export class SyncListWriter {
 
   /** Closes and removes the file (a sync that failed leaves no list). */
   async abort(): Promise<void> {
-    await this.writing;
+    await this.lines.drained().catch(() => undefined);
     await this.handle.close().catch(() => undefined);
     await removeIfExists(this.fs, this.file).catch(() => undefined);
   }

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { AppError, RunFailedError, errnoCode, errorMessage } from '../errors';
 import { localFs } from '../fs/local';
+import { TaskPool } from '../fs/limited';
 import { describeFsError, retryingFs } from '../fs/retry';
 import type { ManifestEntry } from '../store/types';
 import { failOnFileError } from './file-errors';
@@ -11,7 +12,6 @@ import { type ScanEntry, scanTree } from './scan';
 import { SyncBatch } from './sync-batch';
 import type { SyncList, SyncListWriter } from './sync-list';
 import type { HeldLookup } from './held';
-import type { DoneRecord } from './plan';
 import { removeGone, saveDir, saveSymlink, sweepStrays } from './tree-saver';
 import { BackupInterruptedError, type BackupProgress, type SyncOptions, type SyncResult } from './types';
 
@@ -201,8 +201,9 @@ async function scanAndSave(
 ): Promise<void> {
   const { progress, signal, engine } = ctx;
   const { lookup, held, list } = streams;
-  const running = new Set<Promise<unknown>>();
-  const linking = new Set<Promise<unknown>>();
+  // Copies are bounded by engine.concurrency; unchanged files (a link each) by LINK_CONCURRENCY.
+  const running = new TaskPool(engine.concurrency);
+  const linking = new TaskPool(LINK_CONCURRENCY);
   const onError = onFileError(partial, ctx, options, failure);
   const scanFs = retryingFs(ctx.sourceFs, engine, {
     signal,
@@ -225,15 +226,11 @@ async function scanAndSave(
       else {
         progress.filesSeen += 1;
         progress.bytesSeen += Number(entry.stat.size);
-        // Copies are bounded by engine.concurrency; unchanged files (a link each) by LINK_CONCURRENCY.
-        const unchanged = looksUnchanged(entry, prev, ctx);
-        const pool = unchanged ? linking : running;
-        const task: Promise<DoneRecord | undefined> = syncFile(partial, entry, prev, had, ctx)
-          .catch(onError(entry))
-          .finally(() => pool.delete(task));
+        const pool = looksUnchanged(entry, prev, ctx) ? linking : running;
+        const task = syncFile(partial, entry, prev, had, ctx).catch(onError(entry));
         pool.add(task);
         list.add(task);
-        while (pool.size >= (unchanged ? LINK_CONCURRENCY : engine.concurrency)) await Promise.race(pool);
+        await pool.room();
         await list.room();
       }
     }
@@ -242,7 +239,7 @@ async function scanAndSave(
   } catch (err) {
     failure.fail(err);
   }
-  await Promise.all([...running, ...linking]);
+  await Promise.all([running.idle(), linking.idle()]);
 }
 
 /** A file's failure goes to the caller's error policy: skipped (and cleared from the partial) or fatal. */

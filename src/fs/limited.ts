@@ -28,3 +28,46 @@ export async function forEachLimited<T>(
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
 }
+
+/**
+ * Tasks in flight, counted, for a loop that starts them one by one and waits for room before the next:
+ * `room()` resolves once fewer than `limit` run, `idle()` once none does. Each settled task wakes the
+ * waiters (there is one per loop); unlike `Promise.race` over the tasks in flight, a wait adds nothing to
+ * the tasks still running, so a long task does not gather a reaction for every short one beside it.
+ * Tasks are only counted: their results and rejections stay with whoever holds them.
+ */
+export class TaskPool {
+  private size = 0;
+  private waiters: Array<() => void> = [];
+
+  constructor(readonly limit: number) {}
+
+  get running(): number {
+    return this.size;
+  }
+
+  add(task: Promise<unknown>): void {
+    this.size += 1;
+    const settled = () => {
+      this.size -= 1;
+      const waiters = this.waiters;
+      this.waiters = [];
+      for (const wake of waiters) wake();
+    };
+    task.then(settled, settled);
+  }
+
+  /** Resolves once fewer than `limit` tasks run. */
+  async room(): Promise<void> {
+    while (this.size >= this.limit) await this.change();
+  }
+
+  /** Resolves once no task runs. */
+  async idle(): Promise<void> {
+    while (this.size > 0) await this.change();
+  }
+
+  private change(): Promise<void> {
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+}

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { FileHandle } from 'node:fs/promises';
 import type { FileSystem } from '../fs/types';
+import { giveIoBuffer, takeIoBuffer } from '../fs/buffer-pool';
 import { writeFully } from '../fs/write-fully';
 import { fsyncDir } from '../fs/durable';
 import { DamageError } from '../errors';
@@ -14,8 +15,6 @@ import type { FileAttributes, ManifestEntry, ManifestHeader } from './types';
  * a temporary name and renamed, so a manifest present under its final name is complete; readers still
  * check the count.
  */
-
-const WRITE_BUFFER_BYTES = 1 << 20;
 
 /**
  * The manifest's order of paths: their UTF-16 code units compared in turn (JavaScript's `<`), the whole
@@ -32,7 +31,7 @@ export function comparePaths(a: string, b: string): number {
  * leaves no tens of MiB of promoted garbage behind (the commit used to be the run's peak of memory).
  */
 export class ManifestWriter {
-  private readonly buffer = Buffer.allocUnsafe(WRITE_BUFFER_BYTES);
+  private readonly buffer = takeIoBuffer();
   private used = 0;
   private count = 0;
 
@@ -94,12 +93,14 @@ export class ManifestWriter {
     await this.flush();
     await this.handle.sync();
     await this.handle.close();
+    giveIoBuffer(this.buffer);
     await this.fs.rename(this.tmp, this.file);
     await fsyncDir(this.fs, path.dirname(this.file));
   }
 
   async abort(): Promise<void> {
     await this.handle.close().catch(() => undefined);
+    giveIoBuffer(this.buffer);
     await this.fs.rm(this.tmp, { force: true });
   }
 }
@@ -126,26 +127,38 @@ export async function writeManifest(
   await writer.finish();
 }
 
-/** Lines of a text file, streamed with a 1 MiB buffer; a last line without '\n' is yielded too. */
+/**
+ * Lines of a text file, streamed through one pooled 1 MiB buffer (a line longer than the buffer grows it);
+ * a last line without '\n' is yielded too. Each chunk is decoded in place and only a partial line is moved
+ * to the buffer's start, so reading allocates nothing but the lines' strings.
+ */
 export async function* readLines(fs: FileSystem, file: string): AsyncGenerator<string> {
   const handle = await fs.open(file, 'r');
+  let buf = takeIoBuffer();
   try {
-    const buf = Buffer.allocUnsafe(1 << 20);
-    let carry: Buffer = Buffer.alloc(0);
+    let filled = 0;
     for (;;) {
-      const { bytesRead } = await handle.read(buf, 0, buf.length, null);
-      if (bytesRead === 0) break;
-      let chunk = Buffer.concat([carry, buf.subarray(0, bytesRead)]);
-      let nl = chunk.indexOf(10);
-      while (nl !== -1) {
-        yield chunk.subarray(0, nl).toString('utf8');
-        chunk = chunk.subarray(nl + 1);
-        nl = chunk.indexOf(10);
+      if (filled === buf.length) {
+        const bigger = Buffer.allocUnsafe(buf.length * 2);
+        buf.copy(bigger, 0, 0, filled);
+        giveIoBuffer(buf);
+        buf = bigger;
       }
-      carry = Buffer.from(chunk);
+      const { bytesRead } = await handle.read(buf, filled, buf.length - filled, null);
+      if (bytesRead === 0) break;
+      const end = filled + bytesRead;
+      const data = buf.subarray(0, end);
+      let from = 0;
+      for (let nl = data.indexOf(10, filled); nl !== -1; nl = data.indexOf(10, from)) {
+        yield data.toString('utf8', from, nl);
+        from = nl + 1;
+      }
+      buf.copyWithin(0, from, end);
+      filled = end - from;
     }
-    if (carry.length > 0) yield carry.toString('utf8');
+    if (filled > 0) yield buf.toString('utf8', 0, filled);
   } finally {
+    giveIoBuffer(buf); // no read is under way: the generator stops only at a yield or after a read
     await handle.close();
   }
 }
@@ -261,18 +274,20 @@ async function countManifest(fs: FileSystem, file: string): Promise<boolean> {
     return false;
   }
   const handle = await fs.open(file, 'r');
+  const buf = takeIoBuffer();
   try {
-    const buf = Buffer.allocUnsafe(1 << 20);
     let newlines = 0;
     let last = 10;
     for (;;) {
       const { bytesRead } = await handle.read(buf, 0, buf.length, null);
       if (bytesRead === 0) break;
-      for (let i = buf.indexOf(10, 0); i !== -1 && i < bytesRead; i = buf.indexOf(10, i + 1)) newlines += 1;
-      last = buf[bytesRead - 1];
+      const data = buf.subarray(0, bytesRead);
+      for (let i = data.indexOf(10, 0); i !== -1; i = data.indexOf(10, i + 1)) newlines += 1;
+      last = data[bytesRead - 1];
     }
     return last === 10 && newlines === header.entries + 1;
   } finally {
+    giveIoBuffer(buf);
     await handle.close();
   }
 }

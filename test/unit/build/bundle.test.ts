@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { ENTRIES, PRODUCTION_ENTRY, bundleOptions } from '../../../build/bundle.mjs';
+import { ENTRIES, PRODUCTION_ENTRY, asciiOnly, bundleOptions } from '../../../build/bundle.mjs';
 import { TEST_KILL_AFTER_STEP_ENV } from '../../../src/lockout/session';
 import { repoRoot } from '../../helpers/pwsh';
 
@@ -31,5 +31,21 @@ describe('the test-only hooks', () => {
     expect(bundleOptions(repoRoot, ENTRIES[0], { testHooks: true }).define).toMatchObject({
       __AVB_TEST_HOOKS__: 'true',
     });
+  });
+});
+
+describe('asciiOnly (what build.mjs writes)', () => {
+  it('leaves the bundle pure ASCII, so V8 holds its source as a one-byte string', async () => {
+    const raw = await bundleText(true);
+    const text = asciiOnly(raw);
+    expect(/[\u0080-\uffff]/.test(text)).toBe(false);
+    expect(text.length).toBeGreaterThanOrEqual(raw.length);
+  });
+
+  it('writes each UTF-16 unit as an escape that means the same character in code and is inert in a comment', () => {
+    const escaped = asciiOnly("// a — b\nconst s = 'é😀';");
+    expect(escaped).toBe("// a \\u2014 b\nconst s = '\\u00e9\\ud83d\\ude00';");
+    // biome-ignore lint/security/noGlobalEval: the escaped source must evaluate to the same string
+    expect((0, eval)(`${escaped}; s`)).toBe('é😀');
   });
 });

@@ -1,16 +1,28 @@
 import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { NODE_FLAGS } from '../../../build/node-flags.mjs';
 import { SEA_NODE_VERSION, peChecksum, seaConfig, signArgs, signingFromEnv } from '../../../build/sea.mjs';
 
 describe('seaConfig', () => {
-  it('makes a portable blob with no warning and no NODE_OPTIONS extension', () => {
+  it('makes a portable blob with no warning, the collector flags of node-flags.mjs and no NODE_OPTIONS extension', () => {
     expect(seaConfig('/b/app.cjs', '/b/prep.blob')).toEqual({
       main: '/b/app.cjs',
       output: '/b/prep.blob',
       disableExperimentalSEAWarning: true,
       useSnapshot: false,
       useCodeCache: false,
+      execArgv: [...NODE_FLAGS],
       execArgvExtension: 'none',
     });
+  });
+
+  it('gives flags this Node accepts (a bad one would stop the executable at start; the build runs it once)', () => {
+    const script = `process.stdout.write(JSON.stringify(process.execArgv.slice(0, ${NODE_FLAGS.length})))`;
+    const run = spawnSync(process.execPath, [...NODE_FLAGS, '-e', script]);
+    expect(run.stderr.toString()).toBe('');
+    expect(run.status).toBe(0);
+    expect(JSON.parse(run.stdout.toString())).toEqual(NODE_FLAGS);
+    expect(spawnSync(process.execPath, ['--max-semi-space-size=eight', '-e', '0']).status).not.toBe(0);
   });
 });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { forEachLimited } from '../../../src/fs/limited';
+import { TaskPool, forEachLimited } from '../../../src/fs/limited';
+import { seeded } from '../../helpers/random';
 
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -72,5 +73,45 @@ describe('forEachLimited', () => {
     let calls = 0;
     await forEachLimited([], 8, async () => void (calls += 1));
     expect(calls).toBe(0);
+  });
+});
+
+describe('TaskPool', () => {
+  it('keeps at most the limit running while a loop starts tasks and waits for room; idle() after the last', async () => {
+    const { seen, run } = overlap();
+    const random = seeded(5);
+    const pool = new TaskPool(3);
+    const finished: number[] = [];
+    for (let n = 0; n < 40; n += 1) {
+      pool.add(run(n, random(6)).then(() => void finished.push(n)));
+      await pool.room();
+      expect(pool.running).toBeLessThan(3);
+    }
+    await pool.idle();
+    expect(pool.running).toBe(0);
+    expect(seen.max).toBe(3);
+    expect(finished.sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+  });
+
+  it('counts a rejected task as settled and leaves its rejection to the holder', async () => {
+    const pool = new TaskPool(1);
+    const failing = tick(1).then(() => {
+      throw new Error('failed');
+    });
+    pool.add(failing);
+    await expect(failing).rejects.toThrow('failed');
+    await pool.room();
+    await pool.idle();
+    expect(pool.running).toBe(0);
+  });
+
+  it('wakes a wait for room and a wait for idle alike', async () => {
+    const pool = new TaskPool(2);
+    const order: string[] = [];
+    pool.add(tick(5));
+    pool.add(tick(20));
+    await Promise.all([pool.room().then(() => order.push('room')), pool.idle().then(() => order.push('idle'))]);
+    expect(order).toEqual(['room', 'idle']);
+    await new TaskPool(4).idle();
   });
 });

@@ -3,9 +3,16 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { localFs } from '../../../src/fs/local';
 import { ExitCode, exitCodeOf } from '../../../src/errors';
-import { ManifestFormatError, isManifestComplete, openManifest, writeManifest } from '../../../src/store/manifest';
+import {
+  ManifestFormatError,
+  isManifestComplete,
+  openManifest,
+  readLines,
+  writeManifest,
+} from '../../../src/store/manifest';
 import type { ManifestEntry } from '../../../src/store/types';
 import { tempDir } from '../../helpers/cli';
+import { seeded } from '../../helpers/random';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -35,6 +42,47 @@ describe('ManifestWriter', () => {
     for await (const e of (await openManifest(localFs, file)).entries) read.push(e);
     expect(read).toEqual(entries);
     expect(await isManifestComplete(localFs, file)).toBe(true);
+  });
+});
+
+describe('readLines', () => {
+  const linesOf = async (text: string): Promise<string[]> => {
+    const file = path.join(dir, 'lines.txt');
+    await writeFile(file, text);
+    const lines: string[] = [];
+    for await (const line of readLines(localFs, file)) lines.push(line);
+    return lines;
+  };
+
+  it('gives the lines of splitting the text, across 1 MiB reads, a line longer than the buffer and multi-byte characters', async () => {
+    const random = seeded(17);
+    const pieces = ['a', 'é', '€', '😀', '\t'];
+    const parts: string[] = [];
+    let length = 0;
+    while (length < 5 * 1024 * 1024) {
+      const n = random(10) === 0 ? random(700 * 1024) : random(80);
+      const line = Array.from({ length: n }, () => pieces[random(pieces.length)]).join('');
+      parts.push(line);
+      length += Buffer.byteLength(line) + 1;
+    }
+    const text = `${parts.join('\n')}\n`;
+    // Compared by index, so that a failure names the first line that differs instead of printing megabytes.
+    const firstDifference = (a: string[], b: string[]): number | null => {
+      for (let i = 0; i < Math.max(a.length, b.length); i += 1) if (a[i] !== b[i]) return i;
+      return null;
+    };
+    expect(firstDifference(await linesOf(text), parts)).toBeNull();
+    expect(
+      firstDifference(await linesOf(`${text}tail without newline`), [...parts, 'tail without newline']),
+    ).toBeNull();
+    expect(Math.max(...parts.map((p) => Buffer.byteLength(p)))).toBeGreaterThan(1024 * 1024);
+  });
+
+  it('keeps empty lines, and a newline that falls on the last byte of a read', async () => {
+    const first = 'x'.repeat(1024 * 1024 - 1);
+    expect(await linesOf(`${first}\n\nsecond\n`)).toEqual([first, '', 'second']);
+    expect(await linesOf('')).toEqual([]);
+    expect(await linesOf('\n')).toEqual(['']);
   });
 });
 
