@@ -1,5 +1,5 @@
-import { promisify } from 'node:util';
-import { deflateRaw } from 'node:zlib';
+import { deflateRawSync } from 'node:zlib';
+import { IO_BUFFER_BYTES, giveIoBuffer, takeIoBuffer } from '../fs/buffer-pool';
 import { forEachLimited } from '../fs/limited';
 import { lastExtension } from './ransom-names';
 
@@ -13,7 +13,7 @@ import { lastExtension } from './ransom-names';
  */
 
 export const BLOCK_BYTES = 64 * 1024;
-/** Files sampled at once (each reads and deflates its blocks at once: a few hundred KiB in flight). */
+/** Files sampled at once (each reads its blocks at once into one pooled buffer, then deflates them here). */
 export const SAMPLE_CONCURRENCY = 4;
 const BLOCKS_PER_FILE = 3;
 /** Smaller files deflate too little to tell (headers dominate): not sampled. */
@@ -23,8 +23,11 @@ export const INCOMPRESSIBLE_RATIO = 0.9;
 
 /** Reads stored files (a snapshot's copy); a test passes an in-memory one. */
 export interface BlockReader {
-  /** Up to `length` bytes at `offset` of `file` (fewer at the end of the file). */
-  read(file: string, offset: number, length: number): Promise<Uint8Array>;
+  /**
+   * Up to `length` bytes at `offset` of `file` (fewer at the end of the file); read into `into` (at least
+   * `length` bytes) when the reader can, so a sample allocates no buffer per block.
+   */
+  read(file: string, offset: number, length: number, into?: Buffer): Promise<Uint8Array>;
 }
 
 export interface SampleCandidate {
@@ -129,13 +132,15 @@ function planBytes(c: SampleCandidate): number {
   return bytesAt(offsets, c.current.size) + (previous > 0 ? bytesAt(previousOffsets(offsets, previous), previous) : 0);
 }
 
-const deflateRawAsync = promisify(deflateRaw);
-
-/** compressed / original of `data` (deflate, level 6); 0 for no data. */
-export async function compressionRatio(data: Uint8Array): Promise<number> {
+/**
+ * compressed / original of `data` (deflate, level 6); 0 for no data. Deflated on this thread, one block at a
+ * time: each deflate allocates a zlib state of ~256 KiB (and its output), and the two dozen a sample used
+ * to run at once in the thread pool left glibc's heap ~20 MiB larger for the rest of the run; one at a time
+ * reuses the same memory. The reads still run in the thread pool beside it.
+ */
+export function compressionRatio(data: Uint8Array): number {
   if (data.length === 0) return 0;
-  const compressed = await deflateRawAsync(data, { level: 6 });
-  return compressed.length / data.length;
+  return deflateRawSync(data, { level: 6 }).length / data.length;
 }
 
 /** Samples the chosen candidates (see chooseSample) through `reader`. */
@@ -146,8 +151,8 @@ export async function sampleCompressibility(
 ): Promise<CompressibilitySample> {
   const chosen = chooseSample(candidates, limits);
   const eligible = candidates.filter((c) => c.current.size >= MIN_SAMPLE_FILE_BYTES).length;
-  // Files sampled a few at once: each block's read and deflate runs in the thread pool, so one after another
-  // left this thread idle for most of the commit's guard (~0.5 s for 24 files on a 2-core machine).
+  // Files sampled a few at once: their blocks are read in the thread pool while this thread deflates the
+  // blocks already read; one file after another left this thread idle for most of the commit's guard.
   const sampled: { file: SampledFile; bytes: number }[] = new Array(chosen.length);
   await forEachLimited(chosen.keys(), SAMPLE_CONCURRENCY, async (i) => {
     sampled[i] = await sampleOne(reader, chosen[i]);
@@ -184,17 +189,37 @@ async function fileRatio(
   size: number,
   offsets: readonly number[],
 ): Promise<{ ratio: number; bytes: number }> {
-  const blocks = await Promise.all(
-    offsets.map(async (offset) => {
-      const block = await reader.read(file, offset, Math.min(BLOCK_BYTES, size - offset));
-      return { length: block.length, ratio: block.length === 0 ? 0 : await compressionRatio(block) };
-    }),
-  );
-  let raw = 0;
-  let compressed = 0;
-  for (const block of blocks) {
-    raw += block.length;
-    compressed += block.ratio * block.length;
+  // The blocks are read at once into one pooled buffer, then deflated one after another (compressionRatio):
+  // nothing is allocated per block but deflate's output.
+  const buf = takeIoBuffer();
+  try {
+    // Every read settles before the buffer can go back to the pool, even when one of them fails.
+    const reads = await Promise.allSettled(
+      offsets.map((offset, i) =>
+        reader.read(
+          file,
+          offset,
+          Math.min(BLOCK_BYTES, size - offset),
+          buf.subarray(i * BLOCK_BYTES, (i + 1) * BLOCK_BYTES),
+        ),
+      ),
+    );
+    const blocks = reads.map((r) => {
+      if (r.status === 'rejected') throw r.reason;
+      return r.value;
+    });
+    let raw = 0;
+    let compressed = 0;
+    for (const block of blocks) {
+      raw += block.length;
+      compressed += compressionRatio(block) * block.length;
+    }
+    return { ratio: raw === 0 ? 0 : compressed / raw, bytes: raw };
+  } finally {
+    giveIoBuffer(buf);
   }
-  return { ratio: raw === 0 ? 0 : compressed / raw, bytes: raw };
 }
+
+// A file's blocks share one pooled buffer (fileRatio).
+if (BLOCKS_PER_FILE * BLOCK_BYTES > IO_BUFFER_BYTES)
+  throw new Error('the sample blocks of a file exceed one I/O buffer');

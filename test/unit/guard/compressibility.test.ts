@@ -33,9 +33,9 @@ function countingReader(
   const calls: Array<{ file: string; offset: number; length: number }> = [];
   return {
     calls,
-    read: (file, offset, length) => {
+    read: (file, offset, length, into) => {
       calls.push({ file, offset, length });
-      return inner.read(file, offset, length);
+      return inner.read(file, offset, length, into);
     },
   };
 }
@@ -57,11 +57,11 @@ async function candidates(prevRoot: string, curRoot: string, rels: readonly stri
 describe('compressionRatio on real data', () => {
   it('AVImark-like records compress well; their AES-256-CTR encryption does not', async () => {
     const records = avimarkRecords(400, 392, 7);
-    const plain = await compressionRatio(records);
-    const encrypted = await compressionRatio(encrypt(records));
+    const plain = compressionRatio(records);
+    const encrypted = compressionRatio(encrypt(records));
     expect(plain).toBeLessThan(0.35);
     expect(encrypted).toBeGreaterThan(0.99);
-    expect(await compressionRatio(new Uint8Array(0))).toBe(0);
+    expect(compressionRatio(new Uint8Array(0))).toBe(0);
   });
 });
 
@@ -189,14 +189,15 @@ describe('sampleCompressibility over real files', () => {
     };
     let now = 0;
     let most = 0;
+    // This one reads into the pooled buffers the sample hands it (the serial one allocates its own).
     const concurrent: BlockReader = {
-      read: async (file, offset, length) => {
+      read: async (file, offset, length, into) => {
         now += 1;
         most = Math.max(most, now);
         const rank = list.findIndex((c) => c.current.file === file || c.previous?.file === file);
         await new Promise((r) => setTimeout(r, Math.max(0, 12 - rank)));
         now -= 1;
-        return real.read(file, offset, length);
+        return real.read(file, offset, length, into);
       },
     };
     const one = await sampleCompressibility(list, serial, limits);
@@ -216,5 +217,43 @@ describe('sampleCompressibility over real files', () => {
     const file = path.join(root, 'T.V2$');
     expect(Buffer.from(await reader.read(file, 1000, 500)).equals(data.subarray(1000, 1500))).toBe(true);
     expect((await reader.read(file, data.length - 10, 500)).length).toBe(10);
+    const into = Buffer.alloc(600, 0xff);
+    const block = await reader.read(file, 1000, 500, into);
+    expect(block.buffer).toBe(into.buffer);
+    expect(Buffer.from(block).equals(data.subarray(1000, 1500))).toBe(true);
+    await expect(reader.read(file, 0, 700, into)).rejects.toThrow(RangeError);
+  });
+
+  it('a failed read fails the sample only once every read into the pooled buffer has settled', async () => {
+    const root = await tempDir();
+    const tables = [{ path: 'BIG.V2$', data: avimarkRecords(1000, 512, 4) }]; // three blocks a copy
+    await writeTree(path.join(root, 'prev'), tables);
+    await writeTree(path.join(root, 'cur'), tables);
+    const list = await candidates(path.join(root, 'prev'), path.join(root, 'cur'), ['BIG.V2$']);
+    expect(blockOffsets(list[0].current.size)).toHaveLength(3);
+    const real = fileBlockReader(localFs);
+    // This snapshot's copy fails at its first block; its other blocks are still being read into the same
+    // pooled buffer then (the previous copy has a buffer of its own).
+    const failingFile = list[0].current.file;
+    let pending = 0;
+    let pendingAtFailure = -1;
+    const failing: BlockReader = {
+      read: async (file, offset, length, into) => {
+        if (file !== failingFile) return real.read(file, offset, length, into);
+        if (offset === 0) throw new Error('EIO: the first block cannot be read');
+        pending += 1;
+        await new Promise((r) => setTimeout(r, 20));
+        const block = await real.read(file, offset, length, into);
+        pending -= 1;
+        return block;
+      },
+    };
+    await expect(
+      sampleCompressibility(list, failing, { sampleFiles: 1, sampleBytes: 64 * 1024 * 1024 }).catch((err: unknown) => {
+        pendingAtFailure = pending;
+        throw err;
+      }),
+    ).rejects.toThrow('EIO');
+    expect(pendingAtFailure).toBe(0);
   });
 });
