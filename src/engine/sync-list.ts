@@ -148,7 +148,7 @@ export class SyncListWriter {
     this.count += 1;
     countInto(this.counts, record);
     if (e.type === 'dir') this.dirs.push(e);
-    this.lines.add(`${record.how} ${JSON.stringify(e)}\n`);
+    this.lines.addLine(`${record.how} ${JSON.stringify(e)}`);
   }
 
   /** After every slot has settled: writes the rest and closes the file. Throws what a slot or a write threw. */

@@ -3,30 +3,34 @@ import { giveIoBuffer, takeIoBuffer } from './buffer-pool';
 import { writeFully } from './write-fully';
 
 /**
- * Text written to a file in the order given, one write per full buffer, while the caller goes on (the
- * writes are queued one after another). Each piece is encoded into a pooled buffer as it comes, so its
+ * Lines written to a file in the order given, one write per full buffer, while the caller goes on (the
+ * writes are queued one after another). Each line is encoded into a pooled buffer as it comes, so its
  * string dies young: text gathered as strings until a write would live through several of V8's young
  * collections and be promoted, hundreds of KiB at a time (tens of MiB over a sync of 100,000 files).
- * The first write that fails stops the ones after it; `drained()` throws it.
+ * A caller that must not run ahead of the disk awaits `room()`. The first write that fails stops the ones
+ * after it; `room()` and `drained()` throw it.
  */
 export class LineBuffer {
   private buffer: Buffer | null = null;
   private used = 0;
+  private queued = 0;
   private writing: Promise<void> = Promise.resolve();
   private failure: unknown = null;
 
   constructor(private readonly handle: Pick<FileHandle, 'write'>) {}
 
-  /** Appends `text` (lines carry their own '\n'). */
-  add(text: string): void {
-    const bytes = Buffer.byteLength(text, 'utf8');
+  /** Appends `text` and a newline. */
+  addLine(text: string): void {
+    const bytes = Buffer.byteLength(text, 'utf8') + 1;
     if (this.buffer !== null && this.used + bytes > this.buffer.length) this.flush();
     this.buffer ??= takeIoBuffer();
     if (bytes > this.buffer.length) {
-      this.queue(Buffer.from(text, 'utf8'), null); // longer than a buffer: written on its own
+      this.queue(Buffer.from(`${text}\n`, 'utf8'), null); // longer than a buffer: written on its own
       return;
     }
     this.used += this.buffer.write(text, this.used, 'utf8');
+    this.buffer[this.used] = 10;
+    this.used += 1;
   }
 
   /** Queues what has been added so far. */
@@ -37,6 +41,12 @@ export class LineBuffer {
     this.buffer = null;
     this.used = 0;
     this.queue(bytes, full);
+  }
+
+  /** Resolves once at most one buffer waits to be written; throws the first write's error. */
+  async room(): Promise<void> {
+    if (this.queued > 1) await this.writing;
+    if (this.failure !== null) throw this.failure;
   }
 
   /** Resolves once every queued write is done (their buffers back in the pool); throws the first write's error. */
@@ -50,12 +60,14 @@ export class LineBuffer {
   }
 
   private queue(bytes: Buffer, owner: Buffer | null): void {
+    this.queued += 1;
     this.writing = this.writing.then(async () => {
       try {
         if (this.failure === null) await writeFully(this.handle, bytes);
       } catch (err) {
         this.failure ??= err;
       }
+      this.queued -= 1;
       if (owner !== null) giveIoBuffer(owner);
     });
   }

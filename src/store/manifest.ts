@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { FileHandle } from 'node:fs/promises';
 import type { FileSystem } from '../fs/types';
 import { giveIoBuffer, takeIoBuffer } from '../fs/buffer-pool';
-import { writeFully } from '../fs/write-fully';
+import { LineBuffer } from '../fs/line-buffer';
 import { fsyncDir } from '../fs/durable';
 import { DamageError } from '../errors';
 import { LinkAncestry, entryPathProblem } from './entry-path';
@@ -26,13 +26,12 @@ export function comparePaths(a: string, b: string): number {
 }
 
 /**
- * Streams entries to disk with bounded memory; `finish()` fsyncs and renames into place. Each line is
- * encoded straight into one reused 1 MiB buffer, so its string dies young: a 100,000-entry manifest
- * leaves no tens of MiB of promoted garbage behind (the commit used to be the run's peak of memory).
+ * Streams entries to disk with bounded memory; `finish()` fsyncs and renames into place. Lines go through a
+ * LineBuffer (encoded into pooled buffers as they come, so their strings die young: a 100,000-entry manifest
+ * leaves no tens of MiB of promoted garbage behind), and a write waits while more than one buffer does.
  */
 export class ManifestWriter {
-  private readonly buffer = takeIoBuffer();
-  private used = 0;
+  private readonly lines: LineBuffer;
   private count = 0;
 
   private constructor(
@@ -41,29 +40,16 @@ export class ManifestWriter {
     private readonly tmp: string,
     private readonly handle: FileHandle,
     private readonly expected: number,
-  ) {}
+  ) {
+    this.lines = new LineBuffer(handle);
+  }
 
   static async create(fs: FileSystem, file: string, header: ManifestHeader): Promise<ManifestWriter> {
     const tmp = `${file}.tmp-${process.pid}`;
     const handle = await fs.open(tmp, 'w');
     const writer = new ManifestWriter(fs, file, tmp, handle, header.entries);
-    await writer.line(JSON.stringify(header));
+    writer.lines.addLine(JSON.stringify(header));
     return writer;
-  }
-
-  /** Appends `text` and a newline to the buffer; false (nothing appended) when it does not fit. */
-  private append(text: string): boolean {
-    if (this.used + Buffer.byteLength(text, 'utf8') + 1 > this.buffer.length) return false;
-    this.used += this.buffer.write(text, this.used, 'utf8');
-    this.buffer[this.used] = 10;
-    this.used += 1;
-    return true;
-  }
-
-  private async line(text: string): Promise<void> {
-    if (this.append(text)) return;
-    await this.flush();
-    if (!this.append(text)) await writeFully(this.handle, `${text}\n`); // a line longer than the buffer
   }
 
   async write(entry: ManifestEntry): Promise<void> {
@@ -72,15 +58,9 @@ export class ManifestWriter {
 
   /** An entry already serialised as `write` would (one this program wrote: not checked again). */
   async writeLine(json: string): Promise<void> {
-    await this.line(json);
+    this.lines.addLine(json);
     this.count += 1;
-  }
-
-  private async flush(): Promise<void> {
-    if (this.used === 0) return;
-    const used = this.used;
-    this.used = 0;
-    await writeFully(this.handle, this.buffer.subarray(0, used));
+    await this.lines.room();
   }
 
   async finish(): Promise<void> {
@@ -90,17 +70,22 @@ export class ManifestWriter {
         `manifest ${this.file}: header announces ${this.expected} entries but ${this.count} were written`,
       );
     }
-    await this.flush();
+    this.lines.flush();
+    try {
+      await this.lines.drained();
+    } catch (err) {
+      await this.abort();
+      throw err;
+    }
     await this.handle.sync();
     await this.handle.close();
-    giveIoBuffer(this.buffer);
     await this.fs.rename(this.tmp, this.file);
     await fsyncDir(this.fs, path.dirname(this.file));
   }
 
   async abort(): Promise<void> {
+    await this.lines.drained().catch(() => undefined);
     await this.handle.close().catch(() => undefined);
-    giveIoBuffer(this.buffer);
     await this.fs.rm(this.tmp, { force: true });
   }
 }

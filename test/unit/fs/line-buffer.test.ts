@@ -19,7 +19,7 @@ describe('LineBuffer', () => {
     const file = path.join(dir, 'out.txt');
     const handle = await open(file, 'w');
     const lines = new LineBuffer(handle);
-    for (const piece of pieces) lines.add(piece);
+    for (const piece of pieces) lines.addLine(piece.slice(0, -1));
     lines.flush();
     await lines.drained();
     await handle.close();
@@ -39,9 +39,9 @@ describe('LineBuffer', () => {
       },
     };
     const lines = new LineBuffer(handle as never);
-    lines.add('a\n');
+    lines.addLine('a');
     lines.flush();
-    lines.add('b\n'); // added while the first write waits
+    lines.addLine('b'); // added while the first write waits
     await new Promise((r) => setTimeout(r, 5));
     expect(writes).toEqual([]);
     release();
@@ -54,6 +54,42 @@ describe('LineBuffer', () => {
     expect(writes).toEqual(['a\n', 'b\n']);
   });
 
+  it('room() waits while more than one buffer is queued, and throws a failed write', async () => {
+    let release: () => void = () => undefined;
+    let fail = false;
+    const handle = {
+      write: async (buf: Uint8Array, offset = 0, length = buf.length) => {
+        await new Promise<void>((resolve) => (release = resolve));
+        if (fail) throw new Error('EIO: write failed');
+        return { bytesWritten: length, buffer: buf };
+      },
+    };
+    const lines = new LineBuffer(handle as never);
+    lines.addLine('a');
+    lines.flush();
+    await lines.room(); // one buffer queued: room at once
+    lines.addLine('b');
+    lines.flush();
+    let roomy = false;
+    const waiting = lines.room().then(() => (roomy = true));
+    await new Promise((r) => setTimeout(r, 5));
+    expect(roomy).toBe(false);
+    release();
+    await new Promise((r) => setTimeout(r, 5));
+    release();
+    await waiting;
+    expect(roomy).toBe(true);
+    fail = true;
+    lines.addLine('c');
+    lines.flush();
+    lines.addLine('d');
+    lines.flush();
+    const failing = lines.room();
+    await new Promise((r) => setTimeout(r, 5));
+    release();
+    await expect(failing).rejects.toThrow('EIO');
+  });
+
   it('stops at the first failed write and throws it from drained()', async () => {
     let calls = 0;
     const handle = {
@@ -63,9 +99,9 @@ describe('LineBuffer', () => {
       },
     };
     const lines = new LineBuffer(handle as never);
-    lines.add('a\n');
+    lines.addLine('a');
     lines.flush();
-    lines.add('b\n');
+    lines.addLine('b');
     lines.flush();
     await expect(lines.drained()).rejects.toThrow('no space left on device');
     expect(calls).toBe(1);
