@@ -137,7 +137,13 @@ export async function writeAndRename(input: CommitInput): Promise<RunRecord> {
     source: input.source,
     createdAt: now().toISOString(),
   };
-  await writeManifest(fs, manifestPath(dest, id), header, syncListManifestLines(fs, list.file), list.entries);
+  const manifestBytes = await writeManifest(
+    fs,
+    manifestPath(dest, id),
+    header,
+    syncListManifestLines(fs, list.file),
+    list.entries,
+  );
   if (input.extras.acl) await writeAclFile(fs, dest, id, input.source, input.extras.acl);
   const record = successRecord({
     id,
@@ -150,6 +156,7 @@ export async function writeAndRename(input: CommitInput): Promise<RunRecord> {
     resumed: input.resumed,
     warnings: [...partial.warnings, ...verdict.warnings],
   });
+  record.manifestBytes = manifestBytes;
   if (verdict.suspect) {
     record.suspect = { reasons: verdict.suspect.reasons };
     // Before the rename: a crash after it must not leave a suspect snapshot looking trusted.

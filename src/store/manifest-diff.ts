@@ -1,5 +1,6 @@
 import type { FileSystem } from '../fs/types';
-import { ManifestFormatError, comparePaths, isManifestComplete, openManifest } from './manifest';
+import { ManifestFormatError, comparePaths, openManifest } from './manifest';
+import { isManifestComplete } from './manifest-complete';
 import type { ManifestEntry } from './types';
 
 /**

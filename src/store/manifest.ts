@@ -63,7 +63,8 @@ export class ManifestWriter {
     await this.lines.room();
   }
 
-  async finish(): Promise<void> {
+  /** Makes the manifest durable under its final name; its size in bytes (the run record keeps it). */
+  async finish(): Promise<number> {
     if (this.count !== this.expected) {
       await this.abort();
       throw new Error(
@@ -78,9 +79,11 @@ export class ManifestWriter {
       throw err;
     }
     await this.handle.sync();
+    const { size } = await this.handle.stat();
     await this.handle.close();
     await this.fs.rename(this.tmp, this.file);
     await fsyncDir(this.fs, path.dirname(this.file));
+    return size;
   }
 
   async abort(): Promise<void> {
@@ -92,7 +95,7 @@ export class ManifestWriter {
 
 /**
  * Writes a complete manifest in one go (entries must already be in path order): each item an entry, or
- * an entry's line as this program serialised it (`ManifestWriter.writeLine`).
+ * an entry's line as this program serialised it (`ManifestWriter.writeLine`). Returns its size in bytes.
  */
 export async function writeManifest(
   fs: FileSystem,
@@ -100,7 +103,7 @@ export async function writeManifest(
   header: Omit<ManifestHeader, 'entries'>,
   entries: Iterable<ManifestEntry | string> | AsyncIterable<ManifestEntry | string>,
   count: number,
-): Promise<void> {
+): Promise<number> {
   const writer = await ManifestWriter.create(fs, file, { ...header, entries: count });
   try {
     for await (const entry of entries)
@@ -109,7 +112,7 @@ export async function writeManifest(
     await writer.abort();
     throw err;
   }
-  await writer.finish();
+  return writer.finish();
 }
 
 /**
@@ -158,7 +161,8 @@ export class ManifestFormatError extends DamageError {
   }
 }
 
-function parseHeader(line: string | undefined, file: string): ManifestHeader {
+/** The header line as a ManifestHeader; ManifestFormatError when it is not one. */
+export function parseHeader(line: string | undefined, file: string): ManifestHeader {
   let header: unknown;
   try {
     header = line === undefined ? undefined : JSON.parse(line);
@@ -225,56 +229,6 @@ function checkEntryPath(entry: ManifestEntry, links: LinkAncestry, where: string
   const link = links.below(entry);
   if (link !== null)
     throw new ManifestFormatError(`${where}: "${entry.path}" lies below the link "${link}", which no backup records`);
-}
-
-/**
- * True when the manifest parses as a header and has exactly the announced number of entry lines. Counts
- * newlines without parsing entries, so listing many snapshots stays fast.
- */
-export async function isManifestComplete(fs: FileSystem, file: string): Promise<boolean> {
-  // Manifests never change once written, so a result is reused while the file's identity is unchanged
-  // (one backup lists the store several times; each full count would re-read every manifest).
-  let key: string;
-  try {
-    const st = await fs.stat(file, { bigint: true });
-    key = `${file}\0${st.ino}\0${st.size}\0${st.mtimeNs}`;
-  } catch {
-    return false;
-  }
-  const cached = completeCache.get(key);
-  if (cached !== undefined) return cached;
-  const result = await countManifest(fs, file);
-  if (completeCache.size > 10_000) completeCache.clear();
-  completeCache.set(key, result);
-  return result;
-}
-
-const completeCache = new Map<string, boolean>();
-
-async function countManifest(fs: FileSystem, file: string): Promise<boolean> {
-  let header: ManifestHeader;
-  try {
-    header = await readManifestHeader(fs, file);
-  } catch {
-    return false;
-  }
-  const handle = await fs.open(file, 'r');
-  const buf = takeIoBuffer();
-  try {
-    let newlines = 0;
-    let last = 10;
-    for (;;) {
-      const { bytesRead } = await handle.read(buf, 0, buf.length, null);
-      if (bytesRead === 0) break;
-      const data = buf.subarray(0, bytesRead);
-      for (let i = data.indexOf(10, 0); i !== -1; i = data.indexOf(10, i + 1)) newlines += 1;
-      last = data[bytesRead - 1];
-    }
-    return last === 10 && newlines === header.entries + 1;
-  } finally {
-    giveIoBuffer(buf);
-    await handle.close();
-  }
 }
 
 /**

@@ -11,7 +11,8 @@ import {
   storeLayout,
   suspectMarkPath,
 } from './layout';
-import { isManifestComplete } from './manifest';
+import { isManifestComplete } from './manifest-complete';
+import { readRunRecord } from './run-record';
 import type { SnapshotId } from './types';
 
 export interface SnapshotRef {
@@ -25,8 +26,8 @@ export interface SnapshotRef {
 
 /**
  * Complete snapshots, oldest first. A snapshot counts only when DEST/snapshots/<id> is a folder AND
- * DEST/meta/<id>/manifest.jsonl is complete (header count = entry lines); partials under in-progress/
- * are never listed.
+ * DEST/meta/<id>/manifest.jsonl is complete (the size its run record gives, or else header count = entry
+ * lines: src/store/manifest-complete.ts); partials under in-progress/ are never listed.
  */
 export async function listSnapshots(dest: string, fs: FileSystem = localFs): Promise<SnapshotRef[]> {
   const names = (await readdirOrEmpty(fs, storeLayout(dest).snapshotsDir)).filter(isSnapshotId);
@@ -35,7 +36,7 @@ export async function listSnapshots(dest: string, fs: FileSystem = localFs): Pro
     try {
       const st = await fs.lstat(snapshotDir(dest, id));
       if (!st.isDirectory()) continue;
-      if (!(await isManifestComplete(fs, manifestPath(dest, id)))) continue;
+      if (!(await isManifestComplete(fs, manifestPath(dest, id), () => recordedManifestBytes(fs, dest, id)))) continue;
     } catch (err) {
       if (errnoCode(err) === 'ENOENT') continue;
       throw err;
@@ -43,6 +44,16 @@ export async function listSnapshots(dest: string, fs: FileSystem = localFs): Pro
     refs.push({ id, dir: snapshotDir(dest, id), metaDir: metaDir(dest, id), manifestPath: manifestPath(dest, id) });
   }
   return refs.sort((a, b) => compareSnapshotIds(a.id, b.id));
+}
+
+/** The manifest's size its run record gives (null when the record is missing, unreadable or older than the field). */
+async function recordedManifestBytes(fs: FileSystem, dest: string, id: SnapshotId): Promise<number | null> {
+  try {
+    const bytes = (await readRunRecord(dest, id, fs)).manifestBytes;
+    return typeof bytes === 'number' && Number.isSafeInteger(bytes) ? bytes : null;
+  } catch {
+    return null;
+  }
 }
 
 /** True while DEST/meta/<id>/suspect.json exists: the ransomware guard marked the snapshot (src/store/suspect.ts). */

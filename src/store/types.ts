@@ -89,6 +89,12 @@ export interface RunRecord {
   errors: string[];
   /** Set when the ransomware guard marked the snapshot suspect (see suspect.json). */
   suspect?: { reasons: string[] };
+  /**
+   * The manifest's size in bytes as its commit wrote it: listing the store proves a manifest complete by
+   * this size instead of reading it whole (src/store/manifest-complete.ts). Absent in records written before
+   * it existed and in failed runs' records.
+   */
+  manifestBytes?: number;
 }
 
 export interface VerifyRecord {

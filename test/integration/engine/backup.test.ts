@@ -93,6 +93,11 @@ describe('backup engine', () => {
     const client = entries.find((e) => e.path === 'CLIENT.V2$');
     expect(client?.mtimeNs).toBe(statSync(path.join(src, 'CLIENT.V2$'), { bigint: true }).mtimeNs.toString());
     expect(entries.map((e) => e.path)).toContain('empty');
+    // The run record keeps the manifest's size, which listing the store checks instead of counting its lines.
+    const manifestSize = statSync(path.join(dest, 'meta', second.record.snapshotId, 'manifest.jsonl')).size;
+    expect(second.record.manifestBytes).toBe(manifestSize);
+    const stored = JSON.parse(readFileSync(path.join(dest, 'meta', second.record.snapshotId, 'run.json'), 'utf8'));
+    expect(stored.manifestBytes).toBe(manifestSize);
   });
 
   it('never changes earlier snapshots, even when the source changes and files are deleted', async () => {

@@ -3,13 +3,8 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { localFs } from '../../../src/fs/local';
 import { ExitCode, exitCodeOf } from '../../../src/errors';
-import {
-  ManifestFormatError,
-  isManifestComplete,
-  openManifest,
-  readLines,
-  writeManifest,
-} from '../../../src/store/manifest';
+import { ManifestFormatError, openManifest, readLines, writeManifest } from '../../../src/store/manifest';
+import { isManifestComplete } from '../../../src/store/manifest-complete';
 import type { ManifestEntry } from '../../../src/store/types';
 import { tempDir } from '../../helpers/cli';
 import { seeded } from '../../helpers/random';

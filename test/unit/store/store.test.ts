@@ -1,11 +1,12 @@
-import { mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UsageError, RunFailedError } from '../../../src/errors';
 import { localFs } from '../../../src/fs/local';
 import { compareSnapshotIds, formatSnapshotId, newSnapshotId, updateLatest } from '../../../src/store/layout';
 import { acquireLockFile } from '../../../src/store/lock';
-import { isManifestComplete, openManifest, writeManifest } from '../../../src/store/manifest';
+import { openManifest, writeManifest } from '../../../src/store/manifest';
+import { isManifestComplete } from '../../../src/store/manifest-complete';
 import { listSnapshots, resolveSnapshotId } from '../../../src/store/snapshots';
 import { readRunRecord, writeRunRecord } from '../../../src/store/run-record';
 import type { ManifestEntry, RunRecord } from '../../../src/store/types';
@@ -106,6 +107,24 @@ describe('manifest and listing', () => {
       /no complete snapshot "2026-11-29_020000"/,
     );
     expect(await listSnapshots(path.join(dir, 'nothing-here'))).toEqual([]);
+  });
+  it("proves a snapshot's manifest complete by the size its run record gives, and by counting without one", async () => {
+    const ids = ['2026-11-25_020000', '2026-11-26_020000', '2026-11-27_020000'];
+    for (const id of ids) await fakeSnapshot(dir, id, 3);
+    const manifestOf = (id: string) => path.join(dir, 'meta', id, 'manifest.jsonl');
+    const record = (id: string, manifestBytes?: number) =>
+      writeRunRecord(dir, { snapshotId: id, result: 'success', manifestBytes } as RunRecord);
+    // Headers that announce one entry too many: counting refuses them, the recorded size alone does not.
+    for (const id of ids)
+      writeFileSync(manifestOf(id), readFileSync(manifestOf(id), 'utf8').replace('"entries":3', '"entries":4'));
+    await record(ids[0], statSync(manifestOf(ids[0])).size); // listed: the size proof
+    await record(ids[1]); // a record from before the field: counted, refused
+    await record(ids[2], statSync(manifestOf(ids[2])).size);
+    writeFileSync(
+      manifestOf(ids[2]),
+      `${readFileSync(manifestOf(ids[2]), 'utf8').split('\n').slice(0, 3).join('\n')}\n`,
+    );
+    expect((await listSnapshots(dir)).map((s) => s.id)).toEqual([ids[0]]);
   });
   it('writes the run record atomically', async () => {
     mkdirSync(path.join(dir, 'meta', 'X'), { recursive: true });
