@@ -6,7 +6,10 @@ import { localFs } from '../fs/local';
 import type { HostInfo, WindowsHost } from '../host/types';
 import { scanTree } from '../engine/scan';
 import { compareSnapshotIds, isSnapshotId, manifestPath, partialStateDir, storeLayout } from '../store/layout';
-import { Checkpoint, replayJournalFile, type ReplayedJournal } from '../engine/checkpoint';
+import { Checkpoint } from '../engine/checkpoint';
+import { type ReplayedJournal, replayJournalFile } from '../engine/journal-replay';
+import { HeldList } from '../engine/held';
+import { tempSpillPlace } from '../engine/held-records';
 import { PreviousLookup, type PreviousManifest } from '../engine/previous';
 import { listSnapshots } from '../store/snapshots';
 
@@ -40,8 +43,10 @@ export async function expectedCopyBytes(
     { fs, previousId: null, warnOnce: () => undefined },
     await newestManifest(fs, dest),
   );
+  let held: HeldList | null = null;
   try {
     const resumed = await readResumablePartial(dest, fs);
+    held = resumed && HeldList.over(resumed.done);
     let bytes = 0;
     let files = 0;
     for await (const entry of scanTree(fs, source, { exclude })) {
@@ -50,7 +55,7 @@ export async function expectedCopyBytes(
       const mtimeNs = entry.stat.mtimeNs.toString();
       const before = await previous.get(entry.rel);
       if (before && before.size === size && before.mtimeNs === mtimeNs) continue;
-      const done = resumed?.done.get(entry.rel)?.entry;
+      const done = (await held?.get(entry.rel))?.entry;
       if (done && done.type === 'file' && done.size === size && done.mtimeNs === mtimeNs) continue;
       const part = resumed?.partials.get(entry.rel);
       bytes += part && part.size === size && part.mtimeNs === mtimeNs ? Math.max(0, size - part.offset) : size;
@@ -59,6 +64,7 @@ export async function expectedCopyBytes(
     return { bytes, files };
   } finally {
     await previous.close();
+    await held?.close();
   }
 }
 
@@ -90,7 +96,7 @@ async function readResumablePartial(dest: string, fs: FileSystem): Promise<Repla
     throw err;
   }
   if (newest === undefined) return null;
-  return replayJournalFile(fs, Checkpoint.journalPath(partialStateDir(dest, newest)));
+  return replayJournalFile(fs, Checkpoint.journalPath(partialStateDir(dest, newest)), tempSpillPlace(fs));
 }
 
 /** Free bytes where `dir` is (or would be created), and whether we may write there (by creating a file). */

@@ -4,10 +4,10 @@ import type { FileSystem } from '../fs/types';
 import { writeFully } from '../fs/write-fully';
 import { errnoCode } from '../errors';
 import { fsyncDir, writeFileAtomic } from '../fs/durable';
-import { entryPathProblem } from '../store/entry-path';
-import { readLines } from '../store/manifest';
-import type { ManifestEntry, SnapshotId } from '../store/types';
-import type { DoneRecord, PartialProgress } from './plan';
+import type { SnapshotId } from '../store/types';
+import type { PartialProgress } from './plan';
+import { HeldRecords, type SpillPlace } from './held-records';
+import { type JournalRecord, replayJournal, replayJournalFile } from './journal-replay';
 import { METADATA_RETRY, withRetry } from '../fs/retry';
 
 /**
@@ -38,108 +38,6 @@ export interface PartialState {
   source: string;
   startedAt: string;
   previousSnapshotId: SnapshotId | null;
-}
-
-export type JournalRecord =
-  | { t: 'done'; how: DoneRecord['how']; e: ManifestEntry }
-  | { t: 'del'; p: string }
-  | { t: 'part'; p: string; off: number; size: number; mtimeNs: string };
-
-export interface ReplayedJournal {
-  done: Map<string, DoneRecord>;
-  partials: Map<string, PartialProgress>;
-  /** Byte length of the intact prefix (everything up to the last complete line). */
-  validBytes: number;
-  tornTail: boolean;
-  /** The line (1-based) of a record this process could not have written, where the replay stopped; else null. */
-  refusedLine: number | null;
-}
-
-function isSafeRecord(record: unknown): record is JournalRecord {
-  if (typeof record !== 'object' || record === null) return false;
-  const r = record as Partial<Record<'t' | 'p', unknown>> & { e?: { path?: unknown } };
-  if (r.t === 'done') return typeof r.e === 'object' && r.e !== null && entryPathProblem(r.e.path) === null;
-  return (r.t === 'del' || r.t === 'part') && entryPathProblem(r.p) === null;
-}
-
-/** The replay, one line at a time (pure). */
-class JournalReplay {
-  private readonly done = new Map<string, DoneRecord>();
-  private readonly partials = new Map<string, PartialProgress>();
-  private validBytes = 0;
-  private tornTail = false;
-  private refusedLine: number | null = null;
-  private n = 0;
-
-  /** Applies one line; false when the replay stops there (that line and every later one are not trusted). */
-  add(line: string): boolean {
-    this.n += 1;
-    let record: JournalRecord;
-    try {
-      record = JSON.parse(line) as JournalRecord;
-    } catch {
-      this.tornTail = true;
-      return false;
-    }
-    // A record this process could not have written (an altered or damaged journal in the store) ends the
-    // replay like a torn tail: nothing after it is trusted (it is redone), and its path is never acted on.
-    if (!isSafeRecord(record)) {
-      this.tornTail = true;
-      this.refusedLine = this.n;
-      return false;
-    }
-    this.validBytes += Buffer.byteLength(line) + 1;
-    if (record.t === 'done') {
-      this.done.set(record.e.path, { how: record.how, entry: record.e });
-      this.partials.delete(record.e.path);
-    } else if (record.t === 'del') {
-      this.done.delete(record.p);
-      this.partials.delete(record.p);
-    } else if (record.t === 'part') {
-      this.partials.set(record.p, { offset: record.off, size: record.size, mtimeNs: record.mtimeNs });
-    }
-    return true;
-  }
-
-  result(): ReplayedJournal {
-    const { done, partials, validBytes, tornTail, refusedLine } = this;
-    return { done, partials, validBytes, tornTail, refusedLine };
-  }
-}
-
-/**
- * Pure replay of journal lines (each without its '\n'). Stops at the first line that does not parse, or
- * that is not a record with a safe path (see store/entry-path.ts).
- */
-export function replayJournal(lines: Iterable<string>): ReplayedJournal {
-  const replay = new JournalReplay();
-  for (const line of lines) if (!replay.add(line)) break;
-  return replay.result();
-}
-
-/**
- * Replays a journal file read as a stream (one line in memory, never the whole text); null when there is
- * none. Only lines ended by '\n' count: the piece after the last one is nothing or a torn line. `bytes`:
- * the file's length (more than `validBytes` when there is something to cut off).
- */
-export async function replayJournalFile(
-  fs: FileSystem,
-  file: string,
-): Promise<(ReplayedJournal & { bytes: number }) | null> {
-  let bytes: number;
-  try {
-    bytes = (await fs.stat(file)).size;
-  } catch (err) {
-    if (errnoCode(err) === 'ENOENT') return null;
-    throw err;
-  }
-  const replay = new JournalReplay();
-  let read = 0;
-  for await (const line of readLines(fs, file)) {
-    read += Buffer.byteLength(line) + 1;
-    if (read > bytes || !replay.add(line)) break; // past the end: the last piece had no '\n'
-  }
-  return { ...replay.result(), bytes };
 }
 
 /** How often appended records are fsynced (a power cut loses at most this much progress; kill -9 loses none). */
@@ -212,8 +110,8 @@ export class Checkpoint {
     private journalBytes: number,
     private hasReserve: boolean,
     readonly state: PartialState,
-    /** What the journal held when it was opened (emptied by `replayed()`). */
-    readonly done: Map<string, DoneRecord>,
+    /** What the journal held when it was opened (handed over by the first `replayed()`). */
+    private opened: HeldRecords | null,
     readonly partials: Map<string, PartialProgress>,
     /** On a reopened journal: the line of a record this process could not have written (the replay stopped there). */
     readonly refusedLine: number | null = null,
@@ -231,6 +129,11 @@ export class Checkpoint {
     return path.join(stateDir, 'journal.reserve');
   }
 
+  /** Where a replay of a long journal spills its sorted runs (./held-records.ts). */
+  static spillPlace(fs: FileSystem, stateDir: string): SpillPlace {
+    return { fs, dir: path.join(stateDir, 'replay') };
+  }
+
   /** Creates the state folder of a brand-new partial. */
   static async create(fs: FileSystem, stateDir: string, state: PartialState): Promise<Checkpoint> {
     await withRetry(() => fs.mkdir(stateDir, { recursive: true }), METADATA_RETRY);
@@ -239,7 +142,7 @@ export class Checkpoint {
     await handle.sync();
     const reserved = await ensureReserve(fs, stateDir);
     await fsyncDir(fs, stateDir);
-    return new Checkpoint(fs, stateDir, handle, 0, reserved, state, new Map(), new Map());
+    return new Checkpoint(fs, stateDir, handle, 0, reserved, state, null, new Map());
   }
 
   /** Records the source the partial is a copy of (once, at its first sync), in state.json. */
@@ -253,10 +156,20 @@ export class Checkpoint {
   static async open(fs: FileSystem, stateDir: string): Promise<Checkpoint> {
     const state = JSON.parse(await fs.readFile(Checkpoint.statePath(stateDir), 'utf8')) as PartialState;
     const file = Checkpoint.journalPath(stateDir);
-    const replay = (await replayJournalFile(fs, file)) ?? { ...replayJournal([]), bytes: 0 };
-    if (replay.validBytes !== replay.bytes) await truncateFile(fs, file, replay.validBytes);
-    const handle = await fs.open(file, 'a');
-    const reserved = await ensureReserve(fs, stateDir);
+    const replay = (await replayJournalFile(fs, file, Checkpoint.spillPlace(fs, stateDir))) ?? {
+      ...replayJournal([]),
+      bytes: 0,
+    };
+    let handle: FileHandle;
+    let reserved: boolean;
+    try {
+      if (replay.validBytes !== replay.bytes) await truncateFile(fs, file, replay.validBytes);
+      handle = await fs.open(file, 'a');
+      reserved = await ensureReserve(fs, stateDir);
+    } catch (err) {
+      await replay.done.dispose();
+      throw err;
+    }
     return new Checkpoint(
       fs,
       stateDir,
@@ -348,19 +261,28 @@ export class Checkpoint {
     await this.handle.sync();
   }
 
+  /** Bytes of whole records in the journal (how much an opened journal held, before anything is recorded). */
+  get journalSize(): number {
+    return this.journalBytes;
+  }
+
   /**
-   * Every path the partial holds by the journal, as a map (for a sync that has no list to look them up
-   * in: the first one, or the one after a failed sync). The map read when the journal was opened, handed
-   * over once if nothing was recorded since; else the journal read again, after a flush.
+   * Every path the partial holds by the journal, in path order (for a sync that has no list to look them
+   * up in: the first one, or the one after a failed sync). What was read when the journal was opened,
+   * handed over once if nothing was recorded since; else the journal read again, after a flush. The
+   * caller iterates `sorted()` or disposes of it.
    */
-  async replayed(): Promise<Map<string, DoneRecord>> {
-    if (this.recorded === 0 && this.done.size > 0) {
-      const held = new Map(this.done);
-      this.done.clear();
-      return held;
-    }
+  async replayed(): Promise<HeldRecords> {
+    const opened = this.opened;
+    this.opened = null;
+    if (opened !== null && this.recorded === 0) return opened;
+    await opened?.dispose();
     await this.flush();
-    return (await replayJournalFile(this.fs, Checkpoint.journalPath(this.stateDir)))?.done ?? new Map();
+    const file = Checkpoint.journalPath(this.stateDir);
+    return (
+      (await replayJournalFile(this.fs, file, Checkpoint.spillPlace(this.fs, this.stateDir)))?.done ??
+      new HeldRecords(null)
+    );
   }
 
   /** Writes every queued record and fsyncs the journal. */
@@ -374,6 +296,9 @@ export class Checkpoint {
       await this.flush();
     } finally {
       await this.handle.close();
+      const opened = this.opened;
+      this.opened = null;
+      await opened?.dispose();
     }
   }
 }

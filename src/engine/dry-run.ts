@@ -2,7 +2,10 @@ import type { EngineConfig } from '../config/schema';
 import type { FileSystem } from '../fs/types';
 import { localFs } from '../fs/local';
 import { readdirOrEmpty } from '../fs/read';
-import { Checkpoint, replayJournalFile } from './checkpoint';
+import { Checkpoint } from './checkpoint';
+import { replayJournalFile } from './journal-replay';
+import { HeldList } from './held';
+import { tempSpillPlace } from './held-records';
 import { hashHandle } from './file-saver';
 import { partialStateDir, storeLayout, isSnapshotId, compareSnapshotIds } from '../store/layout';
 import { listSnapshots } from '../store/snapshots';
@@ -30,20 +33,22 @@ export interface DryRunReport {
   warnings: string[];
 }
 
-/** The partial snapshot a real run would continue (the newest), and what its journal says is done. */
+/**
+ * The partial snapshot a real run would continue (the newest), and what its journal says is done, looked
+ * up in path order (a long journal spills to the system's temporary folder, never to the store).
+ */
 async function partialToResume(
   fs: FileSystem,
   dest: string,
-): Promise<{ resumeId: string | null; done: Map<string, DoneRecord> }> {
+): Promise<{ resumeId: string | null; done: HeldList | null }> {
   const partials = (await readdirOrEmpty(fs, storeLayout(dest).inProgressDir))
     .filter(isSnapshotId)
     .sort(compareSnapshotIds);
   const resumeId = partials.at(-1) ?? null;
-  let done = new Map<string, DoneRecord>();
-  if (resumeId) {
-    done = (await replayJournalFile(fs, Checkpoint.journalPath(partialStateDir(dest, resumeId))))?.done ?? done;
-  }
-  return { resumeId, done };
+  if (resumeId === null) return { resumeId, done: null };
+  const journal = Checkpoint.journalPath(partialStateDir(dest, resumeId));
+  const replay = await replayJournalFile(fs, journal, tempSpillPlace(fs));
+  return { resumeId, done: replay && HeldList.over(replay.done) };
 }
 
 /** What a backup would do with one file, from its open handle's stat (hashing it for --checksum). */
@@ -117,7 +122,7 @@ export async function dryRunBackup(options: {
       if (entry.type !== 'file') continue;
       report.filesTotal += 1;
       const decision = await planOne(fs, entry.abs, {
-        done: done.get(entry.rel),
+        done: await done?.get(entry.rel),
         previous: await previous.get(entry.rel),
         checksum,
         largeFileBytes: options.engine.largeFileBytes,
@@ -135,6 +140,7 @@ export async function dryRunBackup(options: {
     }
   } finally {
     await previous.close();
+    await done?.close();
   }
   return report;
 }

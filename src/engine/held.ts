@@ -1,13 +1,14 @@
 import type { FileSystem } from '../fs/types';
 import { comparePaths } from '../store/manifest';
+import type { HeldRecords } from './held-records';
 import type { DoneRecord } from './plan';
 import { readSyncList } from './sync-list';
 
 /**
  * What the partial holds at a sync's start, path by path, looked up in the scan's order: the last list
  * of this process (./sync-list.ts, read as a stream beside the scan: one record in memory), or, when
- * there is none (the first sync, or the one after a failed sync), the journal replayed into a map. The
- * held paths the scan did not meet are what the source no longer has (`rest`).
+ * there is none (the first sync, or the one after a failed sync), the journal replayed in path order
+ * (./held-records.ts). The held paths the scan did not meet are what the source no longer has (`rest`).
  */
 export interface HeldLookup {
   /** The record of `rel`; each path once, in scan order (`comparePaths`). */
@@ -17,37 +18,24 @@ export interface HeldLookup {
   close(): Promise<void>;
 }
 
-/** Over a map (the replayed journal), emptied as the scan meets its paths. */
-export class HeldMap implements HeldLookup {
-  constructor(private readonly held: Map<string, DoneRecord>) {}
-
-  async get(rel: string): Promise<DoneRecord | undefined> {
-    const record = this.held.get(rel);
-    if (record !== undefined) this.held.delete(rel);
-    return record;
-  }
-
-  async rest(): Promise<string[]> {
-    const left = [...this.held.keys()];
-    this.held.clear();
-    return left;
-  }
-
-  async close(): Promise<void> {
-    this.held.clear();
-  }
-}
-
-/** Over the last sync's list, merged with the scan: the records passed over are gone. */
+/** Over records in path order (the last sync's list, or the replayed journal), merged with the scan: the records passed over are gone. */
 export class HeldList implements HeldLookup {
   private readonly gone: string[] = [];
   private at: IteratorResult<DoneRecord> | null = null;
   private last: string | null = null;
 
-  private constructor(private readonly records: AsyncGenerator<DoneRecord>) {}
+  private constructor(
+    private readonly records: AsyncGenerator<DoneRecord>,
+    private readonly dispose: () => Promise<void> = async () => undefined,
+  ) {}
 
   static open(fs: FileSystem, file: string): HeldList {
     return new HeldList(readSyncList(fs, file));
+  }
+
+  /** Over a replayed journal's records (their run files removed on `close`, read or not). */
+  static over(held: HeldRecords): HeldList {
+    return new HeldList(held.sorted(), () => held.dispose());
   }
 
   async get(rel: string): Promise<DoneRecord | undefined> {
@@ -78,6 +66,10 @@ export class HeldList implements HeldLookup {
   }
 
   async close(): Promise<void> {
-    await this.records.return(undefined);
+    try {
+      await this.records.return(undefined);
+    } finally {
+      await this.dispose();
+    }
   }
 }

@@ -22,7 +22,7 @@ import { type CommitGuard, writeAndRename } from './commit';
 import { PartialSnapshot } from './partial';
 import type { PreviousManifest } from './previous';
 import { choosePartial, isUnwrittenCheckpoint } from './plan';
-import { HeldList, HeldMap } from './held';
+import { HeldList } from './held';
 import { syncPartial } from './sync';
 import { type SyncList, SyncListWriter, removeStaleLists, syncListPath } from './sync-list';
 import type { CommitExtras, OpenSnapshotOptions, SyncOptions, SyncResult, ThisRun } from './types';
@@ -40,7 +40,7 @@ async function resumable(
   if (resume === null) return null;
   try {
     const checkpoint = await Checkpoint.open(fs, partialStateDir(dest, resume));
-    log.info({ snapshot: resume, done: checkpoint.done.size }, `resuming the interrupted snapshot ${resume}`);
+    log.info({ snapshot: resume, journalBytes: checkpoint.journalSize }, `resuming the interrupted snapshot ${resume}`);
     return { id: resume, checkpoint };
   } catch (err) {
     if (!isUnwrittenCheckpoint(err)) throw err;
@@ -177,7 +177,7 @@ export class SnapshotInProgress {
     this.syncs += 1;
     const before = this.lastList;
     this.lastList = null;
-    const held = before ? HeldList.open(this.fs, before.file) : new HeldMap(await this.checkpoint.replayed());
+    const held = before ? HeldList.open(this.fs, before.file) : HeldList.over(await this.checkpoint.replayed());
     let outcome: { result: SyncResult; list: SyncList };
     try {
       const list = await SyncListWriter.create(this.fs, syncListPath(stateDir, this.syncs));

@@ -1,4 +1,5 @@
 import { errnoCode } from '../errors';
+import { comparePaths } from '../store/manifest';
 import { removeIfExists, removeTree } from '../fs/remove';
 import type { SourceFs } from '../fs/types';
 import { dirChanged, dirEntry, symlinkEntry } from './entries';
@@ -98,18 +99,33 @@ export async function removeGone(
 
 /**
  * Removes anything in the partial its list (`list`, what the sync just left) does not name as it is:
- * leftovers of an interrupted copy. Only after a resume or a failed sync; the list's types are read into
- * a map for it.
+ * leftovers of an interrupted copy. Only after a resume or a failed sync. The list is read beside the
+ * partial's scan, both in path order (one record in memory: a map of the list's 1,000,000 paths took
+ * ~110 MB at the end of a resumed night). A `special` entry (a name that is not valid UTF-8, yielded first,
+ * or a FIFO: never one this program wrote) is a stray without moving the list on.
  */
 export async function sweepStrays(partial: PartialSnapshot, list: SyncList, signal: AbortSignal): Promise<void> {
-  const expected = new Map<string, ReturnType<typeof expectedEntryType>>();
-  for await (const record of readSyncList(partial.fs, list.file))
-    expected.set(record.entry.path, expectedEntryType(record));
+  const records = readSyncList(partial.fs, list.file);
   const strays: string[] = [];
-  for await (const entry of scanTree(partial.fs, partial.dir, { signal, caseInsensitive: false })) {
-    if ((expected.get(entry.rel) ?? null) !== entry.type) strays.push(entry.rel);
+  try {
+    let at = await records.next();
+    let last: string | null = null;
+    for await (const entry of scanTree(partial.fs, partial.dir, { signal, caseInsensitive: false })) {
+      if (entry.type === 'special') {
+        strays.push(entry.rel);
+        continue;
+      }
+      // Never taken for a stray: what the list names would be removed from the snapshot.
+      if (last !== null && comparePaths(last, entry.rel) >= 0)
+        throw new Error(`sweeping the partial: "${entry.rel}" came after "${last}" (out of path order)`);
+      last = entry.rel;
+      while (!at.done && comparePaths(at.value.entry.path, entry.rel) < 0) at = await records.next();
+      const expected = !at.done && at.value.entry.path === entry.rel ? expectedEntryType(at.value) : null;
+      if (expected !== entry.type) strays.push(entry.rel);
+    }
+  } finally {
+    await records.return(undefined);
   }
-  expected.clear();
   for (const rel of strays) {
     partial.log.info({ path: rel }, 'removing a leftover of the interrupted run');
     await removeTree(partial.fs, partial.destPath(rel));

@@ -116,13 +116,14 @@ export async function writeManifest(
 }
 
 /**
- * Lines of a text file, streamed through one pooled 1 MiB buffer (a line longer than the buffer grows it);
+ * Lines of a text file, streamed through one pooled 1 MiB buffer, or one of `bufferBytes` of its own for a
+ * reader of many files at once (a line longer than the buffer grows it);
  * a last line without '\n' is yielded too. Each chunk is decoded in place and only a partial line is moved
  * to the buffer's start, so reading allocates nothing but the lines' strings.
  */
-export async function* readLines(fs: FileSystem, file: string): AsyncGenerator<string> {
+export async function* readLines(fs: FileSystem, file: string, bufferBytes?: number): AsyncGenerator<string> {
   const handle = await fs.open(file, 'r');
-  let buf = takeIoBuffer();
+  let buf = bufferBytes === undefined ? takeIoBuffer() : Buffer.allocUnsafe(bufferBytes);
   try {
     let filled = 0;
     for (;;) {

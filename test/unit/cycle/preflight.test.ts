@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkDestinationRoom, destinationAccountWarnings, expectedCopyBytes } from '../../../src/cycle/preflight';
+import { SPILL_RECORDS } from '../../../src/engine/held-records';
 import { localFs } from '../../../src/fs/local';
 import type { FileSystem } from '../../../src/fs/types';
 import { manifestPath } from '../../../src/store/layout';
@@ -62,6 +63,31 @@ describe('expectedCopyBytes', () => {
     // A file changed since the partial copied it counts again.
     await writeFile(path.join(source, 'a'), Buffer.alloc(2000, 2));
     expect(await expectedCopyBytes(source, dest, [])).toEqual({ bytes: 2000 + 1000 + 600, files: 3 });
+  });
+
+  it('a journal longer than memory keeps is replayed through the system temporary folder, never the store', async () => {
+    const { source, dest } = await sourceAndDest();
+    for (const name of ['a', 'b', 'c']) await writeFile(path.join(source, name), Buffer.alloc(1000, 1));
+    const id = '2026-11-26_010000';
+    const stateDir = path.join(dest, 'in-progress', `${id}.state`);
+    await mkdir(path.join(dest, 'in-progress', id), { recursive: true });
+    await mkdir(stateDir);
+    const others = Array.from({ length: SPILL_RECORDS + 10 }, (_, i) =>
+      JSON.stringify({ t: 'done', how: 'link', e: { path: `x/${i}`, type: 'file', size: 1, mtimeNs: '1' } }),
+    );
+    // 'b' in the first spilled run, 'a' in the last batch: both found through the merge.
+    const lines = [
+      await doneRecord(path.join(source, 'b'), 'b'),
+      ...others,
+      await doneRecord(path.join(source, 'a'), 'a'),
+    ];
+    await writeFile(path.join(stateDir, 'journal.jsonl'), `${lines.join('\n')}\n`);
+    const spills = async () =>
+      (await readdir(os.tmpdir())).filter((n) => n.startsWith(`avimark-backup-replay-${process.pid}-`));
+    const before = await spills();
+    expect(await expectedCopyBytes(source, dest, [])).toEqual({ bytes: 1000, files: 1 });
+    expect(await readdir(stateDir)).toEqual(['journal.jsonl']);
+    expect(await spills()).toEqual(before);
   });
 });
 

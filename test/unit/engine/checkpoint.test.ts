@@ -1,15 +1,11 @@
-import { appendFileSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  Checkpoint,
-  JOURNAL_RESERVE_BYTES,
-  type PartialState,
-  replayJournal,
-  replayJournalFile,
-} from '../../../src/engine/checkpoint';
+import { Checkpoint, JOURNAL_RESERVE_BYTES, type PartialState } from '../../../src/engine/checkpoint';
+import { type HeldRecords, SPILL_RECORDS } from '../../../src/engine/held-records';
 import type { FileSystem } from '../../../src/fs/types';
 import { localFs } from '../../../src/fs/local';
+import { comparePaths } from '../../../src/store/manifest';
 import type { ManifestEntry } from '../../../src/store/types';
 import { tempDir } from '../../helpers/cli';
 
@@ -30,88 +26,68 @@ const state: PartialState = {
   previousSnapshotId: null,
 };
 
+/** The paths held, in the order they are handed out (path order). */
+async function pathsOf(held: HeldRecords): Promise<string[]> {
+  const out: string[] = [];
+  for await (const record of held.sorted()) out.push(record.entry.path);
+  return out;
+}
+
 let dir: string;
 let cleanup: () => Promise<void>;
 beforeEach(async () => ({ dir, cleanup } = await tempDir('avb-cp-')));
 afterEach(async () => cleanup());
 
 describe('checkpoint journal', () => {
-  it('replays records in order: later ones win, del removes, done clears a partial', () => {
-    const lines = [
-      JSON.stringify({ t: 'part', p: 'big', off: 10, size: 100, mtimeNs: '5' }),
-      JSON.stringify({ t: 'done', how: 'copy', e: e('a') }),
-      JSON.stringify({ t: 'done', how: 'link', e: e('b') }),
-      JSON.stringify({ t: 'del', p: 'a' }),
-      JSON.stringify({ t: 'part', p: 'big', off: 20, size: 100, mtimeNs: '5' }),
-    ];
-    const r = replayJournal(lines);
-    expect([...r.done.keys()]).toEqual(['b']);
-    expect(r.partials.get('big')).toEqual({ offset: 20, size: 100, mtimeNs: '5' });
-    const r2 = replayJournal([...lines, JSON.stringify({ t: 'done', how: 'copy', e: e('big', 100) })]);
-    expect(r2.partials.size).toBe(0);
-  });
-
-  it('stops at a record it could not have written (an altered journal): its path is never acted on', () => {
-    const good = [JSON.stringify({ t: 'done', how: 'copy', e: e('a') })];
-    const after = JSON.stringify({ t: 'done', how: 'copy', e: e('z') });
-    for (const bad of [
-      { t: 'del', p: '../../outside' },
-      { t: 'done', how: 'copy', e: e('sub/../../../x') },
-      { t: 'part', p: '/etc/passwd', off: 1, size: 2, mtimeNs: '5' },
-      { t: 'done', how: 'copy' },
-      { t: 'other', p: 'a' },
-      null,
-    ]) {
-      const r = replayJournal([...good, JSON.stringify(bad), after]);
-      expect([...r.done.keys()], JSON.stringify(bad)).toEqual(['a']);
-      expect(r.partials.size).toBe(0);
-      expect(r.tornTail).toBe(true);
-      expect(r.refusedLine).toBe(2);
-      expect(r.validBytes).toBe(Buffer.byteLength(good[0]) + 1);
-    }
-  });
-
   it('keeps no map of finished paths as it records; replayed() hands over the opened journal once, then reads it again', async () => {
     const stateDir = path.join(dir, 'r.state');
     const cp = await Checkpoint.create(localFs, stateDir, state);
-    await cp.record({ t: 'done', how: 'copy', e: e('a') });
     await cp.record({ t: 'done', how: 'link', e: e('b') });
-    expect(cp.done.size).toBe(0);
-    expect([...(await cp.replayed()).keys()]).toEqual(['a', 'b']); // flushed and read back
+    await cp.record({ t: 'done', how: 'copy', e: e('a') });
+    expect(await pathsOf(await cp.replayed())).toEqual(['a', 'b']); // flushed and read back, in path order
     await cp.close();
     const reopened = await Checkpoint.open(localFs, stateDir);
-    expect([...reopened.done.keys()]).toEqual(['a', 'b']);
+    expect(reopened.journalSize).toBe(statSync(Checkpoint.journalPath(stateDir)).size);
     const first = await reopened.replayed();
-    expect([...first.keys()]).toEqual(['a', 'b']);
-    expect(reopened.done.size).toBe(0); // handed over, not kept twice
+    const second = await reopened.replayed(); // read again: the first was handed over, not kept
+    expect(await pathsOf(first)).toEqual(['a', 'b']);
+    expect(await pathsOf(second)).toEqual(['a', 'b']);
     await reopened.record({ t: 'del', p: 'a' });
     await reopened.record({ t: 'done', how: 'copy', e: e('c') });
-    expect([...(await reopened.replayed()).keys()]).toEqual(['b', 'c']);
+    expect(await pathsOf(await reopened.replayed())).toEqual(['b', 'c']);
     await reopened.close();
   });
 
-  it('replays a journal file as a stream: the same as its text split in lines, a last piece without its newline left out', async () => {
-    const file = path.join(dir, 'journal.jsonl');
-    expect(await replayJournalFile(localFs, file)).toBeNull();
-    // Over 1 MiB (the read buffer), lines straddling its edges; then a whole record whose '\n' never came.
-    const lines = Array.from({ length: 6000 }, (_, i) =>
-      JSON.stringify(
-        i % 7 === 3
-          ? { t: 'del', p: `d/${i - 1}` }
-          : { t: 'done', how: 'copy', e: e(`d/${i}${'x'.repeat(i % 300)}`, i) },
-      ),
-    );
-    const text = `${lines.join('\n')}\n${JSON.stringify({ t: 'done', how: 'copy', e: e('late') })}`;
-    writeFileSync(file, text);
-    const streamed = await replayJournalFile(localFs, file);
-    const split = replayJournal(text.split('\n').slice(0, -1));
-    expect(Buffer.byteLength(text)).toBeGreaterThan(1 << 20);
-    expect(streamed).toEqual({ ...split, bytes: Buffer.byteLength(text) });
-    expect(streamed?.done.has('late')).toBe(false);
-    expect(streamed?.validBytes).toBe(
-      Buffer.byteLength(text) - Buffer.byteLength(JSON.stringify({ t: 'done', how: 'copy', e: e('late') })),
-    );
-  });
+  it('reopens a journal longer than memory keeps: sorted runs in the state folder, merged newest first, then removed', async () => {
+    const stateDir = path.join(dir, 'long.state');
+    await (await Checkpoint.create(localFs, stateDir, state)).close();
+    const n = SPILL_RECORDS + 100;
+    // In descending order, each path twice (the second record wins), every 10th removed again.
+    const lines: string[] = [];
+    for (let i = n - 1; i >= 0; i -= 1) lines.push(JSON.stringify({ t: 'done', how: 'copy', e: e(`p${i}`, 1) }));
+    for (let i = n - 1; i >= 0; i -= 1) {
+      lines.push(
+        JSON.stringify(i % 10 === 0 ? { t: 'del', p: `p${i}` } : { t: 'done', how: 'link', e: e(`p${i}`, 2) }),
+      );
+    }
+    writeFileSync(Checkpoint.journalPath(stateDir), `${lines.join('\n')}\n`);
+    const reopened = await Checkpoint.open(localFs, stateDir);
+    const spill = Checkpoint.spillPlace(localFs, stateDir).dir;
+    expect(readdirSync(spill)).toEqual(['run-0.list', 'run-1.list']); // and the last batch still in memory
+    const records = [];
+    for await (const r of (await reopened.replayed()).sorted()) records.push(r);
+    const expected = Array.from({ length: n }, (_, i) => `p${i}`)
+      .filter((_, i) => i % 10 !== 0)
+      .sort(comparePaths);
+    expect(records.map((r) => r.entry.path)).toEqual(expected);
+    expect(records.every((r) => r.how === 'link' && r.entry.size === 2)).toBe(true);
+    expect(existsSync(spill)).toBe(false);
+    await reopened.close();
+    const unread = await Checkpoint.open(localFs, stateDir);
+    expect(existsSync(spill)).toBe(true);
+    await unread.close(); // never handed over: its runs go with the close
+    expect(existsSync(spill)).toBe(false);
+  }, 60_000);
 
   it('survives a torn last line (kill -9 mid-write): ignored, cut off, and appending continues cleanly', async () => {
     const stateDir = path.join(dir, 'x.state');
@@ -122,7 +98,7 @@ describe('checkpoint journal', () => {
     const file = Checkpoint.journalPath(stateDir);
     appendFileSync(file, '{"t":"done","how":"copy","e":{"path":"c","ty');
     const reopened = await Checkpoint.open(localFs, stateDir);
-    expect([...reopened.done.keys()]).toEqual(['a', 'b']);
+    expect(await pathsOf(await reopened.replayed())).toEqual(['a', 'b']);
     await reopened.record({ t: 'done', how: 'copy', e: e('d') });
     await reopened.close();
     const text = readFileSync(file, 'utf8');
@@ -207,7 +183,7 @@ describe('checkpoint journal on a full disk', () => {
     const expected = ['before', ...Array.from({ length: 300 }, (_, i) => `f${i}`)];
     expect(journalPaths(stateDir)).toEqual(expected);
     const reopened = await Checkpoint.open(localFs, stateDir);
-    expect([...reopened.done.keys()]).toEqual(expected);
+    expect(await pathsOf(await reopened.replayed())).toEqual([...expected].sort(comparePaths));
     await reopened.close();
   });
 
@@ -221,7 +197,7 @@ describe('checkpoint journal on a full disk', () => {
     await expect(cp.close()).rejects.toThrow(/ENOSPC/);
     expect(existsSync(Checkpoint.reservePath(stateDir))).toBe(false);
     const reopened = await Checkpoint.open(localFs, stateDir); // cuts the half-written line
-    expect(reopened.done.size).toBe(0);
+    expect(await pathsOf(await reopened.replayed())).toEqual([]);
     await reopened.close();
   });
 });

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HeldList, type HeldLookup, HeldMap } from '../../../src/engine/held';
+import { HeldList, type HeldLookup } from '../../../src/engine/held';
+import { HeldRecords } from '../../../src/engine/held-records';
 import type { DoneRecord } from '../../../src/engine/plan';
 import { SyncListWriter } from '../../../src/engine/sync-list';
 import { localFs } from '../../../src/fs/local';
@@ -24,19 +25,33 @@ async function listOf(paths: string[], fs = localFs): Promise<string> {
   return (await writer.finish()).file;
 }
 
-/** Both lookups over the same held paths. */
-async function both(held: string[]): Promise<Array<[string, () => HeldLookup]>> {
+/** A replayed journal's records of `held` (recorded in reverse order), spilled in runs of `limit` when given. */
+async function replayed(held: string[], limit?: number): Promise<HeldRecords> {
+  const records = new HeldRecords(
+    limit === undefined ? null : { fs: localFs, dir: path.join(dir, `replay-${limit}`) },
+    limit,
+  );
+  for (const p of [...held].reverse()) {
+    records.set(rec(p));
+    if (records.full) await records.spillBatch();
+  }
+  return records;
+}
+
+/** Every lookup over the same held paths: a sync's list, and a replayed journal in memory and spilled. */
+async function both(held: string[]): Promise<Array<[string, () => Promise<HeldLookup>]>> {
   const file = await listOf(held);
   return [
-    ['HeldMap', () => new HeldMap(new Map(held.map((p) => [p, rec(p)])))],
-    ['HeldList', () => HeldList.open(localFs, file)],
+    ['HeldList', async () => HeldList.open(localFs, file)],
+    ['replayed', async () => HeldList.over(await replayed(held))],
+    ['replayed, spilled', async () => HeldList.over(await replayed(held, 3))],
   ];
 }
 
 describe('held lookups', () => {
   it('find what the partial holds, and give the paths the scan did not meet as gone', async () => {
     for (const [name, open] of await both(['a', 'a-b', 'a/x', 'a/y', 'b', 'c.txt', 'z'])) {
-      const held = open();
+      const held = await open();
       expect((await held.get('a'))?.entry.path, name).toBe('a');
       expect(await held.get('a.new'), name).toBeUndefined();
       expect((await held.get('a/y'))?.entry.path, name).toBe('a/y');
@@ -55,7 +70,7 @@ describe('held lookups', () => {
       const held = universe.filter(() => random(2) === 0);
       const scanned = universe.filter(() => random(2) === 0);
       for (const [name, open] of await both(held)) {
-        const lookup = open();
+        const lookup = await open();
         const found: string[] = [];
         for (const p of scanned) if ((await lookup.get(p)) !== undefined) found.push(p);
         expect(found, name).toEqual(scanned.filter((p) => held.includes(p)));

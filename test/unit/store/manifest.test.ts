@@ -79,6 +79,16 @@ describe('readLines', () => {
     expect(await linesOf('')).toEqual([]);
     expect(await linesOf('\n')).toEqual(['']);
   });
+
+  it('with a small buffer of its own: the same lines, one longer than the buffer grown into', async () => {
+    const random = seeded(19);
+    const lines = Array.from({ length: 300 }, (_, i) => `${i}:${'é😀x'.repeat(random(40))}`);
+    const file = path.join(dir, 'small.txt');
+    await writeFile(file, `${lines.join('\n')}\n`);
+    const read: string[] = [];
+    for await (const line of readLines(localFs, file, 16)) read.push(line);
+    expect(read).toEqual(lines);
+  });
 });
 
 describe('openManifest: a damaged or altered manifest never leads a reader outside its folders', () => {
