@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { LineBuffer } from '../fs/line-buffer';
+import { METADATA_RETRY, withRetry } from '../fs/retry';
 import type { FileSystem } from '../fs/types';
 import { entryPathProblem } from '../store/entry-path';
 import { comparePaths, readLines, shareAttributes } from '../store/manifest';
@@ -68,7 +69,7 @@ export class HeldRecords {
     if (this.spill === null || this.batch.size === 0) return;
     const { fs, dir } = this.spill;
     if (this.runs.length === 0) {
-      await fs.rm(dir, { recursive: true, force: true }); // what an earlier process left
+      await removeSpill(this.spill); // what an earlier process left (its runs would be overwritten anyway)
       await fs.mkdir(dir, { recursive: true });
     }
     const file = path.join(dir, `run-${this.runs.length}.list`);
@@ -114,10 +115,20 @@ export class HeldRecords {
   /** Removes the run files (also when `sorted()` was never called). */
   async dispose(): Promise<void> {
     this.batch = new Map();
-    if (this.spill !== null && this.runs.length > 0)
-      await this.spill.fs.rm(this.spill.dir, { recursive: true, force: true });
+    if (this.spill !== null && this.runs.length > 0) await removeSpill(this.spill);
     this.runs.length = 0;
   }
+}
+
+/**
+ * Removes a spill folder, retried like other state files (on Windows a scanner may hold a fresh file for a
+ * moment). Best effort: a folder left behind is only read through `runs`, never listed, and goes with the
+ * partial's state folder at commit (or stays in the temporary folder); it never fails a night.
+ */
+async function removeSpill(spill: SpillPlace): Promise<void> {
+  await withRetry(() => spill.fs.rm(spill.dir, { recursive: true, force: true }), METADATA_RETRY).catch(
+    () => undefined,
+  );
 }
 
 /** A folder for run files and the file system it is on. */
