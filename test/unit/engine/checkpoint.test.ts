@@ -2,12 +2,13 @@ import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Checkpoint, JOURNAL_RESERVE_BYTES, type PartialState } from '../../../src/engine/checkpoint';
-import { type HeldRecords, SPILL_RECORDS } from '../../../src/engine/held-records';
+import { SPILL_RECORDS } from '../../../src/engine/held-records';
 import type { FileSystem } from '../../../src/fs/types';
 import { localFs } from '../../../src/fs/local';
 import { comparePaths } from '../../../src/store/manifest';
 import type { ManifestEntry } from '../../../src/store/types';
 import { tempDir } from '../../helpers/cli';
+import { heldPaths } from '../../helpers/entries';
 
 const e = (p: string, size = 1): ManifestEntry => ({
   path: p,
@@ -26,13 +27,6 @@ const state: PartialState = {
   previousSnapshotId: null,
 };
 
-/** The paths held, in the order they are handed out (path order). */
-async function pathsOf(held: HeldRecords): Promise<string[]> {
-  const out: string[] = [];
-  for await (const record of held.sorted()) out.push(record.entry.path);
-  return out;
-}
-
 let dir: string;
 let cleanup: () => Promise<void>;
 beforeEach(async () => ({ dir, cleanup } = await tempDir('avb-cp-')));
@@ -44,17 +38,17 @@ describe('checkpoint journal', () => {
     const cp = await Checkpoint.create(localFs, stateDir, state);
     await cp.record({ t: 'done', how: 'link', e: e('b') });
     await cp.record({ t: 'done', how: 'copy', e: e('a') });
-    expect(await pathsOf(await cp.replayed())).toEqual(['a', 'b']); // flushed and read back, in path order
+    expect(await heldPaths(await cp.replayed())).toEqual(['a', 'b']); // flushed and read back, in path order
     await cp.close();
     const reopened = await Checkpoint.open(localFs, stateDir);
     expect(reopened.journalSize).toBe(statSync(Checkpoint.journalPath(stateDir)).size);
     const first = await reopened.replayed();
     const second = await reopened.replayed(); // read again: the first was handed over, not kept
-    expect(await pathsOf(first)).toEqual(['a', 'b']);
-    expect(await pathsOf(second)).toEqual(['a', 'b']);
+    expect(await heldPaths(first)).toEqual(['a', 'b']);
+    expect(await heldPaths(second)).toEqual(['a', 'b']);
     await reopened.record({ t: 'del', p: 'a' });
     await reopened.record({ t: 'done', how: 'copy', e: e('c') });
-    expect(await pathsOf(await reopened.replayed())).toEqual(['b', 'c']);
+    expect(await heldPaths(await reopened.replayed())).toEqual(['b', 'c']);
     await reopened.close();
   });
 
@@ -98,7 +92,7 @@ describe('checkpoint journal', () => {
     const file = Checkpoint.journalPath(stateDir);
     appendFileSync(file, '{"t":"done","how":"copy","e":{"path":"c","ty');
     const reopened = await Checkpoint.open(localFs, stateDir);
-    expect(await pathsOf(await reopened.replayed())).toEqual(['a', 'b']);
+    expect(await heldPaths(await reopened.replayed())).toEqual(['a', 'b']);
     await reopened.record({ t: 'done', how: 'copy', e: e('d') });
     await reopened.close();
     const text = readFileSync(file, 'utf8');
@@ -183,7 +177,7 @@ describe('checkpoint journal on a full disk', () => {
     const expected = ['before', ...Array.from({ length: 300 }, (_, i) => `f${i}`)];
     expect(journalPaths(stateDir)).toEqual(expected);
     const reopened = await Checkpoint.open(localFs, stateDir);
-    expect(await pathsOf(await reopened.replayed())).toEqual([...expected].sort(comparePaths));
+    expect(await heldPaths(await reopened.replayed())).toEqual([...expected].sort(comparePaths));
     await reopened.close();
   });
 
@@ -197,7 +191,7 @@ describe('checkpoint journal on a full disk', () => {
     await expect(cp.close()).rejects.toThrow(/ENOSPC/);
     expect(existsSync(Checkpoint.reservePath(stateDir))).toBe(false);
     const reopened = await Checkpoint.open(localFs, stateDir); // cuts the half-written line
-    expect(await pathsOf(await reopened.replayed())).toEqual([]);
+    expect(await heldPaths(await reopened.replayed())).toEqual([]);
     await reopened.close();
   });
 });

@@ -1,27 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { HeldRecords } from '../../../src/engine/held-records';
 import { replayJournal, replayJournalFile } from '../../../src/engine/journal-replay';
 import { localFs } from '../../../src/fs/local';
-import type { ManifestEntry } from '../../../src/store/types';
 import { tempDir } from '../../helpers/cli';
-
-const e = (p: string, size = 1): ManifestEntry => ({
-  path: p,
-  type: 'file',
-  size,
-  mtimeNs: '5',
-  sha256: 'x',
-  attributes: { mode: 0o644, readonly: false },
-});
-
-/** The paths held, in the order they are handed out (path order). */
-async function pathsOf(held: HeldRecords): Promise<string[]> {
-  const out: string[] = [];
-  for await (const record of held.sorted()) out.push(record.entry.path);
-  return out;
-}
+import { fileEntry as e, heldPaths } from '../../helpers/entries';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -38,7 +21,7 @@ describe('journal replay', () => {
       JSON.stringify({ t: 'part', p: 'big', off: 20, size: 100, mtimeNs: '5' }),
     ];
     const r = replayJournal(lines);
-    expect(await pathsOf(r.done)).toEqual(['b']);
+    expect(await heldPaths(r.done)).toEqual(['b']);
     expect(r.partials.get('big')).toEqual({ offset: 20, size: 100, mtimeNs: '5' });
     const r2 = replayJournal([...lines, JSON.stringify({ t: 'done', how: 'copy', e: e('big', 100) })]);
     expect(r2.partials.size).toBe(0);
@@ -56,7 +39,7 @@ describe('journal replay', () => {
       null,
     ]) {
       const r = replayJournal([...good, JSON.stringify(bad), after]);
-      expect(await pathsOf(r.done), JSON.stringify(bad)).toEqual(['a']);
+      expect(await heldPaths(r.done), JSON.stringify(bad)).toEqual(['a']);
       expect(r.partials.size).toBe(0);
       expect(r.tornTail).toBe(true);
       expect(r.refusedLine).toBe(2);
@@ -83,8 +66,8 @@ describe('journal replay', () => {
     const { done: streamedDone, ...streamedRest } = streamed ?? { done: null };
     const { done: splitDone, ...splitRest } = split;
     expect(streamedRest).toEqual({ ...splitRest, bytes: Buffer.byteLength(text) });
-    const streamedPaths = streamedDone ? await pathsOf(streamedDone) : null;
-    expect(streamedPaths).toEqual(await pathsOf(splitDone));
+    const streamedPaths = streamedDone ? await heldPaths(streamedDone) : null;
+    expect(streamedPaths).toEqual(await heldPaths(splitDone));
     expect(streamedPaths).not.toContain('late');
     expect(streamed?.validBytes).toBe(
       Buffer.byteLength(text) - Buffer.byteLength(JSON.stringify({ t: 'done', how: 'copy', e: e('late') })),
