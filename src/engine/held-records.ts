@@ -16,13 +16,16 @@ import type { DoneRecord } from './plan';
  * each full batch is written, sorted, to a run file in a spill folder, and `sorted()` merges the runs (and
  * the last batch, still in memory) path by path, the newest batch's record for a path winning. A removal
  * (`del`) is kept as a tombstone in its batch so that it hides the path's record in older runs. Memory: one
- * batch while replaying, then one record and one 64 KiB read buffer per run while merging.
+ * batch while replaying, then one record and one 16 KiB read buffer per run while merging.
  */
 
 /** Paths held in memory before a batch is spilled (~400 bytes each: ~6 MB). */
 export const SPILL_RECORDS = 16_384;
-/** Each run's read buffer while merging (61 runs at 1,000,000 paths: ~4 MB, where pooled 1 MiB buffers took 61 MB). */
-const RUN_READ_BYTES = 64 * 1024;
+/**
+ * Each run's read buffer while merging (61 runs at 1,000,000 paths: ~1 MB; 64 KiB buffers took ~4 MB, pooled
+ * 1 MiB ones 61 MB).
+ */
+const RUN_READ_BYTES = 16 * 1024;
 
 const TOMBSTONE = '-';
 const HOWS: ReadonlySet<string> = new Set<DoneRecord['how']>(['copy', 'link', 'dir', 'symlink']);
@@ -98,15 +101,18 @@ export class HeldRecords {
   async *sorted(): AsyncGenerator<DoneRecord> {
     if (this.consumed) throw new Error('held records: sorted() called twice');
     this.consumed = true;
-    const last = sortedBatch(this.batch);
-    this.batch = new Map();
     try {
       if (this.runs.length === 0) {
+        const last = sortedBatch(this.batch);
+        this.batch = new Map();
         for (const [, held] of last) if (held !== null) yield held;
         return;
       }
+      // The last batch is spilled too: kept in memory, its records (up to SPILL_RECORDS, ~6 MB) stayed in the
+      // old generation until the scan reached its paths, the end of the tree for a journal in scan order.
+      await this.spillBatch();
       const fs = (this.spill as SpillPlace).fs;
-      yield* mergeRuns([...this.runs.map((file) => readRun(fs, file)), batchSource(last)]);
+      yield* mergeRuns(this.runs.map((file) => readRun(fs, file)));
     } finally {
       await this.dispose();
     }
@@ -147,10 +153,6 @@ export function tempSpillPlace(fs: FileSystem): SpillPlace {
 
 function sortedBatch(batch: Map<string, Held>): Array<[string, Held]> {
   return [...batch].sort((a, b) => comparePaths(a[0], b[0]));
-}
-
-async function* batchSource(items: Array<[string, Held]>): AsyncGenerator<[string, Held]> {
-  yield* items;
 }
 
 /** A run file's items, checked as a sync list's are (and their order): an altered spill file goes no further. */

@@ -98,6 +98,24 @@ describe('HeldRecords', () => {
     ]);
   });
 
+  it('spills the last batch too once it merges runs (no batch left in memory), and merges nothing in memory alone', async () => {
+    const ops: Op[] = Array.from({ length: 7 }, (_, i) => ({ t: 'done', record: rec(`f${i}`) }));
+    const held = new HeldRecords(place(), 3);
+    await fill(held, ops);
+    expect(readdirSync(place().dir).sort()).toEqual(['run-0.list', 'run-1.list']);
+    const merged = held.sorted();
+    expect((await merged.next()).value?.entry.path).toBe('f0');
+    expect(readdirSync(place().dir).sort()).toEqual(['run-0.list', 'run-1.list', 'run-2.list']);
+    expect(readFileSync(path.join(place().dir, 'run-2.list'), 'utf8')).toMatch(/^copy \{"path":"f6"[^\n]*\n$/);
+    const rest: string[] = [];
+    for await (const record of merged) rest.push(record.entry.path);
+    expect(rest).toEqual(['f1', 'f2', 'f3', 'f4', 'f5', 'f6']);
+    const small = new HeldRecords(place(), 3);
+    await fill(small, ops.slice(0, 2));
+    expect((await all(small)).map((r) => r.entry.path)).toEqual(['f0', 'f1']);
+    expect(existsSync(place().dir)).toBe(false);
+  });
+
   it('removes its run files when read to the end, returned early, or disposed of unread', async () => {
     const ops: Op[] = Array.from({ length: 10 }, (_, i) => ({ t: 'done', record: rec(`f${i}`) }));
     const early = new HeldRecords(place(), 3);
