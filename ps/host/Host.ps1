@@ -132,7 +132,7 @@ function Invoke-AvbRequest([string]$Request) {
         }
     }
     $out = ConvertTo-Json -InputObject $envelope -Compress -Depth 10
-    # ASCII only (non-ASCII as \uXXXX): independent of console code pages and of how the reader splits bytes.
+    # ASCII only (non-ASCII as a \u escape of four hex digits): independent of console code pages and of how the reader splits bytes.
     $out = [regex]::Replace($out, '[^\x00-\x7F]', { param($m) '\u{0:x4}' -f [int][char]$m.Value })
     [Console]::Out.WriteLine($script:AvbMarker + $out)
 }

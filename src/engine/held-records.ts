@@ -13,8 +13,8 @@ import type { DoneRecord } from './plan';
  * bounded memory. The journal is in the order files finished, and a later record for a path supersedes an
  * earlier one, so replaying it needs every path at once: a resumed night of 1,000,000 files held a map of
  * 1,000,000 entries (~450 MB). Here the records are kept in memory up to SPILL_RECORDS paths; beyond that
- * each full batch is written, sorted, to a run file in a spill folder, and `sorted()` merges the runs (and
- * the last batch, still in memory) path by path, the newest batch's record for a path winning. A removal
+ * each full batch is written, sorted, to a run file in a spill folder, and `sorted()` writes the last batch
+ * as one more run and merges the runs path by path, the newest batch's record for a path winning. A removal
  * (`del`) is kept as a tombstone in its batch so that it hides the path's record in older runs. Memory: one
  * batch while replaying, then one record and one 16 KiB read buffer per run while merging.
  */
@@ -108,7 +108,7 @@ export class HeldRecords {
         for (const [, held] of last) if (held !== null) yield held;
         return;
       }
-      // The last batch is spilled too: kept in memory, its records (up to SPILL_RECORDS, ~6 MB) stayed in the
+      // The last batch is spilled too: in memory, its records (up to SPILL_RECORDS, ~6 MB) would stay in the
       // old generation until the scan reached its paths, the end of the tree for a journal in scan order.
       await this.spillBatch();
       const fs = (this.spill as SpillPlace).fs;
