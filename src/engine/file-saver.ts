@@ -50,6 +50,11 @@ export interface SavedFile {
 export interface SaveFileOptions {
   /** Open handle on the source: its fstat is the truth for size and time. */
   source: FileHandle;
+  /**
+   * The source handle's fstat, taken by the caller just before (to decide to copy): the first attempt's
+   * "before" (a change after it is caught by the stat after the copy), saving a second fstat per file.
+   */
+  sourceStat?: BigIntStats;
   sourceLabel: string;
   dstFs: FileSystem;
   dstPath: string;
@@ -139,8 +144,8 @@ async function leaveUnsynced(opts: SaveFileOptions, result: AttemptResult, dst: 
 }
 
 /** An attempt's start: the source's stat, the copy buffers and the opened copy (buffers given back if opening fails). */
-async function startAttempt(opts: SaveFileOptions, resumeFrom: number) {
-  const before = await opts.source.stat({ bigint: true });
+async function startAttempt(opts: SaveFileOptions, resumeFrom: number, first: boolean) {
+  const before = first && opts.sourceStat ? opts.sourceStat : await opts.source.stat({ bigint: true });
   const size = Number(before.size);
   // A file that fits in one read needs only one buffer (the second read just sees the end).
   const { bufs, release } = takeBuffers(size - resumeFrom < COPY_BUFFER_BYTES);
@@ -154,9 +159,9 @@ async function startAttempt(opts: SaveFileOptions, resumeFrom: number) {
   }
 }
 
-async function copyOnce(opts: SaveFileOptions, resumeFrom: number): Promise<AttemptResult> {
+async function copyOnce(opts: SaveFileOptions, resumeFrom: number, first: boolean): Promise<AttemptResult> {
   const { source, signal } = opts;
-  const { before, size, bufs, release, hash, dst } = await startAttempt(opts, resumeFrom);
+  const { before, size, bufs, release, hash, dst } = await startAttempt(opts, resumeFrom, first);
   const zero = zeroBuffer();
   let pos = resumeFrom;
   let bytesCopied = 0;
@@ -226,7 +231,7 @@ export async function saveFile(opts: SaveFileOptions): Promise<SavedFile> {
   let totalCopied = 0;
   let totalRead = 0;
   for (let attempt = 1; ; attempt += 1) {
-    const result = await copyOnce(opts, resumeFrom);
+    const result = await copyOnce(opts, resumeFrom, attempt === 1);
     totalCopied += result.bytesCopied;
     totalRead += result.bytesRead;
     if (stable(result)) {

@@ -271,7 +271,7 @@ async function syncOpenFile(
     if (await linkFromPrevious(partial, rel, decision.from, dst, { checkContent: ctx.checksum })) {
       outcome = await recordLink(partial, ctx, rel, decision.from, current, Number(st.mode));
     } else {
-      outcome = await copy(partial, rel, handle, dst, 0, ctx);
+      outcome = await copy(partial, rel, handle, st, dst, 0, ctx);
     }
   } else {
     let offset = 0;
@@ -286,7 +286,7 @@ async function syncOpenFile(
         partial.log.info({ file: rel, offset }, `continuing "${rel}" at byte ${offset}`);
       }
     }
-    outcome = await copy(partial, rel, handle, dst, offset, ctx);
+    outcome = await copy(partial, rel, handle, st, dst, offset, ctx);
   }
   ctx.progress.filesDone += 1;
   if (decision.action === 'keep' || decision.action === 'link') ctx.progress.bytesDone += current.size; // copies count as they go
@@ -298,6 +298,7 @@ async function copy(
   partial: PartialSnapshot,
   rel: string,
   handle: FileHandle,
+  st: BigIntStats,
   dst: string,
   resumeFrom: number,
   ctx: FileContext,
@@ -305,6 +306,7 @@ async function copy(
   const { checkpoint } = partial;
   const saved = await saveFile({
     source: handle,
+    sourceStat: st,
     sourceLabel: rel,
     dstFs: partial.fs,
     dstPath: dst,

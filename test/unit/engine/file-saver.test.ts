@@ -96,6 +96,39 @@ describe('saveFile', () => {
     expect(readFileSync(path.join(dir, 'd')).equals(v2)).toBe(true);
   });
 
+  it("takes the caller's fstat as the first attempt's start, and still redoes a copy the source changed after it", async () => {
+    const src = path.join(dir, 's');
+    const v1 = pseudoRandom(300_000, 1);
+    writeFileSync(src, v1);
+    const handle = await localFs.open(src, 'r');
+    let stats = 0;
+    const counting = new Proxy(handle, {
+      get(t, prop, r) {
+        const v: unknown = Reflect.get(t, prop, r);
+        if (typeof v !== 'function') return v;
+        const fn = (v as (...a: unknown[]) => unknown).bind(t);
+        return prop === 'stat' ? (...args: unknown[]) => ((stats += 1), fn(...args)) : fn;
+      },
+    });
+    const sourceStat = await handle.stat({ bigint: true });
+    const saved = await saveFile({ ...common, source: counting, sourceStat, dstPath: path.join(dir, 'd1') });
+    expect(stats).toBe(1); // only the stat after the copy
+    expect(saved.bytesRead).toBe(v1.length);
+
+    // The caller's stat is older than the file (it changed between that stat and the copy): redone once.
+    const v2 = pseudoRandom(300_000, 2);
+    writeFileSync(src, v2);
+    const later = new Date(Date.now() + 5000);
+    utimesSync(src, later, later);
+    stats = 0;
+    const again = await saveFile({ ...common, source: counting, sourceStat, dstPath: path.join(dir, 'd2') });
+    await handle.close();
+    expect(again.sha256).toBe(sha(v2));
+    expect(again.bytesRead).toBe(2 * v2.length);
+    expect(again.mtimeNs).toBe(statSync(src, { bigint: true }).mtimeNs.toString());
+    expect(stats).toBe(3); // after the first attempt, then before and after the second
+  });
+
   it('resumes from an offset: re-hashes the written prefix and copies only the rest', async () => {
     const data = pseudoRandom(5 << 20, 9);
     const src = path.join(dir, 's');
