@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UnstableFileError, saveFile } from '../../../src/engine/file-saver';
@@ -15,6 +16,18 @@ afterEach(async () => cleanup());
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const common = { dstFs: localFs, unstableRetries: 2, largeFileBytes: 1 << 30, sourceLabel: 'x' };
+
+/** `handle` with `hook` run before each call of its method `name` (the call itself goes on unchanged). */
+function withHook(handle: FileHandle, name: 'read' | 'stat', hook: () => void): FileHandle {
+  return new Proxy(handle, {
+    get(t, prop, r) {
+      const v: unknown = Reflect.get(t, prop, r);
+      if (typeof v !== 'function') return v;
+      const fn = (v as (...a: unknown[]) => unknown).bind(t);
+      return prop === name ? (...args: unknown[]) => (hook(), fn(...args)) : fn;
+    },
+  });
+}
 
 describe('saveFile', () => {
   it('copies, hashes in the same pass, keeps the mtime, makes the copy read-only, keeps zero runs as holes', async () => {
@@ -40,20 +53,10 @@ describe('saveFile', () => {
     const handle = await localFs.open(src, 'r');
     let reads = 0;
     // A handle whose every read bumps the file's mtime (as a writer would): never stable.
-    const touching = new Proxy(handle, {
-      get(t, prop, r) {
-        const v: unknown = Reflect.get(t, prop, r);
-        if (typeof v !== 'function') return v;
-        if (prop === 'read') {
-          return (...args: unknown[]) => {
-            reads += 1;
-            const when = new Date(Date.now() + reads * 1000);
-            utimesSync(src, when, when);
-            return (v as (...a: unknown[]) => unknown).apply(t, args);
-          };
-        }
-        return (v as (...a: unknown[]) => unknown).bind(t);
-      },
+    const touching = withHook(handle, 'read', () => {
+      reads += 1;
+      const when = new Date(Date.now() + reads * 1000);
+      utimesSync(src, when, when);
     });
     const dst = path.join(dir, 'd');
     const attempt = saveFile({ ...common, source: touching, dstPath: dst, sourceLabel: 'data/CLIENT.V2$' });
@@ -72,23 +75,12 @@ describe('saveFile', () => {
     writeFileSync(src, v1);
     const handle = await localFs.open(src, 'r');
     let changed = false;
-    const once = new Proxy(handle, {
-      get(t, prop, r) {
-        const v: unknown = Reflect.get(t, prop, r);
-        if (typeof v !== 'function') return v;
-        if (prop === 'read') {
-          return (...args: unknown[]) => {
-            if (!changed) {
-              changed = true;
-              writeFileSync(src, v2);
-              const later = new Date(Date.now() + 5000);
-              utimesSync(src, later, later);
-            }
-            return (v as (...a: unknown[]) => unknown).apply(t, args);
-          };
-        }
-        return (v as (...a: unknown[]) => unknown).bind(t);
-      },
+    const once = withHook(handle, 'read', () => {
+      if (changed) return;
+      changed = true;
+      writeFileSync(src, v2);
+      const later = new Date(Date.now() + 5000);
+      utimesSync(src, later, later);
     });
     const saved = await saveFile({ ...common, source: once, dstPath: path.join(dir, 'd') });
     await handle.close();
@@ -102,13 +94,8 @@ describe('saveFile', () => {
     writeFileSync(src, v1);
     const handle = await localFs.open(src, 'r');
     let stats = 0;
-    const counting = new Proxy(handle, {
-      get(t, prop, r) {
-        const v: unknown = Reflect.get(t, prop, r);
-        if (typeof v !== 'function') return v;
-        const fn = (v as (...a: unknown[]) => unknown).bind(t);
-        return prop === 'stat' ? (...args: unknown[]) => ((stats += 1), fn(...args)) : fn;
-      },
+    const counting = withHook(handle, 'stat', () => {
+      stats += 1;
     });
     const sourceStat = await handle.stat({ bigint: true });
     const saved = await saveFile({ ...common, source: counting, sourceStat, dstPath: path.join(dir, 'd1') });
