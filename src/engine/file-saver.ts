@@ -143,9 +143,12 @@ async function leaveUnsynced(opts: SaveFileOptions, result: AttemptResult, dst: 
   return false;
 }
 
-/** An attempt's start: the source's stat, the copy buffers and the opened copy (buffers given back if opening fails). */
-async function startAttempt(opts: SaveFileOptions, resumeFrom: number, first: boolean) {
-  const before = first && opts.sourceStat ? opts.sourceStat : await opts.source.stat({ bigint: true });
+/**
+ * An attempt's start: the source's stat (`known`, when the caller has just taken it), the copy buffers and the
+ * opened copy (buffers given back if opening fails).
+ */
+async function startAttempt(opts: SaveFileOptions, resumeFrom: number, known: BigIntStats | undefined) {
+  const before = known ?? (await opts.source.stat({ bigint: true }));
   const size = Number(before.size);
   // A file that fits in one read needs only one buffer (the second read just sees the end).
   const { bufs, release } = takeBuffers(size - resumeFrom < COPY_BUFFER_BYTES);
@@ -159,9 +162,13 @@ async function startAttempt(opts: SaveFileOptions, resumeFrom: number, first: bo
   }
 }
 
-async function copyOnce(opts: SaveFileOptions, resumeFrom: number, first: boolean): Promise<AttemptResult> {
+async function copyOnce(
+  opts: SaveFileOptions,
+  resumeFrom: number,
+  known: BigIntStats | undefined,
+): Promise<AttemptResult> {
   const { source, signal } = opts;
-  const { before, size, bufs, release, hash, dst } = await startAttempt(opts, resumeFrom, first);
+  const { before, size, bufs, release, hash, dst } = await startAttempt(opts, resumeFrom, known);
   const zero = zeroBuffer();
   let pos = resumeFrom;
   let bytesCopied = 0;
@@ -231,7 +238,7 @@ export async function saveFile(opts: SaveFileOptions): Promise<SavedFile> {
   let totalCopied = 0;
   let totalRead = 0;
   for (let attempt = 1; ; attempt += 1) {
-    const result = await copyOnce(opts, resumeFrom, attempt === 1);
+    const result = await copyOnce(opts, resumeFrom, attempt === 1 ? opts.sourceStat : undefined);
     totalCopied += result.bytesCopied;
     totalRead += result.bytesRead;
     if (stable(result)) {
