@@ -31,6 +31,9 @@ export function zeroBuffer(): Buffer {
   return zeroBlock;
 }
 
+/** A chunk of at most one buffer that holds only zeros (left as a hole). */
+export const isAllZero = (chunk: Buffer): boolean => isZero(chunk, zeroBuffer());
+
 /**
  * Reads of `source` bounded by the size fstat gave at the start: a file that keeps growing must not make
  * the copy endless (a size change is caught by the stat afterwards and the copy is redone).

@@ -5,8 +5,17 @@ import type { FileSystem } from '../fs/types';
 import { RunFailedError, errnoCode } from '../errors';
 import { utimesTime } from './times';
 import { BackgroundCheckpoints } from './copy-checkpoints';
-import { COPY_BUFFER_BYTES, boundedReader, readAhead, takeBuffers, writeHashing, zeroBuffer } from './copy-buffers';
+import {
+  COPY_BUFFER_BYTES,
+  boundedReader,
+  isAllZero,
+  readAhead,
+  takeBuffers,
+  writeHashing,
+  zeroBuffer,
+} from './copy-buffers';
 import { removeIfExists } from '../fs/remove';
+import { syncIo, writeFullySync } from '../fs/sync-io';
 
 /** A large file's copy is fsynced and checkpointed every this many bytes. */
 export const CHECKPOINT_EVERY_BYTES = 32 * (1 << 20);
@@ -116,6 +125,8 @@ interface AttemptResult {
   after: BigIntStats;
   /** Only with deferSync: the open, unsynced copy. */
   unsynced?: FileHandle;
+  /** The copy was made read-only already (a small file's, through its handle). */
+  readOnly?: boolean;
 }
 
 /** Opens the copy: created fresh, or (resuming) reopened, cut to the prefix and the prefix hashed. */
@@ -144,31 +155,88 @@ async function leaveUnsynced(opts: SaveFileOptions, result: AttemptResult, dst: 
 }
 
 /**
- * An attempt's start: the source's stat (`known`, when the caller has just taken it), the copy buffers and the
- * opened copy (buffers given back if opening fails).
+ * An attempt's start: the copy buffers and the opened copy (buffers given back if opening fails).
  */
-async function startAttempt(opts: SaveFileOptions, resumeFrom: number, known: BigIntStats | undefined) {
-  const before = known ?? (await opts.source.stat({ bigint: true }));
+async function startAttempt(opts: SaveFileOptions, resumeFrom: number, before: BigIntStats) {
   const size = Number(before.size);
   // A file that fits in one read needs only one buffer (the second read just sees the end).
   const { bufs, release } = takeBuffers(size - resumeFrom < COPY_BUFFER_BYTES);
   const hash = createHash('sha256');
   try {
     const dst = await openCopy(opts, resumeFrom, hash, bufs[0]);
-    return { before, size, bufs, release, hash, dst };
+    return { size, bufs, release, hash, dst };
   } catch (err) {
     release();
     throw err;
   }
 }
 
+/** The read-only mode of a copy of a file whose stat is `st`. */
+const readOnlyMode = (st: BigIntStats): number => Number(st.mode) & 0o7777 & ~0o222;
+
+/**
+ * A fresh copy of a file that fits in one buffer, through synchronous calls on the two open handles
+ * (../fs/sync-io.ts): one read bounded by the size in `before`, the write (a chunk of zeros is left as a
+ * hole), the stat after, the times and, when the source held still, the read-only mode. The file is opened,
+ * flushed and closed as every copy is. Same result as copyLarge's for such a file.
+ */
+async function copySmall(opts: SaveFileOptions, before: BigIntStats): Promise<AttemptResult> {
+  opts.signal?.throwIfAborted();
+  const size = Number(before.size);
+  const { bufs, release } = takeBuffers(true);
+  let dst: FileHandle;
+  try {
+    dst = await createFresh(opts.dstFs, opts.dstPath);
+  } catch (err) {
+    release();
+    throw err;
+  }
+  let keepOpen = false;
+  try {
+    const src = syncIo(opts.source);
+    const out = syncIo(dst);
+    let pos = 0;
+    for (let n = -1; pos < size && n !== 0; pos += n) n = src.read(bufs[0], pos, size - pos, pos);
+    const chunk = bufs[0].subarray(0, pos);
+    const hole = isAllZero(chunk);
+    if (hole && pos > 0) out.truncate(pos);
+    else writeFullySync(out, chunk, 0);
+    const sha256 = createHash('sha256').update(chunk).digest('hex');
+    opts.onBytes?.(pos);
+    const after = src.stat();
+    out.utimes(utimesTime(after.atimeNs), utimesTime(after.mtimeNs));
+    const bytesCopied = hole ? 0 : pos;
+    const result: AttemptResult = { sha256, size: pos, bytesCopied, bytesRead: pos, before, after };
+    if (stable(result)) {
+      out.chmod(readOnlyMode(after));
+      result.readOnly = true;
+    }
+    keepOpen = await leaveUnsynced(opts, result, dst);
+    return result;
+  } finally {
+    release();
+    if (!keepOpen) await dst.close();
+  }
+}
+
+/**
+ * One attempt at the copy: `known` is the source's stat when the caller has just taken it. A fresh copy of a
+ * file that fits in one buffer (and is not checkpointed) goes through copySmall; the rest through copyLarge.
+ */
 async function copyOnce(
   opts: SaveFileOptions,
   resumeFrom: number,
   known: BigIntStats | undefined,
 ): Promise<AttemptResult> {
+  const before = known ?? syncIo(opts.source).stat();
+  const checkpointed = before.size >= BigInt(opts.largeFileBytes) && opts.onCheckpoint !== undefined;
+  if (resumeFrom === 0 && !checkpointed && before.size <= BigInt(COPY_BUFFER_BYTES)) return copySmall(opts, before);
+  return copyLarge(opts, resumeFrom, before);
+}
+
+async function copyLarge(opts: SaveFileOptions, resumeFrom: number, before: BigIntStats): Promise<AttemptResult> {
   const { source, signal } = opts;
-  const { before, size, bufs, release, hash, dst } = await startAttempt(opts, resumeFrom, known);
+  const { size, bufs, release, hash, dst } = await startAttempt(opts, resumeFrom, before);
   const zero = zeroBuffer();
   let pos = resumeFrom;
   let bytesCopied = 0;
@@ -244,7 +312,7 @@ export async function saveFile(opts: SaveFileOptions): Promise<SavedFile> {
     if (stable(result)) {
       const mode = Number(result.after.mode) & 0o7777;
       try {
-        await opts.dstFs.chmod(opts.dstPath, mode & ~0o222);
+        if (result.readOnly !== true) await opts.dstFs.chmod(opts.dstPath, readOnlyMode(result.after));
       } catch (err) {
         await result.unsynced?.close().catch(() => undefined);
         throw err;

@@ -3,6 +3,7 @@ import type { FileHandle } from 'node:fs/promises';
 import type { EngineConfig } from '../config/schema';
 import { AppError, RunFailedError, errnoCode } from '../errors';
 import { describeFsError, isTransient, withRetry } from '../fs/retry';
+import { syncIo } from '../fs/sync-io';
 import type { SourceFs } from '../fs/types';
 import type { ManifestEntry } from '../store/types';
 import { copiedEntry, linkedEntry } from './entries';
@@ -259,7 +260,7 @@ async function syncOpenFile(
   known: Known,
   ctx: FileContext,
 ): Promise<DoneRecord> {
-  const st = await handle.stat({ bigint: true });
+  const st = syncIo(handle).stat();
   const { decision, current, done } = await decideOpenFile(partial, rel, handle, st, known, ctx);
   const dst = partial.destPath(rel);
   let outcome: DoneRecord;

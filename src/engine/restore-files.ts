@@ -1,8 +1,9 @@
-import { createHash } from 'node:crypto';
+import { type Hash, createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError, errnoCode } from '../errors';
 import type { FileSystem } from '../fs/types';
+import { syncIo, writeFullySync } from '../fs/sync-io';
 import { writeFully } from '../fs/write-fully';
 import { COPY_BUFFER_BYTES, boundedReader, readAhead, takeBuffers } from './copy-buffers';
 
@@ -19,7 +20,7 @@ const isTempName = (name: string): boolean => /^\.avb-\d+-\d+\.tmp$/.test(name);
  * Copies `from` to `temp` (a temporary name beside the file's own), hashing the bytes as they are written, and gives it the
  * recorded times. Returns the copy still open and NOT fsynced: the caller syncs it before renaming it into place.
  * Two buffers, as in the backup's copy (./file-saver.ts): the next read runs while this chunk is written and
- * hashed; a file the manifest gives as smaller than one buffer uses one. Reads go on to the end of the file
+ * hashed; a file the manifest gives as smaller than one buffer is copied with one, synchronously. Reads go on to the end of the file
  * whatever the manifest says, so a longer or shorter copy shows in `bytes`.
  */
 export async function copyAndHash(
@@ -38,27 +39,17 @@ export async function copyAndHash(
     await input.close();
     throw err;
   }
-  const { bufs, release } = takeBuffers(expectedSize < COPY_BUFFER_BYTES);
-  // No bound: a restore reads to the real end, so a copy longer than the manifest says shows in `bytes`.
-  const readAt = boundedReader(input, Number.POSITIVE_INFINITY);
+  const small = expectedSize < COPY_BUFFER_BYTES;
+  const { bufs, release } = takeBuffers(small);
   const hash = createHash('sha256');
   let bytes: number;
   try {
     try {
-      bytes = await readAhead(
-        readAt,
-        bufs,
-        0,
-        async (chunk, at) => {
-          // The write runs in the thread pool while this thread hashes the same buffer.
-          const written = writeFully(output, chunk, at);
-          written.catch(() => undefined); // awaited just below
-          hash.update(chunk);
-          await written;
-        },
-        signal,
-      );
-      await output.utimes(atime, mtime);
+      bytes = small
+        ? copySmallSync(input, output, bufs[0], hash, signal)
+        : await copyStreamed(input, output, bufs, hash, signal);
+      if (small) syncIo(output).utimes(atime, mtime);
+      else await output.utimes(atime, mtime);
     } catch (err) {
       await output.close().catch(() => undefined);
       throw err;
@@ -71,6 +62,51 @@ export async function copyAndHash(
     await input.close();
   }
   return { sha256: hash.digest('hex'), bytes, temp, unsynced: output };
+}
+
+/** The streamed copy of copyAndHash: the next read runs while this chunk is written and hashed. */
+function copyStreamed(
+  input: FileHandle,
+  output: FileHandle,
+  bufs: [Buffer, Buffer],
+  hash: Hash,
+  signal?: AbortSignal,
+): Promise<number> {
+  // No bound: a restore reads to the real end, so a copy longer than the manifest says shows in `bytes`.
+  const readAt = boundedReader(input, Number.POSITIVE_INFINITY);
+  return readAhead(
+    readAt,
+    bufs,
+    0,
+    async (chunk, at) => {
+      // The write runs in the thread pool while this thread hashes the same buffer.
+      const written = writeFully(output, chunk, at);
+      written.catch(() => undefined); // awaited just below
+      hash.update(chunk);
+      await written;
+    },
+    signal,
+  );
+}
+
+/**
+ * The copy of a file the manifest gives as smaller than one buffer, through synchronous calls on the open
+ * handles (../fs/sync-io.ts: a thread-pool request costs more than such a read or write). Still read to the
+ * real end, one buffer at a time.
+ */
+function copySmallSync(input: FileHandle, output: FileHandle, buf: Buffer, hash: Hash, signal?: AbortSignal): number {
+  const from = syncIo(input);
+  const to = syncIo(output);
+  let pos = 0;
+  for (;;) {
+    signal?.throwIfAborted();
+    const n = from.read(buf, 0, buf.length, pos);
+    if (n === 0) return pos;
+    const chunk = buf.subarray(0, n);
+    writeFullySync(to, chunk, pos);
+    hash.update(chunk);
+    pos += n;
+  }
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { FileHandle } from 'node:fs/promises';
 import os from 'node:os';
+import { SYNC_IO, type SyncIo, syncIo } from './sync-io';
 import type { FileSystem } from './types';
 
 /** An operation a fault can hit: a FileSystem method, or read/write/stat/sync on an open handle. */
@@ -68,11 +69,36 @@ function matchesPath(rule: FaultRule, p: string): boolean {
   return rule.path(p);
 }
 
+/** A handle's synchronous calls (./sync-io.ts), meeting the same faults as its methods (chmod: the path's). */
+function faultySyncIo(io: SyncIo, p: string, maybeFail: (op: FaultOp, p: string) => void): SyncIo {
+  return {
+    read: (...a) => {
+      maybeFail('handle.read', p);
+      return io.read(...a);
+    },
+    write: (...a) => {
+      maybeFail('handle.write', p);
+      return io.write(...a);
+    },
+    stat: () => {
+      maybeFail('handle.stat', p);
+      return io.stat();
+    },
+    utimes: (...a) => io.utimes(...a),
+    chmod: (mode) => {
+      maybeFail('chmod', p);
+      return io.chmod(mode);
+    },
+    truncate: (length) => io.truncate(length),
+  };
+}
+
 /**
  * Wraps a FileSystem so that chosen operations fail with errno codes — at a seeded rate (transient
  * faults: the engine should retry through them) or on every call for one path (persistent faults:
- * the run should fail naming the file). Open handles are wrapped too, so reads and writes in the
- * middle of a copy can fail. Reused by the torture campaign.
+ * the run should fail naming the file). Open handles are wrapped too, their synchronous calls
+ * (./sync-io.ts) included, so reads and writes in the middle of a copy can fail. Reused by the torture
+ * campaign.
  */
 export function createFaultyFs(inner: FileSystem, options: FaultyFsOptions): FaultyFs {
   const random = seededRandom(options.seed ?? 1);
@@ -97,6 +123,7 @@ export function createFaultyFs(inner: FileSystem, options: FaultyFsOptions): Fau
   const wrapHandle = (handle: FileHandle, p: string): FileHandle =>
     new Proxy(handle, {
       get(target, prop, receiver) {
+        if (prop === SYNC_IO) return faultySyncIo(syncIo(target), p, maybeFail);
         const value: unknown = Reflect.get(target, prop, receiver);
         if (typeof value !== 'function') return value;
         const op =

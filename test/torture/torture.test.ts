@@ -15,6 +15,7 @@ import { localFs } from '../../src/fs/local';
 import type { FileSystem } from '../../src/fs/types';
 import { silentLogger } from '../../src/log/logger';
 import { tempDir } from '../helpers/cli';
+import { hookHandle } from '../helpers/handle';
 import { engineConfig } from '../helpers/tree';
 import { badInputCampaign } from './campaigns/bad-input';
 import { crashEngineTrial } from './campaigns/crash-engine';
@@ -86,16 +87,13 @@ describe('bugs found by the campaigns (all fixed; each kept as a regression test
         open: (async (p: string, ...rest: unknown[]) => {
           const handle = (await (localFs.open as (...a: unknown[]) => Promise<FileHandle>)(p, ...rest)) as FileHandle;
           if (!p.includes(`${path.sep}in-progress${path.sep}`) || !p.endsWith('BIG0.V2$')) return handle;
-          return new Proxy(handle, {
-            get(target, prop, receiver) {
-              const value = Reflect.get(target, prop, receiver) as unknown;
-              if (typeof value !== 'function') return value;
-              if (prop !== 'write') return value.bind(target);
-              return (buf: Buffer, off: number, len: number, pos: number) => {
-                if (shortened) return target.write(buf, off, len, pos);
-                shortened = true; // what the kernel does when the disk fills up mid-write
-                return target.write(buf, off, len >> 1, pos);
-              };
+          // What the kernel does when the disk fills up mid-write: the first write stores only half its bytes.
+          return hookHandle(handle, 'write', {
+            before: (args) => {
+              if (shortened) return undefined;
+              shortened = true;
+              const [buf, off, len, pos] = args as [Buffer, number, number, number];
+              return [buf, off, len >> 1, pos];
             },
           });
         }) as FileSystem['open'],

@@ -22,6 +22,7 @@ import { silentLogger } from '../../../src/log/logger';
 import { listSnapshots } from '../../../src/store/snapshots';
 import { openManifest } from '../../../src/store/manifest';
 import { tempDir } from '../../helpers/cli';
+import { hookHandle } from '../../helpers/handle';
 import { engineConfig, hashWalk, inodeOf, pseudoRandom, writeTree } from '../../helpers/tree';
 
 const readManifestEntries = async (fs: FileSystem, file: string) => (await openManifest(fs, file)).entries;
@@ -535,15 +536,13 @@ describe('backup engine', () => {
       open: (async (p: string, flags?: string) => {
         const handle = await busy.fs.open(p, flags);
         if (p !== moving) return handle;
-        const read = handle.read.bind(handle) as (...a: unknown[]) => Promise<unknown>;
-        (handle as { read: unknown }).read = async (...a: unknown[]) => {
-          const r = await read(...a);
-          bumps += 1;
-          const when = new Date(Date.UTC(2026, 0, 1) + bumps * 1000);
-          utimesSync(moving, when, when);
-          return r;
-        };
-        return handle;
+        return hookHandle(handle, 'read', {
+          after: () => {
+            bumps += 1;
+            const when = new Date(Date.UTC(2026, 0, 1) + bumps * 1000);
+            utimesSync(moving, when, when);
+          },
+        });
       }) as FileSystem['open'],
     };
     const snap = await openSnapshot({ dest, log, now: clock() });

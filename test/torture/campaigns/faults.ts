@@ -16,6 +16,7 @@ import { localFs } from '../../../src/fs/local';
 import type { FileSystem } from '../../../src/fs/types';
 import { silentLogger } from '../../../src/log/logger';
 import { tempDir } from '../../helpers/cli';
+import { hookHandle } from '../../helpers/handle';
 import { simServerState, simulatedHospital } from '../../helpers/hospital';
 import { engineConfig } from '../../helpers/tree';
 import { hospital, serverSnapshot } from '../../helpers/hospital';
@@ -337,24 +338,16 @@ async function sourceChanging(
           ...rest,
         );
         if (p !== victim) return handle;
-        return new Proxy(handle, {
-          get(target, prop, receiver) {
-            const value = Reflect.get(target, prop, receiver) as unknown;
-            if (prop !== 'read' || typeof value !== 'function')
-              return typeof value === 'function' ? value.bind(target) : value;
-            return async (...args: unknown[]) => {
-              const r = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-              // Each copy attempt starts reading at position 0: change the file right after that read.
-              if (args[3] === 0 && done < changes) {
-                done += 1;
-                // A torn write: the first half of the file rewritten, same size (only mtime tells).
-                const buf = readFileSync(victim);
-                randomBytes(random, buf.length >> 1).copy(buf, 0);
-                writeFileSync(victim, buf);
-                versions.add(hashTree(source).get('BIG0.V2$') ?? '');
-              }
-              return r;
-            };
+        return hookHandle(handle, 'read', {
+          after: (args) => {
+            // Each copy attempt starts reading at position 0: change the file right after that read.
+            if (args[3] !== 0 || done >= changes) return;
+            done += 1;
+            // A torn write: the first half of the file rewritten, same size (only mtime tells).
+            const buf = readFileSync(victim);
+            randomBytes(random, buf.length >> 1).copy(buf, 0);
+            writeFileSync(victim, buf);
+            versions.add(hashTree(source).get('BIG0.V2$') ?? '');
           },
         });
       }) as FileSystem['open'],

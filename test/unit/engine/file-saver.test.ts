@@ -7,6 +7,7 @@ import { UnstableFileError, saveFile } from '../../../src/engine/file-saver';
 import { localFs } from '../../../src/fs/local';
 import type { FileSystem } from '../../../src/fs/types';
 import { tempDir } from '../../helpers/cli';
+import { hookHandle } from '../../helpers/handle';
 import { pseudoRandom } from '../../helpers/tree';
 
 let dir: string;
@@ -17,17 +18,9 @@ afterEach(async () => cleanup());
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const common = { dstFs: localFs, unstableRetries: 2, largeFileBytes: 1 << 30, sourceLabel: 'x' };
 
-/** `handle` with `hook` run before each call of its method `name` (the call itself goes on unchanged). */
-function withHook(handle: FileHandle, name: 'read' | 'stat', hook: () => void): FileHandle {
-  return new Proxy(handle, {
-    get(t, prop, r) {
-      const v: unknown = Reflect.get(t, prop, r);
-      if (typeof v !== 'function') return v;
-      const fn = (v as (...a: unknown[]) => unknown).bind(t);
-      return prop === name ? (...args: unknown[]) => (hook(), fn(...args)) : fn;
-    },
-  });
-}
+/** `handle` with `hook` run before each call of its method `name` or of the same synchronous call. */
+const withHook = (handle: FileHandle, name: 'read' | 'stat', hook: () => void): FileHandle =>
+  hookHandle(handle, name, { before: () => void hook() });
 
 describe('saveFile', () => {
   it('copies, hashes in the same pass, keeps the mtime, makes the copy read-only, keeps zero runs as holes', async () => {
@@ -45,6 +38,68 @@ describe('saveFile', () => {
     expect(statSync(dst).mtime.toISOString()).toBe('2020-01-02T03:04:05.678Z');
     expect(statSync(dst).mode & 0o222).toBe(0);
     expect(saved.bytesCopied).toBeLessThan(data.length); // the 3 MiB of zeros were not written
+  });
+
+  it('copies a file of at most one buffer without a thread-pool request for its reads, writes, stats, times or mode', async () => {
+    const cases: [string, Buffer][] = [
+      ['data', pseudoRandom(200_000, 4)],
+      ['full', pseudoRandom(1 << 20, 6)], // exactly one buffer
+      ['empty', Buffer.alloc(0)],
+      ['zeros', Buffer.alloc(300_000)], // left as a hole, as a large file's zero runs are
+    ];
+    for (const [name, data] of cases) {
+      const src = path.join(dir, `${name}.src`);
+      writeFileSync(src, data);
+      utimesSync(src, new Date('2021-05-06T07:08:09.123Z'), new Date('2021-05-06T07:08:09.123Z'));
+      const calls: string[] = [];
+      const spy = (h: FileHandle, side: string): FileHandle =>
+        new Proxy(h, {
+          get(t, prop, r) {
+            const v: unknown = Reflect.get(t, prop, r);
+            if (typeof v !== 'function' || typeof prop !== 'string' || prop === 'close' || prop === 'sync') return v;
+            calls.push(`${side}.${String(prop)}`);
+            return (v as (...a: unknown[]) => unknown).bind(t);
+          },
+        });
+      const handle = await localFs.open(src, 'r');
+      const dstFs: FileSystem = {
+        ...localFs,
+        open: (async (p: string, flags: string) => spy(await localFs.open(p, flags), 'dst')) as FileSystem['open'],
+        chmod: async () => {
+          calls.push('chmod');
+        },
+      };
+      const dst = path.join(dir, `${name}.dst`);
+      const saved = await saveFile({ ...common, dstFs, source: spy(handle, 'src'), dstPath: dst, deferSync: true });
+      await saved.unsynced?.sync();
+      await saved.unsynced?.close();
+      await handle.close();
+      expect(calls, name).toEqual([]);
+      expect(saved.sha256, name).toBe(sha(data));
+      expect([saved.size, saved.bytesRead], name).toEqual([data.length, data.length]);
+      expect(saved.bytesCopied, name).toBe(name === 'zeros' ? 0 : data.length);
+      expect(readFileSync(dst).equals(data), name).toBe(true);
+      expect(statSync(dst).mtime.toISOString(), name).toBe('2021-05-06T07:08:09.123Z');
+      expect(statSync(dst).mode & 0o222, name).toBe(0);
+    }
+  });
+
+  it('a small file that keeps changing while it is read fails as unstable too, and leaves no copy', async () => {
+    const src = path.join(dir, 's');
+    writeFileSync(src, pseudoRandom(10_000, 5));
+    const handle = await localFs.open(src, 'r');
+    let reads = 0;
+    const touching = withHook(handle, 'read', () => {
+      reads += 1;
+      const when = new Date(Date.now() + reads * 1000);
+      utimesSync(src, when, when);
+    });
+    const dst = path.join(dir, 'd');
+    const attempt = saveFile({ ...common, source: touching, dstPath: dst, sourceLabel: 'data/SMALL.V2$' });
+    await expect(attempt).rejects.toThrow(/"data\/SMALL\.V2\$" kept changing while it was being copied \(3 attempts\)/);
+    await handle.close();
+    expect(reads).toBe(3);
+    expect(() => statSync(dst)).toThrow();
   });
 
   it('detects a file whose modification time changes while it is read, retries, then fails naming it', async () => {

@@ -7,6 +7,7 @@ import { copyAndHash } from '../../../src/engine/restore-files';
 import { localFs } from '../../../src/fs/local';
 import type { FileSystem } from '../../../src/fs/types';
 import { tempDir } from '../../helpers/cli';
+import { hookHandle } from '../../helpers/handle';
 import { pseudoRandom } from '../../helpers/tree';
 
 let dir: string;
@@ -63,6 +64,46 @@ describe('copyAndHash', () => {
     await copied.unsynced.close();
     expect(copied.bytes).toBe(5000);
     expect(copied.sha256).toBe(sha(data));
+  });
+
+  it("copies a file the manifest gives as under one buffer through synchronous calls, none through the handles' methods, to its real end", async () => {
+    const data = pseudoRandom((1 << 20) + 70_000, 11); // longer than the manifest says: more than one buffer
+    writeFileSync(path.join(dir, 'src'), data);
+    const log: string[] = [];
+    const temp = path.join(dir, 'temp');
+    const copied = await copyAndHash(loggingFs(log), path.join(dir, 'src'), temp, 2000, times);
+    await copied.unsynced.close();
+    expect(log).toEqual([]);
+    expect(copied).toMatchObject({ bytes: data.length, sha256: sha(data) });
+    expect(readFileSync(temp).equals(data)).toBe(true);
+    expect(statSync(temp).mtime.toISOString()).toBe('2021-02-03T04:05:06.000Z');
+  });
+
+  it('a failed write of a small file removes the temporary copy and closes both files', async () => {
+    writeFileSync(path.join(dir, 'src'), pseudoRandom(4000, 12));
+    const closed: string[] = [];
+    const failing = {
+      ...localFs,
+      open: async (p: string, flags?: string | number) => {
+        const handle = await localFs.open(p, flags);
+        const close = handle.close.bind(handle);
+        handle.close = async () => {
+          closed.push(path.basename(p));
+          await close();
+        };
+        if (path.basename(p) !== 'temp') return handle;
+        return hookHandle(handle, 'write', {
+          before: () => {
+            throw Object.assign(new Error('ENOSPC: no space left'), { code: 'ENOSPC' });
+          },
+        });
+      },
+    } as FileSystem;
+    await expect(copyAndHash(failing, path.join(dir, 'src'), path.join(dir, 'temp'), 4000, times)).rejects.toThrow(
+      'ENOSPC',
+    );
+    expect(closed.sort()).toEqual(['src', 'temp']);
+    expect(readdirSync(dir)).toEqual(['src']);
   });
 
   it('copies an empty file', async () => {

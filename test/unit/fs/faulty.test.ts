@@ -1,8 +1,9 @@
-import { writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createFaultyFs } from '../../../src/fs/faulty';
 import { localFs } from '../../../src/fs/local';
+import { syncIo } from '../../../src/fs/sync-io';
 import { tempDir } from '../../helpers/cli';
 
 let dir: string;
@@ -32,8 +33,14 @@ describe('faulty FileSystem', () => {
     const persistent = createFaultyFs(localFs, { rules: [{ code: 'EIO', ops: ['handle.read'], path: '/f' }] });
     const h = await persistent.fs.open(path.join(dir, 'f'), 'r');
     await expect(h.read(Buffer.alloc(4), 0, 4, 0)).rejects.toMatchObject({ code: 'EIO', syscall: 'handle.read' });
+    // The handle's synchronous calls (a small file's copy) meet the same rules.
+    expect(() => syncIo(h).read(Buffer.alloc(4), 0, 4, 0)).toThrow(expect.objectContaining({ code: 'EIO' }));
+    expect(Number(syncIo(h).stat().size)).toBe(statSync(path.join(dir, 'f')).size);
     await h.close();
-    expect(persistent.injected).toEqual([{ op: 'handle.read', path: path.join(dir, 'f'), code: 'EIO' }]);
+    expect(persistent.injected).toEqual([
+      { op: 'handle.read', path: path.join(dir, 'f'), code: 'EIO' },
+      { op: 'handle.read', path: path.join(dir, 'f'), code: 'EIO' },
+    ]);
     const limited = createFaultyFs(localFs, { rules: [{ code: 'ENOSPC', ops: ['writeFile'], times: 1 }] });
     await expect(limited.fs.writeFile(path.join(dir, 'g'), 'x')).rejects.toMatchObject({ code: 'ENOSPC' });
     await limited.fs.writeFile(path.join(dir, 'g'), 'x');

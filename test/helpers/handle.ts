@@ -1,0 +1,47 @@
+import type { FileHandle } from 'node:fs/promises';
+import { SYNC_IO, syncIo } from '../../src/fs/sync-io';
+
+/** What a test does around one kind of call on an open file. */
+export interface HandleHook {
+  /** Runs first; may return other arguments for the call (a shorter write, say). */
+  before?: (args: unknown[]) => unknown[] | undefined;
+  /** Runs once the call has completed. */
+  after?: (args: unknown[]) => void;
+}
+
+/**
+ * `handle` with `hook` around its method `name` and around the same synchronous call (src/fs/sync-io.ts, which
+ * small files' copies make instead), so a test double sees a call whichever way the engine makes it.
+ */
+export function hookHandle(handle: FileHandle, name: 'read' | 'write' | 'stat', hook: HandleHook): FileHandle {
+  const around = <T>(args: unknown[], call: (a: unknown[]) => T): [unknown[], T] => {
+    const a = hook.before?.(args) ?? args;
+    return [a, call(a)];
+  };
+  return new Proxy(handle, {
+    get(target, prop, receiver) {
+      if (prop === SYNC_IO) {
+        const io = syncIo(target);
+        const fn = io[name] as (...a: unknown[]) => unknown;
+        return {
+          ...io,
+          [name]: (...args: unknown[]) => {
+            const [a, out] = around(args, (x) => fn(...x));
+            hook.after?.(a);
+            return out;
+          },
+        };
+      }
+      const value: unknown = Reflect.get(target, prop, receiver);
+      if (typeof value !== 'function') return value;
+      const fn = (value as (...a: unknown[]) => unknown).bind(target);
+      if (prop !== name) return fn;
+      return async (...args: unknown[]) => {
+        const [a, pending] = around(args, (x) => fn(...x));
+        const out: unknown = await pending;
+        hook.after?.(a);
+        return out;
+      };
+    },
+  });
+}
