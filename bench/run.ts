@@ -1,4 +1,6 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../src/fs/durable';
+import { localFs } from '../src/fs/local';
 import os from 'node:os';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
@@ -157,9 +159,11 @@ async function bench(flags: BenchFlags): Promise<void> {
     };
     const markdown = renderMarkdown(outcome.figures, context);
     process.stdout.write(`\n${markdown}`);
-    mkdirSync(flags.out, { recursive: true });
-    writeFileSync(path.join(flags.out, 'latest.md'), markdown);
-    writeFileSync(
+    // The one atomic write (flushed before it replaces the last results): a full disk fails here, loudly, instead
+    // of leaving a cut-off latest.json (the run of 2026-12-07 06:59 committed one cut at 48 KiB).
+    await writeFileAtomic(localFs, path.join(flags.out, 'latest.md'), markdown, { createDir: true });
+    await writeFileAtomic(
+      localFs,
       path.join(flags.out, 'latest.json'),
       `${JSON.stringify({ context, rows: outcome.figures.map(judge), figures: outcome.figures, raw: outcome.raw }, null, 2)}\n`,
     );
