@@ -3,7 +3,8 @@ import { statfsSync } from 'node:fs';
 import os from 'node:os';
 import type { MachineDescription } from './report';
 
-export function describeMachine(workDir: string): MachineDescription {
+/** `nodeVersion`: the version of the Node that runs avimark-backup (this one's unless `bench --node` says otherwise). */
+export function describeMachine(workDir: string, nodeVersion: string = process.version): MachineDescription {
   const cpus = os.cpus();
   let diskFreeBytes: number | null = null;
   try {
@@ -19,7 +20,7 @@ export function describeMachine(workDir: string): MachineDescription {
     memoryBytes: os.totalmem(),
     diskFreeBytes,
     filesystem: fsType.status === 0 ? fsType.stdout.trim() : null,
-    node: process.version,
+    node: nodeVersion,
     os: `${os.type()} ${os.release()}`,
     rsync: rsyncVersion(),
   };

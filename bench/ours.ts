@@ -13,8 +13,9 @@ export interface OurCli {
   prefix: string[];
 }
 
-export function bundledCli(bundle: string): OurCli {
-  return { file: process.execPath, prefix: [...NODE_FLAGS, bundle] };
+/** `node`: the Node that runs the bundle (this one by default; `bench --node` picks the executables' version). */
+export function bundledCli(bundle: string, node: string = process.execPath): OurCli {
+  return { file: node, prefix: [...NODE_FLAGS, bundle] };
 }
 
 function run(cli: OurCli, args: string[]): Promise<Timed> {

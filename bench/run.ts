@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../src/fs/durable';
 import { localFs } from '../src/fs/local';
@@ -85,6 +86,18 @@ interface BenchFlags {
   keep?: boolean;
   out: string;
   cli: string;
+  node?: string;
+}
+
+/** The version `node --version` prints (the report names the Node that ran avimark-backup). */
+function versionOfNode(node: string): string {
+  const r = spawnSync(node, ['--version'], { encoding: 'utf8' });
+  const version = r.status === 0 ? r.stdout.trim() : '';
+  if (!/^v\d+\.\d+\.\d+/.test(version))
+    throw new Error(
+      `--node ${node}: cannot run it (${r.error?.message ?? r.stderr.trim()}); give the path of a node executable`,
+    );
+  return version;
 }
 
 async function bench(flags: BenchFlags): Promise<void> {
@@ -98,7 +111,9 @@ async function bench(flags: BenchFlags): Promise<void> {
   const offlineBytes = flags.quick ? 16 * 1024 ** 2 : (flags.offlineScale ?? Math.min(scaleBytes, 256 * 1024 ** 2));
   if (!existsSync(flags.cli))
     throw new Error(`avimark-backup bundle not found at ${flags.cli} (run node build.mjs --bundle-only)`);
-  const cli = bundledCli(flags.cli);
+  const node = flags.node ?? process.execPath;
+  const nodeVersion = flags.node === undefined ? process.version : versionOfNode(flags.node);
+  const cli = bundledCli(flags.cli, node);
   const helpText = (await help(cli)).stdout;
   if (!/^\s+backup\b/m.test(helpText))
     throw new Error('this avimark-backup has no `backup` command yet: nothing to benchmark');
@@ -107,7 +122,7 @@ async function bench(flags: BenchFlags): Promise<void> {
   const haveRsync = ensureRsync(log) !== null;
   if (!haveGnuTime) log('GNU time (/usr/bin/time) is missing: peak memory is not measured (apt-get install -y time).');
   const workDir = flags.workDir ?? mkdtempSync(path.join(os.tmpdir(), 'avb-bench-'));
-  const machine = describeMachine(workDir);
+  const machine = describeMachine(workDir, nodeVersion);
   log(
     `avimark-backup bench: ${formatBytes(scaleBytes)} (${profiles.join(', ')}), ${sweepFiles.toLocaleString('en-US')}-file sweep${manyFiles ? `, memory at ${manyFiles.toLocaleString('en-US')} files` : ''}, ${formatBytes(killFileBytes)} kill file, ${runs} run(s), work dir ${workDir}`,
   );
@@ -203,6 +218,10 @@ function main(): void {
     .option('--keep', 'keep the work dir afterwards')
     .option('--out <dir>', 'where latest.md and latest.json go', path.join(root, 'bench', 'results'))
     .option('--cli <bundle>', 'the avimark-backup bundle to measure', path.join(root, 'dist', 'avimark-backup.cjs'))
+    .option(
+      '--node <path>',
+      "the Node that runs the bundle (default: this one; the executables' version, SEA_NODE_VERSION in build/sea.mjs, is cached by the build in .tools/node-bin/<version>/linux-x64/node)",
+    )
     .action((flags: BenchFlags) => bench(flags));
 
   program
