@@ -13,7 +13,7 @@ afterEach(() => {
 });
 
 describe('bundledCli', () => {
-  it('runs the bundle with the executables flags, under this Node unless told another', () => {
+  it('runs the bundle with the flags of the executables, under this Node unless told another', () => {
     expect(bundledCli('/b/app.cjs')).toEqual({ file: process.execPath, prefix: [...NODE_FLAGS, '/b/app.cjs'] });
   });
 
