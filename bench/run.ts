@@ -111,9 +111,8 @@ async function bench(flags: BenchFlags): Promise<void> {
   const offlineBytes = flags.quick ? 16 * 1024 ** 2 : (flags.offlineScale ?? Math.min(scaleBytes, 256 * 1024 ** 2));
   if (!existsSync(flags.cli))
     throw new Error(`avimark-backup bundle not found at ${flags.cli} (run node build.mjs --bundle-only)`);
-  const node = flags.node ?? process.execPath;
   const nodeVersion = flags.node === undefined ? process.version : versionOfNode(flags.node);
-  const cli = bundledCli(flags.cli, node);
+  const cli = bundledCli(flags.cli, flags.node);
   const helpText = (await help(cli)).stdout;
   if (!/^\s+backup\b/m.test(helpText))
     throw new Error('this avimark-backup has no `backup` command yet: nothing to benchmark');

@@ -1,16 +1,11 @@
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { NODE_FLAGS } from '../../../build/node-flags.mjs';
 import { describeMachine } from '../../../bench/machine';
 import { bundledCli, help } from '../../../bench/ours';
-
-let dir: string | null = null;
-afterEach(() => {
-  if (dir) rmSync(dir, { recursive: true, force: true });
-  dir = null;
-});
+import { tempDir } from '../../helpers/cli';
 
 describe('bundledCli', () => {
   it('runs the bundle with the flags of the executables, under this Node unless told another', () => {
@@ -18,7 +13,7 @@ describe('bundledCli', () => {
   });
 
   it('runs the bundle under the Node it is given (bench --node)', async () => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'avb-ours-'));
+    const { dir, cleanup } = await tempDir('avb-ours-');
     const script = path.join(dir, 'app.cjs');
     writeFileSync(
       script,
@@ -27,8 +22,12 @@ describe('bundledCli', () => {
     const node = path.join(dir, 'other-node');
     writeFileSync(node, `#!/bin/sh\nprintf 'other node: '\nexec '${process.execPath}' "$@"\n`);
     chmodSync(node, 0o755);
-    const out = await help(bundledCli(script, node));
-    expect(out.stdout).toBe(`other node: ${JSON.stringify(NODE_FLAGS)} --help`);
+    try {
+      const out = await help(bundledCli(script, node));
+      expect(out.stdout).toBe(`other node: ${JSON.stringify(NODE_FLAGS)} --help`);
+    } finally {
+      await cleanup();
+    }
   });
 });
 
