@@ -18,7 +18,9 @@ const isTempName = (name: string): boolean => /^\.avb-\d+-\d+\.tmp$/.test(name);
 
 /**
  * Copies `from` to `temp` (a temporary name beside the file's own), hashing the bytes as they are written, and gives it the
- * recorded times. Returns the copy still open and NOT fsynced: the caller syncs it before renaming it into place.
+ * recorded times and `mode` through the open handle (the rename into place keeps both; a read-only source of a
+ * rename is allowed on Windows too, only a read-only target is refused: docs/windows-validation.md §16). Returns
+ * the copy still open and NOT fsynced: the caller syncs it before renaming it into place.
  * Two buffers, as in the backup's copy (./file-saver.ts): the next read runs while this chunk is written and
  * hashed; a file the manifest gives as smaller than one buffer is copied with one, synchronously. Reads go on to the end of the file
  * whatever the manifest says, so a longer or shorter copy shows in `bytes`.
@@ -29,6 +31,7 @@ export async function copyAndHash(
   temp: string,
   expectedSize: number,
   [atime, mtime]: [number | string, number | string],
+  mode: number,
   signal?: AbortSignal,
 ): Promise<{ sha256: string; bytes: number; temp: string; unsynced: FileHandle }> {
   const input = await fs.open(from, 'r');
@@ -48,8 +51,13 @@ export async function copyAndHash(
       bytes = small
         ? copySmallSync(input, output, bufs[0], hash, signal)
         : await copyStreamed(input, output, bufs, hash, signal);
-      if (small) syncIo(output).utimes(atime, mtime);
-      else await output.utimes(atime, mtime);
+      if (small) {
+        syncIo(output).utimes(atime, mtime);
+        syncIo(output).chmod(mode);
+      } else {
+        await output.utimes(atime, mtime);
+        await output.chmod(mode);
+      }
     } catch (err) {
       await output.close().catch(() => undefined);
       throw err;

@@ -126,12 +126,12 @@ async function restoreFile(run: RestoreRun, entry: ManifestEntry, from: string, 
   try {
     run.temps += 1;
     const temp = path.join(path.dirname(to), tempName(run.temps));
-    const copied = await copyAndHash(fs, from, temp, entry.size, times(entry), options.signal);
+    const mode = restoredMode(entry, run.platform);
+    const copied = await copyAndHash(fs, from, temp, entry.size, times(entry), mode, options.signal);
     await run.durable.add(copied.unsynced, copied.bytes, async () => {
-      // Renamed into place (and made read-only if it was) only once its content is on disk.
+      // Renamed into place (with its mode, read-only if it was) only once its content is on disk.
       if (options.force) await replaceWith(fs, to, () => fs.rename(copied.temp, to));
       else await fs.rename(copied.temp, to);
-      await fs.chmod(to, restoredMode(entry, run.platform));
       if (copied.bytes !== entry.size || copied.sha256 !== entry.sha256) {
         result.problems.push({
           kind: 'damaged',

@@ -88,7 +88,7 @@ export class SyncBatch {
       } finally {
         await closeAll(batch);
       }
-      // In parallel: a restore's callbacks rename and chmod (thread-pool round trips), and the next batch
+      // In parallel: a restore's callbacks rename (a thread-pool round trip each), and the next batch
       // waits for these before it is made durable.
       await forEachLimited(batch, CALLBACK_CONCURRENCY, (w) => Promise.resolve(w.onDurable()));
     });

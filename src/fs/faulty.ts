@@ -126,10 +126,12 @@ export function createFaultyFs(inner: FileSystem, options: FaultyFsOptions): Fau
         if (prop === SYNC_IO) return faultySyncIo(syncIo(target), p, maybeFail);
         const value: unknown = Reflect.get(target, prop, receiver);
         if (typeof value !== 'function') return value;
-        const op =
+        const op: FaultOp | null =
           prop === 'read' || prop === 'write' || prop === 'stat' || prop === 'sync'
-            ? (`handle.${prop}` as FaultOp)
-            : null;
+            ? `handle.${prop}`
+            : prop === 'chmod'
+              ? 'chmod' // as the synchronous call's: the mode of the copy, set through its handle or its path
+              : null;
         return (...args: unknown[]) => {
           if (op) {
             try {

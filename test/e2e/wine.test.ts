@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -170,6 +170,7 @@ describe.skipIf(!wineInstalled && !process.env.CI)('the Windows executable under
     const state = path.join(work.dir, 'state');
     const restored = path.join(work.dir, 'restored');
     await writeSampleFolder(source);
+    chmodSync(path.join(source, 'ANIMAL.V2$'), 0o444); // Wine shows it as FILE_ATTRIBUTE_READONLY
 
     const backupArgs = [
       'backup',
@@ -216,5 +217,8 @@ describe.skipIf(!wineInstalled && !process.env.CI)('the Windows executable under
     ]);
     expect(restore.status, restore.stdout + restore.stderr).toBe(0);
     expect(await treeHashes(restored)).toEqual(await treeHashes(source));
+    // The read-only attribute was set on the copy before its rename into place; the other files stay writable.
+    expect(statSync(path.join(restored, 'ANIMAL.V2$')).mode & 0o222).toBe(0);
+    expect(statSync(path.join(restored, 'CLIENT.V2$')).mode & 0o200).toBe(0o200);
   });
 });

@@ -49,8 +49,8 @@ function allNames(root: string): string[] {
 
 const onPosix = process.platform !== 'win32';
 
-describe.runIf(onPosix)('folder modes and times round-trip (Linux)', () => {
-  it('a 700 folder stays 700, a sticky 1777 stays sticky, a 1969 folder and file keep their times', async () => {
+describe.runIf(onPosix)('file and folder modes and times round-trip (Linux)', () => {
+  it('a 700 folder stays 700, a sticky 1777 stays sticky, a read-only or 600 file keeps its bits, a 1969 folder and file keep their times', async () => {
     writeTree(src, {
       'private/secret.dat': 'x',
       'shared/tmp.dat': 'y',
@@ -60,6 +60,8 @@ describe.runIf(onPosix)('folder modes and times round-trip (Linux)', () => {
     chmodSync(path.join(src, 'private'), 0o700);
     chmodSync(path.join(src, 'shared'), 0o1777);
     chmodSync(path.join(src, 'plain'), 0o750);
+    chmodSync(path.join(src, 'private', 'secret.dat'), 0o600);
+    chmodSync(path.join(src, 'plain', 'a.txt'), 0o444); // read-only at the source
     const t1969 = -15_000_000.25; // 1969-07-13, and a quarter second
     utimesSync(path.join(src, 'old', 'OLD.V2$'), String(t1969), String(t1969));
     utimesSync(path.join(src, 'old'), String(t1969 - 100), String(t1969 - 100));
@@ -75,6 +77,10 @@ describe.runIf(onPosix)('folder modes and times round-trip (Linux)', () => {
     expect(mode('private')).toBe(0o700);
     expect(mode('shared')).toBe(0o1777);
     expect(mode('plain')).toBe(0o750);
+    // Files: the source's bits (read-only stays read-only, set on the copy before its rename into place).
+    expect(mode('private/secret.dat')).toBe(0o600);
+    expect(mode('plain/a.txt')).toBe(0o444);
+    expect(mode('shared/tmp.dat')).toBe(0o644 & ~process.umask());
     const mtime = (root: string, rel: string) => statSync(path.join(root, rel), { bigint: true }).mtimeNs;
     expect(mtime(target, 'old/OLD.V2$')).toBe(mtime(src, 'old/OLD.V2$'));
     expect(mtime(target, 'old/OLD.V2$')).toBe(-15_000_000_250_000_000n);

@@ -46,12 +46,13 @@ describe('copyAndHash', () => {
     writeFileSync(path.join(dir, 'src'), data);
     const log: string[] = [];
     const temp = path.join(dir, 'temp');
-    const copied = await copyAndHash(loggingFs(log), path.join(dir, 'src'), temp, data.length, times);
+    const copied = await copyAndHash(loggingFs(log), path.join(dir, 'src'), temp, data.length, times, 0o444);
     await copied.unsynced.close();
     expect(copied.bytes).toBe(data.length);
     expect(copied.sha256).toBe(sha(data));
     expect(readFileSync(temp).equals(data)).toBe(true);
     expect(statSync(temp).mtime.toISOString()).toBe('2021-02-03T04:05:06.000Z');
+    expect(statSync(temp).mode & 0o7777).toBe(0o444); // the mode given, through the handle (the copy stays open)
     // The second read of the source started before the first write had finished.
     const beforeFirstWriteEnded = log.slice(0, log.indexOf('temp write end'));
     expect(beforeFirstWriteEnded.filter((l) => l === 'src read start')).toHaveLength(2);
@@ -60,7 +61,7 @@ describe('copyAndHash', () => {
   it('reads to the real end whatever the manifest gave as the size (a longer file shows in bytes)', async () => {
     const data = pseudoRandom(5000, 8);
     writeFileSync(path.join(dir, 'src'), data);
-    const copied = await copyAndHash(localFs, path.join(dir, 'src'), path.join(dir, 'temp'), 100, times);
+    const copied = await copyAndHash(localFs, path.join(dir, 'src'), path.join(dir, 'temp'), 100, times, 0o640);
     await copied.unsynced.close();
     expect(copied.bytes).toBe(5000);
     expect(copied.sha256).toBe(sha(data));
@@ -71,7 +72,8 @@ describe('copyAndHash', () => {
     writeFileSync(path.join(dir, 'src'), data);
     const log: string[] = [];
     const temp = path.join(dir, 'temp');
-    const copied = await copyAndHash(loggingFs(log), path.join(dir, 'src'), temp, 2000, times);
+    const copied = await copyAndHash(loggingFs(log), path.join(dir, 'src'), temp, 2000, times, 0o444);
+    expect(statSync(temp).mode & 0o7777).toBe(0o444); // set before the copy is closed
     await copied.unsynced.close();
     expect(log).toEqual([]);
     expect(copied).toMatchObject({ bytes: data.length, sha256: sha(data) });
@@ -81,7 +83,7 @@ describe('copyAndHash', () => {
 
   it('copies an empty file', async () => {
     writeFileSync(path.join(dir, 'src'), '');
-    const copied = await copyAndHash(localFs, path.join(dir, 'src'), path.join(dir, 'temp'), 0, times);
+    const copied = await copyAndHash(localFs, path.join(dir, 'src'), path.join(dir, 'temp'), 0, times, 0o640);
     await copied.unsynced.close();
     expect(copied).toMatchObject({ bytes: 0, sha256: sha(Buffer.alloc(0)) });
   });
@@ -109,9 +111,9 @@ describe('copyAndHash', () => {
           });
         },
       } as FileSystem;
-      await expect(copyAndHash(failing, path.join(dir, 'src'), path.join(dir, 'temp'), size, times)).rejects.toThrow(
-        'ENOSPC',
-      );
+      await expect(
+        copyAndHash(failing, path.join(dir, 'src'), path.join(dir, 'temp'), size, times, 0o640),
+      ).rejects.toThrow('ENOSPC');
       expect(existsSync(path.join(dir, 'temp'))).toBe(false);
       expect(closed.sort()).toEqual(['src', 'temp']);
       expect(readdirSync(dir)).toEqual(['src']);

@@ -41,6 +41,13 @@ describe('faulty FileSystem', () => {
       { op: 'handle.read', path: path.join(dir, 'f'), code: 'EIO' },
       { op: 'handle.read', path: path.join(dir, 'f'), code: 'EIO' },
     ]);
+    // A mode set through a handle (a restored copy's) meets the rules of chmod, as the path's and the synchronous call's.
+    const modes = createFaultyFs(localFs, { rules: [{ code: 'EPERM', ops: ['chmod'], path: '/f' }] });
+    const m = await modes.fs.open(path.join(dir, 'f'), 'r+');
+    await expect(m.chmod(0o444)).rejects.toMatchObject({ code: 'EPERM', syscall: 'chmod' });
+    expect(() => syncIo(m).chmod(0o444)).toThrow(expect.objectContaining({ code: 'EPERM' }));
+    await m.close();
+    expect(statSync(path.join(dir, 'f')).mode & 0o222).not.toBe(0);
     const limited = createFaultyFs(localFs, { rules: [{ code: 'ENOSPC', ops: ['writeFile'], times: 1 }] });
     await expect(limited.fs.writeFile(path.join(dir, 'g'), 'x')).rejects.toMatchObject({ code: 'ENOSPC' });
     await limited.fs.writeFile(path.join(dir, 'g'), 'x');
