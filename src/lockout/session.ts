@@ -6,7 +6,7 @@ import { StepFailedError, applyStep } from './apply';
 import type { AtomicFs } from '../fs/durable';
 import { retireJournal, writeJournal, type Journal, type JournalEntry } from './journal';
 import { manualUndo, stillLockedSentence } from './manual';
-import { isReversible, stepLabel, type LockoutStep } from './steps';
+import { isReversible, stepLabel, touchesAvimark, type LockoutStep } from './steps';
 import { DEFAULT_UNDO_RETRY, type UndoRetryPolicy, undoStepWithRetry } from './undo';
 
 /**
@@ -61,9 +61,12 @@ export class LockoutSession {
   private stopReason: string | null = null;
   /** The step being taken right now (null between steps): what a stop cuts short. */
   inFlightStep: LockoutStep | null = null;
-  /** Epoch ms of the first lockout step (start of the offline window). */
+  /**
+   * Epoch ms of the first lockout step that touches AVImark (start of the offline window). The safety-net
+   * task is registered before it and removed after the last of them is given back: AVImark works meanwhile.
+   */
   firstStepAt: number | null = null;
-  /** Epoch ms when give-back finished (end of the offline window). */
+  /** Epoch ms when the last step that touched AVImark was given back (end of the offline window). */
   givenBackAt: number | null = null;
 
   constructor(options: LockoutSessionOptions) {
@@ -105,7 +108,7 @@ export class LockoutSession {
     this.journal.entries.push(entry);
     await this.save();
     const t0 = this.now();
-    this.firstStepAt ??= t0;
+    if (touchesAvimark(step)) this.firstStepAt ??= t0;
     this.log.info(`lockout: ${stepLabel(step)}`);
     this.inFlightStep = step;
     try {
@@ -133,7 +136,10 @@ export class LockoutSession {
     return this.journal.entries.map((e) => ({ step: stepLabel(e.step), seconds: e.seconds ?? 0 }));
   }
 
-  /** Seconds from the first lockout step to the end of give-back; null when nothing was locked out. */
+  /**
+   * Seconds AVImark was offline: from the first step that touches it to the last of them given back (the
+   * safety-net task's registration and removal are outside); null when nothing was locked out.
+   */
   offlineSeconds(): number | null {
     if (this.firstStepAt === null) return null;
     const end = this.givenBackAt ?? this.now();
@@ -155,6 +161,7 @@ export class LockoutSession {
     const warnings: string[] = [];
     const pending = [...this.journal.entries].reverse().filter((e) => e.state !== 'undone');
     if (pending.some((e) => isReversible(e.step))) this.log.info('giving AVImark back');
+    let lastTouchingAt: number | null = null;
     for (const entry of pending) {
       if (entry.step.kind === 'safetyNet' && failures.length > 0) {
         // Issue 13 §2: the task is the retry. It stays registered while anything is still locked.
@@ -183,9 +190,10 @@ export class LockoutSession {
         entry.detail.push(`undo failed: ${error}`);
         this.log.error({ step: stepLabel(entry.step), err: error }, `could not give back: ${stepLabel(entry.step)}`);
       }
+      if (touchesAvimark(entry.step)) lastTouchingAt = this.now();
       await this.saveQuietly();
     }
-    this.givenBackAt = this.now();
+    this.givenBackAt = lastTouchingAt ?? this.now();
     if (failures.length === 0) {
       try {
         await retireJournal(this.stateDir, this.fs);

@@ -108,6 +108,14 @@ export function isReversible(step: LockoutStep): boolean {
   );
 }
 
+/**
+ * Whether the step makes AVImark unavailable (every step but the safety-net task, which only arranges for
+ * `recover` to run): the offline window runs from the first such step to the last of them given back.
+ */
+export function touchesAvimark(step: LockoutStep): boolean {
+  return step.kind !== 'safetyNet';
+}
+
 /** Short label used in timings, logs and the summary, e.g. "stop service AVImarkServer". */
 export function stepLabel(step: LockoutStep): string {
   switch (step.kind) {

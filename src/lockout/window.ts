@@ -63,7 +63,7 @@ export interface WindowRun {
 
 /** What the lockout cost: handed to `after`, and returned. */
 export interface LockoutWindowResult {
-  /** From the first lockout step to the end of give-back; null when nothing was locked out. */
+  /** From the first lockout step that touches AVImark to the last given back (LockoutSession.offlineSeconds); null when none was taken. */
   offlineSeconds: number | null;
   lockoutSteps: LockoutStepTiming[];
   /** Every warning of the run so far (messages not delivered, give-back notes, the hooks' own). */
@@ -280,7 +280,11 @@ async function lockedOut<U, A>(
       );
     throw notUndoneError(back.failures);
   }
-  log.info(`AVImark is available again (offline ${offlineSeconds?.toFixed(1)} s)`);
+  log.info(
+    offlineSeconds === null
+      ? 'AVImark is available (no step took it offline)'
+      : `AVImark is available again (offline ${offlineSeconds.toFixed(1)} s)`,
+  );
   run.warnings.push(...(await sendToUsers(host, log, lockout.backMessage)));
   if (failure || !held) throw explainFailure(failure?.error, run.signal, context, watchdog.fired, where.cut);
   return {

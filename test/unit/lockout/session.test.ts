@@ -294,6 +294,44 @@ describe('LockoutSession', () => {
     expect(await readJournal(h.stateDir)).toBeNull();
   });
 
+  it('the offline window runs from the first step that touches AVImark to the last given back: the safety-net task is outside it', async () => {
+    h = await hospital();
+    const safetyNet = safetyNetStep({
+      now: new Date(),
+      maxLockoutMinutes: 5,
+      command: { execute: 'a.exe', argument: 'recover' },
+    });
+    const input = { lockout: h.lockout, source: h.source, safetyNet };
+    const plan = lockoutPlan(input, await observeHost(h.host, input));
+    // A clock that moves only with the server's calls: 10 s for each call about the scheduled task, 1 s for any other.
+    const clock = { ms: 0, task: 0, other: 0 };
+    const timed = new Proxy(h.host, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver);
+        if (typeof value !== 'function') return value;
+        return async (...args: unknown[]) => {
+          const result: unknown = await (value as (...a: unknown[]) => unknown).apply(target, args);
+          const aboutTask = String(prop).endsWith('ScheduledTask');
+          clock.ms += aboutTask ? 10_000 : 1000;
+          if (aboutTask) clock.task += 1;
+          else clock.other += 1;
+          return result;
+        };
+      },
+    });
+    const s = new LockoutSession({
+      host: timed,
+      stateDir: h.stateDir,
+      journal: newJournal('backup', h.source),
+      log: silentLogger(),
+      now: () => clock.ms,
+    });
+    await s.lockOut(plan.steps);
+    expect((await s.giveBack()).failures).toEqual([]);
+    expect(clock.task).toBe(4); // registered and checked, checked and removed: 40 s, none of it offline
+    expect(s.offlineSeconds()).toBe(clock.other);
+  });
+
   it('giveBack runs once however many callers ask, after the step in flight', async () => {
     h = await hospital();
     const plan = await planFor(h);
