@@ -40,9 +40,9 @@ export interface ScrubOptions {
 async function rehash(
   fs: FileSystem,
   dest: string,
-  file: { snapshotId: string; path: string },
+  file: { snapshotId: string; path: string; size: number },
 ): Promise<string | null> {
-  return hashFile(fs, storedPath({ dir: snapshotDir(dest, file.snapshotId) }, file.path)).catch(() => null);
+  return hashFile(fs, storedPath({ dir: snapshotDir(dest, file.snapshotId) }, file.path), file.size).catch(() => null);
 }
 
 export async function scrubStore(dest: string, options: ScrubOptions): Promise<ScrubResult> {

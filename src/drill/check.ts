@@ -59,7 +59,7 @@ export async function checkTree(
       result.damaged.push({ path: entry.path, detail: `size ${st.size} bytes, the manifest says ${entry.size}` });
       continue;
     }
-    const digest = await hashFile(fs, full);
+    const digest = await hashFile(fs, full, entry.size);
     result.bytesChecked += st.size;
     if (digest !== entry.sha256) result.damaged.push({ path: entry.path, detail: 'content differs from the manifest' });
   }

@@ -3,7 +3,7 @@ import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError, errnoCode } from '../errors';
 import type { FileSystem } from '../fs/types';
-import { syncIo, writeFullySync } from '../fs/sync-io';
+import { readToEndSync, syncIo, writeFullySync } from '../fs/sync-io';
 import { writeFully } from '../fs/write-fully';
 import { COPY_BUFFER_BYTES, boundedReader, readAhead, takeBuffers } from './copy-buffers';
 
@@ -103,18 +103,16 @@ function copyStreamed(
  * real end, one buffer at a time.
  */
 function copySmallSync(input: FileHandle, output: FileHandle, buf: Buffer, hash: Hash, signal?: AbortSignal): number {
-  const from = syncIo(input);
   const to = syncIo(output);
-  let pos = 0;
-  for (;;) {
-    signal?.throwIfAborted();
-    const n = from.read(buf, 0, buf.length, pos);
-    if (n === 0) return pos;
-    const chunk = buf.subarray(0, n);
-    writeFullySync(to, chunk, pos);
-    hash.update(chunk);
-    pos += n;
-  }
+  return readToEndSync(
+    syncIo(input),
+    buf,
+    (chunk, at) => {
+      writeFullySync(to, chunk, at);
+      hash.update(chunk);
+    },
+    signal,
+  );
 }
 
 /**

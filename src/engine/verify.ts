@@ -12,7 +12,8 @@ import { type DamageFinding, storedFileKey, updateDamageRegistry } from '../stor
 import { openManifest } from '../store/manifest';
 import type { SnapshotRef } from '../store/snapshots';
 import type { ManifestEntry, VerifyRecord } from '../store/types';
-import { boundedReader, readAhead, takeBuffers } from './copy-buffers';
+import { COPY_BUFFER_BYTES, boundedReader, readAhead, takeBuffers } from './copy-buffers';
+import { readToEndSync, syncIo } from '../fs/sync-io';
 
 /**
  * Verifies a snapshot against its manifest: every listed path must be there with the right type
@@ -158,7 +159,7 @@ function addFinding(run: VerifyRun, entry: ManifestEntry, key: string | null, de
 async function checkContent(run: VerifyRun, entry: ManifestEntry, full: string, key: string): Promise<void> {
   let digest: string;
   try {
-    digest = await hashFile(run.fs, full);
+    digest = await hashFile(run.fs, full, entry.size);
   } catch (err) {
     const detail = `cannot be read: ${errorMessage(err)}`;
     run.problems.push({ kind: 'damaged', path: entry.path, detail });
@@ -281,15 +282,22 @@ function inManifestOrder(run: VerifyRun, listed: ReadonlyMap<string, number>): v
   run.hashed.sort(byPlace);
 }
 
-/** Lower-case hex SHA-256 of a file; the next chunk is read while this thread hashes the current one. */
-export async function hashFile(fs: FileSystem, file: string): Promise<string> {
+/**
+ * Lower-case hex SHA-256 of a file, read to its real end. A file `expectedSize` gives as smaller than one
+ * buffer is read through synchronous calls on its handle (../fs/sync-io.ts: a thread-pool request costs more
+ * than such a read); otherwise the next chunk is read while this thread hashes the current one.
+ */
+export async function hashFile(fs: FileSystem, file: string, expectedSize?: number): Promise<string> {
   const hash = createHash('sha256');
   const handle = await fs.open(file, 'r');
-  const { bufs, release } = takeBuffers(false);
+  const small = expectedSize !== undefined && expectedSize < COPY_BUFFER_BYTES;
+  const { bufs, release } = takeBuffers(small);
   try {
-    await readAhead(boundedReader(handle, Number.POSITIVE_INFINITY), bufs, 0, (chunk) => {
-      hash.update(chunk);
-    });
+    if (small) readToEndSync(syncIo(handle), bufs[0], (chunk) => hash.update(chunk));
+    else
+      await readAhead(boundedReader(handle, Number.POSITIVE_INFINITY), bufs, 0, (chunk) => {
+        hash.update(chunk);
+      });
   } finally {
     release();
     await handle.close();

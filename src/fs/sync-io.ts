@@ -50,3 +50,23 @@ export function writeFullySync(io: SyncIo, chunk: Buffer, at: number): void {
     offset += n;
   }
 }
+
+/**
+ * Reads `io` from its start to its real end (whatever size was expected) through `buf`, one buffer at a
+ * time, handing each chunk to `onChunk` before the next read reuses `buf`; returns the bytes read.
+ */
+export function readToEndSync(
+  io: SyncIo,
+  buf: Buffer,
+  onChunk: (chunk: Buffer, at: number) => void,
+  signal?: AbortSignal,
+): number {
+  let pos = 0;
+  for (;;) {
+    signal?.throwIfAborted();
+    const n = io.read(buf, 0, buf.length, pos);
+    if (n === 0) return pos;
+    onChunk(buf.subarray(0, n), pos);
+    pos += n;
+  }
+}

@@ -4,6 +4,7 @@ import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { VERIFY_CONCURRENCY, hashFile, verifySnapshot } from '../../../src/engine/verify';
+import { createFaultyFs } from '../../../src/fs/faulty';
 import { localFs } from '../../../src/fs/local';
 import type { FileSystem } from '../../../src/fs/types';
 import { resolveSnapshotId } from '../../../src/store/snapshots';
@@ -35,6 +36,62 @@ describe('hashFile', () => {
     const file = path.join(dir, 'f');
     writeFileSync(file, data);
     expect(await hashFile(localFs, file)).toBe(sha(data));
+  });
+
+  it.each([0, 1, 4000, MiB - 1])(
+    "hashes a file the manifest gives as %i bytes through synchronous reads, none through the handle's methods",
+    async (size) => {
+      const data = pseudoRandom(size, size + 2);
+      const file = path.join(dir, 'f');
+      writeFileSync(file, data);
+      const calls: string[] = [];
+      const fs = {
+        ...localFs,
+        open: async (p: string, flags?: string | number) => {
+          const handle = await localFs.open(p, flags);
+          const read = handle.read.bind(handle) as (...a: unknown[]) => Promise<unknown>;
+          return Object.assign(handle, {
+            read: async (...a: unknown[]) => {
+              calls.push('read');
+              return read(...a);
+            },
+          });
+        },
+      } as FileSystem;
+      expect(await hashFile(fs, file, size)).toBe(sha(data));
+      expect(calls).toEqual([]);
+    },
+  );
+
+  it('reads to the real end whatever size the manifest gives (a longer file has another hash)', async () => {
+    const data = pseudoRandom(MiB + 70_000, 5);
+    const file = path.join(dir, 'f');
+    writeFileSync(file, data);
+    expect(await hashFile(localFs, file, 100)).toBe(sha(data));
+  });
+
+  it.each([100, 3 * MiB])('closes the file when a read fails (the manifest gives %i bytes)', async (size) => {
+    const file = path.join(dir, 'f');
+    writeFileSync(file, pseudoRandom(3 * MiB, 3));
+    const faulty = createFaultyFs(localFs, { rules: [{ code: 'EIO', ops: ['handle.read'] }] });
+    let closed = 0;
+    const fs = {
+      ...faulty.fs,
+      open: async (p: string, flags?: string | number) => {
+        const handle = await faulty.fs.open(p, flags);
+        return new Proxy(handle, {
+          get: (t, prop, r) =>
+            prop === 'close'
+              ? async () => {
+                  closed += 1;
+                  return t.close();
+                }
+              : Reflect.get(t, prop, r),
+        });
+      },
+    } as FileSystem;
+    await expect(hashFile(fs, file, size)).rejects.toThrow('EIO');
+    expect(closed).toBe(1);
   });
 
   it('closes the file when a read fails', async () => {

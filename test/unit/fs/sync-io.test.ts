@@ -2,7 +2,7 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SYNC_IO, type SyncIo, syncIo, writeFullySync } from '../../../src/fs/sync-io';
+import { SYNC_IO, type SyncIo, readToEndSync, syncIo, writeFullySync } from '../../../src/fs/sync-io';
 import { tempDir } from '../../helpers/cli';
 
 let dir: string;
@@ -69,5 +69,24 @@ describe('writeFullySync', () => {
     expect(() => writeFullySync(stuck, Buffer.from('abc'), 0)).toThrow(
       /write made no progress \(0 of 3 bytes written\)/,
     );
+  });
+});
+
+describe('readToEndSync', () => {
+  it('reads to the real end a buffer at a time, each chunk with its position, and stops when aborted', async () => {
+    const file = path.join(dir, 'f');
+    writeFileSync(file, 'abcdefghij');
+    const handle = await open(file, 'r');
+    try {
+      const chunks: string[] = [];
+      const n = readToEndSync(syncIo(handle), Buffer.alloc(4), (chunk, at) => chunks.push(`${at}:${chunk}`));
+      expect(n).toBe(10);
+      expect(chunks).toEqual(['0:abcd', '4:efgh', '8:ij']);
+      const stop = new AbortController();
+      stop.abort(new Error('stopped'));
+      expect(() => readToEndSync(syncIo(handle), Buffer.alloc(4), () => undefined, stop.signal)).toThrow('stopped');
+    } finally {
+      await handle.close();
+    }
   });
 });
