@@ -15,7 +15,7 @@ import {
   zeroBuffer,
 } from './copy-buffers';
 import { removeIfExists } from '../fs/remove';
-import { syncIo, writeFullySync } from '../fs/sync-io';
+import { readToEndSync, syncIo, writeFullySync } from '../fs/sync-io';
 
 /** A large file's copy is fsynced and checkpointed every this many bytes. */
 export const CHECKPOINT_EVERY_BYTES = 32 * (1 << 20);
@@ -335,22 +335,36 @@ export async function saveFile(opts: SaveFileOptions): Promise<SavedFile> {
   }
 }
 
-/** SHA-256 of an open file (for --checksum decisions), with its stat before and after. */
+/**
+ * SHA-256 of an open file (for --checksum decisions), read to its end, with its stat before and after. A file
+ * smaller than one buffer is read through synchronous calls (../fs/sync-io.ts), as its copy would be; a larger
+ * one with two pooled buffers, the next read running while this thread hashes.
+ */
 export async function hashHandle(
   handle: FileHandle,
   signal?: AbortSignal,
 ): Promise<{ sha256: string; size: number; before: BigIntStats; after: BigIntStats }> {
-  const before = await handle.stat({ bigint: true });
+  const io = syncIo(handle);
+  const before = io.stat();
+  const small = before.size < BigInt(COPY_BUFFER_BYTES);
   const hash = createHash('sha256');
-  const buf = Buffer.allocUnsafe(COPY_BUFFER_BYTES);
-  let pos = 0;
-  for (;;) {
-    signal?.throwIfAborted();
-    const { bytesRead } = await handle.read(buf, 0, buf.length, pos);
-    if (bytesRead === 0) break;
-    hash.update(buf.subarray(0, bytesRead));
-    pos += bytesRead;
+  const { bufs, release } = takeBuffers(small);
+  let size: number;
+  try {
+    size = small
+      ? readToEndSync(io, bufs[0], (chunk) => hash.update(chunk), signal)
+      : await readAhead(
+          boundedReader(handle, Number.POSITIVE_INFINITY),
+          bufs,
+          0,
+          (chunk) => {
+            hash.update(chunk);
+          },
+          signal,
+        );
+  } finally {
+    release();
   }
-  const after = await handle.stat({ bigint: true });
-  return { sha256: hash.digest('hex'), size: pos, before, after };
+  const after = small ? io.stat() : await handle.stat({ bigint: true });
+  return { sha256: hash.digest('hex'), size, before, after };
 }

@@ -73,7 +73,7 @@ async function trustedLinkTarget(
     return false;
   }
   if (!checkContent) return true;
-  const sha256 = await hashFile(partial.fs, source).catch(() => null);
+  const sha256 = await hashFile(partial.fs, source, from.size).catch(() => null);
   if (sha256 === from.sha256) return true;
   partial.warnOnce(
     `damaged:${rel}`,

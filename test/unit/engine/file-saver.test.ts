@@ -3,7 +3,7 @@ import { readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { UnstableFileError, saveFile } from '../../../src/engine/file-saver';
+import { UnstableFileError, hashHandle, saveFile } from '../../../src/engine/file-saver';
 import { localFs } from '../../../src/fs/local';
 import type { FileSystem } from '../../../src/fs/types';
 import { tempDir } from '../../helpers/cli';
@@ -298,4 +298,34 @@ describe('saveFile', () => {
     await expect(attempt).rejects.toThrow(/EIO/);
     await handle.close();
   });
+});
+
+describe('hashHandle', () => {
+  it.each([0, 4000, (1 << 20) - 1, 1 << 20, (3 << 20) + 7])(
+    'hashes an open file of %i bytes to its end, with its stat before and after',
+    async (size) => {
+      const data = pseudoRandom(size, 21);
+      const file = path.join(dir, 'f');
+      writeFileSync(file, data);
+      const asyncReads: number[] = [];
+      const handle = await localFs.open(file, 'r');
+      const read = handle.read.bind(handle) as (...a: unknown[]) => Promise<unknown>;
+      Object.assign(handle, {
+        read: async (...a: unknown[]) => {
+          asyncReads.push(1);
+          return read(...a);
+        },
+      });
+      try {
+        const hashed = await hashHandle(handle);
+        expect(hashed).toMatchObject({ sha256: sha(data), size });
+        expect(hashed.before.size).toBe(BigInt(size));
+        expect(hashed.after.mtimeNs).toBe(statSync(file, { bigint: true }).mtimeNs);
+        // Under one buffer: synchronous reads only; larger: through the handle, the next read ahead.
+        expect(asyncReads.length > 0).toBe(size >= 1 << 20);
+      } finally {
+        await handle.close();
+      }
+    },
+  );
 });
