@@ -26,6 +26,17 @@ async function planFor(hh: Hospital) {
   return plan;
 }
 
+/** The plan with a safety-net task as its first step. */
+async function planWithSafetyNet(hh: Hospital) {
+  const safetyNet = safetyNetStep({
+    now: new Date(),
+    maxLockoutMinutes: 5,
+    command: { execute: 'a.exe', argument: 'recover' },
+  });
+  const input = { lockout: hh.lockout, source: hh.source, safetyNet };
+  return { safetyNet, plan: lockoutPlan(input, await observeHost(hh.host, input)) };
+}
+
 function session(hh: Hospital, host: WindowsHost = hh.host) {
   return new LockoutSession({
     host,
@@ -266,13 +277,7 @@ describe('LockoutSession', () => {
   it('when give-back fails, the safety-net task stays registered; a later recover removes it (issue 13 §2)', async () => {
     h = await hospital();
     const before = await serverSnapshot(h.state, h.source);
-    const safetyNet = safetyNetStep({
-      now: new Date(),
-      maxLockoutMinutes: 5,
-      command: { execute: 'a.exe', argument: 'recover' },
-    });
-    const input = { lockout: h.lockout, source: h.source, safetyNet };
-    const plan = lockoutPlan(input, await observeHost(h.host, input));
+    const { safetyNet, plan } = await planWithSafetyNet(h);
     expect(plan.steps[0].kind).toBe('safetyNet');
     const failures = { left: 0, calls: 0 };
     const s = session(h, flakyStartType(h.host, failures));
@@ -296,13 +301,8 @@ describe('LockoutSession', () => {
 
   it('the offline window runs from the first step that touches AVImark to the last given back: the safety-net task is outside it', async () => {
     h = await hospital();
-    const safetyNet = safetyNetStep({
-      now: new Date(),
-      maxLockoutMinutes: 5,
-      command: { execute: 'a.exe', argument: 'recover' },
-    });
-    const input = { lockout: h.lockout, source: h.source, safetyNet };
-    const plan = lockoutPlan(input, await observeHost(h.host, input));
+    const { plan } = await planWithSafetyNet(h);
+    expect(plan.steps[0].kind).toBe('safetyNet');
     // A clock that moves only with the server's calls: 10 s for each call about the scheduled task, 1 s for any other.
     const clock = { ms: 0, task: 0, other: 0 };
     const timed = new Proxy(h.host, {
