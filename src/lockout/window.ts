@@ -280,11 +280,7 @@ async function lockedOut<U, A>(
       );
     throw notUndoneError(back.failures);
   }
-  log.info(
-    offlineSeconds === null
-      ? 'AVImark is available (no step took it offline)'
-      : `AVImark is available again (offline ${offlineSeconds.toFixed(1)} s)`,
-  );
+  log.info(`AVImark is available again${offlineSeconds === null ? '' : ` (offline ${offlineSeconds.toFixed(1)} s)`}`);
   run.warnings.push(...(await sendToUsers(host, log, lockout.backMessage)));
   if (failure || !held) throw explainFailure(failure?.error, run.signal, context, watchdog.fired, where.cut);
   return {
