@@ -26,7 +26,7 @@ export function renderCycle(result: NightlyCycleResult, settings: Settings): Com
   const lines = [renderSummary(summary), `  mode:     ${result.mode} (${result.modeReason})`];
   if (result.offlineSeconds !== null) {
     lines.push(
-      `  AVImark offline: ${formatDuration(result.offlineSeconds)} (from the first lockout step to the end of give-back)`,
+      `  AVImark offline: ${formatDuration(result.offlineSeconds)} (from the first lockout step that touches it to the last given back)`,
     );
     for (const step of result.lockoutSteps) lines.push(`    ${step.seconds.toFixed(2).padStart(7)} s  ${step.step}`);
   }
