@@ -1,6 +1,7 @@
-import type { Hash } from 'node:crypto';
+import { type Hash, createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import { IO_BUFFER_BYTES, giveIoBuffer, takeIoBuffer } from '../fs/buffer-pool';
+import { readToEndSync, syncIo } from '../fs/sync-io';
 import { writeFully } from '../fs/write-fully';
 
 /** The copy path's buffers and block I/O for saveFile (./file-saver.ts). */
@@ -84,6 +85,37 @@ export async function readAhead(
       () => undefined,
       () => undefined,
     );
+  }
+}
+
+/**
+ * SHA-256 (lower-case hex) of the open file `handle`, read from its start to its real end, and the bytes read.
+ * `small` (a file expected under one buffer): through synchronous reads on the handle (../fs/sync-io.ts: a
+ * thread-pool request costs more than such a read); otherwise with two pooled buffers, the next read running
+ * while this thread hashes. The caller opens and closes the file.
+ */
+export async function hashToEnd(
+  handle: FileHandle,
+  small: boolean,
+  signal?: AbortSignal,
+): Promise<{ sha256: string; size: number }> {
+  const hash = createHash('sha256');
+  const { bufs, release } = takeBuffers(small);
+  try {
+    const size = small
+      ? readToEndSync(syncIo(handle), bufs[0], (chunk) => hash.update(chunk), signal)
+      : await readAhead(
+          boundedReader(handle, Number.POSITIVE_INFINITY),
+          bufs,
+          0,
+          (chunk) => {
+            hash.update(chunk);
+          },
+          signal,
+        );
+    return { sha256: hash.digest('hex'), size };
+  } finally {
+    release();
   }
 }
 

@@ -8,6 +8,7 @@ import { BackgroundCheckpoints } from './copy-checkpoints';
 import {
   COPY_BUFFER_BYTES,
   boundedReader,
+  hashToEnd,
   isAllZero,
   readAhead,
   takeBuffers,
@@ -15,7 +16,7 @@ import {
   zeroBuffer,
 } from './copy-buffers';
 import { removeIfExists } from '../fs/remove';
-import { readToEndSync, syncIo, writeFullySync } from '../fs/sync-io';
+import { syncIo, writeFullySync } from '../fs/sync-io';
 
 /** A large file's copy is fsynced and checkpointed every this many bytes. */
 export const CHECKPOINT_EVERY_BYTES = 32 * (1 << 20);
@@ -336,9 +337,8 @@ export async function saveFile(opts: SaveFileOptions): Promise<SavedFile> {
 }
 
 /**
- * SHA-256 of an open file (for --checksum decisions), read to its end, with its stat before and after. A file
- * smaller than one buffer is read through synchronous calls (../fs/sync-io.ts), as its copy would be; a larger
- * one with two pooled buffers, the next read running while this thread hashes.
+ * SHA-256 of an open file (for --checksum decisions), read to its end (hashToEnd: a file smaller than one buffer
+ * through synchronous reads, as its copy would be), with its stat before and after.
  */
 export async function hashHandle(
   handle: FileHandle,
@@ -347,24 +347,7 @@ export async function hashHandle(
   const io = syncIo(handle);
   const before = io.stat();
   const small = before.size < BigInt(COPY_BUFFER_BYTES);
-  const hash = createHash('sha256');
-  const { bufs, release } = takeBuffers(small);
-  let size: number;
-  try {
-    size = small
-      ? readToEndSync(io, bufs[0], (chunk) => hash.update(chunk), signal)
-      : await readAhead(
-          boundedReader(handle, Number.POSITIVE_INFINITY),
-          bufs,
-          0,
-          (chunk) => {
-            hash.update(chunk);
-          },
-          signal,
-        );
-  } finally {
-    release();
-  }
+  const { sha256, size } = await hashToEnd(handle, small, signal);
   const after = small ? io.stat() : await handle.stat({ bigint: true });
-  return { sha256: hash.digest('hex'), size, before, after };
+  return { sha256, size, before, after };
 }

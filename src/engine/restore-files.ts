@@ -52,8 +52,9 @@ export async function copyAndHash(
         ? copySmallSync(input, output, bufs[0], hash, signal)
         : await copyStreamed(input, output, bufs, hash, signal);
       if (small) {
-        syncIo(output).utimes(atime, mtime);
-        syncIo(output).chmod(mode);
+        const io = syncIo(output);
+        io.utimes(atime, mtime);
+        io.chmod(mode);
       } else {
         await output.utimes(atime, mtime);
         await output.chmod(mode);

@@ -1,4 +1,4 @@
-import { createHash, randomInt } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import path from 'node:path';
 import { joinRelative } from '../fs/join-relative';
 import type { FileSystem } from '../fs/types';
@@ -12,8 +12,7 @@ import { type DamageFinding, storedFileKey, updateDamageRegistry } from '../stor
 import { openManifest } from '../store/manifest';
 import type { SnapshotRef } from '../store/snapshots';
 import type { ManifestEntry, VerifyRecord } from '../store/types';
-import { COPY_BUFFER_BYTES, boundedReader, readAhead, takeBuffers } from './copy-buffers';
-import { readToEndSync, syncIo } from '../fs/sync-io';
+import { COPY_BUFFER_BYTES, hashToEnd } from './copy-buffers';
 
 /**
  * Verifies a snapshot against its manifest: every listed path must be there with the right type
@@ -283,26 +282,17 @@ function inManifestOrder(run: VerifyRun, listed: ReadonlyMap<string, number>): v
 }
 
 /**
- * Lower-case hex SHA-256 of a file, read to its real end. A file `expectedSize` gives as smaller than one
- * buffer is read through synchronous calls on its handle (../fs/sync-io.ts: a thread-pool request costs more
- * than such a read); otherwise the next chunk is read while this thread hashes the current one.
+ * Lower-case hex SHA-256 of a file, read to its real end (hashToEnd); a file `expectedSize` gives as smaller
+ * than one buffer through synchronous reads.
  */
 export async function hashFile(fs: FileSystem, file: string, expectedSize?: number): Promise<string> {
-  const hash = createHash('sha256');
   const handle = await fs.open(file, 'r');
-  const small = expectedSize !== undefined && expectedSize < COPY_BUFFER_BYTES;
-  const { bufs, release } = takeBuffers(small);
   try {
-    if (small) readToEndSync(syncIo(handle), bufs[0], (chunk) => hash.update(chunk));
-    else
-      await readAhead(boundedReader(handle, Number.POSITIVE_INFINITY), bufs, 0, (chunk) => {
-        hash.update(chunk);
-      });
+    const small = expectedSize !== undefined && expectedSize < COPY_BUFFER_BYTES;
+    return (await hashToEnd(handle, small)).sha256;
   } finally {
-    release();
     await handle.close();
   }
-  return hash.digest('hex');
 }
 
 /** Every path below `root` ('/'-separated, relative), folders before their contents; symlinks are not followed. */
