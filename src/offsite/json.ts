@@ -19,7 +19,10 @@ export interface BackupSummary {
   filesNew: number;
   filesChanged: number;
   filesUnmodified: number;
+  /** Bytes of new data before compression (`data_added`). */
   dataAdded: number;
+  /** The same after compression, as stored (`data_added_packed`, restic 0.17+); null when restic does not say. */
+  dataAddedPacked: number | null;
   totalFilesProcessed: number;
   totalBytesProcessed: number;
   totalDuration: number;
@@ -89,6 +92,7 @@ export function parseBackupLine(line: string): BackupMessage {
           filesChanged: num(m.files_changed),
           filesUnmodified: num(m.files_unmodified),
           dataAdded: num(m.data_added),
+          dataAddedPacked: typeof m.data_added_packed === 'number' ? num(m.data_added_packed) : null,
           totalFilesProcessed: num(m.total_files_processed),
           totalBytesProcessed: num(m.total_bytes_processed),
           totalDuration: num(m.total_duration),

@@ -32,7 +32,10 @@ export interface PushResult {
   parent: string | null;
   /** False when the snapshot was already offsite (nothing uploaded). */
   uploaded: boolean;
+  /** New data for the repository, before compression (restic's `data_added`). */
   bytesAdded: number;
+  /** The same as stored, after compression (restic 0.17+'s `data_added_packed`); null from older restic. */
+  bytesStored: number | null;
   bytesProcessed: number;
   filesNew: number;
   filesChanged: number;
@@ -143,6 +146,7 @@ async function finish(
     parent: done.parent,
     uploaded: done.uploaded,
     bytesAdded: s?.dataAdded ?? 0,
+    bytesStored: s ? s.dataAddedPacked : done.uploaded ? null : 0,
     bytesProcessed: s?.totalBytesProcessed ?? 0,
     filesNew: s?.filesNew ?? 0,
     filesChanged: s?.filesChanged ?? 0,

@@ -8,8 +8,9 @@ function Invoke-AvimarkOffsitePush {
     section of the configuration, tagged with the snapshot ID, the computer and the source, then applies
     offsite.retention. A snapshot already offsite is not uploaded again; a push that was stopped resumes.
     The repository password and backend keys stay in their files: restic gets them through its
-    environment, never on a command line. Returns snapshotId, resticSnapshotId, bytesAdded and
-    durationSeconds. -WhatIf says what would be pushed and runs nothing.
+    environment, never on a command line. Returns snapshotId, resticSnapshotId, bytesAdded (before
+    compression), bytesStored (after it; restic 0.17+, else null) and durationSeconds. -WhatIf says
+    what would be pushed and runs nothing.
 
     .PARAMETER Id
     The snapshot to push (an id from Get-AvimarkSnapshot, or 'latest'); accepts pipeline input.

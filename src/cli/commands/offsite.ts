@@ -92,7 +92,7 @@ async function pushCommand(id: string, flags: OffsiteFlags): Promise<CommandOutc
     onProgress: (s) => tick(resticProgress(s)),
   });
   const pushed = push.uploaded
-    ? `Pushed ${push.snapshotId} offsite as ${push.resticSnapshotId.slice(0, 8)}: ${formatBytes(push.bytesAdded)} added of ${formatBytes(push.bytesProcessed)} (${push.filesNew} new, ${push.filesChanged} changed, ${push.filesUnmodified} unchanged files) in ${push.durationSeconds} s.`
+    ? `Pushed ${push.snapshotId} offsite as ${push.resticSnapshotId.slice(0, 8)}: ${formatBytes(push.bytesAdded)} added${push.bytesStored === null ? '' : ` (${formatBytes(push.bytesStored)} stored, compressed)`} of ${formatBytes(push.bytesProcessed)} (${push.filesNew} new, ${push.filesChanged} changed, ${push.filesUnmodified} unchanged files) in ${push.durationSeconds} s.`
     : `${push.snapshotId} is already offsite (${push.resticSnapshotId.slice(0, 8)}); nothing uploaded.`;
   let retention: Awaited<ReturnType<typeof applyOffsiteRetention>>;
   try {

@@ -11,7 +11,12 @@ describe('restic JSON', () => {
     );
     expect(parseBackupLine('{"message_type":"summary","data_added":42,"snapshot_id":"e8628f97"}')).toMatchObject({
       type: 'summary',
-      summary: { dataAdded: 42, snapshotId: 'e8628f97', filesNew: 0 },
+      summary: { dataAdded: 42, dataAddedPacked: null, snapshotId: 'e8628f97', filesNew: 0 },
+    });
+    // 0.17+ also says what the new data takes once compressed.
+    expect(parseBackupLine('{"message_type":"summary","data_added":42,"data_added_packed":9}')).toMatchObject({
+      type: 'summary',
+      summary: { dataAdded: 42, dataAddedPacked: 9 },
     });
     expect(parseBackupLine('not json')).toEqual({ type: 'other' });
   });
