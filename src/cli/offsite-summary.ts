@@ -24,6 +24,7 @@ export function offsiteAfterNight(settings: StoreSettings): AfterNight | undefin
       summary: {
         resticSnapshotId: push?.resticSnapshotId ?? null,
         bytesAdded: push?.bytesAdded ?? null,
+        bytesStored: push?.bytesStored ?? null,
         durationSeconds: push?.durationSeconds ?? null,
         check: night.verify ? { ok: night.verify.ok, subset: night.verify.subset } : null,
         newestCopy: state?.newestCopy ?? null,
@@ -79,7 +80,13 @@ export function renderOffsiteNight(offsite: AfterNightResult | null | undefined)
   if (!offsite) return { lines: [], json: null, warning: null };
   const lines = [`  offsite:  ${offsite.message}`];
   const added = offsite.summary.bytesAdded;
-  if (typeof added === 'number') lines.push(`            ${formatBytes(added)} added to the repository`);
+  const stored = offsite.summary.bytesStored;
+  if (typeof added === 'number')
+    lines.push(
+      typeof stored === 'number'
+        ? `            ${formatBytes(stored)} added to the repository (${formatBytes(added)} before compression)`
+        : `            ${formatBytes(added)} of new data for the repository (before compression)`,
+    );
   const alert = typeof offsite.summary.alert === 'string' ? offsite.summary.alert : null;
   if (alert && offsite.status !== 'failed') lines.push(`  OFFSITE ALERT: ${alert}`);
   const warning =

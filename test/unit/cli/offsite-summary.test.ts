@@ -26,7 +26,15 @@ describe('offsite in the night summary, status and list', () => {
     expect(skipped.warning).toMatch(/^local backup OK, offsite copy overdue: the newest offsite copy/);
     const good = renderOffsiteNight({ status: 'ok', message: 'offsite copy of S OK', summary: { bytesAdded: 2048 } });
     expect(good.warning).toBeNull();
-    expect(good.lines.join('\n')).toMatch(/2\.0 KiB added/);
+    // restic before 0.17 counts the new data before compression only; 0.17+ also as stored.
+    expect(good.lines.join('\n')).toMatch(/2\.0 KiB of new data for the repository \(before compression\)/);
+    const packed = renderOffsiteNight({
+      status: 'ok',
+      message: 'ok',
+      summary: { bytesAdded: 4096, bytesStored: 1024 },
+    });
+    expect(packed.lines.join('\n')).toMatch(/1\.0 KiB added to the repository \(4\.0 KiB before compression\)/);
+    expect(packed.json).toMatchObject({ bytesAdded: 4096, bytesStored: 1024 });
     expect(renderOffsiteNight(null)).toEqual({ lines: [], json: null, warning: null });
   });
 
