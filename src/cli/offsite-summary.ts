@@ -71,6 +71,16 @@ export function offsiteStatusLines(status: OffsiteStatus | null): string[] {
   return lines;
 }
 
+/**
+ * What a push added, in words: restic's new data before compression (`bytesAdded`) and, from restic 0.17, what
+ * it takes in the repository once compressed (`bytesStored`, null before).
+ */
+export function bytesAddedWords(added: number, stored: number | null): string {
+  return stored === null
+    ? `${formatBytes(added)} of new data for the repository (before compression)`
+    : `${formatBytes(stored)} added to the repository (${formatBytes(added)} before compression)`;
+}
+
 /** The night's step 8 in `backup`'s text and JSON summary; `warning` is set when it failed or is overdue. */
 export function renderOffsiteNight(offsite: AfterNightResult | null | undefined): {
   lines: string[];
@@ -82,11 +92,7 @@ export function renderOffsiteNight(offsite: AfterNightResult | null | undefined)
   const added = offsite.summary.bytesAdded;
   const stored = offsite.summary.bytesStored;
   if (typeof added === 'number')
-    lines.push(
-      typeof stored === 'number'
-        ? `            ${formatBytes(stored)} added to the repository (${formatBytes(added)} before compression)`
-        : `            ${formatBytes(added)} of new data for the repository (before compression)`,
-    );
+    lines.push(`            ${bytesAddedWords(added, typeof stored === 'number' ? stored : null)}`);
   const alert = typeof offsite.summary.alert === 'string' ? offsite.summary.alert : null;
   if (alert && offsite.status !== 'failed') lines.push(`  OFFSITE ALERT: ${alert}`);
   const warning =

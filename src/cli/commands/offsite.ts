@@ -13,6 +13,7 @@ import { verifyOffsite } from '../../offsite/verify';
 import { listSnapshots } from '../../store/snapshots';
 import { AppError, RunFailedError, UsageError } from '../../errors';
 import { commandLogger, progressTicker } from '../command-log';
+import { bytesAddedWords } from '../offsite-summary';
 import { resticProgress } from '../progress';
 import { type CommandOutcome, action, ok } from '../outcome';
 import { type SettingsOptionValues, addSettingsOptions, resolveStoreSettings } from '../settings';
@@ -92,7 +93,7 @@ async function pushCommand(id: string, flags: OffsiteFlags): Promise<CommandOutc
     onProgress: (s) => tick(resticProgress(s)),
   });
   const pushed = push.uploaded
-    ? `Pushed ${push.snapshotId} offsite as ${push.resticSnapshotId.slice(0, 8)}: ${formatBytes(push.bytesAdded)} added${push.bytesStored === null ? '' : ` (${formatBytes(push.bytesStored)} stored, compressed)`} of ${formatBytes(push.bytesProcessed)} (${push.filesNew} new, ${push.filesChanged} changed, ${push.filesUnmodified} unchanged files) in ${push.durationSeconds} s.`
+    ? `Pushed ${push.snapshotId} offsite as ${push.resticSnapshotId.slice(0, 8)} in ${push.durationSeconds} s: ${bytesAddedWords(push.bytesAdded, push.bytesStored)}; ${formatBytes(push.bytesProcessed)} read (${push.filesNew} new, ${push.filesChanged} changed, ${push.filesUnmodified} unchanged files).`
     : `${push.snapshotId} is already offsite (${push.resticSnapshotId.slice(0, 8)}); nothing uploaded.`;
   let retention: Awaited<ReturnType<typeof applyOffsiteRetention>>;
   try {
