@@ -1,6 +1,6 @@
-import { existsSync, lstatSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { churn, generateAvimarkTree } from './generate';
+import { churn, generateAvimarkTree, listTree } from './generate';
 import { removeTree, timed } from './measure';
 import type { OurCli } from './ours';
 import { type BenchSettings, type Collected, inWork } from './scenario-common';
@@ -14,15 +14,7 @@ import { formatBytes } from './units';
  */
 
 /** The sizes of every file under `dir`, added up. */
-function treeBytes(dir: string): number {
-  let total = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, entry.name);
-    if (entry.isDirectory()) total += treeBytes(p);
-    else if (entry.isFile()) total += lstatSync(p).size;
-  }
-  return total;
-}
+const treeBytes = (dir: string): number => listTree(dir).reduce((sum, f) => sum + f.size, 0);
 
 /** restic on PATH, as the absolute path offsite.restic requires. */
 function resticOnPath(): string {
