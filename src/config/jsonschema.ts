@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../validation';
 import { type FieldReference, fieldReference } from './reference';
 import { configSchema } from './schema';
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 // The package's UMD entry hides its require() calls from esbuild (they would fail at run time in the
 // bundle); its ES module build bundles cleanly.
 import { type ParseError, parse as parseJsonc, printParseErrorCode } from 'jsonc-parser/lib/esm/main.js';
-import type { z } from 'zod';
+import * as z from '../validation';
 import { ConfigError, errnoCode, errorMessage } from '../errors';
 import { type Config, configSchema } from './schema';
 
@@ -160,7 +160,7 @@ export function settingsFromInput(
   return completeSettings(result.data, configFile, context) as Settings;
 }
 
-const storeConfigSchema = configSchema.extend({ source: configSchema.shape.source.optional() });
+const storeConfigSchema = z.extend(configSchema, { source: z.optional(configSchema.shape.source) });
 
 /** Like `settingsFromInput`, for commands that only read or tend the store: the source may be absent. */
 export function storeSettingsFromInput(

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from '../validation';
 import { DamageError, errnoCode } from '../errors';
 import { writeFileAtomic } from '../fs/durable';
 import type { FileSystem } from '../fs/types';
@@ -18,17 +18,19 @@ import type { SnapshotId } from './types';
  * the platform reading it: a restore puts the SDDL on that place, as an administrator, so an altered file
  * must not name one outside the folder (`..`, a drive, `\\`).
  */
-const itemPath = z.string().refine((p) => p === '' || entryPathProblem(p, 'win32') === null, {
-  message: 'an item\'s path must lie below the folder (no "..", no drive, no "\\" or ":")',
-});
+const itemPath = z.string().check(
+  z.refine((p: string) => p === '' || entryPathProblem(p, 'win32') === null, {
+    message: 'an item\'s path must lie below the folder (no "..", no drive, no "\\" or ":")',
+  }),
+);
 
-const entrySchema = z.object({ path: itemPath, sddl: z.string().regex(/^D:/) });
+const entrySchema = z.object({ path: itemPath, sddl: z.string().check(z.regex(/^D:/)) });
 
 const aclFileSchema = z.object({
   format: z.literal('avimark-backup-acl'),
   version: z.literal(1),
   source: z.string(),
-  root: z.string().regex(/^D:/),
+  root: z.string().check(z.regex(/^D:/)),
   items: z.array(entrySchema),
   unreadable: z.array(z.object({ path: z.string(), message: z.string() })),
 });

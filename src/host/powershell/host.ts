@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../../validation';
 import eventLogScript from '../../../ps/host/EventLog.ps1';
 import filesScript from '../../../ps/host/Files.ps1';
 import lockersScript from '../../../ps/host/Lockers.ps1';
@@ -88,8 +88,8 @@ const processSchema = z.object({
   id: z.number(),
   name: z.string(),
   sessionId: z.number(),
-  userName: z.string().nullable(),
-  path: z.string().nullable(),
+  userName: z.nullable(z.string()),
+  path: z.nullable(z.string()),
 });
 const shadowSchema = z.object({ id: z.string(), volume: z.string(), deviceObject: z.string() });
 const infoSchema = z.object({
@@ -109,17 +109,17 @@ const taskInfoSchema = z.object({
 });
 const msgSchema = z.object({
   found: z.boolean(),
-  exitCode: z.number().nullable(),
-  output: z.array(z.string()).nullable(),
+  exitCode: z.nullable(z.number()),
+  output: z.nullable(z.array(z.string())),
 });
 
 const aclEntrySchema = z.object({ path: z.string(), sddl: z.string() });
 const unreadableSchema = z.object({ path: z.string(), message: z.string() });
 const aclCaptureSchema = z.object({ root: z.string(), items: z.unknown(), unreadable: z.unknown() });
-const aclReadBackSchema = z.object({ path: z.string(), sddl: z.string().nullable(), error: z.string().nullable() });
+const aclReadBackSchema = z.object({ path: z.string(), sddl: z.nullable(z.string()), error: z.nullable(z.string()) });
 const aclSetSchema = z.object({ items: z.unknown() });
 
-const fileLockerSchema = z.object({ pid: z.number().int(), name: z.string(), service: z.string() });
+const fileLockerSchema = z.object({ pid: z.int(), name: z.string(), service: z.string() });
 
 /** ConvertTo-Json writes a one-element array as the element and an empty one as null in some paths: normalise. */
 function list(value: unknown): unknown[] {
@@ -174,7 +174,7 @@ export class PowerShellHost implements WindowsHost {
   private async call<T>(
     op: keyof WindowsHost,
     args: Record<string, unknown>,
-    schema: z.ZodType<T>,
+    schema: z.ZodMiniType<T>,
     timeoutMs?: number,
   ): Promise<T> {
     const raw = await this.session.call(op, args, timeoutMs);
@@ -203,7 +203,7 @@ export class PowerShellHost implements WindowsHost {
   }
 
   getShare(name: string): Promise<ShareDefinition | null> {
-    return this.call('getShare', { name }, shareSchema.nullable());
+    return this.call('getShare', { name }, z.nullable(shareSchema));
   }
 
   async setShareSecurityDescriptor(name: string, sddl: string): Promise<void> {
@@ -242,7 +242,7 @@ export class PowerShellHost implements WindowsHost {
   }
 
   getService(name: string): Promise<ServiceInfo | null> {
-    return this.call('getService', { name }, serviceSchema.nullable());
+    return this.call('getService', { name }, z.nullable(serviceSchema));
   }
 
   async stopService(name: string, timeoutSeconds: number): Promise<void> {
@@ -301,7 +301,7 @@ export class PowerShellHost implements WindowsHost {
   }
 
   nameOnDisk(path: string): Promise<string | null> {
-    return this.call('nameOnDisk', { path }, z.string().nullable());
+    return this.call('nameOnDisk', { path }, z.nullable(z.string()));
   }
 
   async listFileLockers(folder: string): Promise<FileLocker[]> {
@@ -339,12 +339,12 @@ export class PowerShellHost implements WindowsHost {
   }
 
   getShadowCopy(id: string): Promise<ShadowCopyInfo | null> {
-    return this.call('getShadowCopy', { id }, shadowSchema.nullable());
+    return this.call('getShadowCopy', { id }, z.nullable(shadowSchema));
   }
 
   async listShadowCopies(volume: string): Promise<ListedShadowCopy[]> {
     const raw = list(await this.call('listShadowCopies', { volume }, z.unknown()));
-    return z.array(shadowSchema.extend({ createdAt: z.string() })).parse(raw);
+    return z.array(z.extend(shadowSchema, { createdAt: z.string() })).parse(raw);
   }
 
   async deleteShadowCopy(id: string): Promise<void> {
@@ -360,7 +360,7 @@ export class PowerShellHost implements WindowsHost {
   }
 
   getScheduledTask(taskPath: string, taskName: string): Promise<ScheduledTaskInfo | null> {
-    return this.call('getScheduledTask', { taskPath, taskName }, taskInfoSchema.nullable());
+    return this.call('getScheduledTask', { taskPath, taskName }, z.nullable(taskInfoSchema));
   }
 
   async unregisterScheduledTask(taskPath: string, taskName: string): Promise<void> {

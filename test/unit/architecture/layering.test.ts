@@ -21,8 +21,9 @@ const LEVELS: readonly (readonly string[])[] = [
   ['state'],
   ['store', 'host', 'config'],
   ['fs', 'log', 'format'],
-  // The floor, importing nothing from src/: the error model every level throws (AppError and its exit codes).
-  ['errors', 'version'],
+  // The floor, importing nothing from src/: the error model every level throws (AppError and its exit codes),
+  // and the schema library configured once (validation.ts: zod's mini build with English messages).
+  ['errors', 'version', 'validation'],
 ];
 
 /** Sibling imports that were already the case before the layering rule (issue 12): accepted as they are. */

@@ -34,6 +34,36 @@ describe('the test-only hooks', () => {
   });
 });
 
+/** The zod modules a bundle holds (esbuild marks each module with a `// node_modules/...` comment). */
+function zodModules(text: string): string[] {
+  return [...text.matchAll(/^\/\/ node_modules\/zod\/(\S+)$/gm)].map((m) => m[1]);
+}
+
+/** Classic zod, or a locale other than English: ~11 MB of resident memory once loaded (src/validation.ts). */
+const heavyZod = (modules: string[]) =>
+  modules.filter((m) => m.includes('/classic/') || (m.includes('/locales/') && !m.endsWith('/en.js')));
+
+describe('zod in the bundle', () => {
+  it("holds the mini build's parts in use and the English messages, not classic zod nor the other locales", async () => {
+    const modules = zodModules(await bundleText(false));
+    expect(modules).toContain('v4/locales/en.js');
+    expect(modules.some((m) => m.startsWith('v4/mini/'))).toBe(true);
+    expect(heavyZod(modules)).toEqual([]);
+  });
+
+  it('the check sees classic zod when something imports it (so it can fail)', async () => {
+    const result = await build({
+      stdin: { contents: "import { z } from 'zod'; console.log(z.string().parse('x'));", resolveDir: repoRoot },
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      write: false,
+      logLevel: 'silent',
+    });
+    expect(heavyZod(zodModules(result.outputFiles?.[0]?.text ?? '')).length).toBeGreaterThan(10);
+  });
+});
+
 describe('asciiOnly (what build.mjs writes)', () => {
   it('leaves the bundle pure ASCII, so V8 holds its source as a one-byte string', async () => {
     const raw = await bundleText(true);
