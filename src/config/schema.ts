@@ -60,10 +60,7 @@ export const lockoutSchema = z.strictObject({
   /** Watchdog: the longest AVImark may stay locked out. */
   maxLockoutMinutes: z._default(z.number().check(moreThanZero()), 30),
   /** recover (the startup task, the safety net): how long to wait for a server that does not answer yet (boot). */
-  recoverWaitMinutes: z._default(
-    z.number().check(z.gte(0, 'must be zero or more'), z.lte(60, 'must be at most 60')),
-    5,
-  ),
+  recoverWaitMinutes: z._default(z.number().check(zeroOrMore(), z.lte(60, 'must be at most 60')), 5),
 });
 
 export const engineSchema = z.strictObject({
@@ -93,7 +90,7 @@ export const vssSchema = z.strictObject({
   /** When the shadow copy cannot be taken (after retrying): offline = copy under the same lockout instead (mode auto only); fail = give back and fail. */
   onFailure: z._default(z.enum(['offline', 'fail']), 'offline'),
   /** How long a transiently failing shadow copy (another one in progress, provider failure) is tried again. */
-  retrySeconds: wholeNumber(60, z.gte(0, 'must be zero or more')),
+  retrySeconds: wholeNumber(60, zeroOrMore()),
 });
 
 export const verifySchema = z.strictObject({
@@ -113,8 +110,8 @@ export const ransomwareSchema = z.strictObject({
   changedSameSizePercent: percent(25),
   incompressiblePercent: percent(50),
   minFiles: wholeNumber(20, z.gte(1, 'must be 1 or more')),
-  sampleFiles: wholeNumber(24, z.gte(0, 'must be zero or more'), z.lte(1000, 'must be at most 1000')),
-  sampleBytes: wholeNumber(16 * 1024 * 1024, z.gte(0, 'must be zero or more')),
+  sampleFiles: wholeNumber(24, zeroOrMore(), z.lte(1000, 'must be at most 1000')),
+  sampleBytes: wholeNumber(16 * 1024 * 1024, zeroOrMore()),
   extensions: z._default(
     z.array(z.string().check(z.regex(/^\.[^\\/.\s]+$/, 'must be an extension with its dot, e.g. ".xyz"'))),
     [],

@@ -39,7 +39,7 @@ function zodModules(text: string): string[] {
   return [...text.matchAll(/^\/\/ node_modules\/zod\/(\S+)$/gm)].map((m) => m[1]);
 }
 
-/** Classic zod, or a locale other than English: ~11 MB of resident memory once loaded (src/validation.ts). */
+/** Classic zod, or a locale other than English: ~8 MiB of resident memory from the start (src/validation.ts). */
 const heavyZod = (modules: string[]) =>
   modules.filter((m) => m.includes('/classic/') || (m.includes('/locales/') && !m.endsWith('/en.js')));
 
