@@ -1,5 +1,6 @@
 import type { FileSystem } from '../fs/types';
 import { comparePaths } from '../store/manifest';
+import { PathCursor } from '../store/path-cursor';
 import type { HeldRecords } from './held-records';
 import type { DoneRecord } from './plan';
 import { readSyncList } from './sync-list';
@@ -21,13 +22,15 @@ export interface HeldLookup {
 /** Over records in path order (the last sync's list, or the replayed journal), merged with the scan: the records passed over are gone. */
 export class HeldList implements HeldLookup {
   private readonly gone: string[] = [];
-  private at: IteratorResult<DoneRecord> | null = null;
+  private readonly cursor: PathCursor<DoneRecord>;
   private last: string | null = null;
 
   private constructor(
-    private readonly records: AsyncGenerator<DoneRecord>,
+    records: AsyncGenerator<DoneRecord>,
     private readonly dispose: () => Promise<void> = async () => undefined,
-  ) {}
+  ) {
+    this.cursor = new PathCursor(records, (r) => r.entry.path);
+  }
 
   static open(fs: FileSystem, file: string): HeldList {
     return new HeldList(readSyncList(fs, file));
@@ -38,36 +41,25 @@ export class HeldList implements HeldLookup {
     return new HeldList(held.sorted(), () => held.dispose());
   }
 
+  private readonly passed = (r: DoneRecord): void => {
+    this.gone.push(r.entry.path);
+  };
+
   async get(rel: string): Promise<DoneRecord | undefined> {
     if (this.last !== null && comparePaths(this.last, rel) >= 0)
       throw new Error(`held lookup: "${rel}" asked after "${this.last}" (out of path order)`);
     this.last = rel;
-    let at = this.at ?? (await this.records.next());
-    while (!at.done && comparePaths(at.value.entry.path, rel) < 0) {
-      this.gone.push(at.value.entry.path);
-      at = await this.records.next();
-    }
-    if (!at.done && at.value.entry.path === rel) {
-      this.at = null;
-      return at.value;
-    }
-    this.at = at;
-    return undefined;
+    return this.cursor.get(rel, this.passed);
   }
 
   async rest(): Promise<string[]> {
-    let at = this.at ?? (await this.records.next());
-    while (!at.done) {
-      this.gone.push(at.value.entry.path);
-      at = await this.records.next();
-    }
-    this.at = at;
+    await this.cursor.rest(this.passed);
     return this.gone.splice(0);
   }
 
   async close(): Promise<void> {
     try {
-      await this.records.return(undefined);
+      await this.cursor.close();
     } finally {
       await this.dispose();
     }

@@ -1,20 +1,17 @@
 import type { FileSystem } from '../fs/types';
 import { ManifestFormatError, comparePaths, openManifest } from './manifest';
 import { isManifestComplete } from './manifest-complete';
+import { PathCursor } from './path-cursor';
 import type { ManifestEntry } from './types';
 
 /**
- * A manifest read alongside something in the same path order (`comparePaths`: the scan, another manifest):
- * each lookup reads on to the path asked for, so memory is one entry whatever the manifest's size. A path
- * asked for after a later one (out of that order) is answered "not there": the caller copies or checks the
- * file once more, never wrongly skips it. Lookups must not overlap (each awaited before the next); `close`
- * releases the file when the caller stops before the end.
+ * A manifest read alongside something in the same path order (`comparePaths`: the scan, another manifest),
+ * through PathCursor (./path-cursor.ts): memory is one entry whatever the manifest's size. A path asked for
+ * after a later one (out of that order), or asked for again, is answered "not there": the caller copies or
+ * checks the file once more, never wrongly skips it. `close` releases the file when the caller stops
+ * before the end.
  */
-export class ManifestCursor {
-  private at: IteratorResult<ManifestEntry> | null = null;
-
-  private constructor(private readonly entries: AsyncIterator<ManifestEntry>) {}
-
+export class ManifestCursor extends PathCursor<ManifestEntry> {
   /**
    * Opens `file` (a missing file throws ENOENT). A manifest without its announced number of lines (torn,
    * cut short) is refused here, before any lookup, as loading it whole would: a lookup that never reads to
@@ -25,18 +22,7 @@ export class ManifestCursor {
     if (!(await isManifestComplete(fs, file))) {
       throw new ManifestFormatError(`${file} does not have the number of entries its header announces (torn?)`);
     }
-    return new ManifestCursor(entries[Symbol.asyncIterator]());
-  }
-
-  async get(path: string): Promise<ManifestEntry | undefined> {
-    let at = this.at ?? (await this.entries.next());
-    while (!at.done && comparePaths(at.value.path, path) < 0) at = await this.entries.next();
-    this.at = at;
-    return !at.done && at.value.path === path ? at.value : undefined;
-  }
-
-  async close(): Promise<void> {
-    await this.entries.return?.(undefined);
+    return new ManifestCursor(entries[Symbol.asyncIterator](), (e) => e.path);
   }
 }
 
