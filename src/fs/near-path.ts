@@ -10,7 +10,8 @@
  * `\\?\GLOBALROOT\Device\…`, `\\.\…`) and POSIX paths. Two cases it cannot see: a drive letter mapped to a
  * share in a user's session (it does not exist for SYSTEM, the nightly task's account, and the pre-flight
  * warns about it: src/cycle/preflight.ts), and a network file system mounted on Linux (where the tests and
- * the bench run, not AVImark). Either is still correct, only slower.
+ * the bench run, not AVImark). Either still gives the right answers; each call then holds the event loop for a
+ * network round trip.
  */
 export function isNearPath(p: string): boolean {
   if (/^[\\/]{2}[?.][\\/]/.test(p)) return !/^[\\/]{2}[?.][\\/]UNC(?:[\\/]|$)/i.test(p);
