@@ -15,6 +15,7 @@ import {
   writeHashing,
   zeroBuffer,
 } from './copy-buffers';
+import { isNearPath } from '../fs/near-path';
 import { removeIfExists } from '../fs/remove';
 import { syncIo, writeFullySync } from '../fs/sync-io';
 
@@ -222,7 +223,9 @@ async function copySmall(opts: SaveFileOptions, before: BigIntStats): Promise<At
 
 /**
  * One attempt at the copy: `known` is the source's stat when the caller has just taken it. A fresh copy of a
- * file that fits in one buffer (and is not checkpointed) goes through copySmall; the rest through copyLarge.
+ * file that fits in one buffer (and is not checkpointed) goes through copySmall when the copy is on a disk of
+ * this computer (../fs/near-path.ts: on a network share a synchronous write could hold the event loop for the
+ * share's timeout); the rest through copyLarge.
  */
 async function copyOnce(
   opts: SaveFileOptions,
@@ -231,7 +234,8 @@ async function copyOnce(
 ): Promise<AttemptResult> {
   const before = known ?? syncIo(opts.source).stat();
   const checkpointed = before.size >= BigInt(opts.largeFileBytes) && opts.onCheckpoint !== undefined;
-  if (resumeFrom === 0 && !checkpointed && before.size <= BigInt(COPY_BUFFER_BYTES)) return copySmall(opts, before);
+  const small = resumeFrom === 0 && !checkpointed && before.size <= BigInt(COPY_BUFFER_BYTES);
+  if (small && isNearPath(opts.dstPath)) return copySmall(opts, before);
   return copyLarge(opts, resumeFrom, before);
 }
 

@@ -2,6 +2,7 @@ import { type Hash, createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError, errnoCode } from '../errors';
+import { isNearPath } from '../fs/near-path';
 import type { FileSystem } from '../fs/types';
 import { readToEndSync, syncIo, writeFullySync } from '../fs/sync-io';
 import { writeFully } from '../fs/write-fully';
@@ -22,7 +23,8 @@ const isTempName = (name: string): boolean => /^\.avb-\d+-\d+\.tmp$/.test(name);
  * rename is allowed on Windows too, only a read-only target is refused: docs/windows-validation.md §16). Returns
  * the copy still open and NOT fsynced: the caller syncs it before renaming it into place.
  * Two buffers, as in the backup's copy (./file-saver.ts): the next read runs while this chunk is written and
- * hashed; a file the manifest gives as smaller than one buffer is copied with one, synchronously. Reads go on to the end of the file
+ * hashed; a file the manifest gives as smaller than one buffer is copied with one, synchronously (unless either file
+ * is on a network share). Reads go on to the end of the file
  * whatever the manifest says, so a longer or shorter copy shows in `bytes`.
  */
 export async function copyAndHash(
@@ -42,7 +44,8 @@ export async function copyAndHash(
     await input.close();
     throw err;
   }
-  const small = expectedSize < COPY_BUFFER_BYTES;
+  // Synchronous calls only when both files are on disks of this computer (../fs/near-path.ts).
+  const small = expectedSize < COPY_BUFFER_BYTES && isNearPath(from) && isNearPath(temp);
   const { bufs, release } = takeBuffers(small);
   const hash = createHash('sha256');
   let bytes: number;

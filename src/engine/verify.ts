@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import path from 'node:path';
 import { joinRelative } from '../fs/join-relative';
+import { isNearPath } from '../fs/near-path';
 import type { FileSystem } from '../fs/types';
 import { localFs } from '../fs/local';
 import { RunFailedError, accessDenied, errnoCode, errorMessage } from '../errors';
@@ -283,12 +284,12 @@ function inManifestOrder(run: VerifyRun, listed: ReadonlyMap<string, number>): v
 
 /**
  * Lower-case hex SHA-256 of a file, read to its real end (hashToEnd); a file `expectedSize` gives as smaller
- * than one buffer through synchronous reads.
+ * than one buffer through synchronous reads, unless it is on a network share (../fs/near-path.ts).
  */
 export async function hashFile(fs: FileSystem, file: string, expectedSize?: number): Promise<string> {
   const handle = await fs.open(file, 'r');
   try {
-    const small = expectedSize !== undefined && expectedSize < COPY_BUFFER_BYTES;
+    const small = expectedSize !== undefined && expectedSize < COPY_BUFFER_BYTES && isNearPath(file);
     return (await hashToEnd(handle, small)).sha256;
   } finally {
     await handle.close();

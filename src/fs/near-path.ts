@@ -3,7 +3,8 @@
  * microseconds, so making it synchronously on the main thread costs less than a request to libuv's thread
  * pool (a pool thread woken, then the event loop: docs/bench.md, "Where the time goes"). A path on a
  * network share is "far": there a call can take a network round trip, or hang for the share's timeout, and
- * must not block the event loop (the lockout's watchdog and stop requests run on it).
+ * must not block the event loop (the lockout's watchdog and stop requests run on it). The engine asks the same
+ * before copying, restoring or hashing a small file through synchronous calls (./sync-io.ts).
  *
  * Far: a UNC path, `\\server\share\…` or `//server/share/…`, and its long form `\\?\UNC\server\share\…`.
  * Near: everything else, drive letters, long paths (`\\?\C:\…`), device paths (the shadow copy's

@@ -84,6 +84,37 @@ describe('saveFile', () => {
     }
   });
 
+  it.skipIf(process.platform === 'win32')(
+    'copies a small file onto a network share (a UNC-shaped path) through the handles, not synchronously',
+    async () => {
+      const data = pseudoRandom(50_000, 8);
+      const src = path.join(dir, 'unc.src');
+      writeFileSync(src, data);
+      const calls: string[] = [];
+      const dstFs: FileSystem = {
+        ...localFs,
+        open: (async (p: string, flags: string) => {
+          const h = await localFs.open(p, flags);
+          const write = h.write.bind(h) as (...a: unknown[]) => Promise<unknown>;
+          return Object.assign(h, {
+            write: async (...a: unknown[]) => {
+              calls.push('dst.write');
+              return write(...a);
+            },
+          });
+        }) as FileSystem['open'],
+      };
+      const handle = await localFs.open(src, 'r');
+      const far = `/${path.join(dir, 'unc.dst')}`; // "//…": POSIX reads it as the same file, near-path as a share
+      const saved = await saveFile({ ...common, dstFs, source: handle, dstPath: far });
+      await handle.close();
+      expect(calls).toEqual(['dst.write']);
+      expect(saved.sha256).toBe(sha(data));
+      expect(readFileSync(path.join(dir, 'unc.dst')).equals(data)).toBe(true);
+      expect(statSync(path.join(dir, 'unc.dst')).mode & 0o222).toBe(0);
+    },
+  );
+
   // 3 MiB: copied through the handles; 10,000 bytes: through their synchronous calls.
   it.each([3 << 20, 10_000])(
     'detects a file (%i bytes) whose modification time changes while it is read, retries, then fails naming it',

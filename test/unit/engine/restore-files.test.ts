@@ -81,6 +81,26 @@ describe('copyAndHash', () => {
     expect(statSync(temp).mtime.toISOString()).toBe('2021-02-03T04:05:06.000Z');
   });
 
+  it.skipIf(process.platform === 'win32')(
+    'copies a small file from or to a network share (a UNC-shaped path) through the handles, not synchronously',
+    async () => {
+      const data = pseudoRandom(3000, 12);
+      writeFileSync(path.join(dir, 'src'), data);
+      const far = (p: string) => `/${p}`; // "//…": POSIX reads it as the same file, near-path as a share
+      for (const [from, temp] of [
+        [far(path.join(dir, 'src')), path.join(dir, 'temp1')],
+        [path.join(dir, 'src'), far(path.join(dir, 'temp2'))],
+      ]) {
+        const log: string[] = [];
+        const copied = await copyAndHash(loggingFs(log), from, temp, data.length, times, 0o444);
+        await copied.unsynced.close();
+        expect(log.filter((l) => l.endsWith('start')).length, temp).toBeGreaterThan(0);
+        expect(copied).toMatchObject({ bytes: data.length, sha256: sha(data) });
+        expect(readFileSync(temp).equals(data)).toBe(true);
+      }
+    },
+  );
+
   it('copies an empty file', async () => {
     writeFileSync(path.join(dir, 'src'), '');
     const copied = await copyAndHash(localFs, path.join(dir, 'src'), path.join(dir, 'temp'), 0, times, 0o640);

@@ -63,6 +63,31 @@ describe('hashFile', () => {
     },
   );
 
+  it.skipIf(process.platform === 'win32')(
+    'hashes a small file on a network share (a UNC-shaped path) through the handle, not synchronously',
+    async () => {
+      const data = pseudoRandom(4000, 9);
+      const file = path.join(dir, 'f');
+      writeFileSync(file, data);
+      let reads = 0;
+      const fs = {
+        ...localFs,
+        open: async (p: string, flags?: string | number) => {
+          const handle = await localFs.open(p, flags);
+          const read = handle.read.bind(handle) as (...a: unknown[]) => Promise<unknown>;
+          return Object.assign(handle, {
+            read: async (...a: unknown[]) => {
+              reads += 1;
+              return read(...a);
+            },
+          });
+        },
+      } as FileSystem;
+      expect(await hashFile(fs, `/${file}`, data.length)).toBe(sha(data)); // "//…": a share to near-path
+      expect(reads).toBeGreaterThan(0);
+    },
+  );
+
   it('reads to the real end whatever size the manifest gives (a longer file has another hash)', async () => {
     const data = pseudoRandom(MiB + 70_000, 5);
     const file = path.join(dir, 'f');
