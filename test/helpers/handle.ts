@@ -1,4 +1,5 @@
 import type { FileHandle } from 'node:fs/promises';
+import type { FileSystem } from '../../src/fs/types';
 import { SYNC_IO, syncIo } from '../../src/fs/sync-io';
 
 /** What a test does around one kind of call on an open file. */
@@ -44,4 +45,30 @@ export function hookHandle(handle: FileHandle, name: 'read' | 'write' | 'stat', 
       };
     },
   });
+}
+
+/**
+ * `fs` whose opened handles note `label` in `calls` each time their method `name` is called (a request to the
+ * thread pool; the synchronous calls of src/fs/sync-io.ts are not counted), to tell which way a copy or a hash
+ * read went.
+ */
+export function countingMethodCalls<F extends { open: FileSystem['open'] }>(
+  fs: F,
+  name: 'read' | 'write',
+  calls: string[],
+  label: string = name,
+): F {
+  return {
+    ...fs,
+    open: (async (p: string, flags?: string | number) => {
+      const handle = await fs.open(p, flags);
+      const method = handle[name].bind(handle) as (...a: unknown[]) => Promise<unknown>;
+      return Object.assign(handle, {
+        [name]: async (...a: unknown[]) => {
+          calls.push(label);
+          return method(...a);
+        },
+      });
+    }) as FileSystem['open'],
+  };
 }

@@ -7,7 +7,7 @@ import { UnstableFileError, hashHandle, saveFile } from '../../../src/engine/fil
 import { localFs } from '../../../src/fs/local';
 import type { FileSystem } from '../../../src/fs/types';
 import { tempDir } from '../../helpers/cli';
-import { hookHandle } from '../../helpers/handle';
+import { hookHandle, countingMethodCalls } from '../../helpers/handle';
 import { pseudoRandom } from '../../helpers/tree';
 
 let dir: string;
@@ -91,19 +91,7 @@ describe('saveFile', () => {
       const src = path.join(dir, 'unc.src');
       writeFileSync(src, data);
       const calls: string[] = [];
-      const dstFs: FileSystem = {
-        ...localFs,
-        open: (async (p: string, flags: string) => {
-          const h = await localFs.open(p, flags);
-          const write = h.write.bind(h) as (...a: unknown[]) => Promise<unknown>;
-          return Object.assign(h, {
-            write: async (...a: unknown[]) => {
-              calls.push('dst.write');
-              return write(...a);
-            },
-          });
-        }) as FileSystem['open'],
-      };
+      const dstFs = countingMethodCalls(localFs, 'write', calls, 'dst.write');
       const handle = await localFs.open(src, 'r');
       const far = `/${path.join(dir, 'unc.dst')}`; // "//…": POSIX reads it as the same file, near-path as a share
       const saved = await saveFile({ ...common, dstFs, source: handle, dstPath: far });
