@@ -1,6 +1,7 @@
 import type { EngineConfig } from '../config/schema';
 import type { FileSystem } from '../fs/types';
 import { localFs } from '../fs/local';
+import { isNearPath } from '../fs/near-path';
 import { readdirOrEmpty } from '../fs/read';
 import { Checkpoint } from './checkpoint';
 import { replayJournalFile } from './journal-replay';
@@ -60,6 +61,8 @@ async function planOne(
     previous: ManifestEntry | undefined;
     checksum: boolean;
     largeFileBytes: number;
+    /** The source is on a network share: hashed through the thread pool only (../fs/near-path.ts). */
+    far: boolean;
   },
 ): Promise<FileDecision & { size: number }> {
   const handle = await fs.open(abs, 'r');
@@ -69,7 +72,7 @@ async function planOne(
     const done = known.done?.how === 'copy' || known.done?.how === 'link' ? known.done : undefined;
     let decision: FileDecision = planFile({ ...known, current, done });
     if (decision.action === 'hash-then-decide')
-      decision = decideAfterHash(decision.candidate, (await hashHandle(handle)).sha256);
+      decision = decideAfterHash(decision.candidate, (await hashHandle(handle, { far: known.far })).sha256);
     return { ...decision, size: current.size };
   } finally {
     await handle.close();
@@ -87,6 +90,7 @@ export async function dryRunBackup(options: {
   const fs = options.fs ?? localFs;
   const { source, dest } = await checkSourceAndDest(options.source, options.dest, { fs, retryPolicy: options.engine });
   const checksum = options.checksum ?? options.engine.checksum;
+  const far = !isNearPath(options.source); // before it is resolved (which, on POSIX, reads "//x" as "/x")
   const snapshots = await listSnapshots(dest, fs);
   const previousRef = snapshots.at(-1) ?? null;
   const { resumeId, done } = await partialToResume(fs, dest);
@@ -126,6 +130,7 @@ export async function dryRunBackup(options: {
         previous: await previous.get(entry.rel),
         checksum,
         largeFileBytes: options.engine.largeFileBytes,
+        far,
       });
       if (decision.action === 'keep') report.keep.push(entry.rel);
       else if (decision.action === 'link') report.link.push(entry.rel);

@@ -67,6 +67,11 @@ export interface SaveFileOptions {
    */
   sourceStat?: BigIntStats;
   sourceLabel: string;
+  /**
+   * The source is on a network share (../fs/near-path.ts): no synchronous call is made on it, so a hung share
+   * holds a thread of the pool, not the event loop. Default: on a disk of this computer.
+   */
+  sourceFar?: boolean;
   dstFs: FileSystem;
   dstPath: string;
   /** Continue a previous copy: dst already holds this many fsynced bytes of the same source version. */
@@ -223,19 +228,20 @@ async function copySmall(opts: SaveFileOptions, before: BigIntStats): Promise<At
 
 /**
  * One attempt at the copy: `known` is the source's stat when the caller has just taken it. A fresh copy of a
- * file that fits in one buffer (and is not checkpointed) goes through copySmall when the copy is on a disk of
- * this computer (../fs/near-path.ts: on a network share a synchronous write could hold the event loop for the
- * share's timeout); the rest through copyLarge.
+ * file that fits in one buffer (and is not checkpointed) goes through copySmall when both the source and the copy
+ * are on disks of this computer (../fs/near-path.ts: on a network share a synchronous call could hold the event
+ * loop for the share's timeout); the rest through copyLarge.
  */
 async function copyOnce(
   opts: SaveFileOptions,
   resumeFrom: number,
   known: BigIntStats | undefined,
 ): Promise<AttemptResult> {
-  const before = known ?? syncIo(opts.source).stat();
+  const before =
+    known ?? (opts.sourceFar === true ? await opts.source.stat({ bigint: true }) : syncIo(opts.source).stat());
   const checkpointed = before.size >= BigInt(opts.largeFileBytes) && opts.onCheckpoint !== undefined;
   const small = resumeFrom === 0 && !checkpointed && before.size <= BigInt(COPY_BUFFER_BYTES);
-  if (small && isNearPath(opts.dstPath)) return copySmall(opts, before);
+  if (small && opts.sourceFar !== true && isNearPath(opts.dstPath)) return copySmall(opts, before);
   return copyLarge(opts, resumeFrom, before);
 }
 
@@ -342,16 +348,18 @@ export async function saveFile(opts: SaveFileOptions): Promise<SavedFile> {
 
 /**
  * SHA-256 of an open file (for --checksum decisions), read to its end (hashToEnd: a file smaller than one buffer
- * through synchronous reads, as its copy would be), with its stat before and after.
+ * through synchronous reads, as its copy would be, unless it is `far`: on a network share), with its stat
+ * before and after.
  */
 export async function hashHandle(
   handle: FileHandle,
-  signal?: AbortSignal,
+  opts: { far?: boolean; signal?: AbortSignal } = {},
 ): Promise<{ sha256: string; size: number; before: BigIntStats; after: BigIntStats }> {
+  const near = opts.far !== true;
   const io = syncIo(handle);
-  const before = io.stat();
-  const small = before.size < BigInt(COPY_BUFFER_BYTES);
-  const { sha256, size } = await hashToEnd(handle, small, signal);
+  const before = near ? io.stat() : await handle.stat({ bigint: true });
+  const small = near && before.size < BigInt(COPY_BUFFER_BYTES);
+  const { sha256, size } = await hashToEnd(handle, small, opts.signal);
   const after = small ? io.stat() : await handle.stat({ bigint: true });
   return { sha256, size, before, after };
 }

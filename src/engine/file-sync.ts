@@ -32,6 +32,11 @@ import type { BackupProgress, SyncResult } from './types';
 /** What every file of one sync shares. */
 export interface FileContext {
   sourceFs: SourceFs;
+  /**
+   * The source is on a network share (../fs/near-path.ts): its files are read through the thread pool only,
+   * so a hung share never holds the event loop (small files on a local disk go through synchronous calls).
+   */
+  sourceFar: boolean;
   engine: EngineConfig;
   checksum: boolean;
   /** Re-reads of a file that changed while it was copied. */
@@ -246,7 +251,7 @@ async function decideOpenFile(
   ctx.progress.currentFile = rel;
   let decision = overrideMustCopy(planned, known.mustCopy);
   if (decision.action === 'hash-then-decide') {
-    const hashed = await hashHandle(handle, ctx.signal);
+    const hashed = await hashHandle(handle, { far: ctx.sourceFar, signal: ctx.signal });
     decision = decideAfterHashedRead(decision.candidate, hashed, current.mtimeNs);
     if (decision.action === 'link') current.mtimeNs = hashed.after.mtimeNs.toString();
   }
@@ -260,7 +265,7 @@ async function syncOpenFile(
   known: Known,
   ctx: FileContext,
 ): Promise<DoneRecord> {
-  const st = syncIo(handle).stat();
+  const st = ctx.sourceFar ? await handle.stat({ bigint: true }) : syncIo(handle).stat();
   const { decision, current, done } = await decideOpenFile(partial, rel, handle, st, known, ctx);
   const dst = partial.destPath(rel);
   let outcome: DoneRecord;
@@ -309,6 +314,7 @@ async function copy(
     source: handle,
     sourceStat: st,
     sourceLabel: rel,
+    sourceFar: ctx.sourceFar,
     dstFs: partial.fs,
     dstPath: dst,
     resumeFrom,

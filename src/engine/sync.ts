@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { AppError, RunFailedError, errnoCode, errorMessage } from '../errors';
 import { localFs } from '../fs/local';
+import { isNearPath } from '../fs/near-path';
 import { TaskPool } from '../fs/limited';
 import { describeFsError, retryingFs } from '../fs/retry';
 import type { ManifestEntry } from '../store/types';
@@ -117,6 +118,7 @@ export async function syncPartial(
   const durable = new SyncBatch();
   const ctx: FileContext = {
     sourceFs: options.sourceFs ?? localFs,
+    sourceFar: !isNearPath(options.sourceRoot), // before it is resolved (on POSIX "//x" becomes "/x")
     engine: options.engine,
     checksum: options.checksum ?? options.engine.checksum,
     unstableRetries: options.unstableRetries ?? options.engine.unstableRetries,

@@ -1,6 +1,6 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { FileSystem } from '../../src/fs/types';
-import { SYNC_IO, syncIo } from '../../src/fs/sync-io';
+import { SYNC_IO, type SyncIo, syncIo } from '../../src/fs/sync-io';
 
 /** What a test does around one kind of call on an open file. */
 export interface HandleHook {
@@ -70,5 +70,31 @@ export function countingMethodCalls<F extends { open: FileSystem['open'] }>(
         },
       });
     }) as FileSystem['open'],
+  };
+}
+
+/**
+ * `handle` refusing the synchronous calls of src/fs/sync-io.ts (what a file on a network share must not get:
+ * they would hold the event loop while the share hangs); its methods work.
+ */
+export function refusingSyncIo(handle: FileHandle): FileHandle {
+  const refuse = (): never => {
+    throw new Error('synchronous call on a file of a network share');
+  };
+  const io: SyncIo = { read: refuse, write: refuse, stat: refuse, utimes: refuse, chmod: refuse, truncate: refuse };
+  return new Proxy(handle, {
+    get: (target, prop) => {
+      if (prop === SYNC_IO) return io;
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+/** `fs` whose opened handles refuse the synchronous calls (refusingSyncIo). */
+export function withoutSyncIo<F extends { open: FileSystem['open'] }>(fs: F): F {
+  return {
+    ...fs,
+    open: (async (p: string, flags?: string | number) => refusingSyncIo(await fs.open(p, flags))) as FileSystem['open'],
   };
 }

@@ -22,7 +22,7 @@ import { silentLogger } from '../../../src/log/logger';
 import { listSnapshots } from '../../../src/store/snapshots';
 import { openManifest } from '../../../src/store/manifest';
 import { tempDir } from '../../helpers/cli';
-import { hookHandle } from '../../helpers/handle';
+import { hookHandle, withoutSyncIo } from '../../helpers/handle';
 import { engineConfig, hashWalk, inodeOf, pseudoRandom, writeTree } from '../../helpers/tree';
 
 const readManifestEntries = async (fs: FileSystem, file: string) => (await openManifest(fs, file)).entries;
@@ -192,6 +192,38 @@ describe('backup engine', () => {
       await snap.release();
     }
   });
+
+  it.skipIf(process.platform === 'win32')(
+    'reads a source on a network share (a UNC-shaped path) through the thread pool only, checksums included',
+    async () => {
+      writeTree(src, {
+        'CLIENT.V2$': pseudoRandom(3000, 1),
+        'docs/a.rtf': 'letter',
+        'big.dat': pseudoRandom(3 << 20, 2),
+      });
+      const far = `/${src}`; // "//…": POSIX reads it as the same folder, near-path as a share
+      const sourceFs = withoutSyncIo(localFs);
+      const backUp = async (sourceRoot: string, checksum: boolean) => {
+        const snap = await openSnapshot({ dest, log, now: clock(new Date(2026, 10, 26, checksum ? 3 : 2)) });
+        try {
+          await snap.sync({ sourceRoot, sourceFs, engine: engineConfig(), checksum });
+          return await snap.commit({ mode: 'offline', offlineSeconds: 1, lockoutSteps: [], warnings: [] });
+        } finally {
+          await snap.release();
+        }
+      };
+      const first = await backUp(far, false);
+      expect(hashWalk(snapDir(first.snapshotId))).toEqual(hashWalk(src));
+      // --checksum hashes every unchanged file before linking it.
+      const second = await backUp(far, true);
+      expect(inodeOf(path.join(snapDir(second.snapshotId), 'docs/a.rtf'))).toBe(
+        inodeOf(path.join(snapDir(first.snapshotId), 'docs/a.rtf')),
+      );
+      // The same source as a local path does make synchronous calls (the double above refuses them).
+      writeFileSync(path.join(src, 'docs/b.rtf'), 'a new letter');
+      await expect(backUp(src, false)).rejects.toThrow(/synchronous call/);
+    },
+  );
 
   it('refuses a destination that is a non-empty folder of something else', async () => {
     writeTree(src, { 'a.txt': 'a' });
@@ -742,7 +774,6 @@ describe('backup engine', () => {
 });
 
 import type { FileSystem } from '../../../src/fs/types';
-
 /** A local FileSystem whose handle reads of `target` run `mutate` first: the file changes while being read. */
 function createChangingFs(target: string, mutate: () => void): FileSystem {
   return {

@@ -7,7 +7,7 @@ import { UnstableFileError, hashHandle, saveFile } from '../../../src/engine/fil
 import { localFs } from '../../../src/fs/local';
 import type { FileSystem } from '../../../src/fs/types';
 import { tempDir } from '../../helpers/cli';
-import { hookHandle, countingMethodCalls } from '../../helpers/handle';
+import { hookHandle, countingMethodCalls, refusingSyncIo } from '../../helpers/handle';
 import { pseudoRandom } from '../../helpers/tree';
 
 let dir: string;
@@ -102,6 +102,26 @@ describe('saveFile', () => {
       expect(statSync(path.join(dir, 'unc.dst')).mode & 0o222).toBe(0);
     },
   );
+
+  it('copies a small file from a network share (sourceFar) through the handles, never synchronously', async () => {
+    const data = pseudoRandom(50_000, 9);
+    const src = path.join(dir, 'far.src');
+    writeFileSync(src, data);
+    const handle = await localFs.open(src, 'r');
+    try {
+      const saved = await saveFile({
+        ...common,
+        source: refusingSyncIo(handle),
+        sourceFar: true,
+        dstPath: path.join(dir, 'd'),
+      });
+      expect(saved.sha256).toBe(sha(data));
+      expect(readFileSync(path.join(dir, 'd')).equals(data)).toBe(true);
+      expect(statSync(path.join(dir, 'd')).mode & 0o222).toBe(0);
+    } finally {
+      await handle.close();
+    }
+  });
 
   // 3 MiB: copied through the handles; 10,000 bytes: through their synchronous calls.
   it.each([3 << 20, 10_000])(
@@ -347,4 +367,18 @@ describe('hashHandle', () => {
       }
     },
   );
+
+  it('hashes a small file of a network share (far) through the handle, never synchronously', async () => {
+    const data = pseudoRandom(4000, 22);
+    const file = path.join(dir, 'f');
+    writeFileSync(file, data);
+    const handle = await localFs.open(file, 'r');
+    try {
+      const hashed = await hashHandle(refusingSyncIo(handle), { far: true });
+      expect(hashed).toMatchObject({ sha256: sha(data), size: 4000 });
+      expect(hashed.after.mtimeNs).toBe(statSync(file, { bigint: true }).mtimeNs);
+    } finally {
+      await handle.close();
+    }
+  });
 });
