@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { DatasetProfile } from './generate';
-import { type DurableTimed, syncFs } from './measure';
+import { type DurableTimed, syncFs, warm } from './measure';
 import type { OurCli } from './ours';
 import type { Figure } from './report';
 import type { measureOfflineWindow } from './offline';
@@ -56,11 +56,17 @@ export interface Collected {
 export const wants = (s: BenchSettings, g: GroupName): boolean => s.only === null || s.only.has(g);
 export const inWork = (s: BenchSettings, ...parts: string[]): string => path.join(s.workDir, ...parts);
 
-/** Right before a timed run writes into `dir`: its previous output set aside (not deleted), the disk flushed, ext4 settled. */
-export async function freshOutput(s: BenchSettings, dir: string): Promise<void> {
+/**
+ * Right before a timed run writes into `dir`: its previous output set aside (not deleted), the disk flushed,
+ * ext4 settled, and what the run `reads` read once more (warm), so every contender starts from the same page
+ * cache. Reading it once per figure was not enough: the bench VM's kernel pages out file data that has sat for
+ * about a minute (DAMON, `pageout` at an age of 60 s), and the trash's wait alone is 61 s (docs/bench.md).
+ */
+export async function freshOutput(s: BenchSettings, dir: string, reads: string): Promise<void> {
   s.trash.discard(dir);
   await syncFs(s.workDir);
   await s.trash.settle();
+  await warm(reads);
 }
 
 export type Contender = () => Promise<void>;

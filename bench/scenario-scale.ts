@@ -54,8 +54,7 @@ export async function runScaleFigures(s: BenchSettings, profile: DatasetProfile)
     out: { figures: [], notes: [], raw: { dataset: gen } },
   };
   await syncFs(s.workDir);
-  await warm(data);
-  const full = await fullBackups(s, run);
+  const full = await fullBackups(s, run); // each contender reads `data` once more first (freshOutput)
   run.out.raw.full = full;
   if (wants(s, 'full')) fullFigures(s, run, full);
   if (wants(s, 'memory')) {
@@ -88,7 +87,7 @@ export async function runScaleFigures(s: BenchSettings, profile: DatasetProfile)
 /** Full backups vs cp -a and rsync -a; the store and the rsync copy are kept as the incremental's base. */
 async function fullBackups(s: BenchSettings, run: ScaleRun): Promise<FullTimings> {
   const full: FullTimings = { ours: [], cp: [], rsync: [], rsyncFsync: [] };
-  const fresh = (dir: string): Promise<void> => freshOutput(s, dir);
+  const fresh = (dir: string): Promise<void> => freshOutput(s, dir, run.data);
   const oursFull = async (): Promise<void> => {
     s.trash.discard(run.state);
     await fresh(run.store);
@@ -180,8 +179,14 @@ async function incrementalFigure(s: BenchSettings, run: ScaleRun): Promise<void>
     await syncFs(s.workDir);
     await s.trash.settle();
     await alternate(i, [
-      async () => void ours.push(await backup(s.cli, run.data, run.store, run.state)),
-      async () => void peer.push(await rsyncA(run.data, run.rsyncDir(i), run.rsyncDir(i - 1))),
+      async () => {
+        await warm(run.data);
+        ours.push(await backup(s.cli, run.data, run.store, run.state));
+      },
+      async () => {
+        await warm(run.data);
+        peer.push(await rsyncA(run.data, run.rsyncDir(i), run.rsyncDir(i - 1)));
+      },
     ]);
     await syncFs(s.workDir);
   }
@@ -213,8 +218,14 @@ async function verifyFigure(
   const peer: number[] = [];
   for (let i = 0; i < s.runs; i++) {
     await alternate(i, [
-      async () => void ours.push((await verify(s.cli, store, snapshot)).seconds),
-      async () => void peer.push((await sha256sumTree(snapshotPath(store, snapshot))).seconds),
+      async () => {
+        await warm(snapshotPath(store, snapshot));
+        ours.push((await verify(s.cli, store, snapshot)).seconds);
+      },
+      async () => {
+        await warm(snapshotPath(store, snapshot));
+        peer.push((await sha256sumTree(snapshotPath(store, snapshot))).seconds);
+      },
     ]);
   }
   return {
@@ -236,7 +247,7 @@ async function restoreFigure(
   s.log(`restore (${o.profile}): ours vs cp -a …`);
   const ours: DurableTimed[] = [];
   const peer: DurableTimed[] = [];
-  const fresh = (dir: string): Promise<void> => freshOutput(s, dir);
+  const fresh = (dir: string): Promise<void> => freshOutput(s, dir, snapshotPath(o.store, o.snapshot));
   const oursTarget = inWork(s, o.profile, 'restore-ours');
   const cpTarget = inWork(s, o.profile, 'restore-cp');
   for (let i = 0; i < s.runs; i++) {
