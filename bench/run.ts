@@ -166,7 +166,7 @@ async function bench(flags: BenchFlags): Promise<void> {
       seed: flags.seed,
       notes: [
         ...outcome.notes,
-        'Warm page cache: the source is read once before measuring (dropping caches needs root and is not reliable on shared machines); every contender that writes is timed until `sync -f` of its destination returns.',
+        'Warm page cache: what each contender reads is read once more right before it is timed (dropping caches needs root and is not reliable on shared machines; the sweep reads no file data); every contender that writes is timed until `sync -f` of its destination returns.',
         `Outputs of timed runs are set aside, not deleted, until the disk runs short (ext4 skips inodes freed in the last 60 s): emptied ${trash.stats.emptied} time(s), timed runs waited ${Math.round(trash.stats.waitedMs / 1000)} s for that.`,
         `Wall time of the whole bench: ${Math.round((Date.now() - started) / 1000)} s.`,
       ],
