@@ -774,6 +774,7 @@ describe('backup engine', () => {
 });
 
 import type { FileSystem } from '../../../src/fs/types';
+
 /** A local FileSystem whose handle reads of `target` run `mutate` first: the file changes while being read. */
 function createChangingFs(target: string, mutate: () => void): FileSystem {
   return {
